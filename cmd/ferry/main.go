@@ -1,0 +1,117 @@
+// Command ferry keeps an Intercom workspace and a Salesforce org in two-way
+// sync. One binary runs the daemon, the demo, the local emulators of both
+// APIs and the operator's tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// cliEnv is what every subcommand gets instead of reaching for globals.
+type cliEnv struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// command is one subcommand of ferry.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, env *cliEnv) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"emulate": {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},
+		"version": {"print ferry's version", cmdVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &cliEnv{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and turns its error into an exit code.
+func run(ctx context.Context, args []string, env *cliEnv) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "ferry: unknown command %q\n\n", args[0])
+		usage(env.Stderr, cmds)
+		return 2
+	}
+	if err := cmd.run(ctx, args[1:], env); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(env.Stderr, "ferry %s: %v\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(env.Stderr, "ferry %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError marks a mistake in how a command was called (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "Usage: ferry <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	names := make([]string, 0, len(cmds))
+	for name := range cmds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", name, cmds[name].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'ferry <command> --help' for a command's flags.")
+}
+
+func cmdVersion(_ context.Context, _ []string, env *cliEnv) error {
+	fmt.Fprintf(env.Stdout, "ferry %s\n", version)
+	return nil
+}
+
+func cmdEmulate(ctx context.Context, args []string, env *cliEnv) error {
+	if len(args) == 0 {
+		return usageError{"which emulator? ferry emulate salesforce|intercom"}
+	}
+	switch args[0] {
+	case "salesforce":
+		return cmdEmulateSalesforce(ctx, args[1:], env)
+	case "intercom":
+		return cmdEmulateIntercom(ctx, args[1:], env)
+	default:
+		return usageError{fmt.Sprintf("unknown emulator %q: want salesforce or intercom", args[0])}
+	}
+}
