@@ -1,0 +1,194 @@
+// Package config reads ferry's configuration from the environment.
+//
+// Every setting has one environment variable; commands may override some of
+// them with flags. The values are parsed once, validated together, and passed
+// explicitly to whatever needs them: nothing reads the environment later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for the settings that have one.
+const (
+	DefaultDatabaseURL        = "./ferry.db"
+	DefaultListen             = "127.0.0.1:8080"
+	DefaultSalesforceLoginURL = "https://login.salesforce.com"
+	DefaultSalesforceVersion  = "62.0"
+	DefaultIntercomURL        = "https://api.intercom.io"
+	DefaultIntercomOAuthURL   = "https://app.intercom.com/oauth"
+	DefaultPollInterval       = 5 * time.Minute
+	MinPollInterval           = time.Second
+)
+
+// Config is ferry's process configuration.
+type Config struct {
+	// DatabaseURL selects the store: a file path or sqlite:///path for
+	// SQLite, postgres://… for PostgreSQL. FERRY_DATABASE_URL.
+	DatabaseURL string
+	// SecretKey encrypts credentials at rest (32 bytes, base64 or hex).
+	// FERRY_SECRET_KEY. Required outside demo mode.
+	SecretKey string
+	// Listen is the HTTP listen address. FERRY_LISTEN.
+	Listen string
+	// PublicURL is how Salesforce, Intercom and browsers reach ferry: OAuth
+	// callbacks and the webhook URL are built from it. FERRY_PUBLIC_URL;
+	// defaults to http://Listen.
+	PublicURL string
+	// AdminToken authorizes the admin API and UI. FERRY_ADMIN_TOKEN.
+	AdminToken string
+	// LogLevel is debug, info, warn or error. FERRY_LOG_LEVEL.
+	LogLevel string
+
+	Salesforce SalesforceConfig
+	Intercom   IntercomConfig
+
+	// PollInterval is how often Salesforce is polled for changes.
+	// FERRY_POLL_INTERVAL.
+	PollInterval time.Duration
+}
+
+// SalesforceConfig is the connected app ferry uses.
+type SalesforceConfig struct {
+	LoginURL     string // FERRY_SALESFORCE_LOGIN_URL
+	ClientID     string // FERRY_SALESFORCE_CLIENT_ID
+	ClientSecret string // FERRY_SALESFORCE_CLIENT_SECRET
+	APIVersion   string // FERRY_SALESFORCE_API_VERSION, e.g. 62.0
+}
+
+// IntercomConfig is the Intercom app or access token ferry uses.
+type IntercomConfig struct {
+	URL          string // FERRY_INTERCOM_URL: API base (US, EU, AU region)
+	OAuthURL     string // FERRY_INTERCOM_OAUTH_URL: the authorize page
+	Token        string // FERRY_INTERCOM_TOKEN
+	ClientID     string // FERRY_INTERCOM_CLIENT_ID
+	ClientSecret string // FERRY_INTERCOM_CLIENT_SECRET; also verifies webhook signatures
+}
+
+// Vars lists every environment variable ferry reads, with its default, for
+// documentation and `ferry serve --help`.
+var Vars = []struct{ Name, Default, Help string }{
+	{"FERRY_DATABASE_URL", DefaultDatabaseURL, "store: file path or sqlite:///path (SQLite), postgres://… (PostgreSQL)"},
+	{"FERRY_SECRET_KEY", "", "32-byte key, base64 or hex, encrypting credentials at rest (required outside demo)"},
+	{"FERRY_LISTEN", DefaultListen, "HTTP listen address"},
+	{"FERRY_PUBLIC_URL", "http://$FERRY_LISTEN", "public base URL for OAuth callbacks and the webhook endpoint"},
+	{"FERRY_ADMIN_TOKEN", "", "bearer token for the admin API and UI (required outside demo)"},
+	{"FERRY_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"FERRY_SALESFORCE_LOGIN_URL", DefaultSalesforceLoginURL, "Salesforce login host (https://test.salesforce.com for sandboxes, or a My Domain URL)"},
+	{"FERRY_SALESFORCE_CLIENT_ID", "", "connected app consumer key"},
+	{"FERRY_SALESFORCE_CLIENT_SECRET", "", "connected app consumer secret"},
+	{"FERRY_SALESFORCE_API_VERSION", DefaultSalesforceVersion, "Salesforce REST API version"},
+	{"FERRY_INTERCOM_URL", DefaultIntercomURL, "Intercom API base URL (https://api.eu.intercom.io, https://api.au.intercom.io)"},
+	{"FERRY_INTERCOM_OAUTH_URL", DefaultIntercomOAuthURL, "Intercom OAuth authorize page"},
+	{"FERRY_INTERCOM_TOKEN", "", "Intercom access token (or connect with OAuth)"},
+	{"FERRY_INTERCOM_CLIENT_ID", "", "Intercom app client id (OAuth)"},
+	{"FERRY_INTERCOM_CLIENT_SECRET", "", "Intercom app client secret (OAuth; verifies webhook signatures)"},
+	{"FERRY_POLL_INTERVAL", DefaultPollInterval.String(), "how often Salesforce is polled for changes (at least 1s)"},
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests) and validates it. All problems are reported together.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL: get("FERRY_DATABASE_URL", DefaultDatabaseURL),
+		SecretKey:   getenv("FERRY_SECRET_KEY"),
+		Listen:      get("FERRY_LISTEN", DefaultListen),
+		PublicURL:   get("FERRY_PUBLIC_URL", ""),
+		AdminToken:  getenv("FERRY_ADMIN_TOKEN"),
+		LogLevel:    get("FERRY_LOG_LEVEL", "info"),
+		Salesforce: SalesforceConfig{
+			LoginURL:     get("FERRY_SALESFORCE_LOGIN_URL", DefaultSalesforceLoginURL),
+			ClientID:     get("FERRY_SALESFORCE_CLIENT_ID", ""),
+			ClientSecret: getenv("FERRY_SALESFORCE_CLIENT_SECRET"),
+			APIVersion:   get("FERRY_SALESFORCE_API_VERSION", DefaultSalesforceVersion),
+		},
+		Intercom: IntercomConfig{
+			URL:          get("FERRY_INTERCOM_URL", DefaultIntercomURL),
+			OAuthURL:     get("FERRY_INTERCOM_OAUTH_URL", DefaultIntercomOAuthURL),
+			Token:        getenv("FERRY_INTERCOM_TOKEN"),
+			ClientID:     get("FERRY_INTERCOM_CLIENT_ID", ""),
+			ClientSecret: getenv("FERRY_INTERCOM_CLIENT_SECRET"),
+		},
+		PollInterval: DefaultPollInterval,
+	}
+	var errs []error
+	if v := get("FERRY_POLL_INTERVAL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("FERRY_POLL_INTERVAL: %q is not a duration such as 30s or 5m", v))
+		case d < MinPollInterval:
+			errs = append(errs, fmt.Errorf("FERRY_POLL_INTERVAL: %s is below the minimum of %s", d, MinPollInterval))
+		default:
+			c.PollInterval = d
+		}
+	}
+	if err := c.finish(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// finish derives defaults that depend on other settings and checks URLs.
+func (c *Config) finish() error {
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	var errs []error
+	for _, u := range []struct{ name, value string }{
+		{"FERRY_PUBLIC_URL", c.PublicURL},
+		{"FERRY_SALESFORCE_LOGIN_URL", c.Salesforce.LoginURL},
+		{"FERRY_INTERCOM_URL", c.Intercom.URL},
+		{"FERRY_INTERCOM_OAUTH_URL", c.Intercom.OAuthURL},
+	} {
+		p, err := url.Parse(u.value)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.name, u.value))
+		}
+	}
+	c.Salesforce.LoginURL = strings.TrimRight(c.Salesforce.LoginURL, "/")
+	c.Intercom.URL = strings.TrimRight(c.Intercom.URL, "/")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("FERRY_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// RequireSecrets checks what `ferry serve` cannot run without outside demo
+// mode: a key for credentials at rest and an admin token.
+func (c Config) RequireSecrets() error {
+	var errs []error
+	if c.SecretKey == "" {
+		errs = append(errs, errors.New("FERRY_SECRET_KEY is not set: ferry refuses to store credentials unencrypted (generate one with: openssl rand -base64 32)"))
+	}
+	if c.AdminToken == "" {
+		errs = append(errs, errors.New("FERRY_ADMIN_TOKEN is not set: the admin API would be open to anyone"))
+	}
+	return errors.Join(errs...)
+}
+
+// WebhookURL is the address Intercom must deliver webhooks to.
+func (c Config) WebhookURL() string { return c.PublicURL + "/webhooks/intercom" }
+
+// SalesforceCallbackURL is the OAuth redirect URI registered in the
+// Salesforce connected app.
+func (c Config) SalesforceCallbackURL() string { return c.PublicURL + "/oauth/salesforce/callback" }
+
+// IntercomCallbackURL is the OAuth redirect URI registered in the Intercom app.
+func (c Config) IntercomCallbackURL() string { return c.PublicURL + "/oauth/intercom/callback" }

@@ -1,0 +1,112 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != DefaultDatabaseURL || c.Listen != DefaultListen || c.PollInterval != DefaultPollInterval {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.PublicURL != "http://"+DefaultListen {
+		t.Errorf("PublicURL = %q", c.PublicURL)
+	}
+	if c.Salesforce.LoginURL != DefaultSalesforceLoginURL || c.Intercom.URL != DefaultIntercomURL {
+		t.Errorf("API defaults: %+v %+v", c.Salesforce, c.Intercom)
+	}
+	if c.WebhookURL() != "http://127.0.0.1:8080/webhooks/intercom" {
+		t.Errorf("WebhookURL = %q", c.WebhookURL())
+	}
+	if err := c.RequireSecrets(); err == nil {
+		t.Error("RequireSecrets accepted a config without key and admin token")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{
+			name: "Overrides",
+			env: map[string]string{
+				"FERRY_DATABASE_URL":         "postgres://u@h/db",
+				"FERRY_PUBLIC_URL":           "https://ferry.example.com/",
+				"FERRY_POLL_INTERVAL":        "30s",
+				"FERRY_SALESFORCE_LOGIN_URL": "https://test.salesforce.com/",
+				"FERRY_INTERCOM_URL":         "https://api.eu.intercom.io",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.PublicURL != "https://ferry.example.com" {
+					t.Errorf("PublicURL = %q", c.PublicURL)
+				}
+				if c.PollInterval != 30*time.Second {
+					t.Errorf("PollInterval = %s", c.PollInterval)
+				}
+				if c.Salesforce.LoginURL != "https://test.salesforce.com" {
+					t.Errorf("LoginURL = %q", c.Salesforce.LoginURL)
+				}
+				if c.SalesforceCallbackURL() != "https://ferry.example.com/oauth/salesforce/callback" {
+					t.Errorf("callback = %q", c.SalesforceCallbackURL())
+				}
+			},
+		},
+		{name: "BadPollInterval", env: map[string]string{"FERRY_POLL_INTERVAL": "often"}, wantErr: "FERRY_POLL_INTERVAL"},
+		{name: "PollIntervalTooShort", env: map[string]string{"FERRY_POLL_INTERVAL": "10ms"}, wantErr: "below the minimum"},
+		{name: "BadPublicURL", env: map[string]string{"FERRY_PUBLIC_URL": "ferry.example.com"}, wantErr: "FERRY_PUBLIC_URL"},
+		{name: "BadLogLevel", env: map[string]string{"FERRY_LOG_LEVEL": "loud"}, wantErr: "FERRY_LOG_LEVEL"},
+		{
+			name:    "AllProblemsTogether",
+			env:     map[string]string{"FERRY_LOG_LEVEL": "loud", "FERRY_INTERCOM_URL": "ftp://x"},
+			wantErr: "FERRY_INTERCOM_URL",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
+				}
+				if tt.name == "AllProblemsTogether" && !strings.Contains(err.Error(), "FERRY_LOG_LEVEL") {
+					t.Errorf("err = %v, want both problems listed", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestRequireSecretsDoesNotEchoValues(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"FERRY_ADMIN_TOKEN": "s3cret-admin"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.RequireSecrets()
+	if err == nil || !strings.Contains(err.Error(), "FERRY_SECRET_KEY") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cret-admin") {
+		t.Error("error message leaks the admin token")
+	}
+}
