@@ -1,0 +1,145 @@
+package intercom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/url"
+)
+
+// Pages is Intercom's pagination object ("type":"pages").
+type Pages struct {
+	// Page is the 1-based page number.
+	Page int `json:"page"`
+	// PerPage is the page size.
+	PerPage int `json:"per_page"`
+	// TotalPages is the number of pages (where Intercom computes it).
+	TotalPages int `json:"total_pages"`
+	// Next points at the next page; nil on the last page.
+	Next *NextPage `json:"next,omitempty"`
+}
+
+// NextPage is the "next" member of Pages. Cursor endpoints give
+// {"page":2,"starting_after":"…"}; older ones give a URL string, from which
+// the cursor is taken.
+type NextPage struct {
+	// Page is the next page number.
+	Page int `json:"page,omitempty"`
+	// StartingAfter is the cursor to send for the next page.
+	StartingAfter string `json:"starting_after,omitempty"`
+	// URL is set when Intercom gave the next page as a URL.
+	URL string `json:"-"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler for both shapes of "next".
+func (n *NextPage) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		n.URL = s
+		if u, err := url.Parse(s); err == nil {
+			n.StartingAfter = u.Query().Get("starting_after")
+		}
+		return nil
+	}
+	type plain NextPage
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*n = NextPage(p)
+	return nil
+}
+
+// ListOptions tunes a list or search iterator.
+type ListOptions struct {
+	// PerPage is the page size (Intercom allows up to 150); 0 uses
+	// Intercom's default.
+	PerPage int
+}
+
+// list is the envelope of Intercom's cursor-paged lists.
+type list[T any] struct {
+	Type       string `json:"type"`
+	Data       []T    `json:"data"`
+	TotalCount int    `json:"total_count"`
+	Pages      *Pages `json:"pages"`
+}
+
+// next returns the cursor of the next page, "" on the last one.
+func (l *list[T]) next() string {
+	if l.Pages == nil || l.Pages.Next == nil {
+		return ""
+	}
+	return l.Pages.Next.StartingAfter
+}
+
+// paginate turns a page fetcher into an iterator that follows cursors until
+// the last page. An error is yielded once, with the zero T, and ends the
+// iteration.
+func paginate[T any](ctx context.Context, fetch func(ctx context.Context, cursor string) ([]T, string, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		cursor := ""
+		seen := map[string]bool{}
+		for {
+			items, next, err := fetch(ctx, cursor)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if next == "" || len(items) == 0 {
+				return
+			}
+			if seen[next] {
+				// A server that repeats a cursor would loop forever.
+				var zero T
+				yield(zero, fmt.Errorf("intercom: pagination: cursor %q repeated", next))
+				return
+			}
+			seen[next] = true
+			cursor = next
+		}
+	}
+}
+
+// paginatePages is paginate for the older page-numbered lists (companies,
+// company contacts): it stops after total_pages or an empty page.
+func paginatePages[T any](ctx context.Context, fetch func(ctx context.Context, page int) ([]T, *Pages, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for page := 1; ; page++ {
+			items, pages, err := fetch(ctx, page)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if len(items) == 0 || pages == nil || pages.TotalPages <= page {
+				return
+			}
+		}
+	}
+}
+
+func perPageQuery(q url.Values, perPage int) url.Values {
+	if q == nil {
+		q = url.Values{}
+	}
+	if perPage > 0 {
+		q.Set("per_page", fmt.Sprint(perPage))
+	}
+	return q
+}
