@@ -141,3 +141,19 @@ type ICAttribute struct {
 
 // IsList reports whether the attribute is an Intercom list attribute.
 func (a ICAttribute) IsList() bool { return len(a.Options) > 0 }
+
+// Mapping is one attribute mapping bound to the live schema: the Intercom
+// attribute and Salesforce field it connects, and its direction. The
+// settings package builds these from the settings document (settings.Bind).
+type Mapping struct {
+	Object    Object
+	Attribute ICAttribute
+	Field     SFField
+	Direction Direction
+}
+
+// Key identifies the mapping within its object; field state is stored under
+// it.
+func (m Mapping) Key() string {
+	return m.Attribute.FullName + "=" + m.Field.Name
+}
