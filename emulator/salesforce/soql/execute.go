@@ -93,8 +93,18 @@ func lookup(q *Query, src Source, includeDeleted bool) ([]Record, bool) {
 			if !usable {
 				break
 			}
-			if !seen[k] {
-				seen[k] = true
+			// Dedupe under SOQL equality so that the store, which
+			// matches the same way, returns each record once.
+			dk := k
+			if s, ok := k.(string); ok {
+				if kindOf(c.Field.Type) == kindID {
+					dk = idKey(s)
+				} else {
+					dk = lowerFold(s)
+				}
+			}
+			if !seen[dk] {
+				seen[dk] = true
 				keys = append(keys, k)
 			}
 		}
