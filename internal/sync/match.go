@@ -101,7 +101,7 @@ func sameKey(key PersonKey, a, b string) bool {
 //   - one Contact and any number of Leads → the Contact ("One contact & one
 //     or multiple leads: The contact will be synced");
 //   - several Contacts → ambiguous, listing the Contacts ("Multiple contacts
-//     + none/multiple leads: … data in Intercom is not updated by SFDC");
+//   - none/multiple leads: … data in Intercom is not updated by SFDC");
 //   - no Contact and one Lead → the Lead (a user may match a Lead when no
 //     Contact exists, F2.1);
 //   - no Contact and several Leads → ambiguous, listing the Leads ("No

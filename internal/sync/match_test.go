@@ -68,7 +68,9 @@ func TestMatchPerson(t *testing.T) {
 
 func TestMatchIntercom(t *testing.T) {
 	t.Parallel()
-	user := func(id, email string) ICPerson { return ICPerson{ID: id, Role: "user", Email: email, ExternalID: "x-" + id} }
+	user := func(id, email string) ICPerson {
+		return ICPerson{ID: id, Role: "user", Email: email, ExternalID: "x-" + id}
+	}
 	lead := func(id, email string) ICPerson { return ICPerson{ID: id, Role: "lead", Email: email} }
 	rec := SFPerson{Object: "Contact", ID: "0031", Key: "Ann@Example.com"}
 	tests := []struct {
