@@ -133,7 +133,9 @@ func (c *Client) do(ctx context.Context, method, target string, query url.Values
 			c.log.InfoContext(ctx, "salesforce: session expired, refreshing token")
 			fresh, err := c.src.Refresh(ctx, tok)
 			if err != nil {
-				return nil, fmt.Errorf("refresh after %s: %w", apiErr.Code, err)
+				// Keep both causes: the 401 for errors.As(*APIError), the
+				// refresh failure for errors.Is(ErrTokenRevoked).
+				return nil, fmt.Errorf("%w; refresh failed: %w", apiErr, err)
 			}
 			tok = fresh
 			continue
@@ -242,10 +244,12 @@ func parseLimitInfo(h string) (used, max int, ok bool) {
 		if !found {
 			return 0, 0, false
 		}
-		var err1, err2 error
-		used, err1 = strconv.Atoi(strings.TrimSpace(u))
-		max, err2 = strconv.Atoi(strings.TrimSpace(m))
-		return used, max, err1 == nil && err2 == nil
+		used, err1 := strconv.Atoi(strings.TrimSpace(u))
+		max, err2 := strconv.Atoi(strings.TrimSpace(m))
+		if err1 != nil || err2 != nil {
+			return 0, 0, false
+		}
+		return used, max, true
 	}
 	return 0, 0, false
 }

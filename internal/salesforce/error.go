@@ -160,6 +160,7 @@ func (e *RecordError) Is(target error) bool {
 // 400 {"error":"invalid_grant","error_description":"expired access/refresh token"}.
 type OAuthError struct {
 	StatusCode  int
+	Grant       string // grant_type of the failed token request; "" for revoke
 	Code        string `json:"error"`
 	Description string `json:"error_description"`
 }
@@ -176,9 +177,10 @@ func (e *OAuthError) Error() string {
 	return s
 }
 
-// Is reports invalid_grant as ErrTokenRevoked.
+// Is reports invalid_grant on a refresh as ErrTokenRevoked. (On a code
+// exchange or password login, invalid_grant means a bad code or password.)
 func (e *OAuthError) Is(target error) bool {
-	return target == ErrTokenRevoked && e.Code == "invalid_grant"
+	return target == ErrTokenRevoked && e.Code == "invalid_grant" && e.Grant == "refresh_token"
 }
 
 // IsTransient reports whether retrying the same request later may succeed:

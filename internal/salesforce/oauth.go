@@ -184,7 +184,9 @@ func (c *Config) tokenRequest(ctx context.Context, v url.Values) (*Token, error)
 		return nil, fmt.Errorf("read token response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, parseOAuthError(resp.StatusCode, data)
+		oerr := parseOAuthError(resp.StatusCode, data)
+		oerr.Grant = v.Get("grant_type")
+		return nil, oerr
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(data, &tr); err != nil {
@@ -213,7 +215,7 @@ func (c *Config) postForm(ctx context.Context, path, body string) (*http.Respons
 	return resp, nil
 }
 
-func parseOAuthError(status int, body []byte) error {
+func parseOAuthError(status int, body []byte) *OAuthError {
 	e := &OAuthError{StatusCode: status}
 	if err := json.Unmarshal(body, e); err != nil || e.Code == "" {
 		e.Description = shorten(strings.TrimSpace(string(body)), 300)
