@@ -3,9 +3,80 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ferrysync/ferry/emulator/intercom"
 )
 
-// cmdEmulateIntercom runs the local Intercom workspace (issue 3 replaces this).
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// cmdEmulateIntercom runs the local Intercom workspace until ctx ends.
 func cmdEmulateIntercom(ctx context.Context, args []string, env *cliEnv) error {
-	return errors.New("not built yet")
+	fs := flag.NewFlagSet("emulate intercom", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	listen := fs.String("listen", "127.0.0.1:8182", "address to listen on")
+	seed := fs.String("seed", "demo", "initial workspace: demo (teammates, companies, contacts, conversations) or empty (only the app's admin)")
+	var tokens, hooks stringList
+	fs.Var(&tokens, "token", "access token the API accepts (repeatable; OAuth-issued tokens work too)")
+	clientID := fs.String("client-id", "ferry-dev", "the app's OAuth client id")
+	clientSecret := fs.String("client-secret", "ferry-dev-secret", "the app's client secret; signs webhooks (X-Hub-Signature)")
+	fs.Var(&hooks, "webhook", "webhook subscription URL receiving all topics (repeatable)")
+	autoApprove := fs.Bool("auto-approve", false, "skip the OAuth consent page and redirect at once")
+	rateLimit := fs.Int("rate-limit", 10000, "API calls per minute per app, enforced per 10-second window (limit/6)")
+	retryDelay := fs.Duration("webhook-retry-delay", time.Minute, "delay before the single retry of a failed webhook delivery")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "Usage: ferry emulate intercom [flags]")
+		fmt.Fprintln(env.Stderr, "\nRuns a local Intercom REST API 2.11 with webhooks until interrupted.")
+		fmt.Fprintln(env.Stderr, "Control surface for tests and demos: /__emulator/… (no auth).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments: %v", fs.Args())}
+	}
+	if *seed != "demo" && *seed != "empty" {
+		return usageError{fmt.Sprintf("--seed %q: want demo or empty", *seed)}
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	srv := intercom.New(intercom.Options{
+		Seed: *seed, Tokens: tokens, ClientID: *clientID, ClientSecret: *clientSecret, AutoApprove: *autoApprove,
+		Webhooks: hooks, RateLimit: *rateLimit, WebhookRetryDelay: *retryDelay, Logger: log,
+	})
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("emulate intercom: listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("intercom emulator listening", "url", "http://"+ln.Addr().String(), "seed", *seed,
+		"app_id", srv.AppID(), "tokens", len(tokens), "webhooks", len(hooks))
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("emulate intercom: serve: %w", err)
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("emulate intercom: shutdown: %w", err)
+	}
+	return nil
 }

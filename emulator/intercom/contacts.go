@@ -1,0 +1,403 @@
+package intercom
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// createContactLocked creates a contact from a checked input and fires
+// contact.user.created or contact.lead.created.
+func (s *Server) createContactLocked(in *contactInput) (*contact, *httpError) {
+	role := "user"
+	if in.role != nil {
+		role = *in.role
+	}
+	if herr := s.checkContactLocked(nil, in, role); herr != nil {
+		return nil, herr
+	}
+	now := s.now().Unix()
+	c := &contact{role: role, createdAt: now}
+	if role == "user" {
+		c.signedUpAt = ptr(now)
+	}
+	s.applyContactLocked(c, in, now) // indexes c before it has an id; re-indexed below
+	s.st.unindex(c)
+	s.insertContactLocked(c)
+	if role == "user" {
+		// Real Intercom sends ISO-8601 strings here (see the reference's Caution).
+		s.emitLocked("contact.user.created", s.contactJSON(c, true))
+	} else {
+		s.emitLocked("contact.lead.created", s.contactJSON(c, false))
+	}
+	return c, nil
+}
+
+// updateContactLocked applies in to c and fires the matching topics:
+// contact.{role}.updated, contact.email.updated, contact.lead.signed_up,
+// contact.lead.added_email.
+func (s *Server) updateContactLocked(c *contact, in *contactInput) *httpError {
+	role := c.role
+	if in.role != nil {
+		if c.role == "user" && *in.role == "lead" {
+			return &httpError{status: 400, apiError: apiError{Code: "parameter_invalid", Message: "A user cannot be converted to a lead", Field: "role"}}
+		}
+		role = *in.role
+	}
+	if herr := s.checkContactLocked(c, in, role); herr != nil {
+		return herr
+	}
+	oldRole, oldEmail := c.role, ""
+	if c.email != nil {
+		oldEmail = *c.email
+	}
+	s.applyContactLocked(c, in, s.now().Unix())
+	if oldRole == "lead" && c.role == "user" && c.signedUpAt == nil {
+		c.signedUpAt = ptr(c.updatedAt)
+	}
+	item := s.contactJSON(c, false)
+	s.emitLocked("contact."+c.role+".updated", item)
+	newEmail := ""
+	if c.email != nil {
+		newEmail = *c.email
+	}
+	if newEmail != oldEmail {
+		s.emitLocked("contact.email.updated", item)
+		if oldRole == "lead" && oldEmail == "" {
+			s.emitLocked("contact.lead.added_email", item)
+		}
+	}
+	if oldRole == "lead" && c.role == "user" {
+		s.emitLocked("contact.lead.signed_up", item)
+	}
+	return nil
+}
+
+func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
+	m, err := decodeObject(r)
+	if err != nil {
+		respond(w, nil, err)
+		return
+	}
+	in, herr := parseContactInput(&fields{m: m}, false)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	if in.email == nil && in.externalID == nil && in.role == nil {
+		writeError(w, http.StatusBadRequest, "parameter_invalid", "Please provide at least one of: email, external_id or role")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, herr := s.createContactLocked(&in)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.contactJSON(c, false))
+}
+
+func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, herr := s.liveContactLocked(r.PathValue("id"))
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.contactJSON(c, false))
+}
+
+func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
+	m, err := decodeObject(r)
+	if err != nil {
+		respond(w, nil, err)
+		return
+	}
+	in, herr := parseContactInput(&fields{m: m}, false)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, herr := s.liveContactLocked(r.PathValue("id"))
+	if herr == nil {
+		herr = s.updateContactLocked(c, &in)
+	}
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.contactJSON(c, false))
+}
+
+func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, herr := s.liveContactLocked(r.PathValue("id"))
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	s.removeContactLocked(c)
+	body := map[string]any{"id": c.id, "external_id": c.externalID, "type": "contact", "deleted": true}
+	s.emitLocked("contact.deleted", body)
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) handleArchiveContact(archive bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c, herr := s.liveContactLocked(r.PathValue("id"))
+		if herr != nil {
+			writeHTTPError(w, herr)
+			return
+		}
+		if c.archived != archive {
+			c.archived = archive
+			c.updatedAt = s.now().Unix()
+			if archive {
+				s.st.liveContacts--
+				s.emitLocked("contact.archived", s.contactJSON(c, false))
+			} else {
+				s.st.liveContacts++
+				s.emitLocked("contact.unarchive", s.contactJSON(c, false)) // Intercom's topic name, sic
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": c.id, "external_id": c.externalID, "type": "contact", "archived": archive})
+	}
+}
+
+// handleMergeContacts merges a lead into a user: the user keeps its values
+// and takes the lead's where it has none; the lead then 404s everywhere.
+func (s *Server) handleMergeContacts(w http.ResponseWriter, r *http.Request) {
+	m, err := decodeObject(r)
+	if err != nil {
+		respond(w, nil, err)
+		return
+	}
+	f := &fields{m: m}
+	from, _ := f.str("from")
+	into, _ := f.str("into")
+	if f.err != nil {
+		writeHTTPError(w, f.err)
+		return
+	}
+	if from == "" || into == "" {
+		writeError(w, http.StatusBadRequest, "parameter_not_found", "from and into are required")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lead, herr := s.liveContactLocked(from)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	user, herr := s.liveContactLocked(into)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	if lead.role != "lead" {
+		writeError(w, http.StatusBadRequest, "parameter_invalid", "from must be a lead")
+		return
+	}
+	if user.role != "user" {
+		writeError(w, http.StatusBadRequest, "parameter_invalid", "into must be a user")
+		return
+	}
+	s.mergeLocked(lead, user)
+	item := s.contactJSON(user, false)
+	s.emitLocked("contact.merged", struct {
+		contactJSON
+		MergedFrom map[string]string `json:"merged_from"`
+	}{item, map[string]string{"type": "contact", "id": lead.id}})
+	writeJSON(w, http.StatusOK, item)
+}
+
+func (s *Server) mergeLocked(lead, user *contact) {
+	s.st.unindex(user)
+	fill := func(dst **string, src *string) {
+		if *dst == nil && src != nil {
+			*dst = ptr(*src)
+		}
+	}
+	fill(&user.email, lead.email)
+	fill(&user.phone, lead.phone)
+	fill(&user.name, lead.name)
+	fill(&user.avatar, lead.avatar)
+	if user.ownerID == nil && lead.ownerID != nil {
+		user.ownerID = ptr(*lead.ownerID)
+	}
+	if user.location == (Location{}) {
+		user.location = lead.location
+	}
+	if user.utm == (UTM{}) {
+		user.utm = lead.utm
+	}
+	for k, v := range lead.custom {
+		if _, ok := user.custom[k]; !ok {
+			if user.custom == nil {
+				user.custom = map[string]any{}
+			}
+			user.custom[k] = v
+		}
+	}
+	for _, coID := range lead.companyIDs {
+		s.attachLocked(user, coID)
+	}
+	for _, conv := range s.st.conversations {
+		for i, id := range conv.contactIDs {
+			if id == lead.id {
+				conv.contactIDs[i] = user.id
+			}
+		}
+	}
+	s.st.events[user.id] = append(s.st.events[user.id], s.st.events[lead.id]...)
+	delete(s.st.events, lead.id)
+	user.updatedAt = s.now().Unix()
+	s.st.index(user)
+	s.removeContactLocked(lead)
+}
+
+// contactList is Intercom's contact list shape.
+type contactList struct {
+	Type       string        `json:"type"`
+	Data       []contactJSON `json:"data"`
+	TotalCount int           `json:"total_count"`
+	Pages      pages         `json:"pages"`
+}
+
+func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	per, err := perPage(q.Get("per_page"), 50)
+	if err != nil {
+		respond(w, nil, err)
+		return
+	}
+	var after int64
+	page := 1
+	if c := q.Get("starting_after"); c != "" {
+		parts, err := decodeCursor(c)
+		if err != nil || len(parts) < 2 || json.Unmarshal(parts[0], &after) != nil || json.Unmarshal(parts[1], &page) != nil {
+			writeError(w, http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
+			return
+		}
+		page++
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	got := s.contactsAfterLocked(after, per+1)
+	out := contactList{Type: "list", Data: []contactJSON{}, TotalCount: s.st.liveContacts,
+		Pages: pages{Type: "pages", Page: page, PerPage: per, TotalPages: totalPages(s.st.liveContacts, per)}}
+	for i, c := range got {
+		if i == per {
+			last := got[per-1]
+			out.Pages.Next = &pagesNext{Page: page + 1, StartingAfter: encodeCursor(last.seq, page)}
+			break
+		}
+		out.Data = append(out.Data, s.contactJSON(c, false))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleAttachCompany(w http.ResponseWriter, r *http.Request) {
+	m, err := decodeObject(r)
+	if err != nil {
+		respond(w, nil, err)
+		return
+	}
+	f := &fields{m: m}
+	coID, _ := f.idString("id")
+	if f.err != nil {
+		writeHTTPError(w, f.err)
+		return
+	}
+	if coID == "" {
+		writeError(w, http.StatusBadRequest, "parameter_not_found", "company not specified")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.contacts[r.PathValue("id")]
+	if c == nil || c.deleted {
+		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
+		return
+	}
+	co := s.st.companies[coID]
+	if co == nil {
+		writeError(w, http.StatusNotFound, "company_not_found", "Company Not Found")
+		return
+	}
+	if len(c.companyIDs) >= 1000 {
+		writeError(w, http.StatusBadRequest, "contact_company_limit_exceeded", "Contact has reached the limit of 1000 companies")
+		return
+	}
+	if s.attachLocked(c, coID) {
+		s.emitLocked("company.contact.attached", map[string]any{"type": "contact_company", "company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
+	}
+	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+}
+
+// attachLocked links c and company coID; it reports whether that is new.
+func (s *Server) attachLocked(c *contact, coID string) bool {
+	co := s.st.companies[coID]
+	if co == nil || co.contactIDs[c.id] {
+		return false
+	}
+	co.contactIDs[c.id] = true
+	c.companyIDs = append(c.companyIDs, coID)
+	return true
+}
+
+func (s *Server) handleDetachCompany(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.contacts[r.PathValue("id")]
+	if c == nil || c.deleted {
+		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
+		return
+	}
+	coID := r.PathValue("company_id")
+	co := s.st.companies[coID]
+	if co == nil || !co.contactIDs[c.id] {
+		writeError(w, http.StatusNotFound, "company_not_found", "Company Not Found")
+		return
+	}
+	delete(co.contactIDs, c.id)
+	for i, id := range c.companyIDs {
+		if id == coID {
+			c.companyIDs = append(c.companyIDs[:i:i], c.companyIDs[i+1:]...)
+			break
+		}
+	}
+	s.emitLocked("company.contact.detached", map[string]any{"type": "contact_company", "company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
+	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+}
+
+func (s *Server) handleContactCompanies(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, herr := s.liveContactLocked(r.PathValue("id"))
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	data := make([]companyJSON, 0, len(c.companyIDs))
+	for _, id := range c.companyIDs {
+		if co := s.st.companies[id]; co != nil {
+			data = append(data, s.companyJSON(co, false))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "total_count": len(data),
+		"pages": pages{Type: "pages", Page: 1, PerPage: 50, TotalPages: 1}})
+}
+
+func atoi64(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}

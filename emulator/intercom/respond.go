@@ -1,0 +1,317 @@
+package intercom
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// apiError is one entry of Intercom's error.list body.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message,omitempty"`
+	Field   string `json:"field,omitempty"`
+}
+
+// errorList is Intercom's error body.
+type errorList struct {
+	Type      string     `json:"type"`
+	RequestID string     `json:"request_id"`
+	Errors    []apiError `json:"errors"`
+}
+
+// httpError is an error a handler returns to send an Intercom error body.
+type httpError struct {
+	status int
+	apiError
+}
+
+func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.Code, e.Message) }
+
+func errf(status int, code, format string, args ...any) *httpError {
+	return &httpError{status: status, apiError: apiError{Code: code, Message: fmt.Sprintf(format, args...)}}
+}
+
+func errNotFound() *httpError {
+	return errf(http.StatusNotFound, "not_found", "Resource Not Found")
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeHTTPError(w, &httpError{status: status, apiError: apiError{Code: code, Message: message}})
+}
+
+func writeHTTPError(w http.ResponseWriter, e *httpError) {
+	writeJSON(w, e.status, errorList{Type: "error.list", RequestID: newUUID(), Errors: []apiError{e.apiError}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"type":"error.list","errors":[{"code":"server_error","message":"encoding failed"}]}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// respond writes v with 200, or err as an Intercom error body.
+func respond(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		if he, ok := err.(*httpError); ok {
+			writeHTTPError(w, he)
+			return
+		}
+		writeError(w, http.StatusInternalServerError, "server_error", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+const maxBody = 4 << 20
+
+// decodeObject reads a JSON object body into a map of raw fields, so each
+// field's type can be checked and reported by name.
+func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "bad_request", "could not read request body")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return map[string]json.RawMessage{}, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, errf(http.StatusBadRequest, "bad_request", "Request body is not valid JSON: %v", err)
+	}
+	if m == nil {
+		m = map[string]json.RawMessage{}
+	}
+	return m, nil
+}
+
+// decodeInto reads a JSON body into v.
+func decodeInto(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return errf(http.StatusBadRequest, "bad_request", "could not read request body")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return errf(http.StatusBadRequest, "bad_request", "Request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// fields reads typed values out of a decoded body and remembers the first
+// type error, so handlers read every field and check once.
+type fields struct {
+	m   map[string]json.RawMessage
+	err *httpError
+}
+
+func (f *fields) has(name string) bool { _, ok := f.m[name]; return ok }
+
+func (f *fields) isNull(name string) bool {
+	raw, ok := f.m[name]
+	return ok && string(bytes.TrimSpace(raw)) == "null"
+}
+
+func (f *fields) fail(name, want string) {
+	if f.err == nil {
+		f.err = &httpError{status: http.StatusBadRequest, apiError: apiError{Code: "parameter_invalid", Message: fmt.Sprintf("%s must be %s", name, want), Field: name}}
+	}
+}
+
+// str returns the field as a string; null gives "" with set=true.
+func (f *fields) str(name string) (v string, set bool) {
+	raw, ok := f.m[name]
+	if !ok {
+		return "", false
+	}
+	if f.isNull(name) {
+		return "", true
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		f.fail(name, "a string")
+	}
+	return v, true
+}
+
+// idString accepts a string or an integer, as Intercom does for ids.
+func (f *fields) idString(name string) (string, bool) {
+	raw, ok := f.m[name]
+	if !ok || f.isNull(name) {
+		return "", ok
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String(), true
+	}
+	f.fail(name, "a string or an integer")
+	return "", true
+}
+
+func (f *fields) integer(name string) (v int64, set, null bool) {
+	raw, ok := f.m[name]
+	if !ok {
+		return 0, false, false
+	}
+	if f.isNull(name) {
+		return 0, true, true
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		// Intercom accepts numeric strings for ids such as owner_id.
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return i, true, false
+			}
+		}
+		f.fail(name, "an integer")
+		return 0, true, false
+	}
+	if i, err := n.Int64(); err == nil {
+		return i, true, false
+	}
+	if fl, err := n.Float64(); err == nil {
+		return int64(fl), true, false
+	}
+	f.fail(name, "an integer")
+	return 0, true, false
+}
+
+func (f *fields) boolean(name string) (v bool, set bool) {
+	raw, ok := f.m[name]
+	if !ok || f.isNull(name) {
+		return false, false
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		f.fail(name, "a boolean")
+	}
+	return v, true
+}
+
+func (f *fields) object(name string) (map[string]any, bool) {
+	raw, ok := f.m[name]
+	if !ok || f.isNull(name) {
+		return nil, false
+	}
+	var v map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		f.fail(name, "an object")
+		return nil, true
+	}
+	return v, true
+}
+
+// unknown reports the first field not in allowed as Intercom's bad_request.
+func (f *fields) unknown(allowed ...string) {
+	ok := make(map[string]bool, len(allowed))
+	for _, a := range allowed {
+		ok[a] = true
+	}
+	for name := range f.m {
+		if !ok[name] && f.err == nil {
+			f.err = errf(http.StatusBadRequest, "bad_request", "bad '%s' parameter", name)
+		}
+	}
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// newHexID makes a 24-hex id shaped like Intercom's (Mongo ObjectId style:
+// seconds then random bytes).
+func newHexID(unix int64) string {
+	var b [12]byte
+	b[0], b[1], b[2], b[3] = byte(unix>>24), byte(unix>>16), byte(unix>>8), byte(unix)
+	rand.Read(b[4:])
+	return hex.EncodeToString(b[:])
+}
+
+// Cursors are opaque to clients, stateless, and encode where the previous
+// page ended: base64 of a JSON array, like Intercom's "WzE3MDk2…" cursors.
+func encodeCursor(parts ...any) string {
+	data, _ := json.Marshal(parts)
+	return base64.StdEncoding.EncodeToString(data)
+}
+
+func decodeCursor(c string) ([]json.RawMessage, error) {
+	data, err := base64.StdEncoding.DecodeString(c)
+	if err != nil {
+		data, err = base64.URLEncoding.DecodeString(c)
+	}
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(data, &parts); err != nil || len(parts) == 0 {
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
+	}
+	return parts, nil
+}
+
+// pages is Intercom's cursor_pages object.
+type pages struct {
+	Type       string     `json:"type"`
+	Next       *pagesNext `json:"next,omitempty"`
+	Page       int        `json:"page"`
+	PerPage    int        `json:"per_page"`
+	TotalPages int        `json:"total_pages"`
+}
+
+type pagesNext struct {
+	Page          int    `json:"page"`
+	StartingAfter string `json:"starting_after"`
+}
+
+// perPage parses per_page with Intercom's maximum of 150.
+func perPage(raw string, def int) (int, error) {
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, errf(http.StatusBadRequest, "parameter_invalid", "per_page must be a positive integer")
+	}
+	if n > 150 {
+		n = 150 // Intercom caps per_page rather than refusing larger pages.
+	}
+	return n, nil
+}
+
+func totalPages(total, per int) int {
+	if total == 0 {
+		return 0
+	}
+	return (total + per - 1) / per
+}
+
+func asHTTPError(err error, target **httpError) bool {
+	return errors.As(err, target)
+}

@@ -1,0 +1,68 @@
+package intercom
+
+import "net/http"
+
+// routes registers Intercom's REST paths (behind s.api) and the emulator's
+// own surfaces.
+func (s *Server) routes() {
+	api := func(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, s.api(h)) }
+
+	api("GET /me", s.handleMe)
+	api("GET /admins", s.handleListAdmins)
+	api("GET /admins/{id}", s.handleGetAdmin)
+	api("GET /teams", s.handleListTeams)
+
+	api("POST /contacts", s.handleCreateContact)
+	api("GET /contacts", s.handleListContacts)
+	api("POST /contacts/search", s.handleSearchContacts)
+	api("POST /contacts/merge", s.handleMergeContacts)
+	api("GET /contacts/{id}", s.handleGetContact)
+	api("PUT /contacts/{id}", s.handleUpdateContact)
+	api("DELETE /contacts/{id}", s.handleDeleteContact)
+	api("POST /contacts/{id}/archive", s.handleArchiveContact(true))
+	api("POST /contacts/{id}/unarchive", s.handleArchiveContact(false))
+	api("GET /contacts/{id}/companies", s.handleContactCompanies)
+	api("POST /contacts/{id}/companies", s.handleAttachCompany)
+	api("DELETE /contacts/{id}/companies/{company_id}", s.handleDetachCompany)
+	api("GET /contacts/{id}/tags", s.handleContactTags)
+	api("POST /contacts/{id}/tags", s.handleTagContact)
+	api("DELETE /contacts/{id}/tags/{tag_id}", s.handleUntagContact)
+
+	api("POST /companies", s.handleUpsertCompany)
+	api("GET /companies", s.handleListCompanies)
+	api("GET /companies/scroll", s.handleScrollCompanies)
+	api("GET /companies/{id}", s.handleGetCompany)
+	api("PUT /companies/{id}", s.handleUpdateCompany)
+	api("DELETE /companies/{id}", s.handleDeleteCompany)
+	api("GET /companies/{id}/contacts", s.handleCompanyContacts)
+
+	api("POST /conversations", s.handleCreateConversation)
+	api("GET /conversations", s.handleListConversations)
+	api("POST /conversations/search", s.handleSearchConversations)
+	api("GET /conversations/{id}", s.handleGetConversation)
+	api("POST /conversations/{id}/reply", s.handleReply)
+	api("POST /conversations/{id}/parts", s.handleManage)
+	api("POST /messages", s.handleCreateMessage)
+
+	api("GET /data_attributes", s.handleListDataAttributes)
+	api("POST /data_attributes", s.handleCreateDataAttribute)
+	api("PUT /data_attributes/{id}", s.handleUpdateDataAttribute)
+
+	api("POST /events", s.handleCreateEvent)
+	api("GET /events", s.handleListEvents)
+
+	api("GET /tags", s.handleListTags)
+	api("POST /tags", s.handleCreateTag)
+
+	// OAuth lives on app.intercom.com and api.intercom.io; one host here.
+	s.mux.HandleFunc("GET /oauth", s.handleAuthorizePage)
+	s.mux.HandleFunc("POST /oauth", s.handleAuthorizeSubmit)
+	s.mux.HandleFunc("POST /auth/eagle/token", s.handleToken)
+
+	s.controlRoutes()
+
+	// Anything else is Intercom's 404, in its error shape.
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "Resource Not Found")
+	})
+}
