@@ -3,9 +3,74 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ferrysync/ferry/emulator/salesforce"
 )
 
-// cmdEmulateSalesforce runs the local Salesforce org (issue 2 replaces this).
+// cmdEmulateSalesforce runs a local Salesforce org until ctx is done.
 func cmdEmulateSalesforce(ctx context.Context, args []string, env *cliEnv) error {
-	return errors.New("not built yet")
+	fs := flag.NewFlagSet("ferry emulate salesforce", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	listen := fs.String("listen", "127.0.0.1:8181", "address to listen on")
+	seed := fs.String("seed", "empty", "initial data: demo (a believable org) or empty (only the login user)")
+	clientID := fs.String("client-id", salesforce.DefaultClientID, "connected app consumer key")
+	clientSecret := fs.String("client-secret", salesforce.DefaultClientSecret, "connected app consumer secret")
+	user := fs.String("user", salesforce.DefaultUsername, "login user's username (also its email)")
+	password := fs.String("password", salesforce.DefaultPassword, "login user's password (also HTTP Basic for /__emulator/)")
+	autoApprove := fs.Bool("auto-approve", false, "authorize redirects at once as the login user instead of showing the login form")
+	dailyLimit := fs.Int("api-daily-limit", salesforce.DefaultAPIDailyLimit, "REST API calls allowed per day")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "Usage: ferry emulate salesforce [flags]")
+		fmt.Fprintln(env.Stderr)
+		fmt.Fprintln(env.Stderr, "Runs a local Salesforce org (OAuth, REST API vXX.X 46.0–62.0, control surface under /__emulator/).")
+		fmt.Fprintln(env.Stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments: %v", fs.Args())}
+	}
+	if *seed != "demo" && *seed != "empty" {
+		return usageError{fmt.Sprintf("--seed must be demo or empty, not %q", *seed)}
+	}
+	if *dailyLimit <= 0 {
+		return usageError{"--api-daily-limit must be positive"}
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	srv := salesforce.New(salesforce.Options{
+		Seed: *seed, ClientID: *clientID, ClientSecret: *clientSecret, Username: *user,
+		Password: *password, AutoApprove: *autoApprove, APIDailyLimit: *dailyLimit, Logger: log,
+	})
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("emulate salesforce: listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("salesforce emulator listening", "url", "http://"+ln.Addr().String(), "seed", *seed,
+		"client_id", *clientID, "user", *user, "auto_approve", *autoApprove)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("emulate salesforce: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("emulate salesforce: shutdown: %w", err)
+	}
+	log.Info("salesforce emulator stopped")
+	return nil
 }

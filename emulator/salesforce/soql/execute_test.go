@@ -24,7 +24,7 @@ type fixture struct {
 	src *memSource
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	s := newMemSource()
 	s.addObject("User", []string{"Id:id", "Email:email", "Name:string", "ManagerId:reference", "IsActive:boolean"},

@@ -12,7 +12,7 @@ func (r memRecord) Get(field string) any { return r[field] }
 
 type memObject struct {
 	name    string
-	fields  map[string]Field    // lower-case name → field
+	fields  map[string]Field     // lower-case name → field
 	rels    map[string][2]string // lower-case relationship → target, fk
 	records []memRecord
 	deleted map[string]bool // ids of deleted records

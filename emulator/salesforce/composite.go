@@ -1,0 +1,227 @@
+package salesforce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// maxSubrequests is the Composite resource's subrequest limit.
+const maxSubrequests = 25
+
+type compositeSub struct {
+	Method      string            `json:"method"`
+	URL         string            `json:"url"`
+	ReferenceID string            `json:"referenceId"`
+	Body        json.RawMessage   `json:"body,omitempty"`
+	HTTPHeaders map[string]string `json:"httpHeaders,omitempty"`
+}
+
+type compositeResult struct {
+	Body           json.RawMessage   `json:"body"`
+	HTTPHeaders    map[string]string `json:"httpHeaders"`
+	HTTPStatusCode int               `json:"httpStatusCode"`
+	ReferenceID    string            `json:"referenceId"`
+}
+
+var (
+	refIDPattern  = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+	refExpression = regexp.MustCompile(`@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[[0-9]+\])+)\}`)
+	refStep       = regexp.MustCompile(`\.([A-Za-z0-9_]+)|\[([0-9]+)\]`)
+)
+
+func processingHalted(msg string) json.RawMessage {
+	b, _ := json.Marshal([]restError{{ErrorCode: "PROCESSING_HALTED", Message: msg}})
+	return b
+}
+
+const rolledBackMsg = "The transaction was rolled back since another operation in the same transaction failed."
+
+// resolveRefs replaces @{ref.path} expressions with values from earlier
+// subrequests' bodies; inJSON escapes the value for a JSON string.
+func resolveRefs(text string, bodies map[string]any, inJSON bool) (string, error) {
+	var failure error
+	out := refExpression.ReplaceAllStringFunc(text, func(expr string) string {
+		m := refExpression.FindStringSubmatch(expr)
+		cur, ok := bodies[m[1]]
+		if !ok {
+			failure = fmt.Errorf("Invalid reference specified. No value for %s found in %s. Provided referenceId ('%s') does not exist or failed", strings.TrimPrefix(m[2], "."), m[1], m[1])
+			return expr
+		}
+		for _, step := range refStep.FindAllStringSubmatch(m[2], -1) {
+			switch c := cur.(type) {
+			case map[string]any:
+				cur = c[step[1]]
+			case []any:
+				i, _ := strconv.Atoi(step[2])
+				if step[2] == "" || i >= len(c) {
+					cur = nil
+				} else {
+					cur = c[i]
+				}
+			default:
+				cur = nil
+			}
+		}
+		if cur == nil {
+			failure = fmt.Errorf("Invalid reference specified. No value for %s found in %s", strings.TrimPrefix(m[2], "."), m[1])
+			return expr
+		}
+		var v string
+		switch c := cur.(type) {
+		case string:
+			v = c
+		case float64:
+			v = strconv.FormatFloat(c, 'f', -1, 64)
+		default:
+			b, _ := json.Marshal(c)
+			v = string(b)
+		}
+		if inJSON {
+			b, _ := json.Marshal(v)
+			v = string(b[1 : len(b)-1])
+		}
+		return v
+	})
+	return out, failure
+}
+
+func (s *Server) handleComposite(w http.ResponseWriter, r *http.Request) {
+	if _, nested := r.Context().Value(txnKey{}).(*txn); nested {
+		writeError(w, errBadRequest("INVALID_API_INPUT", "Composite requests cannot be nested"))
+		return
+	}
+	var req struct {
+		AllOrNone        bool           `json:"allOrNone"`
+		CollateSubreqs   *bool          `json:"collateSubrequests"`
+		CompositeRequest []compositeSub `json:"compositeRequest"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(req.CompositeRequest) == 0 {
+		writeError(w, errBadRequest("INVALID_API_INPUT", "compositeRequest must have at least one subrequest"))
+		return
+	}
+	if len(req.CompositeRequest) > maxSubrequests {
+		writeError(w, errBadRequest("INVALID_API_INPUT", fmt.Sprintf("Limit Exceeded: The number of subrequests exceeded the limit of %d", maxSubrequests)))
+		return
+	}
+	seen := map[string]bool{}
+	for _, sub := range req.CompositeRequest {
+		if !refIDPattern.MatchString(sub.ReferenceID) {
+			writeError(w, errBadRequest("INVALID_API_INPUT", fmt.Sprintf("Invalid referenceId: %q. A referenceId can contain only alphanumeric characters and underscores.", sub.ReferenceID)))
+			return
+		}
+		if seen[sub.ReferenceID] {
+			writeError(w, errBadRequest("INVALID_API_INPUT", "Duplicate referenceId provided in the request: "+sub.ReferenceID))
+			return
+		}
+		seen[sub.ReferenceID] = true
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx := &txn{s: s, write: true}
+	ctx := context.WithValue(r.Context(), txnKey{}, tx)
+	results := make([]compositeResult, len(req.CompositeRequest))
+	bodies := map[string]any{}
+	failedAt := -1
+	for i, sub := range req.CompositeRequest {
+		res := s.runSub(ctx, r, sub, bodies)
+		results[i] = res
+		if res.HTTPStatusCode >= 400 {
+			if req.AllOrNone {
+				failedAt = i
+				break
+			}
+			continue
+		}
+		var parsed any
+		if len(res.Body) > 0 && json.Unmarshal(res.Body, &parsed) == nil {
+			bodies[sub.ReferenceID] = parsed
+		}
+	}
+	if failedAt >= 0 {
+		tx.rollbackTo(0)
+		for i := range results {
+			if i == failedAt {
+				continue
+			}
+			results[i] = compositeResult{
+				Body: processingHalted(rolledBackMsg), HTTPHeaders: map[string]string{},
+				HTTPStatusCode: http.StatusBadRequest, ReferenceID: req.CompositeRequest[i].ReferenceID,
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"compositeResponse": results})
+}
+
+// runSub executes one subrequest through the REST mux inside the composite's
+// transaction.
+func (s *Server) runSub(ctx context.Context, outer *http.Request, sub compositeSub, bodies map[string]any) compositeResult {
+	res := compositeResult{HTTPHeaders: map[string]string{}, ReferenceID: sub.ReferenceID}
+	fail := func(err error) compositeResult {
+		e := asSFError(err)
+		res.HTTPStatusCode = e.status
+		res.Body, _ = json.Marshal(e.restBody())
+		return res
+	}
+	u, err := resolveRefs(sub.URL, bodies, false)
+	if err != nil {
+		res.HTTPStatusCode = http.StatusBadRequest
+		res.Body = processingHalted(err.Error())
+		return res
+	}
+	body := ""
+	if len(sub.Body) > 0 {
+		if body, err = resolveRefs(string(sub.Body), bodies, true); err != nil {
+			res.HTTPStatusCode = http.StatusBadRequest
+			res.Body = processingHalted(err.Error())
+			return res
+		}
+	}
+	if !strings.HasPrefix(u, "/services/data/v") {
+		return fail(errBadRequest("INVALID_API_INPUT", "The URL must begin with /services/data/vXX.X: "+u))
+	}
+	method := strings.ToUpper(sub.Method)
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete, http.MethodHead:
+	default:
+		return fail(errBadRequest("INVALID_API_INPUT", "Unsupported method: "+sub.Method))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
+	if err != nil {
+		return fail(errBadRequest("INVALID_API_INPUT", "Malformed URL: "+u))
+	}
+	req.Host = outer.Host
+	req.TLS = outer.TLS
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range sub.HTTPHeaders {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	// The version must be served; the outer mux checked only the outer URL.
+	if seg := strings.SplitN(strings.TrimPrefix(u, "/services/data/"), "/", 2); len(seg) > 0 {
+		if _, ok := parseVersion(seg[0]); !ok {
+			return fail(errNotFound())
+		}
+	}
+	s.api.ServeHTTP(rec, req)
+	res.HTTPStatusCode = rec.Code
+	if loc := rec.Header().Get("Location"); loc != "" {
+		res.HTTPHeaders["Location"] = loc
+	}
+	if b := rec.Body.Bytes(); len(b) > 0 {
+		res.Body = b
+	} else {
+		res.Body = json.RawMessage("null")
+	}
+	return res
+}

@@ -1,0 +1,577 @@
+package salesforce
+
+// The control surface does what Salesforce's UI, Setup or SOAP API would do,
+// on paths outside Salesforce's own. It authenticates with HTTP Basic
+// (the login user's username:password), so it keeps working after tokens are
+// revoked or the API is disabled, and it never counts against API limits.
+// Bodies are JSON; errors are {"errorCode":"…","message":"…"} with a 4xx.
+//
+//	POST  /__emulator/convert-lead       {"leadId","accountId"?,"contactId"?,"doNotCreateOpportunity"?,"opportunityName"?,"convertedStatus"?}
+//	                                     → {"accountId","contactId","opportunityId"}
+//	POST  /__emulator/fields             {"object","name","type","label"?,"length"?,"externalId"?,"unique"?,"picklistValues"?,"restrictedPicklist"?}
+//	POST  /__emulator/picklist-values    {"object","field","value"}
+//	POST  /__emulator/restrict-picklist  {"object","field","restricted":bool}
+//	POST  /__emulator/field-security     {"object","field","hidden":bool}
+//	POST  /__emulator/api-access         {"enabled":bool}
+//	POST  /__emulator/limits             {"remaining":N}
+//	POST  /__emulator/revoke-all
+//	POST  /__emulator/faults             {"latencyMs":N,"errorRate":0.05,"errorStatus":503,"lockRowRate":0.0}
+//	GET   /__emulator/usage              → {"apiCalls":N,"remaining":N}
+//	POST  /__emulator/records/{object}        fields → {"id"}    (as a UI user)
+//	PATCH /__emulator/records/{object}/{id}   fields → 204       (as a UI user)
+//	DELETE /__emulator/records/{object}/{id}  → 204              (as a UI user)
+//	GET   /__emulator/records/{object}/{id}   → every field, hidden ones included
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+func (s *Server) controlRoutes(m *http.ServeMux) {
+	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) (any, error)) {
+		m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			u, p, ok := r.BasicAuth()
+			if !ok || !s.checkPassword(u, p) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="salesforce emulator"`)
+				writeJSON(w, http.StatusUnauthorized, map[string]string{"errorCode": "UNAUTHORIZED", "message": "HTTP Basic auth with the login user's username and password is required"})
+				return
+			}
+			out, err := fn(w, r)
+			switch {
+			case err != nil:
+				e := asSFError(err)
+				writeJSON(w, e.status, map[string]string{"errorCode": e.code, "message": e.msg})
+			case out == nil:
+				w.WriteHeader(http.StatusNoContent)
+			default:
+				writeJSON(w, http.StatusOK, out)
+			}
+		})
+	}
+	h("POST /__emulator/convert-lead", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in LeadConvert
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return s.ConvertLead(in)
+	})
+	h("POST /__emulator/fields", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in FieldSpec
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return nil, s.AddField(in)
+	})
+	h("POST /__emulator/picklist-values", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in struct{ Object, Field, Value string }
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return nil, s.AddPicklistValue(in.Object, in.Field, in.Value)
+	})
+	h("POST /__emulator/restrict-picklist", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in struct {
+			Object, Field string
+			Restricted    bool
+		}
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return nil, s.RestrictPicklist(in.Object, in.Field, in.Restricted)
+	})
+	h("POST /__emulator/field-security", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in struct {
+			Object, Field string
+			Hidden        bool
+		}
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return nil, s.SetFieldHidden(in.Object, in.Field, in.Hidden)
+	})
+	h("POST /__emulator/api-access", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in struct{ Enabled *bool }
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		if in.Enabled == nil {
+			return nil, errBadRequest("MISSING_ARGUMENT", "enabled is required")
+		}
+		s.SetAPIEnabled(*in.Enabled)
+		return nil, nil
+	})
+	h("POST /__emulator/limits", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in struct{ Remaining *int }
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		if in.Remaining == nil || *in.Remaining < 0 {
+			return nil, errBadRequest("MISSING_ARGUMENT", "remaining must be a number ≥ 0")
+		}
+		s.SetAPIRemaining(*in.Remaining)
+		return nil, nil
+	})
+	h("POST /__emulator/revoke-all", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		s.RevokeAllTokens()
+		return nil, nil
+	})
+	h("POST /__emulator/faults", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in Faults
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		if in.ErrorRate < 0 || in.ErrorRate > 1 || in.LockRowRate < 0 || in.LockRowRate > 1 || in.LatencyMs < 0 {
+			return nil, errBadRequest("INVALID_ARGUMENT", "rates must be within 0–1 and latencyMs ≥ 0")
+		}
+		if in.ErrorStatus != 0 && in.ErrorStatus != 500 && in.ErrorStatus != 503 {
+			return nil, errBadRequest("INVALID_ARGUMENT", "errorStatus must be 500 or 503")
+		}
+		s.SetFaults(in)
+		return nil, nil
+	})
+	h("GET /__emulator/usage", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return map[string]int64{"apiCalls": s.APICalls(), "remaining": int64(s.APIRemaining())}, nil
+	})
+	h("POST /__emulator/records/{object}", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in map[string]any
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		id, err := s.CreateRecord(r.PathValue("object"), in)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"id": id}, nil
+	})
+	h("PATCH /__emulator/records/{object}/{id}", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var in map[string]any
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return nil, s.UpdateRecord(r.PathValue("object"), r.PathValue("id"), in)
+	})
+	h("DELETE /__emulator/records/{object}/{id}", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return nil, s.DeleteRecord(r.PathValue("object"), r.PathValue("id"))
+	})
+	h("GET /__emulator/records/{object}/{id}", func(w http.ResponseWriter, r *http.Request) (any, error) {
+		rec, ok := s.Record(r.PathValue("object"), r.PathValue("id"))
+		if !ok {
+			return nil, errNotFound()
+		}
+		return rec, nil
+	})
+}
+
+// uiWrite runs fn as one write transaction outside any request.
+func (s *Server) uiWrite(fn func(tx *txn) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx := &txn{s: s, write: true}
+	if err := fn(tx); err != nil {
+		tx.rollbackTo(0)
+		return err
+	}
+	return nil
+}
+
+func (s *Server) controlTable(object string) (*table, error) {
+	t := s.tableByName(object)
+	if t == nil {
+		return nil, errBadRequest("INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", object))
+	}
+	return t, nil
+}
+
+// CreateRecord creates a record as a UI user would: validated like the API,
+// hidden fields writable, no API call counted. It returns the new id.
+func (s *Server) CreateRecord(object string, fields map[string]any) (string, error) {
+	var id string
+	err := s.uiWrite(func(tx *txn) error {
+		t, err := s.controlTable(object)
+		if err != nil {
+			return err
+		}
+		id, err = tx.create(t, fields, modeUI)
+		return err
+	})
+	return id, err
+}
+
+// UpdateRecord changes a record as a UI user would (no API call counted).
+func (s *Server) UpdateRecord(object, id string, fields map[string]any) error {
+	return s.uiWrite(func(tx *txn) error {
+		t, err := s.controlTable(object)
+		if err != nil {
+			return err
+		}
+		rec, err := t.liveRecord(id)
+		if err != nil {
+			return err
+		}
+		return tx.update(t, rec, fields, modeUI)
+	})
+}
+
+// DeleteRecord deletes a record as a UI user would (no API call counted).
+func (s *Server) DeleteRecord(object, id string) error {
+	return s.uiWrite(func(tx *txn) error {
+		t, err := s.controlTable(object)
+		if err != nil {
+			return err
+		}
+		rec, err := t.liveRecord(id)
+		if err != nil {
+			return err
+		}
+		tx.remove(t, rec)
+		return nil
+	})
+}
+
+// Record returns a copy of a record's fields (hidden ones included, deleted
+// records too), or false if there is no such record.
+func (s *Server) Record(object, id string) (map[string]any, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tableByName(object)
+	if t == nil {
+		return nil, false
+	}
+	full, ok := normalizeID(id)
+	if !ok || t.byID[full] == nil {
+		return nil, false
+	}
+	out := map[string]any{}
+	for k, v := range t.byID[full].f {
+		out[k] = v
+	}
+	return out, true
+}
+
+// LoadRecords inserts many records fast, for tests and benchmarks: no API
+// call is counted, references are not checked, and system fields such as
+// CreatedDate, SystemModstamp or Id may be given. Values may be Go strings,
+// bools, numbers or time.Time. It returns the new ids in input order; on
+// error nothing is loaded.
+func (s *Server) LoadRecords(object string, recs []map[string]any) ([]string, error) {
+	ids := make([]string, 0, len(recs))
+	err := s.uiWrite(func(tx *txn) error {
+		t, err := s.controlTable(object)
+		if err != nil {
+			return err
+		}
+		for i, rec := range recs {
+			id, err := tx.create(t, rec, modeLoad)
+			if err != nil {
+				return fmt.Errorf("salesforce: load %s record %d: %w", object, i, err)
+			}
+			ids = append(ids, id)
+		}
+		tx.undo = nil // nothing to roll back past this point; frees memory
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// LeadConvert is the input of ConvertLead, as SOAP's LeadConvert.
+type LeadConvert struct {
+	LeadID                 string `json:"leadId"`
+	AccountID              string `json:"accountId,omitempty"`
+	ContactID              string `json:"contactId,omitempty"`
+	DoNotCreateOpportunity bool   `json:"doNotCreateOpportunity,omitempty"`
+	OpportunityName        string `json:"opportunityName,omitempty"`
+	ConvertedStatus        string `json:"convertedStatus,omitempty"`
+}
+
+// LeadConvertResult is what ConvertLead created or used.
+type LeadConvertResult struct {
+	AccountID     string  `json:"accountId"`
+	ContactID     string  `json:"contactId"`
+	OpportunityID *string `json:"opportunityId"`
+}
+
+// ConvertLead converts a Lead as SOAP convertLead does: it creates (or uses)
+// an Account and a Contact, optionally an Opportunity with the contact as
+// primary contact role, moves the lead's open Tasks to the contact, and sets
+// the lead's Status, IsConverted, ConvertedDate, Converted*Id and
+// SystemModstamp. Everything happens in one transaction.
+func (s *Server) ConvertLead(in LeadConvert) (LeadConvertResult, error) {
+	var res LeadConvertResult
+	err := s.uiWrite(func(tx *txn) error {
+		leads := s.tables["lead"]
+		lead, err := leads.liveRecord(in.LeadID)
+		if err != nil {
+			return err
+		}
+		if lead.f["IsConverted"] == true {
+			return errBadRequest("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead")
+		}
+		status := in.ConvertedStatus
+		if status == "" {
+			status = "Closed - Converted"
+		}
+		if f := leads.obj.field("Status"); !f.hasPicklistValue(status) {
+			return errBadRequest("INVALID_STATUS", "invalid convertedStatus: "+status)
+		}
+		lf := lead.f
+		pick := func(m map[string]any, keys ...string) map[string]any {
+			out := map[string]any{}
+			for i := 0; i+1 < len(keys); i += 2 {
+				if v := lf[keys[i]]; v != nil {
+					out[keys[i+1]] = v
+				}
+			}
+			for k, v := range m {
+				out[k] = v
+			}
+			return out
+		}
+		owner := lf["OwnerId"]
+		if in.AccountID != "" {
+			if _, err := s.tables["account"].liveRecord(in.AccountID); err != nil {
+				return err
+			}
+			res.AccountID, _ = normalizeID(in.AccountID)
+		} else {
+			id, err := tx.create(s.tables["account"], pick(map[string]any{"OwnerId": owner},
+				"Company", "Name", "Industry", "Industry", "Website", "Website", "Phone", "Phone",
+				"City", "BillingCity", "Country", "BillingCountry", "NumberOfEmployees", "NumberOfEmployees"), modeUI)
+			if err != nil {
+				return err
+			}
+			res.AccountID = id
+		}
+		contacts := s.tables["contact"]
+		if in.ContactID != "" {
+			c, err := contacts.liveRecord(in.ContactID)
+			if err != nil {
+				return err
+			}
+			res.ContactID = c.id
+			if c.f["AccountId"] == nil {
+				if err := tx.update(contacts, c, map[string]any{"AccountId": res.AccountID}, modeUI); err != nil {
+					return err
+				}
+			}
+		} else {
+			id, err := tx.create(contacts, pick(map[string]any{"AccountId": res.AccountID, "OwnerId": owner},
+				"Salutation", "Salutation", "FirstName", "FirstName", "LastName", "LastName", "Email", "Email",
+				"Phone", "Phone", "MobilePhone", "MobilePhone", "Title", "Title", "LeadSource", "LeadSource",
+				"City", "MailingCity", "Country", "MailingCountry", "Description", "Description",
+				"HasOptedOutOfEmail", "HasOptedOutOfEmail"), modeUI)
+			if err != nil {
+				return err
+			}
+			res.ContactID = id
+		}
+		today := s.stamp().Format("2006-01-02")
+		if !in.DoNotCreateOpportunity {
+			name := in.OpportunityName
+			if name == "" {
+				name, _ = lf["Company"].(string)
+				name += "-"
+			}
+			id, err := tx.create(s.tables["opportunity"], pick(map[string]any{
+				"Name": name, "AccountId": res.AccountID, "OwnerId": owner, "StageName": "Prospecting",
+				"CloseDate": s.stamp().AddDate(0, 0, 30).Format("2006-01-02"),
+			}, "LeadSource", "LeadSource"), modeUI)
+			if err != nil {
+				return err
+			}
+			res.OpportunityID = &id
+			if _, err := tx.create(s.tables["opportunitycontactrole"], map[string]any{
+				"OpportunityId": id, "ContactId": res.ContactID, "IsPrimary": true,
+			}, modeUI); err != nil {
+				return err
+			}
+		}
+		tasks := s.tables["task"]
+		for _, t := range tasks.order {
+			if !t.deleted && t.f["WhoId"] == lead.id {
+				if err := tx.update(tasks, t, map[string]any{"WhoId": res.ContactID}, modeLoad); err != nil {
+					return err
+				}
+			}
+		}
+		vals := make(map[string]any, len(lf))
+		for k, v := range lf {
+			vals[k] = v
+		}
+		vals["Status"] = status
+		vals["IsConverted"] = true
+		vals["ConvertedDate"] = today
+		vals["ConvertedAccountId"] = res.AccountID
+		vals["ConvertedContactId"] = res.ContactID
+		if res.OpportunityID != nil {
+			vals["ConvertedOpportunityId"] = *res.OpportunityID
+		}
+		vals["SystemModstamp"] = fmtTime(s.stamp())
+		tx.replace(leads, lead, vals)
+		return nil
+	})
+	return res, err
+}
+
+// FieldSpec describes a custom field to add.
+type FieldSpec struct {
+	Object             string   `json:"object"`
+	Name               string   `json:"name"` // must end in __c
+	Type               string   `json:"type"` // string, email, phone, url, textarea, picklist, boolean, date, datetime, double, currency, percent, int
+	Label              string   `json:"label,omitempty"`
+	Length             int      `json:"length,omitempty"`
+	ExternalID         bool     `json:"externalId,omitempty"`
+	Unique             bool     `json:"unique,omitempty"`
+	PicklistValues     []string `json:"picklistValues,omitempty"`
+	RestrictedPicklist bool     `json:"restrictedPicklist,omitempty"`
+}
+
+var customName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*__c$`)
+
+// AddField adds a custom field to an object, as Setup would. Existing
+// records get null (false for checkboxes).
+func (s *Server) AddField(spec FieldSpec) error {
+	return s.uiWrite(func(tx *txn) error {
+		t, err := s.controlTable(spec.Object)
+		if err != nil {
+			return err
+		}
+		if !customName.MatchString(spec.Name) || strings.Contains(strings.TrimSuffix(spec.Name, "__c"), "__") {
+			return errBadRequest("INVALID_FIELD", "custom field names must look like Name__c: "+spec.Name)
+		}
+		if t.obj.field(spec.Name) != nil {
+			return errBadRequest("DUPLICATE_DEVELOPER_NAME", fmt.Sprintf("field %s already exists on %s", spec.Name, t.obj.Name))
+		}
+		typ := strings.ToLower(spec.Type)
+		switch typ {
+		case "text":
+			typ = typeString
+		case "number":
+			typ = typeDouble
+		case "checkbox":
+			typ = typeBoolean
+		}
+		label := spec.Label
+		if label == "" {
+			label = strings.ReplaceAll(strings.TrimSuffix(spec.Name, "__c"), "_", " ")
+		}
+		var f *fieldDef
+		switch typ {
+		case typeString:
+			n := spec.Length
+			if n <= 0 {
+				n = 255
+			}
+			if n > 255 {
+				return errBadRequest("INVALID_ARGUMENT", "text fields hold at most 255 characters")
+			}
+			f = fStr(spec.Name, label, n)
+		case typePicklist:
+			f = fPick(spec.Name, label, spec.RestrictedPicklist, "", spec.PicklistValues...)
+		case typeEmail, typePhone, typeURL, typeTextarea, typeBoolean, typeDate, typeDatetime, typeDouble, typeCurrency, typePercent, typeInt:
+			f = fTyped(typ, spec.Name, label)
+			if spec.Length > 0 && typ == typeTextarea {
+				f.Length = spec.Length
+			}
+		default:
+			return errBadRequest("INVALID_TYPE", "unsupported field type: "+spec.Type)
+		}
+		if spec.ExternalID || spec.Unique {
+			switch typ {
+			case typeString, typeEmail, typeDouble, typeInt:
+			default:
+				return errBadRequest("INVALID_ARGUMENT", "only text, email and number fields can be external ids or unique")
+			}
+		}
+		f.Custom, f.ExternalID, f.Unique = true, spec.ExternalID, spec.Unique
+		if spec.Unique {
+			seen := map[string]bool{}
+			for _, r := range t.order {
+				if k, ok := indexKey(r.f[f.Name]); ok && seen[k] {
+					return errBadRequest("DUPLICATE_VALUE", "existing records have duplicate values")
+				} else if ok {
+					seen[k] = true
+				}
+			}
+		}
+		t.obj.addField(f)
+		for _, r := range t.order {
+			if _, ok := r.f[f.Name]; !ok && f.Type == typeBoolean {
+				r.f[f.Name] = false
+			}
+		}
+		if f.indexed() {
+			t.addIndex(f)
+		}
+		s.log.Info("salesforce emulator: field added", "object", t.obj.Name, "field", f.Name, "type", f.Type)
+		return nil
+	})
+}
+
+// controlField resolves object.field for a schema change.
+func (s *Server) controlField(object, field string) (*fieldDef, error) {
+	t, err := s.controlTable(object)
+	if err != nil {
+		return nil, err
+	}
+	f := t.obj.field(field)
+	if f == nil {
+		return nil, errBadRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", field, t.obj.Name))
+	}
+	return f, nil
+}
+
+// AddPicklistValue adds an active value to a picklist field.
+func (s *Server) AddPicklistValue(object, field, value string) error {
+	return s.uiWrite(func(tx *txn) error {
+		f, err := s.controlField(object, field)
+		if err != nil {
+			return err
+		}
+		if f.Type != typePicklist {
+			return errBadRequest("INVALID_FIELD", f.Name+" is not a picklist")
+		}
+		if value == "" || f.hasPicklistValue(value) {
+			return errBadRequest("DUPLICATE_VALUE", "empty or existing picklist value: "+value)
+		}
+		f.Picklist = append(f.Picklist, picklistValue{Value: value, Label: value, Active: true})
+		return nil
+	})
+}
+
+// RestrictPicklist makes a picklist restricted (or not): restricted
+// picklists refuse values not in the list.
+func (s *Server) RestrictPicklist(object, field string, restricted bool) error {
+	return s.uiWrite(func(tx *txn) error {
+		f, err := s.controlField(object, field)
+		if err != nil {
+			return err
+		}
+		if f.Type != typePicklist {
+			return errBadRequest("INVALID_FIELD", f.Name+" is not a picklist")
+		}
+		f.RestrictedPicklist = restricted
+		return nil
+	})
+}
+
+// SetFieldHidden applies field-level security: a hidden field is absent from
+// describe and queries, and writing it is INVALID_FIELD (as Task.Type is in
+// Professional Edition).
+func (s *Server) SetFieldHidden(object, field string, hidden bool) error {
+	return s.uiWrite(func(tx *txn) error {
+		f, err := s.controlField(object, field)
+		if err != nil {
+			return err
+		}
+		if f.Name == "Id" || f.required() {
+			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be hidden")
+		}
+		f.Hidden = hidden
+		return nil
+	})
+}
