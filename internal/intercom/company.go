@@ -133,14 +133,16 @@ func (c *Client) DeleteCompany(ctx context.Context, id string) (*Company, error)
 	return &out, nil
 }
 
-// ListCompanies iterates over companies page by page (POST /companies/list).
-// Intercom caps this listing at 10,000 companies and leaves out companies
-// without users; use ScrollCompanies to read everything.
+// ListCompanies iterates over companies page by page (GET /companies with
+// page and per_page; 2.11 documents this and POST /companies/list as
+// equivalent listings). Intercom caps this listing at 10,000 companies and
+// leaves out companies without users; use ScrollCompanies to read
+// everything.
 func (c *Client) ListCompanies(ctx context.Context, opts ListOptions) iter.Seq2[Company, error] {
 	return paginatePages(ctx, func(ctx context.Context, page int) ([]Company, *Pages, error) {
 		q := perPageQuery(url.Values{"page": {strconv.Itoa(page)}}, opts.PerPage)
 		var out list[Company]
-		if err := c.call(ctx, request{method: http.MethodPost, route: "/companies/list", path: "/companies/list", query: q, auth: true}, &out); err != nil {
+		if err := c.call(ctx, request{method: http.MethodGet, route: "/companies", path: "/companies", query: q, auth: true}, &out); err != nil {
 			return nil, nil, err
 		}
 		return out.Data, out.Pages, nil

@@ -223,3 +223,40 @@ func (c *Client) ManageConversation(ctx context.Context, id string, in ManageInp
 	}
 	return &out, nil
 }
+
+// AdminMessageInput is an admin starting a conversation with a contact.
+type AdminMessageInput struct {
+	// MessageType is "inapp" or "email".
+	MessageType string
+	// Subject is required for email.
+	Subject string
+	// Body is the message.
+	Body string
+	// AdminID is the sending admin.
+	AdminID string
+	// To is the recipient contact: Type "user", "lead" or "contact" and
+	// its Intercom id.
+	To Ref
+}
+
+// CreateAdminMessage sends an admin-initiated message (POST /messages),
+// which starts a conversation.
+func (c *Client) CreateAdminMessage(ctx context.Context, in AdminMessageInput) (*Message, error) {
+	if in.MessageType == "" {
+		in.MessageType = "inapp"
+	}
+	body := map[string]any{
+		"message_type": in.MessageType,
+		"body":         in.Body,
+		"from":         map[string]string{"type": "admin", "id": in.AdminID},
+		"to":           map[string]string{"type": in.To.Type, "id": in.To.ID},
+	}
+	if in.Subject != "" {
+		body["subject"] = in.Subject
+	}
+	var out Message
+	if err := c.call(ctx, request{method: http.MethodPost, route: "/messages", path: "/messages", body: body, auth: true}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -127,7 +127,10 @@ func paginatePages[T any](ctx context.Context, fetch func(ctx context.Context, p
 					return
 				}
 			}
-			if len(items) == 0 || pages == nil || pages.TotalPages <= page {
+			// Stop at the last page, and also when the server answered a
+			// different page than asked (it ignores paging), which would
+			// otherwise repeat items.
+			if len(items) == 0 || pages == nil || pages.TotalPages <= page || (pages.Page != 0 && pages.Page != page) {
 				return
 			}
 		}
