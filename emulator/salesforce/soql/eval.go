@@ -96,8 +96,7 @@ func compileExpr(e Expr, src RecordGetter, now time.Time) matcher {
 				}
 			}
 		case OpLike:
-			c.val = c.operand(e.Value, now)
-			if !c.val.null {
+			if e.Value.Kind == ValueString {
 				c.like = compileLike(e.Value.Str)
 			}
 		default:
@@ -120,6 +119,10 @@ func (c *condMatcher) operand(v Value, now time.Time) operand {
 	case ValueNull:
 		return operand{null: true}
 	case ValueString:
+		if v.Str == "" && (c.kind == kindText || c.kind == kindID) {
+			// Salesforce stores blank text as null, so '' means null.
+			return operand{null: true}
+		}
 		if c.kind == kindID {
 			return operand{str: idKey(v.Str)}
 		}
@@ -138,10 +141,16 @@ func (c *condMatcher) operand(v Value, now time.Time) operand {
 }
 
 func (c *condMatcher) value(r Record) any {
+	var v any
 	if len(c.path.FKFields) == 0 {
-		return r.Get(c.path.Field)
+		v = r.Get(c.path.Field)
+	} else {
+		v = c.path.Value(c.src, r)
 	}
-	return c.path.Value(c.src, r)
+	if s, ok := v.(string); ok && s == "" {
+		return nil // blank text is null, as in Salesforce
+	}
+	return v
 }
 
 // match applies SOQL's null semantics: a null field equals only null, is
@@ -159,11 +168,9 @@ func (c *condMatcher) match(r Record) bool {
 	case OpNotIn:
 		return !c.in(v)
 	case OpLike:
-		if c.like == nil {
-			return v == nil
-		}
+		// LIKE never matches null (nor blank, which is null).
 		s, ok := v.(string)
-		return ok && c.like.match(s)
+		return ok && c.like != nil && c.like.match(s)
 	}
 	if v == nil || c.val.null {
 		return false

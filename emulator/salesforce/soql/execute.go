@@ -81,6 +81,9 @@ func lookup(q *Query, src Source, includeDeleted bool) ([]Record, bool) {
 			var k any
 			switch v.Kind {
 			case ValueString:
+				if v.Str == "" {
+					usable = false // '' means null, which no index holds
+				}
 				k = v.Str
 			case ValueNumber:
 				k = v.Num
@@ -239,7 +242,7 @@ func (s *sorter) extract(r Record, into []sortKey) {
 			}
 		default:
 			str, ok := v.(string)
-			k.s, k.null = str, !ok
+			k.s, k.null = str, !ok || str == ""
 		}
 		into[i] = k
 	}

@@ -135,7 +135,10 @@ func TestExecute(t *testing.T) {
 		{"like literal percent needs escape", `SELECT Id FROM Lead WHERE LastName LIKE '100\%%'`, []string{"6"}, false, false},
 		{"like backslash", `SELECT Id FROM Lead WHERE Description LIKE 'path\\to'`, []string{"2"}, false, false},
 		{"like no wildcard is whole match", "SELECT Id FROM Lead WHERE LastName LIKE 'smit'", []string{}, false, false},
-		{"like empty", "SELECT Id FROM Lead WHERE Description LIKE ''", []string{"5"}, false, false},
+		{"like empty matches nothing", "SELECT Id FROM Lead WHERE Description LIKE ''", []string{}, false, false},
+		{"blank string is null", "SELECT Id FROM Lead WHERE Description = ''", []string{"4", "5"}, false, false},
+		{"blank value is null", "SELECT Id FROM Lead WHERE Description = null", []string{"4", "5"}, false, false},
+		{"not blank", "SELECT Id FROM Lead WHERE Description != ''", []string{"1", "2", "3", "6"}, false, false},
 		{"escaped quote", `SELECT Id FROM Lead WHERE LastName = 'o\'brien'`, []string{"2"}, false, false},
 		{"escaped newline", `SELECT Id FROM Lead WHERE Description = 'LINE1\nline2'`, []string{"3"}, false, false},
 		{"unicode escape", `SELECT Id FROM Lead WHERE FirstName = 'Zo\u00EB'`, []string{"3"}, false, false},
@@ -263,6 +266,7 @@ func TestLookup(t *testing.T) {
 		{"or scans", "SELECT Id FROM Lead WHERE Email = 'di@x.com' OR LastName = 'Jones'", []string{"4", "6"}, 0, 1},
 		{"not equal scans", "SELECT Id FROM Lead WHERE Email != 'di@x.com' AND Email != null AND IsConverted = true", []string{"2"}, 0, 1},
 		{"null equality scans", "SELECT Id FROM Lead WHERE Email = null", []string{"3"}, 0, 1},
+		{"blank equality scans", "SELECT Id FROM Lead WHERE Email IN ('di@x.com', '')", []string{"3", "6"}, 0, 1},
 		{"lookup then order and limit", "SELECT Id FROM Lead WHERE Ext__c IN ('ext-1','ext-2','ext-4') ORDER BY Id DESC LIMIT 2", []string{"4", "2"}, 1, 0},
 	}
 	for _, tt := range tests {
