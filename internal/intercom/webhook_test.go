@@ -77,7 +77,7 @@ func (b *webhookBundle) none(t *testing.T) {
 	}
 }
 
-func readSample(t *testing.T, name string) []byte {
+func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "webhooks", name))
 	if err != nil {
