@@ -252,7 +252,7 @@ await step('collections.upsert', async () => {
   const type = need(state.upsertType, 'an externalId string field');
   const field = state.upsertField;
   const mk = (i) => ({
-    Lead: { LastName: `UpsertColl ${i}`, Company: `Coll ${run}` },
+    Lead: { LastName: `UpsertColl ${i}`, Company: `UpsertColl ${run}` },
     Contact: { LastName: `UpsertColl ${i}` },
     Account: { Name: `UpsertColl ${i} ${run}` },
   }[type]);
@@ -306,7 +306,7 @@ await step('query.queryMore', async () => {
 
 await step('query.autoFetch', async () => {
   need(state.seeded, 'seeded page records');
-  const res = await conn.query(pageSOQL, undefined, { autoFetch: true, maxFetch: 100000 });
+  const res = await conn.query(pageSOQL, { autoFetch: true, maxFetch: 100000 });
   assert.equal(res.records.length, pageRecords);
   assert.equal(new Set(res.records.map((r) => r.Id)).size, pageRecords);
   assert.equal(res.done, true);
@@ -322,7 +322,8 @@ await step('query.queryAll', async () => {
   const id = need(state.deletedId, 'deleted lead id');
   const live = await conn.query(`SELECT Id FROM Lead WHERE Id = '${id}'`);
   assert.equal(live.totalSize, 0, 'deleted lead in query');
-  const all = await conn.queryAll(`SELECT Id, IsDeleted FROM Lead WHERE Id = '${id}'`);
+  // jsforce 3 has no queryAll(); scanAll switches the resource to /queryAll.
+  const all = await conn.query(`SELECT Id, IsDeleted FROM Lead WHERE Id = '${id}'`, { scanAll: true });
   assert.equal(all.totalSize, 1, 'deleted lead in queryAll');
   assert.equal(all.records[0].IsDeleted, true);
 });
