@@ -221,6 +221,7 @@ func parseOptions(f *fields) []string {
 	if json.Unmarshal(raw, &strs) == nil {
 		return strs
 	}
+	strs = nil // a failed decode can leave a partial list behind
 	var objs []struct {
 		Value string `json:"value"`
 	}

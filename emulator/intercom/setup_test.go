@@ -38,7 +38,8 @@ type fixture struct {
 	hooks chan hook
 
 	mu       sync.Mutex
-	failNext int // receiver answers 500 to this many deliveries first
+	failNext int    // receiver answers 500 to this many deliveries first
+	pending  []hook // received but not yet waited for
 }
 
 func setup(t *testing.T, tweak ...func(*intercom.Options)) *fixture {
@@ -132,9 +133,19 @@ func (f *fixture) must(want int, method, path string, body any) map[string]any {
 	return m
 }
 
-// waitTopic returns the next webhook with the topic, skipping others.
+// waitTopic returns the next webhook with the topic. Deliveries run
+// concurrently, so others seen meanwhile are kept for later waits.
 func (f *fixture) waitTopic(topic string) hook {
 	f.t.Helper()
+	f.mu.Lock()
+	for i, h := range f.pending {
+		if h.Envelope["topic"] == topic {
+			f.pending = append(f.pending[:i:i], f.pending[i+1:]...)
+			f.mu.Unlock()
+			return h
+		}
+	}
+	f.mu.Unlock()
 	deadline := time.After(10 * time.Second) // a hang guard, not a timing assertion
 	for {
 		select {
@@ -142,6 +153,9 @@ func (f *fixture) waitTopic(topic string) hook {
 			if h.Envelope["topic"] == topic {
 				return h
 			}
+			f.mu.Lock()
+			f.pending = append(f.pending, h)
+			f.mu.Unlock()
 		case <-deadline:
 			f.t.Fatalf("no %s webhook arrived", topic)
 		}
@@ -171,4 +185,18 @@ func errorCode(t *testing.T, m map[string]any) string {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// waitItem waits for a webhook of topic whose item has key == value,
+// skipping earlier ones of the same topic.
+func (f *fixture) waitItem(topic, key string, value any) hook {
+	f.t.Helper()
+	for range 50 {
+		h := f.waitTopic(topic)
+		if h.Envelope["data"].(map[string]any)["item"].(map[string]any)[key] == value {
+			return h
+		}
+	}
+	f.t.Fatalf("no %s webhook with %s=%v", topic, key, value)
+	return hook{}
 }
