@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ConnectionState is whether a connection is syncing.
+type ConnectionState string
+
+// Connection states. A disconnected connection names its Cause; changes keep
+// queueing while it is disconnected (F1.3).
+const (
+	StatePending      ConnectionState = "pending"
+	StateConnected    ConnectionState = "connected"
+	StateDisconnected ConnectionState = "disconnected"
+)
+
+// Causes of a disconnection (F1.3).
+const (
+	CauseTokenRevoked      = "token_revoked"
+	CauseApprovalsExceeded = "approvals_exceeded"
+	CauseAPIDisabled       = "api_disabled"
+	CauseAPILimitReached   = "api_limit_reached"
+	CauseUserDisconnected  = "user_disconnected"
+)
+
+// Connection pairs one Intercom workspace with one Salesforce org.
+type Connection struct {
+	ID                    int64
+	Name                  string
+	IntercomWorkspaceID   string
+	SalesforceOrgID       string
+	SalesforceInstanceURL string
+	State                 ConnectionState
+	Cause                 string
+	StateChangedAt        time.Time
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+const connectionColumns = `id, name, intercom_workspace_id, salesforce_org_id, salesforce_instance_url,
+	state, cause, state_changed_at, created_at, updated_at`
+
+func scanConnection(r row) (Connection, error) {
+	var c Connection
+	err := r.Scan(&c.ID, &c.Name, &c.IntercomWorkspaceID, &c.SalesforceOrgID, &c.SalesforceInstanceURL,
+		&c.State, &c.Cause, timeCol{&c.StateChangedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	return c, err
+}
+
+// GetConnection returns one connection.
+func (r *reader) GetConnection(ctx context.Context, id int64) (Connection, error) {
+	c, err := scanConnection(r.q.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = $1`, id))
+	if err != nil {
+		return Connection{}, notFound(err, "store: get connection %d", id)
+	}
+	return c, nil
+}
+
+// ListConnections returns all connections in creation order.
+func (r *reader) ListConnections(ctx context.Context) ([]Connection, error) {
+	rs, err := r.q.query(ctx, `SELECT `+connectionColumns+` FROM connections ORDER BY id`)
+	out, err := collect(rs, err, func(rs rows) (Connection, error) { return scanConnection(rs) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list connections: %w", err)
+	}
+	return out, nil
+}
+
+// CreateConnection inserts a connection; State defaults to pending.
+func (w *writer) CreateConnection(ctx context.Context, c Connection) (Connection, error) {
+	if c.Name == "" {
+		return Connection{}, fmt.Errorf("store: create connection: name is empty: %w", ErrInvalid)
+	}
+	if c.State == "" {
+		c.State = StatePending
+	}
+	t := now()
+	c.StateChangedAt, c.CreatedAt, c.UpdatedAt = t, t, t
+	err := w.q.queryRow(ctx, `INSERT INTO connections (name, intercom_workspace_id, salesforce_org_id,
+		salesforce_instance_url, state, cause, state_changed_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id`,
+		c.Name, c.IntercomWorkspaceID, c.SalesforceOrgID, c.SalesforceInstanceURL, string(c.State), c.Cause, t).Scan(&c.ID)
+	if err != nil {
+		return Connection{}, w.wrapWrite(err, "store: create connection")
+	}
+	return c, nil
+}
+
+// UpdateConnectionState records that a connection is connected or
+// disconnected, and why.
+func (w *writer) UpdateConnectionState(ctx context.Context, id int64, state ConnectionState, cause string) error {
+	switch state {
+	case StatePending, StateConnected, StateDisconnected:
+	default:
+		return fmt.Errorf("store: update connection %d: unknown state %q: %w", id, state, ErrInvalid)
+	}
+	if state == StateConnected {
+		cause = ""
+	}
+	t := now()
+	// state_changed_at moves only on a real change, so the banner can say
+	// since when a connection has been down.
+	n, err := w.q.exec(ctx, `UPDATE connections SET
+		state_changed_at = CASE WHEN state = $2 AND cause = $3 THEN state_changed_at ELSE $4 END,
+		state = $2, cause = $3, updated_at = $4 WHERE id = $1`, id, string(state), cause, t)
+	if err != nil {
+		return fmt.Errorf("store: update connection %d state: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: update connection %d state: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateConnectionIdentity records which workspace and org a connection
+// reached once OAuth completes.
+func (w *writer) UpdateConnectionIdentity(ctx context.Context, id int64, intercomWorkspaceID, salesforceOrgID, salesforceInstanceURL string) error {
+	n, err := w.q.exec(ctx, `UPDATE connections SET intercom_workspace_id = $2, salesforce_org_id = $3,
+		salesforce_instance_url = $4, updated_at = $5 WHERE id = $1`,
+		id, intercomWorkspaceID, salesforceOrgID, salesforceInstanceURL, now())
+	if err != nil {
+		return fmt.Errorf("store: update connection %d identity: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: update connection %d identity: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteConnection deletes a connection and, by cascade, every row that
+// belongs to it (F1.5 purge). Queued jobs that name it find it gone.
+func (w *writer) DeleteConnection(ctx context.Context, id int64) error {
+	n, err := w.q.exec(ctx, `DELETE FROM connections WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete connection %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: delete connection %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// CredentialKind names which system a credential is for.
+type CredentialKind string
+
+// Credential kinds.
+const (
+	CredentialSalesforce CredentialKind = "salesforce"
+	CredentialIntercom   CredentialKind = "intercom"
+)
+
+// Credential is a decrypted secret of one connection. Data is the plaintext
+// (JSON: SalesforceToken or IntercomToken); it is encrypted before it reaches
+// the database and never logged.
+type Credential struct {
+	ConnectionID int64
+	Kind         CredentialKind
+	Data         []byte
+	UpdatedAt    time.Time
+}
+
+// String keeps the secret out of fmt and log output.
+func (c Credential) String() string {
+	return fmt.Sprintf("Credential{connection %d, %s, %d bytes REDACTED}", c.ConnectionID, c.Kind, len(c.Data))
+}
+
+// SalesforceToken is the Data of a salesforce credential.
+type SalesforceToken struct {
+	RefreshToken string    `json:"refresh_token"`
+	AccessToken  string    `json:"access_token,omitempty"`
+	InstanceURL  string    `json:"instance_url"`
+	IdentityURL  string    `json:"identity_url,omitempty"`
+	IssuedAt     time.Time `json:"issued_at,omitzero"`
+}
+
+// String keeps the tokens out of fmt and log output.
+func (t SalesforceToken) String() string {
+	return fmt.Sprintf("SalesforceToken{instance %s, REDACTED}", t.InstanceURL)
+}
+
+// IntercomToken is the Data of an intercom credential.
+type IntercomToken struct {
+	AccessToken string `json:"access_token"`
+}
+
+// String keeps the token out of fmt and log output.
+func (t IntercomToken) String() string { return "IntercomToken{REDACTED}" }
+
+// SalesforceCredential builds the credential for a Salesforce token.
+func SalesforceCredential(connID int64, tok SalesforceToken) (Credential, error) {
+	data, err := json.Marshal(tok)
+	if err != nil {
+		return Credential{}, fmt.Errorf("store: encode salesforce token: %w", err)
+	}
+	return Credential{ConnectionID: connID, Kind: CredentialSalesforce, Data: data}, nil
+}
+
+// IntercomCredential builds the credential for an Intercom access token.
+func IntercomCredential(connID int64, tok IntercomToken) (Credential, error) {
+	data, err := json.Marshal(tok)
+	if err != nil {
+		return Credential{}, fmt.Errorf("store: encode intercom token: %w", err)
+	}
+	return Credential{ConnectionID: connID, Kind: CredentialIntercom, Data: data}, nil
+}
+
+// SalesforceToken decodes a salesforce credential's Data.
+func (c Credential) SalesforceToken() (SalesforceToken, error) {
+	var tok SalesforceToken
+	if c.Kind != CredentialSalesforce {
+		return tok, fmt.Errorf("store: credential is %s, not salesforce: %w", c.Kind, ErrInvalid)
+	}
+	if err := json.Unmarshal(c.Data, &tok); err != nil {
+		return tok, fmt.Errorf("store: decode salesforce token: %w", err)
+	}
+	return tok, nil
+}
+
+// IntercomToken decodes an intercom credential's Data.
+func (c Credential) IntercomToken() (IntercomToken, error) {
+	var tok IntercomToken
+	if c.Kind != CredentialIntercom {
+		return tok, fmt.Errorf("store: credential is %s, not intercom: %w", c.Kind, ErrInvalid)
+	}
+	if err := json.Unmarshal(c.Data, &tok); err != nil {
+		return tok, fmt.Errorf("store: decode intercom token: %w", err)
+	}
+	return tok, nil
+}
+
+// credentialAD binds a ciphertext to its row, so it cannot be replayed as
+// another connection's or kind's secret.
+func credentialAD(connID int64, kind CredentialKind) []byte {
+	return []byte("ferry credential " + strconv.FormatInt(connID, 10) + " " + string(kind))
+}
+
+func validKind(kind CredentialKind) bool {
+	return kind == CredentialSalesforce || kind == CredentialIntercom
+}
+
+// GetCredential returns a decrypted credential.
+func (r *reader) GetCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error) {
+	return r.getCredential(ctx, connID, kind, "")
+}
+
+func (r *reader) getCredential(ctx context.Context, connID int64, kind CredentialKind, lock string) (Credential, error) {
+	if r.box == nil {
+		return Credential{}, fmt.Errorf("store: get %s credential: %w", kind, ErrNoSecret)
+	}
+	c := Credential{ConnectionID: connID, Kind: kind}
+	var sealed []byte
+	err := r.q.queryRow(ctx, `SELECT sealed, updated_at FROM credentials WHERE connection_id = $1 AND kind = $2`+lock,
+		connID, string(kind)).Scan(&sealed, timeCol{&c.UpdatedAt})
+	if err != nil {
+		return Credential{}, notFound(err, "store: get %s credential of connection %d", kind, connID)
+	}
+	c.Data, err = r.box.Open(sealed, credentialAD(connID, kind))
+	if err != nil {
+		return Credential{}, fmt.Errorf("store: get %s credential of connection %d: %w", kind, connID, err)
+	}
+	return c, nil
+}
+
+// PutCredential encrypts and stores a credential, replacing any previous one.
+func (w *writer) PutCredential(ctx context.Context, c Credential) error {
+	if w.box == nil {
+		return fmt.Errorf("store: put %s credential: %w", c.Kind, ErrNoSecret)
+	}
+	if !validKind(c.Kind) {
+		return fmt.Errorf("store: put credential: unknown kind %q: %w", c.Kind, ErrInvalid)
+	}
+	sealed, err := w.box.Seal(c.Data, credentialAD(c.ConnectionID, c.Kind))
+	if err != nil {
+		return fmt.Errorf("store: put %s credential: %w", c.Kind, err)
+	}
+	_, err = w.q.exec(ctx, `INSERT INTO credentials (connection_id, kind, sealed, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (connection_id, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+		c.ConnectionID, string(c.Kind), sealed, now())
+	if err != nil {
+		return fmt.Errorf("store: put %s credential of connection %d: %w", c.Kind, c.ConnectionID, err)
+	}
+	return nil
+}
+
+// LockCredential reads a credential under a row lock until the transaction
+// ends (SELECT … FOR UPDATE on PostgreSQL; on SQLite the writer transaction
+// is already exclusive).
+func (w *writer) LockCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error) {
+	return w.getCredential(ctx, connID, kind, w.d.forUpdate)
+}
+
+// DeleteCredential forgets a credential (after revoking it, F1.5).
+func (w *writer) DeleteCredential(ctx context.Context, connID int64, kind CredentialKind) error {
+	n, err := w.q.exec(ctx, `DELETE FROM credentials WHERE connection_id = $1 AND kind = $2`, connID, string(kind))
+	if err != nil {
+		return fmt.Errorf("store: delete %s credential of connection %d: %w", kind, connID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: delete %s credential of connection %d: %w", kind, connID, ErrNotFound)
+	}
+	return nil
+}

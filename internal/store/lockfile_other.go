@@ -1,0 +1,7 @@
+//go:build !unix
+
+package store
+
+// lockFile is a no-op where flock is unavailable; Migrate is then serialized
+// only within the process.
+func lockFile(string) (func(), error) { return func() {}, nil }

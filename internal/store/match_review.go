@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// MatchReview is an ambiguous match left for the admin to decide (F2), for
+// example an Intercom user whose email matches two Salesforce Contacts.
+type MatchReview struct {
+	ID           int64
+	ConnectionID int64
+	IntercomID   string
+	Reason       string
+	// Candidates is JSON describing the possible Salesforce records.
+	Candidates string
+	Resolution string
+	CreatedAt  time.Time
+	ResolvedAt *time.Time
+}
+
+// ListMatchReviews returns a connection's reviews, newest first; resolved
+// ones only when asked.
+func (r *reader) ListMatchReviews(ctx context.Context, connID int64, includeResolved bool) ([]MatchReview, error) {
+	cond := " AND resolved_at IS NULL"
+	if includeResolved {
+		cond = ""
+	}
+	rs, err := r.q.query(ctx, `SELECT id, connection_id, intercom_id, reason, candidates, resolution, created_at, resolved_at
+		FROM match_reviews WHERE connection_id = $1`+cond+` ORDER BY id DESC`, connID)
+	out, err := collect(rs, err, func(rs rows) (MatchReview, error) {
+		var m MatchReview
+		err := rs.Scan(&m.ID, &m.ConnectionID, &m.IntercomID, &m.Reason, &m.Candidates, &m.Resolution,
+			timeCol{&m.CreatedAt}, nullTimeCol{&m.ResolvedAt})
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list match reviews: %w", err)
+	}
+	return out, nil
+}
+
+// AddMatchReview adds a review.
+func (w *writer) AddMatchReview(ctx context.Context, m MatchReview) (MatchReview, error) {
+	if m.IntercomID == "" {
+		return MatchReview{}, fmt.Errorf("store: add match review: intercom id is empty: %w", ErrInvalid)
+	}
+	m.CreatedAt, m.ResolvedAt, m.Resolution = now(), nil, ""
+	err := w.q.queryRow(ctx, `INSERT INTO match_reviews (connection_id, intercom_id, reason, candidates, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, m.ConnectionID, m.IntercomID, m.Reason, m.Candidates, m.CreatedAt).Scan(&m.ID)
+	if err != nil {
+		return MatchReview{}, w.wrapWrite(err, "store: add match review")
+	}
+	return m, nil
+}
+
+// ResolveMatchReview records the admin's decision on an open review.
+func (w *writer) ResolveMatchReview(ctx context.Context, id int64, resolution string) error {
+	n, err := w.q.exec(ctx, `UPDATE match_reviews SET resolution = $2, resolved_at = $3 WHERE id = $1 AND resolved_at IS NULL`,
+		id, resolution, now())
+	if err != nil {
+		return fmt.Errorf("store: resolve match review %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: resolve match review %d (missing or already resolved): %w", id, ErrNotFound)
+	}
+	return nil
+}

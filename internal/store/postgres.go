@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// pgStore is the PostgreSQL engine: one pgx pool shared by the store and
+// River (riverpgxv5, which fetches with FOR UPDATE SKIP LOCKED and wakes
+// workers with LISTEN/NOTIFY), so several instances share one database.
+type pgStore struct {
+	reader
+
+	pool    *pgxpool.Pool
+	client  *river.Client[pgx.Tx]
+	opts    Options
+	schema  string
+	started bool
+}
+
+var pgDialect = &dialect{
+	engine:    EnginePostgres,
+	forUpdate: " FOR UPDATE",
+	isUniqueViolation: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "23505"
+	},
+}
+
+// schemaName is what Options-free callers can put in search_path for River
+// to use as its schema too (tests isolate themselves this way).
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func openPostgres(ctx context.Context, databaseURL string, opts Options) (*pgStore, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// pgx's parse errors can quote the URL, password included.
+		return nil, fmt.Errorf("store: postgres: invalid database URL %s", redactURL(databaseURL))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: postgres: connect: %w", err)
+	}
+	s := &pgStore{
+		reader: reader{q: pgQuerier{pool}, d: pgDialect, box: opts.Secret},
+		pool:   pool,
+		opts:   opts,
+	}
+	// A search_path of one plain schema (set in the URL) is River's schema
+	// too, so that ferry and River live side by side in it.
+	if sp := cfg.ConnConfig.RuntimeParams["search_path"]; schemaName.MatchString(sp) {
+		s.schema = sp
+	}
+	rcfg := riverConfig(opts)
+	rcfg.Schema = s.schema
+	s.client, err = river.NewClient(riverpgxv5.New(pool), rcfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: postgres: river client: %w", err)
+	}
+	return s, nil
+}
+
+func (s *pgStore) Engine() Engine { return EnginePostgres }
+
+// Migrate runs ferry's and River's migrations under one session-level
+// advisory lock (keyed by schema), so instances starting together take turns
+// and the later ones find nothing to do. rivermigrate takes no lock of its
+// own, hence one lock around both rather than goose's locker.
+func (s *pgStore) Migrate(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("store: postgres: migrate: %w", err)
+	}
+	defer conn.Release()
+	h := fnv.New64a()
+	h.Write([]byte("ferry migrate " + s.schema))
+	key := int64(h.Sum64())
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return fmt.Errorf("store: postgres: migrate: lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the lock must go even if ctx was cancelled,
+		// or the pooled session would keep it.
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	if err := gooseUp(ctx, db, goose.DialectPostgres, "migrations/postgres", s.opts.Logger); err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.opts.Logger, Schema: s.schema})
+	if err != nil {
+		return fmt.Errorf("store: postgres: river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("store: postgres: river migrate: %w", err)
+	}
+	return nil
+}
+
+func (s *pgStore) Start(ctx context.Context) error {
+	if s.opts.Workers == nil {
+		return nil
+	}
+	if err := s.client.Start(ctx); err != nil {
+		return fmt.Errorf("store: start workers: %w", err)
+	}
+	s.started = true
+	return nil
+}
+
+func (s *pgStore) Stop(ctx context.Context) error {
+	if !s.started {
+		return nil
+	}
+	if err := s.client.Stop(ctx); err != nil {
+		return fmt.Errorf("store: stop workers: %w", err)
+	}
+	return nil
+}
+
+func (s *pgStore) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+func (s *pgStore) InTx(ctx context.Context, fn func(tx Tx) error) error {
+	return s.inTx(ctx, func(tx *pgTx) error { return fn(tx) })
+}
+
+func (s *pgStore) inTx(ctx context.Context, fn func(tx *pgTx) error) error {
+	pgxTx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	// Rollback after Commit is a no-op; this also covers panics.
+	defer func() { _ = pgxTx.Rollback(context.WithoutCancel(ctx)) }()
+	tx := &pgTx{writer: writer{reader{q: pgQuerier{pgxTx}, d: pgDialect, box: s.opts.Secret}}, tx: pgxTx, client: s.client}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := pgxTx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (s *pgStore) CompleteJobTx(ctx context.Context, job *rivertype.JobRow, fn func(tx Tx) error) error {
+	return s.inTx(ctx, func(tx *pgTx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.tx, &river.Job[completeArgs]{JobRow: job}); err != nil {
+			return fmt.Errorf("store: complete job %d: %w", job.ID, err)
+		}
+		return nil
+	})
+}
+
+func (s *pgStore) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := s.client.Insert(ctx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (s *pgStore) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(s.client.JobRetry(ctx, jobID))("retry", jobID)
+}
+
+func (s *pgStore) CancelJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(s.client.JobCancel(ctx, jobID))("cancel", jobID)
+}
+
+func (s *pgStore) GetJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(s.client.JobGet(ctx, jobID))("get", jobID)
+}
+
+// pgTx is a transaction on the pool.
+type pgTx struct {
+	writer
+	tx     pgx.Tx
+	client *river.Client[pgx.Tx]
+}
+
+func (t *pgTx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (t *pgTx) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(t.client.JobRetryTx(ctx, t.tx, jobID))("retry", jobID)
+}
+
+// pgQuerier adapts a pgx pool or transaction.
+type pgQuerier struct {
+	db interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+		Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}
+}
+
+func (q pgQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.db.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (q pgQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	rs, err := q.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+func (q pgQuerier) queryRow(ctx context.Context, query string, args ...any) row {
+	return pgRow{q.db.QueryRow(ctx, query, args...)}
+}
+
+// pgRow reports no row as sql.ErrNoRows, like database/sql, so the entity
+// code checks one error.
+type pgRow struct{ pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
+}

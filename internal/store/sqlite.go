@@ -1,0 +1,330 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// sqlitePragmas are PocketBase's: busy_timeout first so that the others
+// wait instead of failing while another connection holds a lock.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+
+// sqliteStore is the SQLite engine: a single-connection writer pool, shared
+// with River, whose transactions begin IMMEDIATE (so a transaction never has
+// to upgrade a read lock and hit SQLITE_BUSY), and a pool of readers that see
+// the last committed state through WAL.
+type sqliteStore struct {
+	reader
+
+	path    string
+	writeDB *sql.DB
+	readDB  *sql.DB
+	client  *river.Client[*sql.Tx]
+	opts    Options
+	started bool
+
+	// migrateMu serializes Migrate within the process; a file lock does it
+	// across processes.
+	migrateMu sync.Mutex
+}
+
+var sqliteDialect = &dialect{
+	engine: EngineSQLite,
+	isUniqueViolation: func(err error) bool {
+		var se *sqlite.Error
+		if !errors.As(err, &se) {
+			return false
+		}
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	},
+}
+
+func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: sqlite: create directory: %w", err)
+		}
+	}
+	writeDB, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: open writer: %w", err)
+	}
+	// One writer: SQLite allows one at a time anyway, and queueing in the
+	// pool is cheaper and fairer than SQLITE_BUSY retries (River's advice).
+	writeDB.SetMaxOpenConns(1)
+	writeDB.SetConnMaxIdleTime(0)
+	readDB, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=query_only(true)")
+	if err != nil {
+		writeDB.Close()
+		return nil, fmt.Errorf("store: sqlite: open readers: %w", err)
+	}
+	readDB.SetMaxOpenConns(32)
+	readDB.SetMaxIdleConns(8)
+
+	s := &sqliteStore{
+		reader:  reader{q: sqlQuerier{readDB}, d: sqliteDialect, box: opts.Secret},
+		path:    path,
+		writeDB: writeDB,
+		readDB:  readDB,
+		opts:    opts,
+	}
+	s.client, err = river.NewClient(riversqlite.New(writeDB), riverConfig(opts))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: sqlite: river client: %w", err)
+	}
+	return s, nil
+}
+
+// riverConfig turns Options into River's configuration for either engine.
+func riverConfig(opts Options) *river.Config {
+	cfg := &river.Config{
+		ErrorHandler:         opts.ErrorHandler,
+		FetchPollInterval:    opts.FetchPollInterval,
+		ID:                   opts.ID,
+		JobTimeout:           opts.JobTimeout,
+		Logger:               opts.Logger,
+		MaxAttempts:          opts.MaxAttempts,
+		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
+		RetryPolicy:          opts.RetryPolicy,
+	}
+	if opts.Workers != nil {
+		cfg.Workers = opts.Workers
+		cfg.Queues = opts.Queues
+		if len(cfg.Queues) == 0 {
+			cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+		}
+		cfg.PeriodicJobs = opts.PeriodicJobs
+	}
+	return cfg
+}
+
+func (s *sqliteStore) Engine() Engine { return EngineSQLite }
+
+func (s *sqliteStore) Migrate(ctx context.Context) error {
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	unlock, err := lockFile(s.path + ".migrate-lock")
+	if err != nil {
+		return fmt.Errorf("store: sqlite: migrate: %w", err)
+	}
+	defer unlock()
+	if err := gooseUp(ctx, s.writeDB, goose.DialectSQLite3, "migrations/sqlite", s.opts.Logger); err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(riversqlite.New(s.writeDB), &rivermigrate.Config{Logger: s.opts.Logger})
+	if err != nil {
+		return fmt.Errorf("store: sqlite: river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("store: sqlite: river migrate: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) Start(ctx context.Context) error {
+	if s.opts.Workers == nil {
+		return nil
+	}
+	if err := s.client.Start(ctx); err != nil {
+		return fmt.Errorf("store: start workers: %w", err)
+	}
+	s.started = true
+	return nil
+}
+
+func (s *sqliteStore) Stop(ctx context.Context) error {
+	if !s.started {
+		return nil
+	}
+	if err := s.client.Stop(ctx); err != nil {
+		return fmt.Errorf("store: stop workers: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) Close() error {
+	return errors.Join(s.readDB.Close(), s.writeDB.Close())
+}
+
+func (s *sqliteStore) InTx(ctx context.Context, fn func(tx Tx) error) error {
+	return s.inTx(ctx, func(tx *sqliteTx) error { return fn(tx) })
+}
+
+func (s *sqliteStore) inTx(ctx context.Context, fn func(tx *sqliteTx) error) (err error) {
+	sqlTx, err := s.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{sqlTx}, d: sqliteDialect, box: s.opts.Secret}}, tx: sqlTx, client: s.client}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) CompleteJobTx(ctx context.Context, job *rivertype.JobRow, fn func(tx Tx) error) error {
+	return s.inTx(ctx, func(tx *sqliteTx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx.tx, &river.Job[completeArgs]{JobRow: job}); err != nil {
+			return fmt.Errorf("store: complete job %d: %w", job.ID, err)
+		}
+		return nil
+	})
+}
+
+func (s *sqliteStore) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := s.client.Insert(ctx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (s *sqliteStore) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(s.client.JobRetry(ctx, jobID))("retry", jobID)
+}
+
+func (s *sqliteStore) CancelJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(s.client.JobCancel(ctx, jobID))("cancel", jobID)
+}
+
+func (s *sqliteStore) GetJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(s.client.JobGet(ctx, jobID))("get", jobID)
+}
+
+// sqliteTx is a transaction on the writer connection.
+type sqliteTx struct {
+	writer
+	tx     *sql.Tx
+	client *river.Client[*sql.Tx]
+}
+
+func (t *sqliteTx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (t *sqliteTx) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(t.client.JobRetryTx(ctx, t.tx, jobID))("retry", jobID)
+}
+
+// sqlQuerier adapts database/sql, converting times to SQLite's stored text.
+type sqlQuerier struct {
+	db interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
+
+func sqliteArgs(args []any) []any {
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			args[i] = t.UTC().Format(sqliteTimeLayout)
+		}
+	}
+	return args
+}
+
+func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.db.ExecContext(ctx, query, sqliteArgs(args)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	rs, err := q.db.QueryContext(ctx, query, sqliteArgs(args)...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rs}, nil
+}
+
+func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) row {
+	return q.db.QueryRowContext(ctx, query, sqliteArgs(args)...)
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// completeArgs lets CompleteJobTx hand River a Job of any kind: completion
+// reads only the row's id and state.
+type completeArgs struct{}
+
+func (completeArgs) Kind() string { return "ferry_complete" }
+
+// jobResult wraps River's job calls' errors with what was attempted.
+func jobResult(row *rivertype.JobRow, err error) func(op string, id int64) (*rivertype.JobRow, error) {
+	return func(op string, id int64) (*rivertype.JobRow, error) {
+		if errors.Is(err, rivertype.ErrNotFound) {
+			return nil, fmt.Errorf("store: %s job %d: %w", op, id, ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: %s job %d: %w", op, id, err)
+		}
+		return row, nil
+	}
+}
+
+// CountJobs counts jobs by state from River's table.
+func (r *reader) CountJobs(ctx context.Context, kinds ...string) (map[rivertype.JobState]int, error) {
+	q := `SELECT state, count(*) FROM river_job`
+	args := anyArgs(nil, kinds)
+	if len(kinds) > 0 {
+		q += ` WHERE kind IN (` + placeholders(1, len(kinds)) + `)`
+	}
+	rs, err := r.q.query(ctx, q+` GROUP BY state`, args...)
+	type stateCount struct {
+		state rivertype.JobState
+		n     int
+	}
+	counts, err := collect(rs, err, func(rs rows) (stateCount, error) {
+		var c stateCount
+		var state string
+		err := rs.Scan(&state, &c.n)
+		c.state = rivertype.JobState(strings.TrimSpace(state))
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: count jobs: %w", err)
+	}
+	out := make(map[rivertype.JobState]int, len(counts))
+	for _, c := range counts {
+		out[c.state] = c.n
+	}
+	return out, nil
+}
