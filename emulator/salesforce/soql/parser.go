@@ -402,6 +402,9 @@ func (p *parser) valueList() ([]Value, *Error) {
 // taking :n are marked true.
 var relativeDates = map[string]bool{
 	"TODAY": false, "YESTERDAY": false, "TOMORROW": false,
+	"LAST_WEEK": false, "THIS_WEEK": false, "NEXT_WEEK": false,
+	"LAST_MONTH": false, "THIS_MONTH": false, "NEXT_MONTH": false,
+	"LAST_YEAR": false, "THIS_YEAR": false, "NEXT_YEAR": false,
 	"LAST_N_DAYS": true, "NEXT_N_DAYS": true, "N_DAYS_AGO": true,
 }
 
@@ -426,13 +429,13 @@ func (p *parser) value(like bool) (Value, *Error) {
 	case tDate:
 		tm, err := time.Parse("2006-01-02", t.text)
 		if err != nil {
-			return Value{}, newError(p.q, t.pos, CodeMalformedQuery, "line 1:"+strconv.Itoa(t.pos)+" no viable alternative at character '"+t.text+"'")
+			return Value{}, p.unexpected(t)
 		}
 		v.Kind, v.Time = ValueDate, tm
 	case tDateTime:
 		tm, ok := parseDateTimeLiteral(t.text)
 		if !ok {
-			return Value{}, newError(p.q, t.pos, CodeMalformedQuery, "line 1:"+strconv.Itoa(t.pos)+" no viable alternative at character '"+t.text+"'")
+			return Value{}, p.unexpected(t)
 		}
 		v.Kind, v.Time = ValueDateTime, tm
 	case tIdent:

@@ -248,6 +248,35 @@ func relativeRange(v Value, now time.Time) (lo, hi int64) {
 		return today + day, today + day + n*day
 	case "N_DAYS_AGO":
 		return today - n*day, today - n*day + day
+	case "LAST_WEEK", "THIS_WEEK", "NEXT_WEEK":
+		// Weeks start on Sunday, as in Salesforce's default (en_US) locale.
+		start := today - int64(u.Weekday())*day
+		switch v.Relative {
+		case "LAST_WEEK":
+			start -= 7 * day
+		case "NEXT_WEEK":
+			start += 7 * day
+		}
+		return start, start + 7*day
+	case "LAST_MONTH", "THIS_MONTH", "NEXT_MONTH":
+		m := u.Month()
+		switch v.Relative {
+		case "LAST_MONTH":
+			m--
+		case "NEXT_MONTH":
+			m++
+		}
+		start := time.Date(u.Year(), m, 1, 0, 0, 0, 0, time.UTC)
+		return start.UnixNano(), start.AddDate(0, 1, 0).UnixNano()
+	case "LAST_YEAR", "THIS_YEAR", "NEXT_YEAR":
+		y := u.Year()
+		switch v.Relative {
+		case "LAST_YEAR":
+			y--
+		case "NEXT_YEAR":
+			y++
+		}
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	}
 	return today, today + day // TODAY
 }
