@@ -99,7 +99,9 @@ func (p *parser) query() (*Query, *Error) {
 		return nil, err
 	}
 	obj := p.peek()
-	if obj.kind != tIdent || isReserved(obj.text) || strings.Contains(obj.text, ".") {
+	// Group and Order are sObjects although GROUP and ORDER are keywords.
+	objName := obj.kind == tIdent && (!isReserved(obj.text) || strings.EqualFold(obj.text, "Group") || strings.EqualFold(obj.text, "Order"))
+	if !objName || strings.Contains(obj.text, ".") {
 		return nil, p.unexpected(obj)
 	}
 	p.i++

@@ -47,6 +47,8 @@ func TestParseValid(t *testing.T) {
 		{"limit zero", "SELECT Id FROM Lead LIMIT 0", "SELECT Id FROM Lead LIMIT 0"},
 		{"multi-line", "SELECT Id,\n  Email\nFROM Lead\nWHERE Email = 'x'\n", "SELECT Id, Email FROM Lead WHERE Email = 'x'"},
 		{"custom names", "SELECT Ext__c, Partner__r.Name FROM Thing__c", "SELECT Ext__c, Partner__r.Name FROM Thing__c"},
+		{"group object", "SELECT Id FROM Group WHERE Name = 'x'", "SELECT Id FROM Group WHERE Name = 'x'"},
+		{"order object", "SELECT Id FROM Order ORDER BY Id", "SELECT Id FROM Order ORDER BY Id ASC"},
 		{"no space around ops", "SELECT Id FROM Lead WHERE A=1 AND B!='x'", "SELECT Id FROM Lead WHERE (A = 1 AND B != 'x')"},
 	}
 	for _, tt := range tests {
