@@ -187,6 +187,14 @@ func (s *pgStore) Enqueue(ctx context.Context, args river.JobArgs, opts *river.I
 	return res, nil
 }
 
+func (s *pgStore) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	res, err := s.client.InsertMany(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
+	}
+	return res, nil
+}
+
 func (s *pgStore) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
 	return jobResult(s.client.JobRetry(ctx, jobID))("retry", jobID)
 }
@@ -210,6 +218,14 @@ func (t *pgTx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.Inse
 	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (t *pgTx) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	res, err := t.client.InsertManyTx(ctx, t.tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
 	}
 	return res, nil
 }

@@ -208,6 +208,14 @@ func (s *sqliteStore) Enqueue(ctx context.Context, args river.JobArgs, opts *riv
 	return res, nil
 }
 
+func (s *sqliteStore) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	res, err := s.client.InsertMany(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
+	}
+	return res, nil
+}
+
 func (s *sqliteStore) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
 	return jobResult(s.client.JobRetry(ctx, jobID))("retry", jobID)
 }
@@ -231,6 +239,14 @@ func (t *sqliteTx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.
 	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (t *sqliteTx) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	res, err := t.client.InsertManyTx(ctx, t.tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
 	}
 	return res, nil
 }

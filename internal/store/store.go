@@ -134,6 +134,9 @@ type Store interface {
 	// Enqueue inserts a job on its own. Prefer Tx.Enqueue when the job
 	// belongs with a data change.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// EnqueueMany inserts many jobs on their own, in one round trip where
+	// the engine allows.
+	EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	// RetryJob makes a failed, discarded, cancelled or scheduled job
 	// available to run now (the sync errors page's Retry). Running jobs are
 	// left alone.
@@ -184,6 +187,9 @@ type Tx interface {
 	// Enqueue inserts a job in this transaction: it becomes visible to
 	// workers only when the transaction commits.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// EnqueueMany inserts many jobs in this transaction (a backfill's
+	// batches).
+	EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	// RetryJob is Store.RetryJob inside this transaction.
 	RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 

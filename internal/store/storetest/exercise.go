@@ -662,7 +662,10 @@ func exerciseSyncErrors(t *testing.T, s store.Store) {
 	inTx(t, s, func(tx store.Tx) error { return tx.DeleteSyncError(ctx, reopened.ID) })
 	_, err = s.GetSyncError(ctx, reopened.ID)
 	wantErr(t, err, store.ErrNotFound)
-	err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.UpsertSyncError(ctx, store.SyncError{ConnectionID: c.ID}); return err })
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.UpsertSyncError(ctx, store.SyncError{ConnectionID: c.ID})
+		return err
+	})
 	wantErr(t, err, store.ErrInvalid)
 }
 
@@ -690,7 +693,10 @@ func exerciseHistory(t *testing.T, s store.Store) {
 	if len(page2) != 2 || page2[0].Changes != `{"n":1}` {
 		t.Fatalf("page 2 (by salesforce id) = %+v", page2)
 	}
-	err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.AppendHistory(ctx, store.HistoryEntry{ConnectionID: c.ID}); return err })
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.AppendHistory(ctx, store.HistoryEntry{ConnectionID: c.ID})
+		return err
+	})
 	wantErr(t, err, store.ErrInvalid)
 }
 
@@ -770,7 +776,10 @@ func exerciseWebhookEvents(t *testing.T, s store.Store) {
 	}
 	err = s.InTx(ctx, func(tx store.Tx) error { return tx.MarkWebhookEventProcessed(ctx, -1) })
 	wantErr(t, err, store.ErrNotFound)
-	err = s.InTx(ctx, func(tx store.Tx) error { _, _, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: c.ID}); return err })
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		_, _, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: c.ID})
+		return err
+	})
 	wantErr(t, err, store.ErrInvalid)
 }
 
@@ -810,7 +819,9 @@ func exerciseOAuthStates(t *testing.T, s store.Store) {
 	expired := st
 	expired.State += "-expired"
 	expired.ExpiresAt = time.Now().Add(-time.Minute)
-	inTx(t, s, func(tx store.Tx) error { return errors.Join(tx.CreateOAuthState(ctx, st), tx.CreateOAuthState(ctx, expired)) })
+	inTx(t, s, func(tx store.Tx) error {
+		return errors.Join(tx.CreateOAuthState(ctx, st), tx.CreateOAuthState(ctx, expired))
+	})
 
 	consume := func(state string) (store.OAuthState, error) {
 		var got store.OAuthState
@@ -832,7 +843,9 @@ func exerciseOAuthStates(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = consume("never-issued-state-value")
 	wantErr(t, err, store.ErrNotFound)
-	err = s.InTx(ctx, func(tx store.Tx) error { return tx.CreateOAuthState(ctx, store.OAuthState{State: "short", ConnectionID: c.ID}) })
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.CreateOAuthState(ctx, store.OAuthState{State: "short", ConnectionID: c.ID})
+	})
 	wantErr(t, err, store.ErrInvalid)
 }
 
