@@ -253,6 +253,37 @@ await step('companies.list-attached', async () => {
   assert.ok(ids.includes(s.company.id), `attached companies [${ids}]`);
 });
 
+await step('companies.list-contacts', async () => {
+  const co = need(s.company, 'a company');
+  need(s.attached, 'an attached company');
+  const res = await client.companies.listAttachedContacts({ company_id: co.id });
+  assert.equal(res.type, 'list');
+  assert.ok(res.data.some((c) => c.id === s.user.id), `attached contacts ${JSON.stringify(res.data.map((c) => c.id))}`);
+});
+
+await step('companies.list', async () => {
+  const co = need(s.company, 'a company');
+  need(s.attached, 'an attached company');
+  // POST /companies/list; companies without users are left out, ours has one.
+  const page = await client.companies.list({ per_page: 50 });
+  const ids = [];
+  for await (const c of page) {
+    assert.equal(c.type, 'company');
+    ids.push(c.id);
+    if (ids.length > 500) break;
+  }
+  assert.ok(ids.includes(co.id), 'company with a user not listed');
+});
+
+await step('contacts.archive', async () => {
+  const c = await client.contacts.create({ role: 'user', email: `archive@${domain}` });
+  const a = await client.contacts.archive({ contact_id: c.id });
+  assert.equal(a.archived, true);
+  assert.equal(a.id, c.id);
+  const u = await client.contacts.unarchive({ contact_id: c.id });
+  assert.equal(u.archived, false);
+});
+
 await step('conversations.create', async () => {
   const u = need(s.user, 'a contact');
   const msg = await client.conversations.create({ from: { type: 'user', id: u.id }, body: 'Hello from compat' });
@@ -297,6 +328,14 @@ await step('conversations.reply', async () => {
   });
   const parts = c.conversation_parts.conversation_parts;
   assert.equal(parts[parts.length - 1].part_type, 'comment');
+});
+
+await step('conversations.search', async () => {
+  const id = need(s.convId, 'a conversation');
+  const page = await client.conversations.search({
+    query: { operator: 'AND', value: [{ field: 'id', operator: '=', value: id }] },
+  });
+  assert.deepEqual(page.data.map((c) => c.id), [id]);
 });
 
 await step('conversations.list', async () => {

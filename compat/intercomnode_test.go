@@ -23,8 +23,10 @@ var intercomSteps = []string{
 	"contacts.create", "contacts.find", "contacts.update", "contacts.create-lead", "errors.not-found",
 	"contacts.search-paged", "contacts.search-custom-attribute", "contacts.list", "contacts.merge",
 	"companies.create", "companies.update-by-company-id", "companies.find", "companies.retrieve-by-company-id",
-	"companies.attach-contact", "companies.list-attached",
-	"conversations.create", "conversations.find", "conversations.note", "conversations.reply", "conversations.list",
+	"companies.attach-contact", "companies.list-attached", "companies.list-contacts", "companies.list",
+	"contacts.archive",
+	"conversations.create", "conversations.find", "conversations.note", "conversations.reply",
+	"conversations.search", "conversations.list",
 	"events.create", "rate-limit.headers", "rate-limit.exceeded", "cleanup.delete",
 }
 
@@ -34,6 +36,7 @@ var intercomKnown = map[string]string{
 	"companies.list-attached": "GET /contacts/{id}/companies answers {type:list, data:[…]} (the 2.11 spec's example); " +
 		"intercom-client reads `companies` (the 2.11 schema contact_attached_companies, required) and pages with ?page=N+1 " +
 		"until an empty page, so it sees no companies; the spec contradicts itself, sending both keys and honouring ?page= would satisfy both",
+	"companies.list": "POST /companies/list (2.11 operation listAllCompanies, what companies.list() sends) answers 404 not_found: the route is missing",
 }
 
 // webhookWait bounds how long the test waits for asynchronous webhook
