@@ -3,6 +3,7 @@ package sync
 import (
 	"encoding/json"
 	"hash/fnv"
+	"io"
 	"math"
 	"strconv"
 	"time"
@@ -78,7 +79,10 @@ const (
 // win. On a tie Salesforce wins, so the outcome does not depend on which
 // side's event arrives first.
 func Resolve(st FieldState, side Side, value any, at time.Time, dir Direction) Verdict {
-	h := HashValue(value)
+	return resolveHash(st, side, HashValue(value), at, dir)
+}
+
+func resolveHash(st FieldState, side Side, h string, at time.Time, dir Direction) Verdict {
 	ss := st.side(side)
 	if ss.Hash != "" && ss.Hash == h {
 		if ss.Written {
@@ -103,31 +107,34 @@ func Resolve(st FieldState, side Side, value any, at time.Time, dir Direction) V
 // null.
 func HashValue(v any) string {
 	h := fnv.New64a()
-	h.Write([]byte(canonical(v)))
-	return strconv.FormatUint(h.Sum64(), 16)
-}
-
-func canonical(v any) string {
+	var buf [64]byte
 	switch x := v.(type) {
 	case nil:
-		return "null"
+		h.Write([]byte("null"))
 	case string:
 		if x == "" {
-			return "null"
+			h.Write([]byte("null"))
+		} else {
+			h.Write([]byte("s:"))
+			io.WriteString(h, x)
 		}
-		return "s:" + x
 	case bool:
-		return "b:" + strconv.FormatBool(x)
+		h.Write(strconv.AppendBool(append(buf[:0], "b:"...), x))
 	case json.Number, float64, float32, int, int64, int32:
 		f, ok := numberValue(x)
 		if !ok || math.IsNaN(f) {
-			return "n:?"
+			h.Write([]byte("n:?"))
+		} else {
+			h.Write(strconv.AppendFloat(append(buf[:0], "n:"...), f, 'g', -1, 64))
 		}
-		return "n:" + strconv.FormatFloat(f, 'g', -1, 64)
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			h.Write([]byte("?"))
+		} else {
+			h.Write([]byte("j:"))
+			h.Write(b)
+		}
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "?"
-	}
-	return "j:" + string(b)
+	return strconv.FormatUint(h.Sum64(), 16)
 }

@@ -84,9 +84,38 @@ func (p RecordPlan) Empty() bool {
 	return len(p.ToIntercom) == 0 && len(p.ToSalesforce) == 0
 }
 
+// pending is a write planned while Plan runs.
 type pending struct {
+	to    Side
+	m     int // index into the mappings
 	value any
 	hash  string
+}
+
+// writeSet is the writes planned so far; a slice, as records have few.
+type writeSet []pending
+
+func (ws writeSet) find(to Side, m int) int {
+	for i, w := range ws {
+		if w.to == to && w.m == m {
+			return i
+		}
+	}
+	return -1
+}
+
+func (ws *writeSet) drop(to Side, m int) {
+	if i := ws.find(to, m); i >= 0 {
+		*ws = slices.Delete(*ws, i, i+1)
+	}
+}
+
+func (ws *writeSet) put(w pending) {
+	if i := ws.find(w.to, w.m); i >= 0 {
+		(*ws)[i] = w
+		return
+	}
+	*ws = append(*ws, w)
 }
 
 // Plan decides, field by field, what one record pair's changes mean for each
@@ -110,22 +139,21 @@ func Plan(mappings []Mapping, state RecordState, changes []RecordChange) RecordP
 		ToSalesforce: map[string]any{},
 		state:        make(RecordState, len(state)),
 		before:       state,
-		touched:      map[string][2]bool{},
 	}
 	for k, v := range state {
 		p.state[k] = v
 	}
-	ordered := slices.Clone(changes)
-	slices.SortStableFunc(ordered, func(a, b RecordChange) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return cmp.Compare(sideRank(a.Side), sideRank(b.Side))
-	})
+	ordered := changes
+	if !slices.IsSortedFunc(changes, compareChanges) {
+		ordered = slices.Clone(changes)
+		slices.SortStableFunc(ordered, compareChanges)
+	}
+	keys := make([]string, len(mappings)) // filled as values show up
+	p.Decisions = make([]FieldDecision, 0, len(mappings))
 
-	writes := map[Side]map[string]pending{Intercom: {}, Salesforce: {}}
+	var writes writeSet
 	for _, ch := range ordered {
-		for _, m := range mappings {
+		for i, m := range mappings {
 			name := m.Attribute.FullName
 			if ch.Side == Salesforce {
 				name = m.Field.Name
@@ -134,43 +162,50 @@ func Plan(mappings []Mapping, state RecordState, changes []RecordChange) RecordP
 			if !ok {
 				continue
 			}
-			p.apply(m, ch, value, writes)
+			if keys[i] == "" {
+				keys[i] = m.Key()
+			}
+			p.apply(m, i, keys[i], ch, value, &writes)
 		}
 	}
-	for side, ws := range writes {
-		for k, w := range ws {
-			m := mappingByKey(mappings, k)
-			if side == Intercom {
-				p.ToIntercom[m.Attribute.FullName] = w.value
-				if m.Attribute.IsList() {
-					if s, ok := w.value.(string); ok {
-						if _, known := pickValue(m.Attribute.Options, s); !known && !slices.Contains(p.AddOptions[m.Attribute.FullName], s) {
-							if p.AddOptions == nil {
-								p.AddOptions = map[string][]string{}
-							}
-							p.AddOptions[m.Attribute.FullName] = append(p.AddOptions[m.Attribute.FullName], s)
-						}
+	for _, w := range writes {
+		m := mappings[w.m]
+		t := p.touched[keys[w.m]]
+		if w.to == Intercom {
+			t[0] = true
+			p.ToIntercom[m.Attribute.FullName] = w.value
+			if s, ok := w.value.(string); ok && m.Attribute.IsList() {
+				if _, known := pickValue(m.Attribute.Options, s); !known && !slices.Contains(p.AddOptions[m.Attribute.FullName], s) {
+					if p.AddOptions == nil {
+						p.AddOptions = map[string][]string{}
 					}
+					p.AddOptions[m.Attribute.FullName] = append(p.AddOptions[m.Attribute.FullName], s)
 				}
-			} else {
-				p.ToSalesforce[m.Field.Name] = w.value
 			}
-			t := p.touched[k]
-			if side == Intercom {
-				t[0] = true
-			} else {
-				t[1] = true
-			}
-			p.touched[k] = t
+		} else {
+			t[1] = true
+			p.ToSalesforce[m.Field.Name] = w.value
 		}
+		if p.touched == nil {
+			p.touched = map[string][2]bool{}
+		}
+		p.touched[keys[w.m]] = t
 	}
 	return p
 }
 
+// compareChanges orders changes by time, Intercom before Salesforce at equal
+// times so that Salesforce wins ties.
+func compareChanges(a, b RecordChange) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(sideRank(a.Side), sideRank(b.Side))
+}
+
 // apply runs one mapping for one side's value and updates the working state
 // and pending writes.
-func (p *RecordPlan) apply(m Mapping, ch RecordChange, value any, writes map[Side]map[string]pending) {
-	k := m.Key()
+func (p *RecordPlan) apply(m Mapping, mi int, k string, ch RecordChange, value any, writes *writeSet) {
 	st := p.state[k]
 	_, fresh := p.before[k]
 	fresh = !fresh
@@ -182,8 +217,8 @@ func (p *RecordPlan) apply(m Mapping, ch RecordChange, value any, writes map[Sid
 
 	// The side already holds a value ferry is about to write there: nothing
 	// to write, and the value is the side's own, not ferry's.
-	if w, ok := writes[ch.Side][k]; ok && w.hash == h {
-		delete(writes[ch.Side], k)
+	if i := writes.find(ch.Side, mi); i >= 0 && (*writes)[i].hash == h {
+		writes.drop(ch.Side, mi)
 		*ss = SideState{Hash: h, At: ch.At}
 		p.state[k] = st
 		decide(Unchanged, "")
@@ -193,7 +228,7 @@ func (p *RecordPlan) apply(m Mapping, ch RecordChange, value any, writes map[Sid
 		decide(Kept, "")
 		return
 	}
-	v := Resolve(st, ch.Side, value, ch.At, m.Direction)
+	v := resolveHash(st, ch.Side, h, ch.At, m.Direction)
 	switch v {
 	case Echo:
 		ss.Written, ss.At = false, ch.At
@@ -212,8 +247,8 @@ func (p *RecordPlan) apply(m Mapping, ch RecordChange, value any, writes map[Sid
 		st.Origin, st.At = ch.Side, ch.At
 		// This side's value supersedes any write to it planned earlier in
 		// this plan.
-		delete(writes[ch.Side], k)
-		writes[to][k] = pending{value: out, hash: HashValue(out)}
+		writes.drop(ch.Side, mi)
+		writes.put(pending{to: to, m: mi, value: out, hash: st.side(to).Hash})
 	}
 	if v != Unchanged && v != Stale {
 		p.state[k] = st
@@ -237,15 +272,6 @@ func convert(m Mapping, from Side, value any) (any, error) {
 		}
 	}
 	return out, nil
-}
-
-func mappingByKey(ms []Mapping, k string) Mapping {
-	for _, m := range ms {
-		if m.Key() == k {
-			return m
-		}
-	}
-	return Mapping{}
 }
 
 func sideRank(s Side) int {
