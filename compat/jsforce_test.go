@@ -11,14 +11,14 @@ import (
 
 // jsforceSteps is every step salesforce.mjs reports, in order.
 var jsforceSteps = []string{
-	"login.password", "login.password-rejected", "identity", "login.web-server",
+	"login.password", "login.password-rejected", "identity", "login.web-server", "login.web-server-pkce",
 	"oauth.refresh-on-invalid-session", "oauth.revoke",
 	"describe.global", "describe.sobject",
 	"crud.create", "crud.retrieve", "crud.update", "crud.upsert", "crud.delete",
 	"errors.required-field", "errors.malformed-query", "errors.unknown-field",
 	"collections.create", "collections.partial-failure", "collections.update",
 	"collections.retrieve", "collections.upsert", "collections.delete",
-	"page.seed", "query.queryMore", "query.autoFetch", "query.count", "query.queryAll",
+	"page.seed", "query.queryMore", "query.autoFetch", "query.count", "query.builder", "query.datetime-literal", "query.queryAll",
 	"composite", "composite.all-or-none", "limits", "updated-deleted", "api-version.62",
 }
 

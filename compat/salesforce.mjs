@@ -84,6 +84,22 @@ await step('login.web-server', async () => {
   assert.ok(res2.totalSize >= 1, 'query as web-server user');
 });
 
+await step('login.web-server-pkce', async () => {
+  // useVerifier: jsforce sends code_challenge (S256) to authorize and
+  // code_verifier with the code exchange.
+  const pkce = new jsforce.OAuth2({ loginUrl: base, clientId, clientSecret, redirectUri, useVerifier: true });
+  const url = pkce.getAuthorizationUrl({ scope: 'api', state: `pkce-${run}` });
+  assert.match(url, /code_challenge=/);
+  const res = await fetch(url, { redirect: 'manual' });
+  assert.equal(res.status, 302, 'authorize status');
+  const code = new URL(res.headers.get('location')).searchParams.get('code');
+  assert.ok(code, 'code in redirect');
+  const c = new jsforce.Connection({ oauth2: pkce });
+  await c.authorize(code);
+  const q = await c.query('SELECT Id FROM User LIMIT 1');
+  assert.ok(q.totalSize >= 1);
+});
+
 await step('oauth.refresh-on-invalid-session', async () => {
   need(web.refreshToken, 'refresh token');
   const old = web.accessToken;
@@ -316,6 +332,32 @@ await step('query.count', async () => {
   need(state.seeded, 'seeded page records');
   const res = await conn.query(`SELECT COUNT() FROM Lead WHERE Company = '${pageCompany}'`);
   assert.equal(res.totalSize, pageRecords);
+});
+
+await step('query.builder', async () => {
+  need(state.seeded, 'seeded page records');
+  // jsforce's SOQL builder: WHERE with IN and AND, ORDER BY, LIMIT.
+  const recs = await Lead.find({ Company: pageCompany, LastName: { $in: ['P1', 'P2', 'P3'] } }, ['Id', 'LastName'])
+    .sort({ LastName: -1 })
+    .limit(2);
+  assert.deepEqual(recs.map((r) => r.LastName), ['P3', 'P2']);
+  const n = await Lead.count({ Company: pageCompany, LastName: { $like: 'P1%' } });
+  assert.equal(n, [...Array(pageRecords).keys()].filter((i) => String(i).startsWith('1')).length);
+});
+
+await step('query.datetime-literal', async () => {
+  need(state.seeded, 'seeded page records');
+  // The polling pattern: SystemModstamp > an unquoted dateTime literal,
+  // ordered for stable paging.
+  const since = jsforce.SfDate.toDateTimeLiteral(new Date(Date.now() - 60 * 60 * 1000));
+  const res = await conn.query(
+    `SELECT Id, SystemModstamp FROM Lead WHERE Company = '${pageCompany}' AND SystemModstamp > ${since} ORDER BY SystemModstamp, Id LIMIT 10`);
+  assert.equal(res.records.length, 10);
+  const stamps = res.records.map((r) => r.SystemModstamp);
+  assert.deepEqual([...stamps].sort(), stamps, 'ORDER BY SystemModstamp');
+  const none = await conn.query(
+    `SELECT Id FROM Lead WHERE Company = '${pageCompany}' AND SystemModstamp > ${jsforce.SfDate.toDateTimeLiteral(new Date(Date.now() + 3600e3))}`);
+  assert.equal(none.totalSize, 0, 'records modified in the future');
 });
 
 await step('query.queryAll', async () => {
