@@ -12,7 +12,9 @@ const (
 	CodeInvalidField            = "INVALID_FIELD"
 	CodeInvalidType             = "INVALID_TYPE"
 	CodeNumberOutsideValidRange = "NUMBER_OUTSIDE_VALID_RANGE"
-	CodeInvalidQueryFilterOp    = "INVALID_QUERY_FILTER_OPERATOR"
+	// CodeInvalidQueryFilterOperator is what Salesforce returns for a
+	// malformed id literal ("invalid ID field: 123").
+	CodeInvalidQueryFilterOperator = "INVALID_QUERY_FILTER_OPERATOR"
 )
 
 // Error is a query error as Salesforce reports it. The emulator sends

@@ -396,6 +396,10 @@ func TestValidateErrors(t *testing.T) {
 			"invalid operator on int field: NumberOfEmployees"},
 		{"less on boolean", "SELECT Id FROM Lead WHERE IsConverted < true", CodeInvalidField, 1, 27,
 			"invalid operator on boolean field: IsConverted"},
+		{"malformed id", "SELECT Id FROM Lead WHERE Id IN ('00Q000000000001AAA', '123')", CodeInvalidQueryFilterOperator, 1, 56,
+			"invalid ID field: 123"},
+		{"malformed reference", "SELECT Id FROM Lead WHERE OwnerId = '005-00000000001'", CodeInvalidQueryFilterOperator, 1, 37,
+			"invalid ID field: 005-00000000001"},
 		{"duplicate field", "SELECT Id, Email, ID FROM Lead", CodeInvalidField, 0, 0, "duplicate field selected: Id"},
 	}
 	for _, tt := range tests {

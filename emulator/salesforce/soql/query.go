@@ -188,8 +188,9 @@ type Value struct {
 	// Raw is the literal as written; for strings, the text between the
 	// quotes with its escapes.
 	Raw string
-	// Str is the unescaped string of a ValueString (LIKE wildcards escaped
-	// as \% and \_ stay escaped here).
+	// Str is the unescaped string of a ValueString. In a LIKE operand,
+	// \%, \_ and \\ stay escaped so the matcher can tell them from
+	// wildcards.
 	Str string
 	// Num is the value of a ValueNumber.
 	Num float64

@@ -166,6 +166,9 @@ func validateCondition(q *Query, c *Condition) *Error {
 		vals = []Value{c.Value}
 	}
 	for _, v := range vals {
+		if k == kindID && v.Kind == ValueString && v.Str != "" && c.Op != OpLike && !validIDSyntax(v.Str) {
+			return newError(q.text, v.pos, CodeInvalidQueryFilterOperator, "invalid ID field: "+v.Str)
+		}
 		if v.Kind == ValueNull || valueFits(k, v.Kind) {
 			continue
 		}
@@ -220,4 +223,18 @@ func describeName(t string) string {
 		return "unknown"
 	}
 	return strings.ToLower(t)
+}
+
+// validIDSyntax reports whether s looks like a 15- or 18-character id;
+// Salesforce rejects anything else compared with an id field.
+func validIDSyntax(s string) bool {
+	if !isIDLength(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isDigit(c) && !(c|0x20 >= 'a' && c|0x20 <= 'z') {
+			return false
+		}
+	}
+	return true
 }
