@@ -15,7 +15,7 @@ var jsforceSteps = []string{
 	"oauth.refresh-on-invalid-session", "oauth.revoke",
 	"describe.global", "describe.sobject",
 	"crud.create", "crud.retrieve", "crud.update", "crud.upsert", "crud.delete",
-	"errors.required-field", "errors.malformed-query", "errors.unknown-field",
+	"errors.invalid-session", "errors.request-limit", "errors.required-field", "errors.malformed-query", "errors.unknown-field",
 	"collections.create", "collections.partial-failure", "collections.update",
 	"collections.retrieve", "collections.upsert", "collections.delete",
 	"page.seed", "query.queryMore", "query.autoFetch", "query.count", "query.builder", "query.datetime-literal", "query.queryAll",
@@ -59,6 +59,13 @@ func TestJSForce(t *testing.T) {
 	t.Cleanup(srv.Close)
 	addExternalIDField(t, emu, "Lead")
 
+	// A second org with the same credentials and a daily limit of 10 calls,
+	// so the script runs into REQUEST_LIMIT_EXCEEDED quickly.
+	limited := httptest.NewServer(sfemu.New(sfemu.Options{
+		ClientID: clientID, ClientSecret: secret, Username: username, Password: password, APIDailyLimit: 10,
+	}))
+	t.Cleanup(limited.Close)
+
 	steps := runScript(t, node, "salesforce.mjs", []string{srv.URL}, map[string]string{
 		"SF_CLIENT_ID":     clientID,
 		"SF_CLIENT_SECRET": secret,
@@ -67,6 +74,7 @@ func TestJSForce(t *testing.T) {
 		"SF_REDIRECT_URI":  "http://localhost:1717/oauth/callback",
 		"SF_RUN":           runID(t),
 		"SF_PAGE_RECORDS":  strconv.Itoa(pageRecords),
+		"SF_LIMITED_URL":   limited.URL,
 	})
 	checkSteps(t, steps, jsforceSteps, jsforceKnown)
 }

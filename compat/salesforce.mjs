@@ -9,7 +9,9 @@
 // SF_PASSWORD; SF_REDIRECT_URI is the connected app's callback (the emulator
 // must auto-approve); SF_RUN makes record names unique per run; SF_PAGE_RECORDS
 // is how many Leads to create for paging (default 2050: more than one
-// 2,000-record batch). Prints one JSON line per step (see steps.mjs).
+// 2,000-record batch); SF_LIMITED_URL is a second org with the same
+// credentials whose daily API limit a few calls exhaust. Prints one JSON line
+// per step (see steps.mjs).
 import assert from 'node:assert/strict';
 import jsforce from 'jsforce';
 import { step, need, rejects, finish } from './steps.mjs';
@@ -27,6 +29,7 @@ const password = env.SF_PASSWORD ?? 'compat-password';
 const redirectUri = env.SF_REDIRECT_URI ?? 'http://localhost:1717/oauth/callback';
 const run = env.SF_RUN ?? String(Date.now());
 const pageRecords = Number(env.SF_PAGE_RECORDS ?? 2050);
+const limitedURL = env.SF_LIMITED_URL;
 
 // Connections are created without a version: jsforce's default (50.0) is what
 // an unchanged client sends.
@@ -206,6 +209,28 @@ await step('crud.delete', async () => {
   const err = await rejects(Lead.retrieve(state.leadId), 'retrieve deleted lead');
   assert.ok(['ENTITY_IS_DELETED', 'NOT_FOUND'].includes(err.errorCode), `errorCode ${err.errorCode}`);
   state.deletedId = state.leadId;
+});
+
+await step('errors.invalid-session', async () => {
+  // No refresh token and no credentials: jsforce must surface the 401 body.
+  const stale = new jsforce.Connection({ instanceUrl: conn.instanceUrl, accessToken: '00Dxx0000000000!stale' });
+  const err = await rejects(stale.query('SELECT Id FROM User LIMIT 1'), 'query with an unknown token');
+  assert.equal(err.errorCode, 'INVALID_SESSION_ID', `errorCode (message: ${err.message})`);
+});
+
+await step('errors.request-limit', async () => {
+  const url = need(limitedURL, 'SF_LIMITED_URL');
+  const c = new jsforce.Connection({ loginUrl: url, oauth2: { loginUrl: url, clientId, clientSecret } });
+  await c.login(username, password);
+  for (let i = 0; i < 100; i++) {
+    try {
+      await c.query('SELECT Id FROM User LIMIT 1');
+    } catch (err) {
+      assert.equal(err.errorCode, 'REQUEST_LIMIT_EXCEEDED', `errorCode after ${i} calls (message: ${err.message})`);
+      return { calls: i + 1 };
+    }
+  }
+  throw new Error('100 calls without REQUEST_LIMIT_EXCEEDED');
 });
 
 await step('errors.required-field', async () => {
