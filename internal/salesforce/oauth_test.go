@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ferrysync/ferry/internal/salesforce"
@@ -239,6 +240,34 @@ func TestRefresh(t *testing.T) {
 		cur, _ := src.Token(ctx)
 		if cur.AccessToken != b.tok.AccessToken {
 			t.Fatal("a token that could not be stored was put in use")
+		}
+	})
+
+	t.Run("ConcurrentCallsRefreshOnce", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		if err := b.cfg.Revoke(ctx, b.tok.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Go(func() {
+				_, err := b.client.Limits(ctx)
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.refreshMu.Lock()
+		defer b.refreshMu.Unlock()
+		if len(b.refreshed) != 1 {
+			t.Fatalf("%d refreshes for one expired session, want 1", len(b.refreshed))
 		}
 	})
 

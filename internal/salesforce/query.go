@@ -1,6 +1,7 @@
 package salesforce
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,42 +11,32 @@ import (
 )
 
 // queryPage is one batch of a query result.
-type queryPage struct {
-	TotalSize      int               `json:"totalSize"`
-	Done           bool              `json:"done"`
-	NextRecordsURL string            `json:"nextRecordsUrl"`
-	Records        []json.RawMessage `json:"records"`
+type queryPage[T any] struct {
+	TotalSize      int    `json:"totalSize"`
+	Done           bool   `json:"done"`
+	NextRecordsURL string `json:"nextRecordsUrl"`
+	Records        []T    `json:"records"`
 }
 
 // Query runs a SOQL query and yields its records, following
-// nextRecordsUrl until done. On an error it yields (nil, err) once and
-// stops. Build literals with QuoteSOQL, InList and SOQLDateTime.
+// nextRecordsUrl until done. Each page (up to 2,000 records) is one API
+// call, made only when the consumer reaches it. On an error it yields
+// (nil, err) once and stops. Build literals with QuoteSOQL, InList and
+// SOQLDateTime.
 func (c *Client) Query(ctx context.Context, soql string) iter.Seq2[Record, error] {
-	return recordsOf(c.queryRaw(ctx, "query", soql))
+	return queryEach[Record](ctx, c, "query", soql, true)
 }
 
 // QueryAll is Query including deleted and archived records (IsDeleted).
 func (c *Client) QueryAll(ctx context.Context, soql string) iter.Seq2[Record, error] {
-	return recordsOf(c.queryRaw(ctx, "queryAll", soql))
+	return queryEach[Record](ctx, c, "queryAll", soql, true)
 }
 
-// QueryAs runs a SOQL query and decodes each record into T with
-// encoding/json (use struct tags matching the field names; parent
-// relationships decode into nested structs).
+// QueryAs runs a SOQL query like Client.Query and decodes each record into
+// T with encoding/json (field names as JSON keys; parent relationships
+// decode into nested structs).
 func QueryAs[T any](ctx context.Context, c *Client, soql string) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for raw, err := range c.queryRaw(ctx, "query", soql) {
-			var v T
-			if err == nil {
-				if derr := json.Unmarshal(raw, &v); derr != nil {
-					err = fmt.Errorf("salesforce: query: decode record: %w", derr)
-				}
-			}
-			if !yield(v, err) || err != nil {
-				return
-			}
-		}
-	}
+	return queryEach[T](ctx, c, "query", soql, false)
 }
 
 // Count runs a query such as SELECT COUNT() FROM Lead WHERE … and returns
@@ -55,48 +46,36 @@ func (c *Client) Count(ctx context.Context, soql string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("salesforce: count: %w", err)
 	}
-	var page queryPage
+	var page queryPage[json.RawMessage]
 	if err := decode(resp, &page); err != nil {
 		return 0, fmt.Errorf("salesforce: count: %w", err)
 	}
 	return page.TotalSize, nil
 }
 
-func recordsOf(raws iter.Seq2[json.RawMessage, error]) iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
-		for raw, err := range raws {
-			var r Record
-			if err == nil {
-				r, err = decodeRecord(raw)
-				if err != nil {
-					err = fmt.Errorf("salesforce: query: %w", err)
-				}
-			}
-			if !yield(r, err) || err != nil {
-				return
-			}
-		}
-	}
-}
-
-// queryRaw yields the raw records of every page. Each page is one API call,
-// made only when the consumer reaches it.
-func (c *Client) queryRaw(ctx context.Context, resource, soql string) iter.Seq2[json.RawMessage, error] {
-	return func(yield func(json.RawMessage, error) bool) {
+// queryEach yields the records of every page, decoding each page once.
+// useNumber keeps numbers as json.Number (for Record).
+func queryEach[T any](ctx context.Context, c *Client, resource, soql string, useNumber bool) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
 		target, query := c.dataPath(resource), url.Values{"q": {soql}}
 		for {
 			resp, err := c.do(ctx, "GET", target, query, nil)
 			if err != nil {
-				yield(nil, fmt.Errorf("salesforce: %s: %w", resource, err))
+				yield(zero, fmt.Errorf("salesforce: %s: %w", resource, err))
 				return
 			}
-			var page queryPage
-			if err := decode(resp, &page); err != nil {
-				yield(nil, fmt.Errorf("salesforce: %s: %w", resource, err))
+			var page queryPage[T]
+			dec := json.NewDecoder(bytes.NewReader(resp.body))
+			if useNumber {
+				dec.UseNumber()
+			}
+			if err := dec.Decode(&page); err != nil {
+				yield(zero, fmt.Errorf("salesforce: %s: decode response: %w", resource, err))
 				return
 			}
-			for _, raw := range page.Records {
-				if !yield(raw, nil) {
+			for _, rec := range page.Records {
+				if !yield(rec, nil) {
 					return
 				}
 			}
@@ -106,7 +85,7 @@ func (c *Client) queryRaw(ctx context.Context, resource, soql string) iter.Seq2[
 			// nextRecordsUrl is a path on the instance; refuse anything else
 			// so that a malformed answer cannot send the token elsewhere.
 			if !strings.HasPrefix(page.NextRecordsURL, "/services/data/") {
-				yield(nil, fmt.Errorf("salesforce: %s: unexpected nextRecordsUrl %q", resource, page.NextRecordsURL))
+				yield(zero, fmt.Errorf("salesforce: %s: unexpected nextRecordsUrl %q", resource, page.NextRecordsURL))
 				return
 			}
 			target, query = page.NextRecordsURL, nil

@@ -56,14 +56,14 @@ type testBundle struct {
 	refreshed []*salesforce.Token // tokens passed to OnRefresh
 }
 
-func setup(t *testing.T) *testBundle {
+func setup(t testing.TB) *testBundle {
 	t.Helper()
 	return setupWith(t, sfemu.Options{})
 }
 
 // setupWith starts an emulator (filling in credentials) and connects a
 // client through the web-server flow.
-func setupWith(t *testing.T, opts sfemu.Options) *testBundle {
+func setupWith(t testing.TB, opts sfemu.Options) *testBundle {
 	t.Helper()
 	opts.ClientID, opts.ClientSecret = testClientID, testClientSecret
 	opts.Username, opts.Password = testUsername, testPassword
@@ -105,13 +105,13 @@ func (b *testBundle) newClient(tok *salesforce.Token) *salesforce.Client {
 
 // authorize runs the web-server flow without a browser: the emulator
 // auto-approves, and the redirect's Location carries code and state.
-func (b *testBundle) authorize(t *testing.T) *salesforce.Token {
+func (b *testBundle) authorize(t testing.TB) *salesforce.Token {
 	t.Helper()
 	code, _ := b.authorizeCode(t, "state-"+t.Name(), salesforce.GenerateVerifier())
 	return code
 }
 
-func (b *testBundle) authorizeCode(t *testing.T, state, verifier string) (*salesforce.Token, url.Values) {
+func (b *testBundle) authorizeCode(t testing.TB, state, verifier string) (*salesforce.Token, url.Values) {
 	t.Helper()
 	q := b.redirect(t, b.cfg.AuthCodeURL(state, verifier, salesforce.WithScope("api refresh_token")))
 	if got := q.Get("state"); got != state {
@@ -125,7 +125,7 @@ func (b *testBundle) authorizeCode(t *testing.T, state, verifier string) (*sales
 }
 
 // redirect GETs an authorize URL and returns the query of the redirect.
-func (b *testBundle) redirect(t *testing.T, authURL string) url.Values {
+func (b *testBundle) redirect(t testing.TB, authURL string) url.Values {
 	t.Helper()
 	hc := *b.srv.Client()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

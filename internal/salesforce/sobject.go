@@ -122,6 +122,9 @@ func (c *Client) Update(ctx context.Context, object, id string, fields map[strin
 	if err := checkObjectID(object, id); err != nil {
 		return fmt.Errorf("salesforce: update: %w", err)
 	}
+	if len(fields) == 0 {
+		return fmt.Errorf("salesforce: update %s %s: no fields", object, id)
+	}
 	if _, err := c.do(ctx, http.MethodPatch, c.dataPath("sobjects/"+object+"/"+id), nil, fields); err != nil {
 		return fmt.Errorf("salesforce: update %s %s: %w", object, id, err)
 	}
