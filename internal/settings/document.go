@@ -7,7 +7,27 @@
 // malformed JSON and unknown fields), [Check] validates the document on its
 // own and [Validate] also validates it against the live Salesforce describe
 // and Intercom data attributes ([Catalog]). An invalid document is rejected
-// whole, with every problem listed.
+// whole, with every problem listed. [Bind] also returns the mappings bound
+// to the schema ([sync.Mapping]) for the sync engine.
+//
+// A document (every field optional; omitted fields keep their defaults):
+//
+//	{
+//	  "identity": {
+//	    "person":  {"intercom": "email", "salesforce": "Email"},
+//	    "company": {"intercom": "company_id", "salesforce": "AccountNumber"}
+//	  },
+//	  "mappings": [
+//	    {"object": "lead", "intercom": "phone", "salesforce": "Phone", "direction": "both"},
+//	    {"object": "user", "intercom": "custom_attributes.job_title", "salesforce": "Title", "direction": "to_intercom"},
+//	    {"object": "company", "intercom": "name", "salesforce": "Name", "direction": "both"}
+//	  ],
+//	  "poll_interval": "5m",
+//	  "api_budget": {"daily_limit": 20000, "reserve_inbox": 1000, "reserve_background": 5000},
+//	  "tasks": {"enabled": true, "relate_opportunities": true},
+//	  "cases": {"enabled": true, "owner": "salesforce", "fields": ["Subject", "Description", "Priority"]},
+//	  "ownership": {"enabled": false, "fallback_admin_id": "", "lead_owner_from_intercom": false, "restore_intercom_owner": true}
+//	}
 package settings
 
 import (
