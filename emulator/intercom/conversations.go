@@ -269,7 +269,12 @@ func conversationField(c *conversation, field string) any {
 }
 
 func (s *Server) handleSearchConversations(w http.ResponseWriter, r *http.Request) {
-	req, herr := parseSearchRequest(r, conversationFieldType)
+	data, herr := readAll(r)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	req, herr := parseSearchRequest(data, conversationFieldType)
 	if herr != nil {
 		writeHTTPError(w, herr)
 		return

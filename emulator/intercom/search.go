@@ -350,11 +350,8 @@ type searchRequest struct {
 	page       int
 }
 
-func parseSearchRequest(r *http.Request, types fieldTyper) (*searchRequest, *httpError) {
-	data, err := readAll(r)
-	if err != nil {
-		return nil, err
-	}
+// parseSearchRequest validates a search body read with readAll.
+func parseSearchRequest(data []byte, types fieldTyper) (*searchRequest, *httpError) {
 	var body struct {
 		Query      any `json:"query"`
 		Pagination *struct {
@@ -660,9 +657,14 @@ func (s *Server) lookupLocked(f *filter, operand any) (map[*contact]struct{}, bo
 }
 
 func (s *Server) handleSearchContacts(w http.ResponseWriter, r *http.Request) {
+	data, herr := readAll(r) // before locking: a slow client must not hold the lock
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	req, herr := parseSearchRequest(r, s.contactFieldType)
+	req, herr := parseSearchRequest(data, s.contactFieldType)
 	if herr != nil {
 		writeHTTPError(w, herr)
 		return
