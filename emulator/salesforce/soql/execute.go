@@ -47,15 +47,7 @@ func Execute(q *Query, src Source, opts ExecOptions) (*Result, error) {
 // expected selectivity (ids, then text) and returns the first indexed
 // answer.
 func lookup(q *Query, src Source, includeDeleted bool) ([]Record, bool) {
-	var terms []Expr
-	switch w := q.Where.(type) {
-	case *Condition:
-		terms = []Expr{w}
-	case *Logical:
-		if w.Op == "AND" {
-			terms = w.Terms
-		}
-	}
+	terms := conjuncts(q.Where, nil)
 	var best []*Condition
 	for _, pass := range []fieldKind{kindID, kindText, kindNumber} {
 		for _, t := range terms {
@@ -119,6 +111,21 @@ func lookup(q *Query, src Source, includeDeleted bool) ([]Record, bool) {
 		}
 	}
 	return nil, false
+}
+
+// conjuncts lists the terms that every match must satisfy: e itself, or
+// the terms of an AND, flattening nested ANDs ("(a AND b) AND c").
+func conjuncts(e Expr, into []Expr) []Expr {
+	if l, ok := e.(*Logical); ok && l.Op == "AND" {
+		for _, t := range l.Terms {
+			into = conjuncts(t, into)
+		}
+		return into
+	}
+	if e != nil {
+		into = append(into, e)
+	}
+	return into
 }
 
 // collector gathers matches. With ORDER BY and LIMIT it keeps only the

@@ -262,6 +262,7 @@ func TestLookup(t *testing.T) {
 		{"ext in with filter", "SELECT Id FROM Lead WHERE Status = 'Open' AND Ext__c IN ('EXT-1', 'ext-5', 'ext-6')", []string{"1", "6"}, 1, 0},
 		{"lookup excludes deleted", "SELECT Id FROM Lead WHERE Ext__c = 'ext-7'", []string{}, 1, 0},
 		{"id preferred over email", "SELECT Id FROM Lead WHERE Email = 'di@x.com' AND Id = '00Q000000000006AAA'", []string{"6"}, 1, 0},
+		{"nested and", "SELECT Id FROM Lead WHERE (Status = 'Open' AND (IsConverted = false AND Email = 'di@x.com'))", []string{"6"}, 1, 0},
 		{"not indexed scans", "SELECT Id FROM Lead WHERE LastName = 'Jones'", []string{"4"}, 0, 1},
 		{"or scans", "SELECT Id FROM Lead WHERE Email = 'di@x.com' OR LastName = 'Jones'", []string{"4", "6"}, 0, 1},
 		{"not equal scans", "SELECT Id FROM Lead WHERE Email != 'di@x.com' AND Email != null AND IsConverted = true", []string{"2"}, 0, 1},
