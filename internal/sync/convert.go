@@ -147,11 +147,24 @@ func textToSalesforce(s string, f SFField) (any, error) {
 				show(s), f.Ref(), listOrNone(f.PicklistValues))
 		}
 	}
+	if f.Type == "email" && !looksLikeEmail(s) {
+		return nil, fmt.Errorf("value %s is not an email address for %s", show(s), f.Ref())
+	}
 	if n := utf8.RuneCountInString(s); f.Length > 0 && n > f.Length {
 		return nil, fmt.Errorf("value %s is %d characters, longer than the maximum length %d of %s",
 			show(s), n, f.Length, f.Ref())
 	}
 	return s, nil
+}
+
+// looksLikeEmail catches what Salesforce would refuse with
+// INVALID_EMAIL_ADDRESS in the common cases: one @, text on both sides, a
+// dot in the domain, no spaces. It is deliberately not a full RFC 5322
+// parser.
+func looksLikeEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") &&
+		!strings.HasSuffix(domain, ".") && !strings.ContainsAny(s, " \t\r\n,;<>") && !strings.Contains(domain, "@")
 }
 
 // ToIntercom converts a value of Salesforce field f into the value to send for
