@@ -708,7 +708,7 @@ func TestClient_AuthAndTransportErrors(t *testing.T) {
 			t.Fatalf("after revoke: %v, want a non-retryable 401", err)
 		}
 		var ae *intercom.APIError
-		if !errors.As(err, &ae) || ae.Code != "unauthorized" {
+		if !errors.As(err, &ae) || ae.Code != "unauthorized" || ae.Message == "" || ae.RequestID == "" {
 			t.Fatalf("401 body not parsed: %#v", err)
 		}
 		if strings.Contains(err.Error(), testToken) {
@@ -744,6 +744,23 @@ func TestClient_AuthAndTransportErrors(t *testing.T) {
 		var ae *intercom.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest || ae.Code != "intercom_version_invalid" {
 			t.Fatalf("version 1.0: %v, want 400 intercom_version_invalid", err)
+		}
+	})
+
+	t.Run("NonJSONErrorBody", func(t *testing.T) {
+		t.Parallel()
+		// A proxy in front of Intercom may answer with HTML.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, "<html><body>Bad gateway</body></html>")
+		}))
+		t.Cleanup(srv.Close)
+		c := intercom.New(intercom.Config{BaseURL: srv.URL, Token: "x", HTTPClient: srv.Client()})
+		_, err := c.Me(t.Context())
+		var ae *intercom.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadGateway || !strings.Contains(ae.Message, "Bad gateway") || !intercom.IsRetryable(err) {
+			t.Fatalf("HTML 502: %#v", err)
 		}
 	})
 
