@@ -129,7 +129,7 @@ func (c *Client) do(ctx context.Context, method, target string, query url.Values
 			return resp, nil
 		}
 		apiErr := parseAPIError(resp.status, resp.body)
-		if attempt == 0 && resp.status == http.StatusUnauthorized && refreshable(apiErr) {
+		if attempt == 0 && refreshable(apiErr) {
 			c.log.InfoContext(ctx, "salesforce: session expired, refreshing token")
 			fresh, err := c.src.Refresh(ctx, tok)
 			if err != nil {
@@ -144,16 +144,23 @@ func (c *Client) do(ctx context.Context, method, target string, query url.Values
 	}
 }
 
-// refreshable reports a 401 that a new access token can cure. "This session
-// is not valid for use with the REST API" means a token without the api
-// scope, which a refresh keeps.
+// refreshable reports an answer that a new access token can cure: a REST
+// 401 INVALID_SESSION_ID, or the identity URL's 403 Bad_OAuth_Token. "This
+// session is not valid for use with the REST API" means a token without the
+// api scope, which a refresh keeps, so it is not retried.
 func refreshable(e *APIError) bool {
-	return e.Code == CodeInvalidSessionID && !strings.Contains(e.Message, "not valid for use with the REST API")
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		return e.Code == CodeInvalidSessionID && !strings.Contains(e.Message, "not valid for use with the REST API")
+	case http.StatusForbidden:
+		return e.Code == "" && e.Message == "Bad_OAuth_Token"
+	}
+	return false
 }
 
 func (c *Client) send(ctx context.Context, tok *Token, method, target string, query url.Values, body []byte) (*response, error) {
-	if tok == nil || tok.AccessToken == "" {
-		return nil, errors.New("no access token")
+	if tok == nil || tok.AccessToken == "" || tok.InstanceURL == "" {
+		return nil, errors.New("token has no access token or instance URL")
 	}
 	u := target
 	if !strings.HasPrefix(target, "https://") && !strings.HasPrefix(target, "http://") {

@@ -49,7 +49,7 @@ func flexInt(raw json.RawMessage) (int, error) {
 	return strconv.Atoi(s)
 }
 
-// Limits names the org limit ferry's API budget reads.
+// LimitDailyAPIRequests names the org limit ferry's API budget reads.
 const LimitDailyAPIRequests = "DailyApiRequests"
 
 // Limits returns the org's limits by name, e.g. Limits[LimitDailyAPIRequests].

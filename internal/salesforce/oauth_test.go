@@ -165,6 +165,18 @@ func TestRefresh(t *testing.T) {
 		}
 	})
 
+	t.Run("UserInfoRefreshesToo", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		if err := b.cfg.Revoke(ctx, b.tok.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		id, err := b.client.UserInfo(ctx)
+		if err != nil || id.UserID != b.emu.LoginUserID() {
+			t.Fatalf("UserInfo after session expiry = %+v, %v", id, err)
+		}
+	})
+
 	t.Run("RevokedRefreshTokenIsErrTokenRevoked", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

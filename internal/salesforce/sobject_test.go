@@ -128,6 +128,21 @@ func TestUpsert(t *testing.T) {
 		t.Fatalf("record = %v, %v", rec, err)
 	}
 
+	// A non-unique external id matching two records answers 300.
+	if err := b.emu.AddField(sfemu.FieldSpec{Object: "Lead", Name: "Shared__c", Type: "string", Length: 20, ExternalID: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"SharedA", "SharedB"} {
+		lead := newLead(name)
+		lead["Shared__c"] = "same"
+		mustCreate(t, c, "Lead", lead)
+	}
+	_, _, err = c.Upsert(ctx, "Lead", "Shared__c", "same", map[string]any{"LastName": "Which"})
+	var multi *salesforce.APIError
+	if !errors.As(err, &multi) || multi.StatusCode != 300 {
+		t.Fatalf("ambiguous upsert: %v, want an *APIError with status 300", err)
+	}
+
 	_, _, err = c.Upsert(ctx, "Lead", "No_Such_Field__c", "x", newLead("x"))
 	var apiErr *salesforce.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != salesforce.CodeNotFound {
