@@ -185,6 +185,9 @@ func catalog() Catalog {
 				{Object: "Account", Name: "Website", Type: "url", Length: 255, Createable: true, Updateable: true, Nillable: true},
 				{Object: "Account", Name: "NumberOfEmployees", Type: "int", Createable: true, Updateable: true, Nillable: true},
 				{Object: "Account", Name: "CreatedDate", Type: "datetime"}},
+			"Case": {text("Case", "Subject"), {Name: "CaseNumber", Type: "string"},
+				{Name: "Description", Type: "textarea", Createable: true, Updateable: true, Nillable: true},
+				{Name: "Priority", Type: "picklist", Createable: true, Updateable: true, Nillable: true}},
 		},
 		Intercom: map[string][]sync.ICAttribute{
 			"contact": {
@@ -262,6 +265,10 @@ func TestValidate(t *testing.T) {
 			{"identity.person.salesforce", "Lead.NumberOfEmployees is a int field; the person key must be a text field such as Email"},
 			{"identity.person.salesforce", "Contact.NumberOfEmployees is a int field; the person key must be a text field such as Email"},
 			{"identity.company.salesforce", "Account.Missing__c does not exist or is hidden from the connected user"},
+		}},
+		{"case fields", func(d *Document) { d.Cases.Fields = []string{"Subject", "CaseNumber", "Mood__c"} }, []Problem{
+			{"cases.fields[1]", "Case.CaseNumber is read-only in Salesforce and cannot be set when creating a case"},
+			{"cases.fields[2]", "Case.Mood__c does not exist or is hidden from the connected user"},
 		}},
 		{"structural and schema problems together", func(d *Document) {
 			d.PollInterval = "1s"

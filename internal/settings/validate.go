@@ -149,8 +149,9 @@ func Check(d Document) []Problem {
 // Validate checks the document on its own ([Check]) and against the live
 // schema: every named field and attribute exists, mapped pairs are type
 // compatible (F3.1), targets are writable, restricted picklists accept every
-// option of the Intercom list mapped to them (F3.2), and the identity key
-// fields exist. It returns every problem found; none means the document may
+// option of the Intercom list mapped to them (F3.2), the identity key
+// fields exist, and, when the catalog describes Case, the case form's fields
+// exist and can be set. It returns every problem found; none means the document may
 // be saved.
 func Validate(d Document, c Catalog) []Problem {
 	_, ps := Bind(d, c)
@@ -183,6 +184,21 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 			add("identity.company.salesforce", "Account.%s does not exist or is hidden from the connected user", key)
 		} else if !sync.Compatible("string", f) {
 			add("identity.company.salesforce", "%s is a %s field; company_id is text and needs a text field", f.Ref(), f.Type)
+		}
+	}
+
+	// Case fields are checked when the caller described Case (F6.4).
+	if len(c.Salesforce["Case"]) > 0 {
+		for i, name := range d.Cases.Fields {
+			if strings.TrimSpace(name) == "" {
+				continue
+			}
+			path := fmt.Sprintf("cases.fields[%d]", i)
+			if f, ok := c.field("Case", name); !ok {
+				add(path, "Case.%s does not exist or is hidden from the connected user", name)
+			} else if !f.Createable {
+				add(path, "%s is read-only in Salesforce and cannot be set when creating a case", f.Ref())
+			}
 		}
 	}
 

@@ -470,3 +470,32 @@ func listOrNone(vs []string) string {
 	}
 	return strings.Join(vs, ", ")
 }
+
+// Offerable reports whether the admin may map Intercom attribute a to
+// Salesforce field f in direction dir (F3.1, F3.2): the types are
+// compatible and every receiving side is writable. Read-only fields are
+// never offered as targets.
+func Offerable(a ICAttribute, f SFField, dir Direction) bool {
+	if !dir.Valid() || !Compatible(a.DataType, f) {
+		return false
+	}
+	if dir.Allows(Intercom) && !f.Updateable {
+		return false
+	}
+	if dir.Allows(Salesforce) && !a.APIWritable {
+		return false
+	}
+	return true
+}
+
+// CandidateFields returns the fields a may be mapped to in direction dir,
+// in the order given: what a mapping editor offers.
+func CandidateFields(a ICAttribute, fields []SFField, dir Direction) []SFField {
+	var out []SFField
+	for _, f := range fields {
+		if Offerable(a, f, dir) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -185,3 +185,44 @@ func TestOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestCandidateFields(t *testing.T) {
+	t.Parallel()
+	fields := []SFField{
+		field("phone", func(f *SFField) { f.Name = "Phone" }),
+		field("string", func(f *SFField) { f.Name = "Title" }),
+		field("string", func(f *SFField) { f.Name, f.Updateable = "ReadOnly", false }),
+		field("int", func(f *SFField) { f.Name = "NumberOfEmployees" }),
+		field("picklist", func(f *SFField) { f.Name = "Status" }),
+	}
+	names := func(fs []SFField) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Name)
+		}
+		return out
+	}
+	writable := ICAttribute{FullName: "custom_attributes.job_title", DataType: "string", APIWritable: true}
+	readOnly := ICAttribute{FullName: "last_seen_ip", DataType: "string"}
+	tests := []struct {
+		name string
+		attr ICAttribute
+		dir  Direction
+		want []string
+	}{
+		{"both ways: writable text fields only", writable, DirBoth, []string{"Phone", "Title", "Status"}},
+		{"into Intercom: read-only fields may be sources", writable, DirToIntercom, []string{"Phone", "Title", "ReadOnly", "Status"}},
+		{"read-only attribute cannot receive", readOnly, DirBoth, nil},
+		{"read-only attribute can send", readOnly, DirToSalesforce, []string{"Phone", "Title", "Status"}},
+		{"integer attribute", ICAttribute{DataType: "integer", APIWritable: true}, DirBoth, []string{"NumberOfEmployees"}},
+		{"bad direction", writable, "sideways", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := names(CandidateFields(tt.attr, fields, tt.dir)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("CandidateFields = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
