@@ -46,10 +46,10 @@ func TestConvertLead(t *testing.T) {
 	}
 
 	for name, call := range map[string]func() resp{
-		"update":         func() resp { return b.do("PATCH", v+"/sobjects/Lead/"+lead, map[string]any{"Title": "x"}) },
-		"task on lead":   func() resp { return b.do("POST", v+"/sobjects/Task/", map[string]any{"Subject": "x", "WhoId": lead}) },
-		"delete":         func() resp { return b.do("DELETE", v+"/sobjects/Lead/"+lead, nil) },
-		"convert again":  func() resp { return b.control("POST", "/__emulator/convert-lead", map[string]any{"leadId": lead}) },
+		"update":        func() resp { return b.do("PATCH", v+"/sobjects/Lead/"+lead, map[string]any{"Title": "x"}) },
+		"task on lead":  func() resp { return b.do("POST", v+"/sobjects/Task/", map[string]any{"Subject": "x", "WhoId": lead}) },
+		"delete":        func() resp { return b.do("DELETE", v+"/sobjects/Lead/"+lead, nil) },
+		"convert again": func() resp { return b.control("POST", "/__emulator/convert-lead", map[string]any{"leadId": lead}) },
 	} {
 		r := call()
 		if r.Status != 400 || !strings.Contains(string(r.Body), "CANNOT_UPDATE_CONVERTED_LEAD") {

@@ -505,7 +505,7 @@ func appendJSON(b []byte, v any) []byte {
 			return append(b, '"')
 		}
 	}
-	enc, _ := json.Marshal(v)
+	enc, _ := marshalJSON(v)
 	return append(b, enc...)
 }
 
@@ -513,7 +513,7 @@ func appendJSON(b []byte, v any) []byte {
 func plainASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
 			return false
 		}
 	}
