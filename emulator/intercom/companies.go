@@ -3,6 +3,8 @@ package intercom
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -330,22 +332,40 @@ func (s *Server) handleListCompanies(w http.ResponseWriter, r *http.Request) {
 			"pages": pages{Type: "pages", Page: 1, PerPage: 15, TotalPages: 1}})
 		return
 	}
-	per, err := perPage(q.Get("per_page"), 15)
+	s.listCompaniesLocked(w, q, 15)
+}
+
+// handleListAllCompanies is POST /companies/list (2.11 listAllCompanies),
+// what the official SDKs' companies.list() sends; paging is in the query.
+func (s *Server) handleListAllCompanies(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.listCompaniesLocked(w, r.URL.Query(), 20)
+}
+
+// listCompaniesLocked pages all companies with page/per_page; order "desc"
+// (the default) lists the newest first, "asc" the oldest. A page past the
+// end is empty, which is how the SDKs stop.
+func (s *Server) listCompaniesLocked(w http.ResponseWriter, q url.Values, defPer int) {
+	per, err := perPage(q.Get("per_page"), defPer)
 	if err != nil {
 		respond(w, nil, err)
 		return
 	}
-	page := 1
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "page must be a positive integer")
-			return
-		}
-		page = n
+	page, herr := pageParam(q.Get("page"))
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	order := q.Get("order")
+	if order != "" && order != "asc" && order != "desc" {
+		writeError(w, http.StatusBadRequest, "parameter_invalid", "order must be asc or desc")
+		return
 	}
 	live := s.liveCompaniesLocked()
-	out := map[string]any{"type": "list", "total_count": len(live)}
+	if order != "asc" {
+		slices.Reverse(live)
+	}
 	pg := pages{Type: "pages", Page: page, PerPage: per, TotalPages: totalPages(len(live), per)}
 	data := []companyJSON{}
 	for i := (page - 1) * per; i < len(live) && i < page*per; i++ {
@@ -354,8 +374,7 @@ func (s *Server) handleListCompanies(w http.ResponseWriter, r *http.Request) {
 	if page*per < len(live) {
 		pg.Next = &pagesNext{Page: page + 1, StartingAfter: encodeCursor(page)}
 	}
-	out["data"], out["pages"] = data, pg
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "pages": pg, "total_count": len(live)})
 }
 
 func (s *Server) liveCompaniesLocked() []*company {

@@ -2,6 +2,7 @@ package intercom_test
 
 import (
 	"net/url"
+	"slices"
 	"testing"
 )
 
@@ -72,9 +73,23 @@ func TestCompanies(t *testing.T) {
 	if list["total_count"] != float64(2) || len(list["data"].([]any)) != 1 || list["pages"].(map[string]any)["total_pages"] != float64(2) {
 		t.Errorf("list: %v", list)
 	}
-	page2 := f.must(200, "GET", "/companies?per_page=1&page=2", nil)
-	if page2["data"].([]any)[0].(map[string]any)["company_id"] != "globex-2" {
-		t.Errorf("page 2: %v", page2)
+	for _, tt := range []struct {
+		method, path string
+		want         []string
+	}{
+		{"GET", "/companies?per_page=1&page=2", []string{"acme-1"}}, // newest first by default
+		{"GET", "/companies?order=asc", []string{"acme-1", "globex-2"}},
+		{"POST", "/companies/list", []string{"globex-2", "acme-1"}},
+		{"POST", "/companies/list?page=2", nil}, // past the end: empty, how SDKs stop
+	} {
+		m := f.must(200, tt.method, tt.path, nil)
+		var got []string
+		for _, d := range m["data"].([]any) {
+			got = append(got, str(d.(map[string]any)["company_id"]))
+		}
+		if !slices.Equal(got, tt.want) || m["total_count"] != float64(2) {
+			t.Errorf("%s %s: %v, want %v", tt.method, tt.path, got, tt.want)
+		}
 	}
 
 	scroll := f.must(200, "GET", "/companies/scroll", nil)

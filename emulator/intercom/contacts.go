@@ -379,7 +379,22 @@ func (s *Server) handleDetachCompany(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
 }
 
+// handleContactCompanies is GET /contacts/{id}/companies. The 2.11 spec
+// contradicts itself (the example lists companies in "data", the schema
+// requires "companies"), so both keys are sent; ?page=N pages as the
+// official SDKs expect, an empty page ending the iteration.
 func (s *Server) handleContactCompanies(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	per, err := perPage(q.Get("per_page"), 50)
+	if err != nil {
+		respond(w, nil, err)
+		return
+	}
+	pg, herr := pageParam(q.Get("page"))
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
@@ -387,14 +402,34 @@ func (s *Server) handleContactCompanies(w http.ResponseWriter, r *http.Request) 
 		writeHTTPError(w, herr)
 		return
 	}
-	data := make([]companyJSON, 0, len(c.companyIDs))
+	var all []*company
 	for _, id := range c.companyIDs {
 		if co := s.st.companies[id]; co != nil {
-			data = append(data, s.companyJSON(co, false))
+			all = append(all, co)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "total_count": len(data),
-		"pages": pages{Type: "pages", Page: 1, PerPage: 50, TotalPages: 1}})
+	data := []companyJSON{}
+	for i := (pg - 1) * per; i < len(all) && i < pg*per; i++ {
+		data = append(data, s.companyJSON(all[i], false))
+	}
+	p := pages{Type: "pages", Page: pg, PerPage: per, TotalPages: totalPages(len(all), per)}
+	if pg*per < len(all) {
+		p.Next = &pagesNext{Page: pg + 1, StartingAfter: encodeCursor(pg)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "companies": data,
+		"total_count": len(all), "pages": p})
+}
+
+// pageParam parses a 1-based ?page= number.
+func pageParam(raw string) (int, *httpError) {
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, errf(http.StatusBadRequest, "parameter_invalid", "page must be a positive integer")
+	}
+	return n, nil
 }
 
 func atoi64(s string) (int64, bool) {

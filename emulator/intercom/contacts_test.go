@@ -222,6 +222,13 @@ func TestContactCompaniesAndTags(t *testing.T) {
 	if comps["total_count"] != float64(1) || comps["data"].([]any)[0].(map[string]any)["url"] != "/companies/"+coid {
 		t.Errorf("contact companies: %v", comps)
 	}
+	attached := f.must(200, "GET", "/contacts/"+cid+"/companies", nil)
+	if len(attached["data"].([]any)) != 1 || len(attached["companies"].([]any)) != 1 {
+		t.Errorf("attached companies (both 2.11 spellings): %v", attached)
+	}
+	if past := f.must(200, "GET", "/contacts/"+cid+"/companies?page=2", nil); len(past["companies"].([]any)) != 0 {
+		t.Errorf("page past the end: %v", past)
+	}
 	members := f.must(200, "GET", "/companies/"+coid+"/contacts", nil)
 	if members["total_count"] != float64(1) {
 		t.Errorf("company contacts: %v", members)

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 
 	api("POST /companies", s.handleUpsertCompany)
 	api("GET /companies", s.handleListCompanies)
+	api("POST /companies/list", s.handleListAllCompanies)
 	api("GET /companies/scroll", s.handleScrollCompanies)
 	api("GET /companies/{id}", s.handleGetCompany)
 	api("PUT /companies/{id}", s.handleUpdateCompany)
