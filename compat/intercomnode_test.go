@@ -32,12 +32,7 @@ var intercomSteps = []string{
 
 // intercomKnown lists steps that fail because the emulator disagrees with
 // Intercom, each reported to the emulator's owner (see checkSteps).
-var intercomKnown = map[string]string{
-	"companies.list-attached": "GET /contacts/{id}/companies answers {type:list, data:[…]} (the 2.11 spec's example); " +
-		"intercom-client reads `companies` (the 2.11 schema contact_attached_companies, required) and pages with ?page=N+1 " +
-		"until an empty page, so it sees no companies; the spec contradicts itself, sending both keys and honouring ?page= would satisfy both",
-	"companies.list": "POST /companies/list (2.11 operation listAllCompanies, what companies.list() sends) answers 404 not_found: the route is missing",
-}
+var intercomKnown = map[string]string{}
 
 // webhookWait bounds how long the test waits for asynchronous webhook
 // deliveries after the script has finished; it is a deadline, not a timing
