@@ -84,12 +84,21 @@ func TestCollections(t *testing.T) {
 				t.Fatalf("delete result %d = %+v", i, r)
 			}
 		}
-		got, err = c.RetrieveMany(ctx, "Lead", []string{ids[0], ids[300]}, []string{"Id"})
+		// Deleting again fails for that record only.
+		res, err = c.DeleteMany(ctx, []string{ids[300], ids[0], ids[301]}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got[0] != nil || got[1].ID() != ids[300] {
-			t.Fatalf("retrieve after delete = %v, want [nil, %s]", got, ids[300])
+		var recErr *salesforce.RecordError
+		if !res[0].Success || res[1].Success || !errors.As(res[1].Err(), &recErr) || recErr.StatusCode != salesforce.CodeEntityIsDeleted || !res[2].Success {
+			t.Fatalf("delete results = %+v, want only the second to fail with ENTITY_IS_DELETED", res)
+		}
+		got, err = c.RetrieveMany(ctx, "Lead", []string{ids[0], ids[302]}, []string{"Id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != nil || got[1].ID() != ids[302] {
+			t.Fatalf("retrieve after delete = %v, want [nil, %s]", got, ids[302])
 		}
 	})
 

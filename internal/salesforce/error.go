@@ -96,7 +96,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrAPIDisabled:
 		return e.Code == CodeAPIDisabledForOrg
 	case ErrRequestLimitExceeded:
-		return e.Code == CodeRequestLimitExceeded
+		return e.Code == CodeRequestLimitExceeded && !isConcurrencyLimit(e.Message)
 	case ErrSessionInvalid:
 		return e.Code == CodeInvalidSessionID
 	case ErrNotFound:
@@ -184,16 +184,18 @@ func (e *OAuthError) Is(target error) bool {
 }
 
 // IsTransient reports whether retrying the same request later may succeed:
-// Salesforce 5xx, UNABLE_TO_LOCK_ROW, network failures and timeouts.
-// REQUEST_LIMIT_EXCEEDED is not transient: the limit is a rolling 24 h
-// window, so retrying with backoff only burns attempts.
+// Salesforce 5xx, UNABLE_TO_LOCK_ROW, the concurrent-request limit, network
+// failures and timeouts. The daily REQUEST_LIMIT_EXCEEDED is not transient:
+// the limit is a rolling 24 h window, so retrying with backoff only burns
+// attempts.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= 500 || apiErr.Code == CodeUnableToLockRow || apiErr.Code == CodeServerUnavailable
+		return apiErr.StatusCode >= 500 || apiErr.Code == CodeUnableToLockRow || apiErr.Code == CodeServerUnavailable ||
+			(apiErr.Code == CodeRequestLimitExceeded && isConcurrencyLimit(apiErr.Message))
 	}
 	var recErr *RecordError
 	if errors.As(err, &recErr) {
@@ -215,4 +217,12 @@ func IsTransient(err error) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// isConcurrencyLimit reports the REQUEST_LIMIT_EXCEEDED variant for too many
+// concurrent long-running requests ("ConcurrentPerOrgLongTxn Limit
+// exceeded."), which clears within seconds, unlike the daily limit
+// ("TotalRequests Limit exceeded.").
+func isConcurrencyLimit(msg string) bool {
+	return strings.HasPrefix(msg, "Concurrent")
 }

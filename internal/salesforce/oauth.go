@@ -21,14 +21,15 @@ const DefaultLoginURL = "https://login.salesforce.com"
 // DefaultAPIVersion is the REST API version used when none is configured.
 const DefaultAPIVersion = "62.0"
 
-// Config describes ferry's connected app. It is safe for concurrent use.
+// Config describes ferry's connected app and talks to the OAuth endpoints.
+// It is safe for concurrent use. The REST API version is a ClientOptions
+// setting, because it belongs to the calls, not to the app.
 type Config struct {
 	LoginURL     string       // default DefaultLoginURL
 	ClientID     string       // the connected app's consumer key
 	ClientSecret string       // the consumer secret; also validates token signatures
 	RedirectURL  string       // the callback registered with the connected app
-	APIVersion   string       // e.g. "62.0"; default DefaultAPIVersion
-	HTTPClient   *http.Client // default http.DefaultClient
+	HTTPClient   *http.Client // default http.DefaultClient; set a Timeout
 }
 
 func (c *Config) loginURL() string {

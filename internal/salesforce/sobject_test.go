@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/salesforce"
@@ -164,6 +165,7 @@ func TestErrorCodes(t *testing.T) {
 		wantField  string
 		wantIs     error
 		anyCode    []string
+		noAPIError bool // a transport failure
 		transient  bool
 	}{
 		{
@@ -322,6 +324,18 @@ func TestErrorCodes(t *testing.T) {
 			wantStatus: 503, wantCode: salesforce.CodeServerUnavailable, transient: true,
 		},
 		{
+			name: "TimeoutIsTransient",
+			run: func(t *testing.T, b *testBundle) error {
+				b.emu.SetFaults(sfemu.Faults{LatencyMs: 300})
+				hc := *b.srv.Client()
+				hc.Timeout = 20 * time.Millisecond
+				c := salesforce.NewClient(salesforce.StaticSource{Tok: b.tok}, salesforce.ClientOptions{HTTPClient: &hc})
+				_, err := c.Limits(ctx)
+				return err
+			},
+			noAPIError: true, transient: true,
+		},
+		{
 			name: "UnableToLockRowIsTransient",
 			run: func(t *testing.T, b *testBundle) error {
 				b.emu.SetFaults(sfemu.Faults{LockRowRate: 1})
@@ -346,8 +360,11 @@ func TestErrorCodes(t *testing.T) {
 				t.Fatalf("IsTransient(%v) = %v, want %v", err, !tt.transient, tt.transient)
 			}
 			var apiErr *salesforce.APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("err = %v (%T), want *APIError", err, err)
+			if errors.As(err, &apiErr) == tt.noAPIError {
+				t.Fatalf("err = %v (%T); want *APIError: %v", err, err, !tt.noAPIError)
+			}
+			if tt.noAPIError {
+				return
 			}
 			if tt.anyCode != nil {
 				if !contains(tt.anyCode, apiErr.Code) {

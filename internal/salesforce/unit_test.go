@@ -85,7 +85,8 @@ func TestIsTransient(t *testing.T) {
 		{"ServerError", fmt.Errorf("wrap: %w", &APIError{StatusCode: 503, Code: "SERVER_UNAVAILABLE"}), true},
 		{"LockRow", &APIError{StatusCode: 400, Code: CodeUnableToLockRow}, true},
 		{"LockRowRecord", &RecordError{StatusCode: CodeUnableToLockRow}, true},
-		{"RequestLimit", &APIError{StatusCode: 403, Code: CodeRequestLimitExceeded}, false},
+		{"RequestLimit", &APIError{StatusCode: 403, Code: CodeRequestLimitExceeded, Message: "TotalRequests Limit exceeded."}, false},
+		{"ConcurrencyLimit", &APIError{StatusCode: 403, Code: CodeRequestLimitExceeded, Message: "ConcurrentPerOrgLongTxn Limit exceeded."}, true},
 		{"RequiredField", &APIError{StatusCode: 400, Code: CodeRequiredFieldMissing}, false},
 		{"Deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), true},
 		{"Canceled", context.Canceled, false},
@@ -115,7 +116,8 @@ func TestSentinels(t *testing.T) {
 		want   bool
 	}{
 		{"APIDisabled", &APIError{StatusCode: 403, Code: CodeAPIDisabledForOrg}, ErrAPIDisabled, true},
-		{"RequestLimit", &APIError{StatusCode: 403, Code: CodeRequestLimitExceeded}, ErrRequestLimitExceeded, true},
+		{"RequestLimit", &APIError{StatusCode: 403, Code: CodeRequestLimitExceeded, Message: "TotalRequests Limit exceeded."}, ErrRequestLimitExceeded, true},
+		{"ConcurrencyLimitIsNotDaily", &APIError{StatusCode: 403, Code: CodeRequestLimitExceeded, Message: "ConcurrentPerOrgLongTxn Limit exceeded."}, ErrRequestLimitExceeded, false},
 		{"NotFound", &APIError{StatusCode: 404, Code: CodeNotFound}, ErrNotFound, true},
 		{"SessionInvalid", &APIError{StatusCode: 401, Code: CodeInvalidSessionID}, ErrSessionInvalid, true},
 		{"OtherCode", &APIError{StatusCode: 400, Code: CodeInvalidField}, ErrNotFound, false},
