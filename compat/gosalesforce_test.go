@@ -13,11 +13,17 @@ import (
 
 // goSFKnown lists go-salesforce steps (variant/step) that fail because the
 // emulator disagrees with Salesforce, each reported to the emulator's owner.
-var goSFKnown = map[string]string{
-	"default/insert-one": "every call under /services/data/v63.0/ answers 404 NOT_FOUND; the emulator serves v46.0–v62.0 " +
-		"but Salesforce serves v63.0 (Spring '25) and later, and go-salesforce's built-in version is v63.0",
-	"v62.0/collections": "POST/PATCH/DELETE /services/data/v62.0/composite/sobjects/ (trailing slash, as go-salesforce sends it) " +
-		"answers 404 NOT_FOUND; only /composite/sobjects without the slash is routed",
+var goSFKnown = map[string]incompat{
+	"default/insert-one": {
+		reason: "every call under /services/data/v63.0/ answers 404 NOT_FOUND; the emulator serves v46.0–v62.0 " +
+			"but Salesforce serves v63.0 (Spring '25) and later, and go-salesforce's built-in version is v63.0",
+		match: "NOT_FOUND",
+	},
+	"v62.0/collections": {
+		reason: "POST/PATCH/DELETE /services/data/v62.0/composite/sobjects/ (trailing slash, as go-salesforce sends it) " +
+			"answers 404 NOT_FOUND; only /composite/sobjects without the slash is routed",
+		match: "NOT_FOUND",
+	},
 }
 
 // TestGoSalesforce drives the Salesforce emulator with
@@ -220,25 +226,18 @@ func TestGoSalesforce(t *testing.T) {
 			failed := ""
 			for _, st := range steps {
 				t.Run(st.name, func(t *testing.T) {
-					key := v.name + "/" + st.name
-					reason, isKnown := goSFKnown[key]
 					if st.needVersion && !v.version {
 						t.Skip("go-salesforce builds this URL from its built-in v63.0, not WithAPIVersion")
 					}
 					if failed != "" {
 						t.Skipf("needs step %s, which did not pass", failed)
 					}
-					err := st.fn()
-					switch {
-					case err == nil && isKnown:
-						t.Errorf("step passes now; remove %s from goSFKnown (%s)", key, reason)
-					case err != nil && isKnown:
+					msg := ""
+					if err := st.fn(); err != nil {
 						failed = st.name
-						t.Skipf("emulator incompatibility: %s (got: %v)", reason, err)
-					case err != nil:
-						failed = st.name
-						t.Error(err)
+						msg = err.Error()
 					}
+					judge(t, v.name+"/"+st.name, msg, goSFKnown)
 				})
 			}
 		})

@@ -32,7 +32,7 @@ var intercomSteps = []string{
 
 // intercomKnown lists steps that fail because the emulator disagrees with
 // Intercom, each reported to the emulator's owner (see checkSteps).
-var intercomKnown = map[string]string{}
+var intercomKnown = map[string]incompat{}
 
 // webhookWait bounds how long the test waits for asynchronous webhook
 // deliveries after the script has finished; it is a deadline, not a timing

@@ -24,7 +24,7 @@ var jsforceSteps = []string{
 
 // jsforceKnown lists steps that fail because the emulator disagrees with
 // Salesforce, each reported to the emulator's owner (see checkSteps).
-var jsforceKnown = map[string]string{}
+var jsforceKnown = map[string]incompat{}
 
 // pageRecords is more than one 2,000-record query batch, so paging is real.
 const pageRecords = 2050
