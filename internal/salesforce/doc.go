@@ -10,6 +10,27 @@
 // none of the maintained Go clients offers all of that, and the wire format
 // is small.
 //
+// # Tokens
+//
+// Config talks to the OAuth endpoints (AuthCodeURL, Exchange, RefreshToken,
+// Revoke). A Client takes its token from a TokenSource; when a call is
+// refused with 401 INVALID_SESSION_ID it calls TokenSource.Refresh once and
+// retries the call once. RefreshingSource is the in-memory default with an
+// OnRefresh hook; a daemon running several instances implements
+// TokenSource itself (lock the row, re-read, refresh if still stale).
+//
+// # Errors
+//
+// A refused REST call is an *APIError with Salesforce's HTTP status,
+// errorCode, message and fields; a refused token request is an
+// *OAuthError. Connection-breaking causes are sentinels for errors.Is:
+// ErrTokenRevoked (invalid_grant on refresh: revoked, expired, or pushed out
+// by a sixth approval, which Salesforce does not tell apart),
+// ErrAPIDisabled, ErrRequestLimitExceeded (the daily limit) and
+// ErrSessionInvalid. IsTransient says whether a later retry may succeed.
+// Collections report per-record *RecordError values in Result.
+//
 // Secrets never appear in errors or logs: Token redacts itself when printed
-// or logged, and request errors name the method and path only.
+// or logged, and request errors name the method and path only (never the
+// query string, which may hold personal data in SOQL).
 package salesforce
