@@ -31,6 +31,12 @@ func FuzzParseEvent(f *testing.F) {
 		if ev.Topic == "" {
 			t.Fatal("accepted an event without topic")
 		}
+		if ev.ItemErr != nil {
+			if ev.Contact != nil || ev.Company != nil || ev.Conversation != nil {
+				t.Fatal("typed objects set alongside ItemErr")
+			}
+			return
+		}
 		switch ev.Kind {
 		case intercom.KindContact:
 			if ev.Contact == nil || ev.Contact.ID == "" {

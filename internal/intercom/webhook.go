@@ -65,6 +65,12 @@ type Event struct {
 	// Raw is the whole envelope exactly as received (and signed), so
 	// nothing is lost whatever the typed parse understood.
 	Raw json.RawMessage
+	// ItemErr is set when the envelope is well-formed and signed but its
+	// item does not fit the topic's type (no id, a field of an unexpected
+	// type). The typed fields are then nil; the event still reaches the
+	// sink so it can be stored and shown as a sync error rather than lost
+	// after Intercom's single retry.
+	ItemErr error
 }
 
 // Sink receives verified, parsed webhook events. Accept must be quick (the
@@ -118,8 +124,10 @@ type WebhookConfig struct {
 	MaxBody int64
 	// Sink receives events. Required.
 	Sink Sink
-	// AcceptTimeout bounds Sink.Accept so the handler answers well inside
-	// Intercom's 5 s; default 3 s.
+	// ReadTimeout bounds reading the body; default 1.5 s.
+	ReadTimeout time.Duration
+	// AcceptTimeout bounds Sink.Accept; default 2.5 s. With ReadTimeout
+	// the handler answers inside Intercom's 5 s.
 	AcceptTimeout time.Duration
 	// Logger logs topics and ids, never bodies or secrets; default
 	// discards.
@@ -137,13 +145,16 @@ type WebhookHandler struct {
 // X-Hub-Signature in constant time (401 when missing or wrong), bounds the
 // body (413), rejects malformed JSON (400), answers 200 to unknown topics
 // without passing them on, and hands known ones to the sink (503 if the
-// sink refuses).
+// sink refuses), including those whose item it could not type (ItemErr).
 func NewWebhookHandler(cfg WebhookConfig) *WebhookHandler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
 	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 1500 * time.Millisecond
+	}
 	if cfg.AcceptTimeout <= 0 {
-		cfg.AcceptTimeout = 3 * time.Second
+		cfg.AcceptTimeout = 2500 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -174,6 +185,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing X-Hub-Signature", http.StatusUnauthorized)
 		return
 	}
+	// A peer trickling its body must not hold the answer past Intercom's
+	// 5 s; servers that cannot set deadlines just skip this.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.cfg.ReadTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -202,6 +216,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.WarnContext(ctx, "intercom webhook: malformed notification", slog.Any("err", err))
 		http.Error(w, "malformed notification", http.StatusBadRequest)
 		return
+	}
+	if ev.ItemErr != nil {
+		h.log.WarnContext(ctx, "intercom webhook: item not understood, passing on raw",
+			slog.String("topic", ev.Topic), slog.String("id", ev.ID), slog.Any("err", ev.ItemErr))
 	}
 	if ev.Kind == KindUnknown {
 		h.log.DebugContext(ctx, "intercom webhook: ignoring topic", slog.String("topic", ev.Topic), slog.String("id", ev.ID))
@@ -286,9 +304,10 @@ type envelope struct {
 	} `json:"data"`
 }
 
-// ParseEvent parses a webhook body into an Event. It fails on malformed
-// JSON, a missing topic, or an item that does not fit its topic's type;
-// unknown topics parse with Kind KindUnknown.
+// ParseEvent parses a webhook body into an Event. It fails only on
+// malformed JSON or a missing topic. Unknown topics parse with Kind
+// KindUnknown; an item that does not fit its topic's type gives an Event
+// with ItemErr set and the typed fields nil.
 func ParseEvent(body []byte) (*Event, error) {
 	var env envelope
 	if err := decodeJSON(body, &env); err != nil {
@@ -312,8 +331,18 @@ func ParseEvent(body []byte) (*Event, error) {
 	if ev.Kind == KindUnknown {
 		return ev, nil
 	}
+	if err := ev.parseItem(env); err != nil {
+		*ev = Event{Topic: ev.Topic, ID: ev.ID, AppID: ev.AppID, CreatedAt: ev.CreatedAt,
+			DeliveryAttempts: ev.DeliveryAttempts, FirstSentAt: ev.FirstSentAt, Kind: ev.Kind, Raw: ev.Raw,
+			ItemErr: fmt.Errorf("intercom: webhook %s: %w", env.Topic, err)}
+	}
+	return ev, nil
+}
+
+// parseItem fills the typed fields from data.item.
+func (ev *Event) parseItem(env envelope) error {
 	if env.Data == nil || len(env.Data.Item) == 0 || string(env.Data.Item) == "null" {
-		return nil, fmt.Errorf("intercom: webhook %s: missing data.item", env.Topic)
+		return errors.New("missing data.item")
 	}
 	item := env.Data.Item
 	var err error
@@ -359,12 +388,12 @@ func ParseEvent(body []byte) (*Event, error) {
 		ev.Deleted = env.Topic == "conversation.deleted"
 	}
 	if err != nil {
-		return nil, fmt.Errorf("intercom: webhook %s: item: %w", env.Topic, err)
+		return fmt.Errorf("item: %w", err)
 	}
 	if id := ev.objectID(); id == "" && ev.Kind != KindPing {
-		return nil, fmt.Errorf("intercom: webhook %s: item has no id", env.Topic)
+		return errors.New("item has no id")
 	}
-	return ev, nil
+	return nil
 }
 
 // objectID is the id of the main object the event is about.

@@ -118,9 +118,6 @@ func TestWebhookHandler_Protocol(t *testing.T) {
 		{"SignatureOfOtherBody", ping, func(b []byte) string { return intercom.Sign(testSecret, append(b, ' ')) }, http.StatusUnauthorized},
 		{"MalformedJSON", []byte(`{"type":"notification_event","topic":`), func(b []byte) string { return intercom.Sign(testSecret, b) }, http.StatusBadRequest},
 		{"MissingTopic", []byte(`{"type":"notification_event","data":{"item":{}}}`), func(b []byte) string { return intercom.Sign(testSecret, b) }, http.StatusBadRequest},
-		{"ContactWithoutItem", []byte(`{"topic":"contact.user.created","data":{}}`), func(b []byte) string { return intercom.Sign(testSecret, b) }, http.StatusBadRequest},
-		{"ContactWithoutID", []byte(`{"topic":"contact.user.created","data":{"item":{"type":"contact"}}}`), func(b []byte) string { return intercom.Sign(testSecret, b) }, http.StatusBadRequest},
-		{"BadTimestamp", []byte(`{"topic":"contact.user.created","data":{"item":{"id":"1","created_at":"yesterday"}}}`), func(b []byte) string { return intercom.Sign(testSecret, b) }, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +130,27 @@ func TestWebhookHandler_Protocol(t *testing.T) {
 				b.none(t)
 			} else {
 				b.next(t)
+			}
+		})
+	}
+
+	// Signed, well-formed notifications whose item does not fit reach the
+	// sink raw with ItemErr, rather than being refused and lost.
+	for name, body := range map[string]string{
+		"ContactWithoutItem":   `{"topic":"contact.user.created","data":{}}`,
+		"ContactWithoutID":     `{"topic":"contact.user.created","data":{"item":{"type":"contact"}}}`,
+		"BadTimestamp":         `{"topic":"contact.user.created","data":{"item":{"id":"1","created_at":"yesterday"}}}`,
+		"AttachWithoutCompany": `{"topic":"company.contact.attached","data":{"item":{"type":"contact_company","contact":{"id":"1"}}}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setupWebhook(t, intercom.WebhookConfig{})
+			if got := b.post(t, []byte(body), intercom.Sign(testSecret, []byte(body))); got != http.StatusOK {
+				t.Fatalf("status %d, want 200", got)
+			}
+			ev := b.next(t)
+			if ev.ItemErr == nil || ev.Contact != nil || ev.Company != nil || string(ev.Raw) != body {
+				t.Fatalf("event = %+v, want ItemErr, no typed objects, raw body", ev)
 			}
 		})
 	}
