@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"slices"
@@ -47,14 +48,17 @@ type envelopeData struct {
 type delivery struct {
 	url string
 	env envelope
+	key string // the item's id: same key, same worker
 }
 
-// deliverer sends webhooks from a bounded queue with a few workers, so API
-// calls never wait on a subscriber.
+// deliverer sends webhooks from bounded queues with a few workers, so API
+// calls never wait on a subscriber. Deliveries about the same object go
+// through the same worker, so a subscriber sees them in order (until a
+// retry); different objects are delivered concurrently.
 type deliverer struct {
 	s          *Server
 	client     *http.Client
-	queue      chan *delivery
+	queues     []chan *delivery
 	ctx        context.Context
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
@@ -68,12 +72,13 @@ type deliverer struct {
 
 func newDeliverer(s *Server, subs []string) *deliverer {
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &deliverer{s: s, client: &http.Client{Timeout: webhookTimeout}, queue: make(chan *delivery, webhookQueueSize),
-		ctx: ctx, cancel: cancel, subs: slices.Clone(subs)}
+	d := &deliverer{s: s, client: &http.Client{Timeout: webhookTimeout}, ctx: ctx, cancel: cancel, subs: slices.Clone(subs)}
 	d.retryDelay.Store(int64(s.opts.WebhookRetryDelay))
 	for range webhookWorkers {
+		q := make(chan *delivery, webhookQueueSize/webhookWorkers)
+		d.queues = append(d.queues, q)
 		d.wg.Add(1)
-		go d.work()
+		go d.work(q)
 	}
 	return d
 }
@@ -117,13 +122,18 @@ func (s *Server) emitLocked(topic string, item any) {
 		s.log.Error("intercom: webhook item", "topic", topic, "err", err)
 		return
 	}
+	var ref struct {
+		ID any `json:"id"`
+	}
+	json.Unmarshal(buf.Bytes(), &ref)
+	key := fmt.Sprint(ref.ID)
 	now := s.now().Unix()
 	id := "notif_" + newUUID()
 	for _, url := range subs {
 		env := envelope{Type: "notification_event", AppID: s.appID,
 			Data: envelopeData{Type: "notification_event_data", Item: json.RawMessage(bytes.TrimSpace(buf.Bytes()))},
 			ID:   &id, Topic: topic, DeliveryStatus: ptr("pending"), CreatedAt: now}
-		s.hooks.enqueue(&delivery{url: url, env: env})
+		s.hooks.enqueue(&delivery{url: url, env: env, key: key})
 	}
 }
 
@@ -137,21 +147,23 @@ func (s *Server) Ping() {
 }
 
 func (d *deliverer) enqueue(dl *delivery) {
+	h := fnv.New32a()
+	h.Write([]byte(dl.url + "\x00" + dl.key))
 	select {
-	case d.queue <- dl:
+	case d.queues[h.Sum32()%uint32(len(d.queues))] <- dl:
 	default:
 		d.failed.Add(1)
 		d.s.log.Warn("intercom: webhook queue full, delivery dropped", "topic", dl.env.Topic, "url", dl.url)
 	}
 }
 
-func (d *deliverer) work() {
+func (d *deliverer) work(queue <-chan *delivery) {
 	defer d.wg.Done()
 	for {
 		select {
 		case <-d.ctx.Done():
 			return
-		case dl := <-d.queue:
+		case dl := <-queue:
 			d.deliver(dl)
 		}
 	}

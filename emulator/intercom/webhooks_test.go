@@ -150,3 +150,41 @@ func TestWebhookSubscribeAtRuntime(t *testing.T) {
 		t.Errorf("usage: %v", u)
 	}
 }
+
+func TestWebhooksForOneObjectArriveInOrder(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.must(200, "POST", "/contacts", map[string]any{"email": "order@x.example"})
+	for i := range 8 {
+		f.must(200, "PUT", "/contacts/"+str(c["id"]), map[string]any{"name": "n" + string(rune('0'+i))})
+	}
+	for i := range 8 {
+		if it := item(f.waitTopic("contact.user.updated")); it["name"] != "n"+string(rune('0'+i)) {
+			t.Fatalf("update %d arrived as %v", i, it["name"])
+		}
+	}
+}
+
+func TestPingAndAdminMessage(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	code, _, _ := f.callWith("POST", "/__emulator/webhooks/ping", nil, nil)
+	if code != 200 {
+		t.Fatalf("ping: %d", code)
+	}
+	p := f.waitTopic("ping")
+	if p.Envelope["id"] != nil || p.Envelope["delivery_status"] != nil || item(p)["type"] != "ping" || !p.Signature {
+		t.Errorf("ping envelope: %v", p.Envelope)
+	}
+
+	c := f.must(200, "POST", "/contacts", map[string]any{"email": "msg@x.example"})
+	msg := f.must(200, "POST", "/messages", map[string]any{"message_type": "inapp", "body": "<p>Welcome!</p>",
+		"from": map[string]any{"type": "admin", "id": f.srv.OwnAdminID()}, "to": map[string]any{"type": "user", "id": c["id"]}})
+	if msg["type"] != "admin_message" || str(msg["conversation_id"]) == "" {
+		t.Fatalf("message: %v", msg)
+	}
+	conv := item(f.waitTopic("conversation.admin.single.created"))
+	if conv["id"] != msg["conversation_id"] || conv["source"].(map[string]any)["delivered_as"] != "admin_initiated" {
+		t.Errorf("conversation.admin.single.created item: %v", conv)
+	}
+}
