@@ -787,3 +787,61 @@ func TestClient_AuthAndTransportErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestClient_APIErrorsAreTyped(t *testing.T) {
+	t.Parallel()
+	b := setup(t, icemu.Options{Seed: "demo"}, intercom.Config{})
+	ctx := t.Context()
+	c := b.client
+	ct, err := c.CreateContact(ctx, intercom.ContactInput{Role: intercom.Ptr("user"), Email: intercom.Ptr("typed@x.test")})
+	mustNoErr(t, err, "CreateContact")
+	msg, err := c.CreateConversation(ctx, intercom.ConversationInput{From: intercom.Ref{Type: "user", ID: ct.ID}, Body: "hi"})
+	mustNoErr(t, err, "CreateConversation")
+
+	tests := []struct {
+		name       string
+		call       func() error
+		wantStatus int
+		wantCode   string
+	}{
+		{"NoteByUnknownAdmin", func() error {
+			_, err := c.AddNote(ctx, msg.ConversationID, "1", "x")
+			return err
+		}, http.StatusNotFound, "admin_not_found"},
+		{"AttachWithoutCompany", func() error {
+			_, err := c.AttachCompany(ctx, ct.ID, "")
+			return err
+		}, http.StatusBadRequest, "parameter_not_found"},
+		{"CompanyNotFound", func() error {
+			_, err := c.GetCompany(ctx, "000000000000000000000000")
+			return err
+		}, http.StatusNotFound, "company_not_found"},
+		{"BadAttributeName", func() error {
+			_, err := c.CreateDataAttribute(ctx, intercom.DataAttributeInput{Name: "bad name!", Model: "contact", DataType: "string"})
+			return err
+		}, http.StatusBadRequest, "parameter_invalid"},
+		{"BadAttributeModel", func() error {
+			_, err := c.CreateDataAttribute(ctx, intercom.DataAttributeInput{Name: "ok_name", Model: "ticket", DataType: "string"})
+			return err
+		}, http.StatusBadRequest, "parameter_invalid"},
+		{"ReplyToUnknownConversation", func() error {
+			_, err := c.Reply(ctx, "999999999", intercom.ReplyInput{MessageType: "comment", Type: "admin", AdminID: b.emu.OwnAdminID(), Body: "x"})
+			return err
+		}, http.StatusNotFound, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var ae *intercom.APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("err = %v, want *APIError", err)
+			}
+			if ae.StatusCode != tt.wantStatus || ae.Code != tt.wantCode || ae.Message == "" {
+				t.Fatalf("got %d %q %q, want %d %q", ae.StatusCode, ae.Code, ae.Message, tt.wantStatus, tt.wantCode)
+			}
+			if intercom.IsRetryable(err) {
+				t.Fatalf("%v classified retryable", err)
+			}
+		})
+	}
+}
