@@ -1,0 +1,24 @@
+// Package jobs holds ferry's queue jobs: their arguments (what is stored in
+// the queue, committed with the data it concerns) and their workers.
+package jobs
+
+// IntercomEventArgs asks a worker to process one stored Intercom webhook
+// event. The event row and this job are inserted in one transaction by the
+// webhook endpoint, so an acknowledged webhook is never lost.
+type IntercomEventArgs struct {
+	ConnectionID int64 `json:"connection_id"`
+	EventID      int64 `json:"event_id"`
+}
+
+// Kind implements river.JobArgs.
+func (IntercomEventArgs) Kind() string { return "intercom_event" }
+
+// PollArgs asks a worker to poll a connection's Salesforce org for changes
+// since the stored watermarks. Inserted unique per connection and period, so
+// there is one poll per connection per interval however many instances run.
+type PollArgs struct {
+	ConnectionID int64 `json:"connection_id"`
+}
+
+// Kind implements river.JobArgs.
+func (PollArgs) Kind() string { return "salesforce_poll" }
