@@ -1,12 +1,3 @@
-// Package intercom is a local emulator of the Intercom REST API 2.11 and its
-// webhooks, for development, demos and tests of ferry.
-//
-// A Server keeps the whole workspace in memory and is safe for concurrent
-// use. It serves Intercom's own paths (/contacts, /companies, …) with
-// Intercom's JSON shapes, status codes and error bodies, and a control
-// surface under /__emulator/ that plays the parts of the Messenger and the
-// inbox UI (see control.go). The control surface needs no authentication: the
-// emulator is meant for loopback and test use only.
 package intercom
 
 import (

@@ -1,0 +1,57 @@
+// Package intercom is a local emulator of the Intercom REST API 2.11 and its
+// webhooks, for development, demos and tests of ferry.
+//
+// A Server keeps the whole workspace in memory, is an http.Handler and is
+// safe for concurrent use. It serves Intercom's own paths with Intercom's
+// JSON shapes, status codes, error.list bodies and X-RateLimit-* headers:
+//
+//	GET /me, /admins, /admins/{id}, /teams
+//	/contacts (create, get, PUT, DELETE, archive, unarchive, merge, list,
+//	  search, companies, tags), /companies (create-or-update, lookup by
+//	  company_id or name, list, POST /companies/list, scroll, PUT, DELETE,
+//	  contacts), /conversations (create, get, list, search, reply, parts),
+//	  POST /messages, /data_attributes, /events, /tags
+//	GET /oauth (consent page), POST /auth/eagle/token
+//
+// Intercom-Version 2.11 to 2.14 are accepted with the same shapes; any other
+// value is 400 intercom_version_invalid. Calls need a bearer token from
+// Options.Tokens or from the OAuth flow.
+//
+// # Webhooks
+//
+// Every change, whether made through the API, the control surface or the Go
+// methods below, is sent as a notification_event to each subscription,
+// signed with X-Hub-Signature (HMAC-SHA1 of the raw body keyed with
+// Options.ClientSecret). Deliveries go through bounded queues and a few
+// workers, never on the request path; those about one object keep their
+// order. A failed delivery is retried once after Options.WebhookRetryDelay;
+// a 410 unsubscribes the URL. BulkLoadContacts and BulkLoadCompanies send
+// no webhooks.
+//
+// # Control surface
+//
+// Paths under /__emulator/ play the Messenger and the inbox UI, and turn the
+// test knobs. They need no authentication (the emulator is for loopback
+// use). Each has a Go method of the same meaning:
+//
+//	POST /__emulator/contacts                      MessengerCreateContact
+//	POST /__emulator/contacts/{id}/attributes      MessengerUpdateContact
+//	POST /__emulator/contacts/{id}/owner           SetContactOwner
+//	POST /__emulator/conversations                 StartConversation
+//	POST /__emulator/conversations/{id}/reply      UserReply
+//	POST /__emulator/conversations/{id}/assign     AssignConversation
+//	POST /__emulator/tokens/revoke {"token"}       RevokeToken
+//	POST /__emulator/rate-limit {"per_minute"}     SetRateLimit
+//	POST /__emulator/faults {"latency_ms","error_rate","error_status"}  SetFaults
+//	POST /__emulator/webhooks {"url"}              AddWebhook
+//	POST /__emulator/webhooks/ping                 Ping
+//	GET  /__emulator/usage                         Usage
+//
+// For tests and benchmarks there are also CustomAttribute (define a data
+// attribute), BulkLoadContacts and BulkLoadCompanies (fast inserts without
+// webhooks, rate limits or call accounting, e.g. 200,000 contacts),
+// APICalls, AddToken, SetWebhookRetryDelay, AppID and OwnAdminID.
+//
+// Search by email and by equality on a custom attribute (and by id and
+// external_id) is served from in-memory indexes; other filters scan.
+package intercom
