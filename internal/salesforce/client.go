@@ -21,6 +21,10 @@ type ClientOptions struct {
 	APIVersion string       // default DefaultAPIVersion
 	HTTPClient *http.Client // default http.DefaultClient; set a Timeout
 	Logger     *slog.Logger // default: discard
+	// ClientName is sent as Sforce-Call-Options: client=…; Salesforce
+	// records it in change events' changeOrigin, which lets ferry recognise
+	// its own writes when they come back through change data capture.
+	ClientName string
 	// OnCall is called after every REST request (including the one refused
 	// before a token refresh), e.g. to count API calls per day and per
 	// purpose, which the caller can carry in ctx.
@@ -45,6 +49,7 @@ type Client struct {
 	hc      *http.Client
 	log     *slog.Logger
 	onCall  func(context.Context, Call)
+	callOpt string // Sforce-Call-Options value, or ""
 
 	usageMu   sync.Mutex
 	usageUsed int
@@ -63,6 +68,9 @@ func NewClient(src TokenSource, opts ClientOptions) *Client {
 		log:       opts.Logger,
 		onCall:    opts.OnCall,
 		describes: make(map[string]*SObjectDescribe),
+	}
+	if opts.ClientName != "" {
+		c.callOpt = "client=" + opts.ClientName
 	}
 	if c.version == "" {
 		c.version = DefaultAPIVersion
@@ -181,6 +189,9 @@ func (c *Client) send(ctx context.Context, tok *Token, method, target string, qu
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.callOpt != "" {
+		req.Header.Set("Sforce-Call-Options", c.callOpt)
 	}
 
 	start := time.Now()

@@ -3,6 +3,9 @@ package salesforce_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,5 +154,37 @@ func TestUpdatedDeleted(t *testing.T) {
 	}
 	if _, err := c.Updated(ctx, "Lead", end, start); err == nil {
 		t.Fatal("reversed window accepted")
+	}
+}
+
+func TestClientNameHeader(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+
+	// A recording front for the emulator, to see the request headers.
+	var mu sync.Mutex
+	var got []string
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Sforce-Call-Options"))
+		mu.Unlock()
+		b.emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	tok := *b.tok
+	tok.InstanceURL = front.URL
+
+	for _, tt := range []struct{ name, want string }{{"ferry", "client=ferry"}, {"", ""}} {
+		c := salesforce.NewClient(salesforce.StaticSource{Tok: &tok}, salesforce.ClientOptions{ClientName: tt.name})
+		if _, err := c.Limits(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		last := got[len(got)-1]
+		mu.Unlock()
+		if last != tt.want {
+			t.Fatalf("ClientName %q sent Sforce-Call-Options %q, want %q", tt.name, last, tt.want)
+		}
 	}
 }

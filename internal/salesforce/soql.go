@@ -129,6 +129,47 @@ func InList(values []string) (string, error) {
 	return b.String(), nil
 }
 
+// InLists splits values into parenthesised IN lists (see InList) of at most
+// maxValues values and at most maxChars characters each, so that lookups
+// stay within Salesforce's URL and query-length limits. Duplicates are
+// dropped across all lists. A single value longer than maxChars still gets
+// a list of its own rather than being lost.
+func InLists(values []string, maxValues, maxChars int) []string {
+	var (
+		out   []string
+		b     strings.Builder
+		count int
+	)
+	flush := func() {
+		if count > 0 {
+			b.WriteByte(')')
+			out = append(out, b.String())
+			b.Reset()
+			count = 0
+		}
+	}
+	seen := make(map[string]struct{}, len(values))
+	for _, v := range values {
+		if _, dup := seen[v]; dup {
+			continue
+		}
+		seen[v] = struct{}{}
+		q := QuoteSOQL(v)
+		if count > 0 && (count >= maxValues || b.Len()+1+len(q)+1 > maxChars) {
+			flush()
+		}
+		if count == 0 {
+			b.WriteByte('(')
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(q)
+		count++
+	}
+	flush()
+	return out
+}
+
 // SOQLDateTime formats t as an unquoted SOQL dateTime literal in UTC
 // (2006-01-02T15:04:05Z), the form Salesforce documents. Sub-second precision
 // is truncated, so `SystemModstamp >= SOQLDateTime(cursor)` never misses a

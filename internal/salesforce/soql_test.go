@@ -150,6 +150,39 @@ func TestInList(t *testing.T) {
 	}
 }
 
+func TestInLists(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name      string
+		in        []string
+		maxValues int
+		maxChars  int
+		want      []string
+	}{
+		{"Empty", nil, 2, 100, nil},
+		{"ByCount", []string{"a", "b", "c"}, 2, 100, []string{"('a','b')", "('c')"}},
+		{"ByLength", []string{"aaaa", "bbbb", "cccc"}, 10, 15, []string{"('aaaa','bbbb')", "('cccc')"}},
+		{"OversizedValueKept", []string{"a", "this one is long", "b"}, 10, 8, []string{"('a')", "('this one is long')", "('b')"}},
+		{"DuplicatesAcrossLists", []string{"a", "b", "a", "c", "b"}, 2, 100, []string{"('a','b')", "('c')"}},
+		{"Escaped", []string{"o'b"}, 10, 100, []string{`('o\'b')`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := InLists(tt.in, tt.maxValues, tt.maxChars)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("InLists = %q, want %q", got, tt.want)
+			}
+			for _, list := range got {
+				if len(list) > tt.maxChars && strings.Count(list, "','") > 0 {
+					t.Fatalf("list %q over %d characters", list, tt.maxChars)
+				}
+			}
+		})
+	}
+}
+
 func TestSOQLDateTime(t *testing.T) {
 	t.Parallel()
 
