@@ -1,0 +1,168 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// Syncer is the sync engine as the workers see it: what to do with one
+// Intercom event and with one poll of Salesforce. It must not keep its own
+// transaction open across API calls.
+type Syncer interface {
+	// HandleIntercomEvent applies one stored webhook event.
+	HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error
+	// Poll reads Salesforce changes since the connection's watermarks.
+	Poll(ctx context.Context, conn store.Connection) error
+}
+
+// Options configure the workers.
+type Options struct {
+	Store  store.Store
+	Syncer Syncer
+	Logger *slog.Logger
+	// PollInterval is how often every connected connection is polled.
+	PollInterval time.Duration
+	// DisconnectedRetry is how long work for a disconnected connection waits
+	// before it looks again; default 1 minute. Waiting jobs are snoozed, not
+	// failed, so nothing is lost and no attempt is spent (F1.3).
+	DisconnectedRetry time.Duration
+}
+
+// Register adds ferry's workers to workers and returns the periodic jobs to
+// give the store.
+func Register(workers *river.Workers, opts Options) []*river.PeriodicJob {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.DisconnectedRetry <= 0 {
+		opts.DisconnectedRetry = time.Minute
+	}
+	river.AddWorker(workers, &IntercomEventWorker{opts: opts})
+	river.AddWorker(workers, &PollWorker{opts: opts})
+	river.AddWorker(workers, &PollTickWorker{opts: opts})
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(opts.PollInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return PollTickArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+// connected loads the connection and says whether its work may run now. Work
+// for a disconnected or not yet connected connection is snoozed.
+func connected(ctx context.Context, opts Options, connID int64) (store.Connection, error) {
+	conn, err := opts.Store.GetConnection(ctx, connID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// Purged: its work has nothing left to act on.
+			return conn, river.JobCancel(fmt.Errorf("connection %d no longer exists", connID))
+		}
+		return conn, err
+	}
+	if conn.State != store.StateConnected {
+		return conn, river.JobSnooze(opts.DisconnectedRetry)
+	}
+	return conn, nil
+}
+
+// IntercomEventWorker processes stored Intercom webhook events.
+type IntercomEventWorker struct {
+	river.WorkerDefaults[IntercomEventArgs]
+	opts Options
+}
+
+// Work applies the event and marks it processed in the transaction that
+// completes the job, so it is applied once even if the process dies.
+func (w *IntercomEventWorker) Work(ctx context.Context, job *river.Job[IntercomEventArgs]) error {
+	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
+	if err != nil {
+		return err
+	}
+	ev, err := w.opts.Store.GetWebhookEvent(ctx, job.Args.EventID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return river.JobCancel(fmt.Errorf("webhook event %d is gone", job.Args.EventID))
+		}
+		return err
+	}
+	if ev.ProcessedAt == nil {
+		if err := w.opts.Syncer.HandleIntercomEvent(ctx, conn, ev); err != nil {
+			return fmt.Errorf("intercom event %d (%s): %w", ev.ID, ev.Topic, err)
+		}
+	}
+	return store.CompleteInTx(ctx, w.opts.Store, job, func(tx store.Tx) error {
+		return tx.MarkWebhookEventProcessed(ctx, ev.ID)
+	})
+}
+
+// PollWorker polls one connection's Salesforce org.
+type PollWorker struct {
+	river.WorkerDefaults[PollArgs]
+	opts Options
+}
+
+// Work runs one poll.
+func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
+	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
+	if err != nil {
+		var snooze *river.JobSnoozeError
+		if errors.As(err, &snooze) {
+			// A later tick enqueues the next poll; this one has nothing to wait for.
+			return nil
+		}
+		return err
+	}
+	return w.opts.Syncer.Poll(ctx, conn)
+}
+
+// PollTickArgs is the periodic job that schedules one poll per connected
+// connection.
+type PollTickArgs struct{}
+
+// Kind implements river.JobArgs.
+func (PollTickArgs) Kind() string { return "salesforce_poll_tick" }
+
+// PollTickWorker enqueues polls. Polls are unique per connection while one
+// is waiting or running, so a slow poll is never doubled by the next tick.
+type PollTickWorker struct {
+	river.WorkerDefaults[PollTickArgs]
+	opts Options
+}
+
+// Work enqueues a poll for every connected connection.
+func (w *PollTickWorker) Work(ctx context.Context, _ *river.Job[PollTickArgs]) error {
+	conns, err := w.opts.Store.ListConnections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.State != store.StateConnected {
+			continue
+		}
+		if _, err := w.opts.Store.Enqueue(ctx, PollArgs{ConnectionID: c.ID}, PollInsertOpts()); err != nil {
+			return fmt.Errorf("enqueue poll for connection %d: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// PollInsertOpts makes a poll unique per connection among polls not yet
+// finished.
+func PollInsertOpts() *river.InsertOpts {
+	return &river.InsertOpts{
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
