@@ -95,6 +95,7 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 func riverConfig(opts Options) *river.Config {
 	cfg := &river.Config{
 		ErrorHandler:         opts.ErrorHandler,
+		FetchCooldown:        opts.FetchCooldown,
 		FetchPollInterval:    opts.FetchPollInterval,
 		ID:                   opts.ID,
 		JobTimeout:           opts.JobTimeout,

@@ -85,7 +85,8 @@ type Options struct {
 	// PeriodicJobs are enqueued by the leader instance on their schedule.
 	PeriodicJobs []*river.PeriodicJob
 	// JobTimeout cancels a job's context after this long (River's default 1
-	// minute when zero; -1 for none).
+	// minute when zero; -1 for none, but then a job whose instance died is
+	// never rescued).
 	JobTimeout time.Duration
 	// RescueStuckJobsAfter makes a job that has been running this long (its
 	// worker crashed) available again. River's default is 1 hour.
@@ -98,6 +99,9 @@ type Options struct {
 	// FetchPollInterval is how often idle workers look for new jobs when the
 	// engine cannot notify (SQLite). River's default 1s when zero.
 	FetchPollInterval time.Duration
+	// FetchCooldown is the least time between two fetches of a queue
+	// (River's default 100ms). Lower it for many short jobs.
+	FetchCooldown time.Duration
 	// ErrorHandler is told about job errors and panics.
 	ErrorHandler river.ErrorHandler
 	// ID names this instance in River's tables. Defaults to River's own.
