@@ -9,41 +9,73 @@ import (
 	"time"
 )
 
-// SideState is what ferry knows about one mapped field's value on one side.
-type SideState struct {
-	// Hash is [HashValue] of the last value seen on, or written to, this
-	// side; "" when unknown.
-	Hash string `json:"hash,omitempty"`
-	// At is when this side recorded that value (Intercom updated_at,
-	// Salesforce SystemModstamp); zero for a value ferry wrote and has not
-	// seen come back yet.
-	At time.Time `json:"at,omitzero"`
-	// Written: Hash is of a value ferry wrote to this side.
-	Written bool `json:"written,omitempty"`
-}
+// Origin says who put a field's current value on one side.
+type Origin string
 
-// FieldState is the stored sync state of one mapping for one record pair.
-// It holds hashes, not values, so the store keeps no second copy of personal
-// data.
-type FieldState struct {
-	Intercom   SideState `json:"intercom"`
-	Salesforce SideState `json:"salesforce"`
-	// Origin is the side of the last change ferry applied, and At the time
-	// that side recorded it; latest change wins (F3.5).
-	Origin Side      `json:"origin,omitempty"`
-	At     time.Time `json:"at,omitzero"`
-}
+// The origins; the strings match store.Origin.
+const (
+	// OriginIntercom, OriginSalesforce: the side's own users or processes.
+	OriginIntercom   Origin = "intercom"
+	OriginSalesforce Origin = "salesforce"
+	// OriginFerry: ferry wrote the value.
+	OriginFerry Origin = "ferry"
+)
 
-func (st *FieldState) side(s Side) *SideState {
+// own is the origin of a side's own changes.
+func own(s Side) Origin {
 	if s == Intercom {
-		return &st.Intercom
+		return OriginIntercom
 	}
-	return &st.Salesforce
+	return OriginSalesforce
 }
 
-// RecordState is the field states of one record pair, by [Mapping.Key].
-// A missing entry means ferry has never synced that field for the pair.
-type RecordState map[string]FieldState
+// FieldState is what ferry knows about one field of one record on one side:
+// one row per connection, side, record and field, the shape of
+// store.FieldState. Intercom rows are named by attribute full name,
+// Salesforce rows by field name.
+type FieldState struct {
+	// Value is the last known value on this side, as that side reports it
+	// (after a JSON round trip numbers are float64, which hashes the same).
+	Value any `json:"value"`
+	// Origin is who put Value there; "" means ferry knows nothing yet.
+	Origin Origin `json:"origin,omitempty"`
+	// ChangedAt is when the change that put Value there was recorded, by the
+	// side that made it (Intercom updated_at, Salesforce SystemModstamp).
+	ChangedAt time.Time `json:"changed_at,omitzero"`
+	// WrittenHash is [HashValue] of the value ferry last wrote to this side;
+	// a change reporting it while Origin is OriginFerry is ferry's own write
+	// coming back (F3.5, no echo).
+	WrittenHash string `json:"written_hash,omitempty"`
+}
+
+// Known reports whether ferry has seen or written this field.
+func (f FieldState) Known() bool { return f.Origin != "" }
+
+// RecordState is the field states of one mapped record pair, one map per
+// side. Nil maps are fine: a missing row means ferry knows nothing of that
+// field yet.
+type RecordState struct {
+	Intercom   map[string]FieldState `json:"intercom,omitempty"`   // by attribute full name
+	Salesforce map[string]FieldState `json:"salesforce,omitempty"` // by field name
+}
+
+func (r RecordState) rows(s Side) map[string]FieldState {
+	if s == Intercom {
+		return r.Intercom
+	}
+	return r.Salesforce
+}
+
+func (r RecordState) clone() RecordState {
+	out := RecordState{Intercom: make(map[string]FieldState, len(r.Intercom)+4), Salesforce: make(map[string]FieldState, len(r.Salesforce)+4)}
+	for k, v := range r.Intercom {
+		out.Intercom[k] = v
+	}
+	for k, v := range r.Salesforce {
+		out.Salesforce[k] = v
+	}
+	return out
+}
 
 // Verdict is what happens to one incoming field value.
 type Verdict string
@@ -72,29 +104,32 @@ const (
 )
 
 // Resolve decides what to do with a value of a mapped field reported by side
-// at time at (as that side recorded it), given the field's stored state and
-// the mapping's direction (F3.5). The order of the checks matters: a value
-// equal to what ferry wrote is an echo whatever its time, a direction that
-// forbids the flow wins over recency, and only then does the latest change
-// win. On a tie Salesforce wins, so the outcome does not depend on which
-// side's event arrives first.
-func Resolve(st FieldState, side Side, value any, at time.Time, dir Direction) Verdict {
-	return resolveHash(st, side, HashValue(value), at, dir)
+// at time at (as that side recorded it), given that field's state on the
+// side (mine) and on the other side (theirs, the mapped counterpart), and the
+// mapping's direction (F3.5). The order of the checks matters:
+//   - a value equal to what ferry wrote there is an echo, whatever its time;
+//   - a value equal to the known one is unchanged;
+//   - a direction that forbids the flow wins over recency;
+//   - the latest change wins: if the other side's current value is its own
+//     change, recorded later, this one is stale. On a tie Salesforce wins, so
+//     the outcome does not depend on which side's event arrives first.
+func Resolve(mine, theirs FieldState, side Side, value any, at time.Time, dir Direction) Verdict {
+	return resolveHash(mine, theirs, side, HashValue(value), at, dir)
 }
 
-func resolveHash(st FieldState, side Side, h string, at time.Time, dir Direction) Verdict {
-	ss := st.side(side)
-	if ss.Hash != "" && ss.Hash == h {
-		if ss.Written {
-			return Echo
-		}
+func resolveHash(mine, theirs FieldState, side Side, h string, at time.Time, dir Direction) Verdict {
+	if mine.Origin == OriginFerry && mine.WrittenHash == h {
+		return Echo
+	}
+	if mine.Known() && HashValue(mine.Value) == h {
 		return Unchanged
 	}
 	if !dir.Allows(side) {
 		return Blocked
 	}
-	if st.Origin == side.Other() && !st.At.IsZero() && !at.IsZero() {
-		if at.Before(st.At) || (at.Equal(st.At) && side == Intercom) {
+	other := side.Other()
+	if theirs.Origin == own(other) && dir.Allows(other) && !theirs.ChangedAt.IsZero() && !at.IsZero() {
+		if at.Before(theirs.ChangedAt) || (at.Equal(theirs.ChangedAt) && side == Intercom) {
 			return Stale
 		}
 	}

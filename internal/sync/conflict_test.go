@@ -14,39 +14,47 @@ func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 func TestResolve(t *testing.T) {
 	t.Parallel()
 	h := HashValue
-	sfWon := FieldState{Salesforce: SideState{Hash: h("B"), At: at(0)}, Intercom: SideState{Hash: h("B"), Written: true}, Origin: Salesforce, At: at(0)}
-	icWon := FieldState{Intercom: SideState{Hash: h("A"), At: at(0)}, Salesforce: SideState{Hash: h("A"), Written: true}, Origin: Intercom, At: at(0)}
+	none := FieldState{}
+	// Salesforce changed to B at 10:00 and ferry wrote B to Intercom.
+	sfOwn := FieldState{Value: "B", Origin: OriginSalesforce, ChangedAt: at(0)}
+	icFerry := FieldState{Value: "B", Origin: OriginFerry, ChangedAt: at(0), WrittenHash: h("B")}
+	// Intercom changed to A at 10:00 and ferry wrote A to Salesforce.
+	icOwn := FieldState{Value: "A", Origin: OriginIntercom, ChangedAt: at(0)}
+	sfFerry := FieldState{Value: "A", Origin: OriginFerry, ChangedAt: at(0), WrittenHash: h("A")}
 	tests := []struct {
-		name  string
-		st    FieldState
-		side  Side
-		value any
-		at    time.Time
-		dir   Direction
-		want  Verdict
+		name         string
+		mine, theirs FieldState
+		side         Side
+		value        any
+		at           time.Time
+		dir          Direction
+		want         Verdict
 	}{
-		{"first value", FieldState{}, Intercom, "A", at(0), DirBoth, Apply},
-		{"echo of ferry's write to Intercom", sfWon, Intercom, "B", at(1), DirBoth, Echo},
-		{"echo of ferry's write to Salesforce", icWon, Salesforce, "A", at(1), DirBoth, Echo},
-		{"echo even when the direction forbids the flow", sfWon, Intercom, "B", at(1), DirToIntercom, Echo},
-		{"same value seen again", icWon, Intercom, "A", at(5), DirBoth, Unchanged},
-		{"empty string is null", FieldState{Salesforce: SideState{Hash: h(nil)}}, Salesforce, "", at(1), DirBoth, Unchanged},
-		{"numbers compare by value", FieldState{Salesforce: SideState{Hash: h(int64(5000)), Written: true}}, Salesforce, json.Number("5000.0"), at(1), DirBoth, Echo},
-		{"to_intercom blocks Intercom changes", FieldState{}, Intercom, "A", at(0), DirToIntercom, Blocked},
-		{"to_salesforce blocks Salesforce changes", FieldState{}, Salesforce, "A", at(0), DirToSalesforce, Blocked},
-		{"to_salesforce lets Intercom changes flow", FieldState{}, Intercom, "A", at(0), DirToSalesforce, Apply},
-		{"older Intercom change loses to later Salesforce change", sfWon, Intercom, "C", at(-1), DirBoth, Stale},
-		{"later Intercom change wins", sfWon, Intercom, "C", at(1), DirBoth, Apply},
-		{"older Salesforce change loses to later Intercom change", icWon, Salesforce, "C", at(-1), DirBoth, Stale},
-		{"tie: Salesforce wins over Intercom's applied change", icWon, Salesforce, "C", at(0), DirBoth, Apply},
-		{"tie: Intercom loses to Salesforce's applied change", sfWon, Intercom, "C", at(0), DirBoth, Stale},
-		{"same side's older event still applies (it is news to ferry)", icWon, Intercom, "C", at(-5), DirBoth, Apply},
-		{"unknown time applies", sfWon, Intercom, "C", time.Time{}, DirBoth, Apply},
+		{"first value", none, none, Intercom, "A", at(0), DirBoth, Apply},
+		{"echo of ferry's write to Intercom", icFerry, sfOwn, Intercom, "B", at(1), DirBoth, Echo},
+		{"echo of ferry's write to Salesforce", sfFerry, icOwn, Salesforce, "A", at(1), DirBoth, Echo},
+		{"echo even when the direction forbids the flow", icFerry, sfOwn, Intercom, "B", at(1), DirToIntercom, Echo},
+		{"echo with an earlier time", icFerry, sfOwn, Intercom, "B", at(-9), DirBoth, Echo},
+		{"same value seen again", icOwn, sfFerry, Intercom, "A", at(5), DirBoth, Unchanged},
+		{"empty string is null", FieldState{Origin: OriginSalesforce}, none, Salesforce, "", at(1), DirBoth, Unchanged},
+		{"numbers compare by value", FieldState{Value: int64(5000), Origin: OriginFerry, WrittenHash: h(int64(5000))}, none, Salesforce, json.Number("5000.0"), at(1), DirBoth, Echo},
+		{"the written value after a change of the side's own is news", FieldState{Value: "C", Origin: OriginIntercom, ChangedAt: at(1), WrittenHash: h("B")}, sfOwn, Intercom, "B", at(2), DirBoth, Apply},
+		{"to_intercom blocks Intercom changes", none, none, Intercom, "A", at(0), DirToIntercom, Blocked},
+		{"to_salesforce blocks Salesforce changes", none, none, Salesforce, "A", at(0), DirToSalesforce, Blocked},
+		{"to_salesforce lets Intercom changes flow", none, none, Intercom, "A", at(0), DirToSalesforce, Apply},
+		{"older Intercom change loses to later Salesforce change", icFerry, sfOwn, Intercom, "C", at(-1), DirBoth, Stale},
+		{"later Intercom change wins", icFerry, sfOwn, Intercom, "C", at(1), DirBoth, Apply},
+		{"older Salesforce change loses to later Intercom change", sfFerry, icOwn, Salesforce, "C", at(-1), DirBoth, Stale},
+		{"tie: Salesforce wins", sfFerry, icOwn, Salesforce, "C", at(0), DirBoth, Apply},
+		{"tie: Intercom loses", icFerry, sfOwn, Intercom, "C", at(0), DirBoth, Stale},
+		{"the other side's value is ferry's: no contest", icOwn, sfFerry, Intercom, "C", at(-5), DirBoth, Apply},
+		{"the other side cannot send here: its time does not count", none, sfOwn, Intercom, "C", at(-5), DirToSalesforce, Apply},
+		{"unknown time applies", icFerry, sfOwn, Intercom, "C", time.Time{}, DirBoth, Apply},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Resolve(tt.st, tt.side, tt.value, tt.at, tt.dir); got != tt.want {
+			if got := Resolve(tt.mine, tt.theirs, tt.side, tt.value, tt.at, tt.dir); got != tt.want {
 				t.Errorf("Resolve = %s, want %s", got, tt.want)
 			}
 		})
@@ -201,12 +209,9 @@ func TestPlanDoesNotModifyState(t *testing.T) {
 	t.Parallel()
 	ms := planMappings()
 	state := Plan(ms, RecordState{}, []RecordChange{ic(0, "phone", "A")}).State()
-	before := map[string]FieldState{}
-	for k, v := range state {
-		before[k] = v
-	}
-	Plan(ms, state, []RecordChange{sf(5, "Phone", "B")})
-	if !reflect.DeepEqual(map[string]FieldState(state), before) {
+	before := state.clone()
+	Plan(ms, state, []RecordChange{sf(5, "Phone", "B"), ic(6, "phone", "C")})
+	if !reflect.DeepEqual(state, before) {
 		t.Errorf("Plan modified its input state")
 	}
 }

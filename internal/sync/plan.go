@@ -43,29 +43,35 @@ type RecordPlan struct {
 	Decisions []FieldDecision
 
 	state, before RecordState
-	touched       map[string][2]bool // key → wrote to Intercom, wrote to Salesforce
+	writes        writeSet
 }
 
 // State returns the record state to store once every planned write
-// succeeded. See [RecordPlan.Commit] when only one side's write succeeded.
+// succeeded. See [RecordPlan.Commit] when a side's write failed.
 func (p RecordPlan) State() RecordState { return p.Commit(true, true) }
 
-// Commit returns the record state to store after the writes: fields whose
-// write to a failed side was planned keep their previous state, so the next
-// run plans the same write again and nothing is lost.
+// Commit returns the record state to store after the writes. For a write to
+// a side that failed, both the target row and the row of the change that
+// caused it keep their previous state, so the next run plans the same write
+// again and nothing is lost.
 func (p RecordPlan) Commit(okIntercom, okSalesforce bool) RecordState {
-	out := make(RecordState, len(p.state))
-	for k, st := range p.state {
-		w := p.touched[k]
-		if (w[0] && !okIntercom) || (w[1] && !okSalesforce) {
-			if prev, ok := p.before[k]; ok {
-				out[k] = prev
-			}
+	out := p.state.clone()
+	for _, w := range p.writes {
+		if (w.to == Intercom && okIntercom) || (w.to == Salesforce && okSalesforce) {
 			continue
 		}
-		out[k] = st
+		revert(out, p.before, w.to, w.toName)
+		revert(out, p.before, w.to.Other(), w.fromName)
 	}
 	return out
+}
+
+func revert(out, before RecordState, side Side, name string) {
+	if prev, ok := before.rows(side)[name]; ok {
+		out.rows(side)[name] = prev
+	} else {
+		delete(out.rows(side), name)
+	}
 }
 
 // Failures returns the decisions whose value could not be converted.
@@ -86,10 +92,12 @@ func (p RecordPlan) Empty() bool {
 
 // pending is a write planned while Plan runs.
 type pending struct {
-	to    Side
-	m     int // index into the mappings
-	value any
-	hash  string
+	to       Side
+	m        int    // index into the mappings
+	toName   string // the row written: attribute or field name on side to
+	fromName string // the row of the change that caused it, on the other side
+	value    any
+	hash     string
 }
 
 // writeSet is the writes planned so far; a slice, as records have few.
@@ -130,18 +138,17 @@ func (ws *writeSet) put(w pending) {
 // winner is written, so the sides never cross-write.
 //
 // F3.4 (first sync of a new mapping, both ways once) is Plan with both
-// sides' full records and an empty state: a field with no state takes the
-// latest non-empty value and never clears the other side. Pass an empty
-// state after ActRepoint and ActMoveMapping too, as the pair is new.
+// sides' full records and an empty state: a field ferry knows nothing of on
+// either side takes the latest non-empty value and never clears the other
+// side. Pass an empty state after ActRepoint and ActMoveMapping too, as the
+// pair is new.
 func Plan(mappings []Mapping, state RecordState, changes []RecordChange) RecordPlan {
 	p := RecordPlan{
 		ToIntercom:   map[string]any{},
 		ToSalesforce: map[string]any{},
-		state:        make(RecordState, len(state)),
+		state:        state.clone(),
 		before:       state,
-	}
-	for k, v := range state {
-		p.state[k] = v
+		Decisions:    make([]FieldDecision, 0, len(mappings)),
 	}
 	ordered := changes
 	if !slices.IsSortedFunc(changes, compareChanges) {
@@ -149,49 +156,43 @@ func Plan(mappings []Mapping, state RecordState, changes []RecordChange) RecordP
 		slices.SortStableFunc(ordered, compareChanges)
 	}
 	keys := make([]string, len(mappings)) // filled as values show up
-	p.Decisions = make([]FieldDecision, 0, len(mappings))
-
-	var writes writeSet
 	for _, ch := range ordered {
 		for i, m := range mappings {
-			name := m.Attribute.FullName
-			if ch.Side == Salesforce {
-				name = m.Field.Name
-			}
-			value, ok := ch.Values[name]
+			value, ok := ch.Values[m.name(ch.Side)]
 			if !ok {
 				continue
 			}
 			if keys[i] == "" {
 				keys[i] = m.Key()
 			}
-			p.apply(m, i, keys[i], ch, value, &writes)
+			p.apply(m, i, keys[i], ch, value)
 		}
 	}
-	for _, w := range writes {
+	for _, w := range p.writes {
 		m := mappings[w.m]
-		t := p.touched[keys[w.m]]
-		if w.to == Intercom {
-			t[0] = true
-			p.ToIntercom[m.Attribute.FullName] = w.value
-			if s, ok := w.value.(string); ok && m.Attribute.IsList() {
-				if _, known := pickValue(m.Attribute.Options, s); !known && !slices.Contains(p.AddOptions[m.Attribute.FullName], s) {
-					if p.AddOptions == nil {
-						p.AddOptions = map[string][]string{}
-					}
-					p.AddOptions[m.Attribute.FullName] = append(p.AddOptions[m.Attribute.FullName], s)
+		if w.to == Salesforce {
+			p.ToSalesforce[w.toName] = w.value
+			continue
+		}
+		p.ToIntercom[w.toName] = w.value
+		if s, ok := w.value.(string); ok && m.Attribute.IsList() {
+			if _, known := pickValue(m.Attribute.Options, s); !known && !slices.Contains(p.AddOptions[w.toName], s) {
+				if p.AddOptions == nil {
+					p.AddOptions = map[string][]string{}
 				}
+				p.AddOptions[w.toName] = append(p.AddOptions[w.toName], s)
 			}
-		} else {
-			t[1] = true
-			p.ToSalesforce[m.Field.Name] = w.value
 		}
-		if p.touched == nil {
-			p.touched = map[string][2]bool{}
-		}
-		p.touched[keys[w.m]] = t
 	}
 	return p
+}
+
+// name is the mapping's attribute or field name on side s.
+func (m Mapping) name(s Side) string {
+	if s == Intercom {
+		return m.Attribute.FullName
+	}
+	return m.Field.Name
 }
 
 // compareChanges orders changes by time, Intercom before Salesforce at equal
@@ -205,53 +206,51 @@ func compareChanges(a, b RecordChange) int {
 
 // apply runs one mapping for one side's value and updates the working state
 // and pending writes.
-func (p *RecordPlan) apply(m Mapping, mi int, k string, ch RecordChange, value any, writes *writeSet) {
-	st := p.state[k]
-	_, fresh := p.before[k]
-	fresh = !fresh
-	ss := st.side(ch.Side)
+func (p *RecordPlan) apply(m Mapping, mi int, key string, ch RecordChange, value any) {
+	from, to := ch.Side, ch.Side.Other()
+	fromName, toName := m.name(from), m.name(to)
+	mine, theirs := p.state.rows(from)[fromName], p.state.rows(to)[toName]
 	h := HashValue(value)
 	decide := func(v Verdict, reason string) {
-		p.Decisions = append(p.Decisions, FieldDecision{Key: k, Side: ch.Side, Verdict: v, Reason: reason})
+		p.Decisions = append(p.Decisions, FieldDecision{Key: key, Side: from, Verdict: v, Reason: reason})
 	}
+	observed := FieldState{Value: value, Origin: own(from), ChangedAt: ch.At, WrittenHash: mine.WrittenHash}
 
-	// The side already holds a value ferry is about to write there: nothing
-	// to write, and the value is the side's own, not ferry's.
-	if i := writes.find(ch.Side, mi); i >= 0 && (*writes)[i].hash == h {
-		writes.drop(ch.Side, mi)
-		*ss = SideState{Hash: h, At: ch.At}
-		p.state[k] = st
+	// The side already holds the value ferry is about to write there:
+	// nothing to write, and the value is the side's own.
+	if i := p.writes.find(from, mi); i >= 0 && p.writes[i].hash == h {
+		p.writes.drop(from, mi)
+		p.state.rows(from)[fromName] = observed
 		decide(Unchanged, "")
 		return
 	}
-	if fresh && isEmpty(value) {
+	// F3.4: a field unknown on both sides never clears the other side.
+	_, knownMine := p.before.rows(from)[fromName]
+	_, knownTheirs := p.before.rows(to)[toName]
+	if !knownMine && !knownTheirs && isEmpty(value) {
 		decide(Kept, "")
 		return
 	}
-	v := resolveHash(st, ch.Side, h, ch.At, m.Direction)
+	v := resolveHash(mine, theirs, from, h, ch.At, m.Direction)
 	switch v {
 	case Echo:
-		ss.Written, ss.At = false, ch.At
-	case Unchanged, Stale:
+		mine.ChangedAt = ch.At
+		p.state.rows(from)[fromName] = mine
 	case Blocked:
-		*ss = SideState{Hash: h, At: ch.At}
+		p.state.rows(from)[fromName] = observed
 	case Apply:
-		out, err := convert(m, ch.Side, value)
+		out, err := convert(m, from, value)
 		if err != nil {
 			decide(Failed, err.Error())
 			return
 		}
-		*ss = SideState{Hash: h, At: ch.At}
-		to := ch.Side.Other()
-		*st.side(to) = SideState{Hash: HashValue(out), Written: true}
-		st.Origin, st.At = ch.Side, ch.At
+		p.state.rows(from)[fromName] = observed
+		oh := HashValue(out)
+		p.state.rows(to)[toName] = FieldState{Value: out, Origin: OriginFerry, ChangedAt: ch.At, WrittenHash: oh}
 		// This side's value supersedes any write to it planned earlier in
 		// this plan.
-		writes.drop(ch.Side, mi)
-		writes.put(pending{to: to, m: mi, value: out, hash: st.side(to).Hash})
-	}
-	if v != Unchanged && v != Stale {
-		p.state[k] = st
+		p.writes.drop(from, mi)
+		p.writes.put(pending{to: to, m: mi, toName: toName, fromName: fromName, value: out, hash: oh})
 	}
 	decide(v, "")
 }
