@@ -132,6 +132,14 @@ await step('contacts.update', async () => {
   assert.ok(c.updated_at >= u.updated_at);
 });
 
+await step('contacts.update-custom-attribute', async () => {
+  const u = need(s.user, 'a contact');
+  need(s.attrId, 'data attribute');
+  const c = await client.contacts.update({ contact_id: u.id, custom_attributes: { [attr]: '00Qupdated' } });
+  assert.equal(c.custom_attributes[attr], '00Qupdated');
+  await client.contacts.update({ contact_id: u.id, custom_attributes: { [attr]: '00Qcompat' } });
+});
+
 await step('contacts.create-lead', async () => {
   const c = await client.contacts.create({ role: 'lead', name: 'Compat Lead', email: `lead@${domain}` });
   assert.equal(c.role, 'lead');
@@ -328,6 +336,29 @@ await step('conversations.reply', async () => {
   });
   const parts = c.conversation_parts.conversation_parts;
   assert.equal(parts[parts.length - 1].part_type, 'comment');
+});
+
+await step('conversations.user-reply', async () => {
+  const id = need(s.convId, 'a conversation');
+  const c = await client.conversations.reply({
+    conversation_id: id,
+    body: { message_type: 'comment', type: 'user', intercom_user_id: s.user.id, body: 'One more thing' },
+  });
+  const parts = c.conversation_parts.conversation_parts;
+  const last = parts[parts.length - 1];
+  assert.equal(last.part_type, 'comment');
+  assert.equal(last.author.id, s.user.id);
+});
+
+await step('conversations.close', async () => {
+  const id = need(s.convId, 'a conversation');
+  const admin = need(s.admin, 'an admin');
+  const c = await client.conversations.manage({
+    conversation_id: id,
+    body: { message_type: 'close', type: 'admin', admin_id: admin.id, body: 'Closing' },
+  });
+  assert.equal(c.state, 'closed');
+  assert.equal(c.open, false);
 });
 
 await step('conversations.search', async () => {

@@ -20,13 +20,13 @@ import (
 var intercomSteps = []string{
 	"admins.list", "admins.find", "admins.identify", "errors.unauthorized",
 	"data-attributes.create", "data-attributes.list", "data-attributes.update", "errors.duplicate-attribute",
-	"contacts.create", "contacts.find", "contacts.update", "contacts.create-lead", "errors.not-found",
+	"contacts.create", "contacts.find", "contacts.update", "contacts.update-custom-attribute", "contacts.create-lead", "errors.not-found",
 	"contacts.search-paged", "contacts.search-custom-attribute", "contacts.list", "contacts.merge",
 	"companies.create", "companies.update-by-company-id", "companies.find", "companies.retrieve-by-company-id",
 	"companies.attach-contact", "companies.list-attached", "companies.list-contacts", "companies.list",
 	"contacts.archive",
 	"conversations.create", "conversations.find", "conversations.note", "conversations.reply",
-	"conversations.search", "conversations.list",
+	"conversations.user-reply", "conversations.close", "conversations.search", "conversations.list",
 	"events.create", "rate-limit.headers", "rate-limit.exceeded", "cleanup.delete",
 }
 
@@ -90,6 +90,8 @@ func TestIntercomNode(t *testing.T) {
 			{"company.created", companyID},
 			{"conversation.user.created", convID},
 			{"conversation.admin.noted", convID},
+			{"conversation.user.replied", convID},
+			{"conversation.admin.closed", convID},
 			{"contact.deleted", contactID},
 		}
 		got := hooks.waitFor(t, func(ds []delivery) bool {

@@ -140,6 +140,10 @@ await step('describe.sobject', async () => {
   assert.equal(byName.Id?.type, 'id');
   assert.equal(byName.Email?.type, 'email');
   assert.equal(byName.IsConverted?.type, 'boolean');
+  const status = byName.Status;
+  assert.equal(status?.type, 'picklist');
+  assert.ok(status.picklistValues.length > 0 && status.picklistValues.every((p) => typeof p.value === 'string' && typeof p.active === 'boolean'),
+    'Status picklist values');
   const required = d.fields
     .filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate)
     .map((f) => f.name);
@@ -201,6 +205,34 @@ await step('crud.upsert', async () => {
   assert.equal(updated.created, false, 'upsert update: created flag');
   assert.equal(updated.id, created.id, 'upsert update: same record');
   return { field: `${type}.${field}` };
+});
+
+await step('crud.task-and-case', async () => {
+  const leadId = need(state.leadId, 'lead id');
+  // The activity ferry writes for a conversation: a Task on the Lead.
+  const task = await conn.sobject('Task').create({
+    WhoId: leadId, Subject: `Intercom conversation ${run}`, ActivityDate: '2026-05-01', Status: 'Completed',
+  });
+  assert.equal(task.success, true);
+  assert.match(task.id, /^00T/);
+  const t = await conn.sobject('Task').retrieve(task.id);
+  assert.equal(t.WhoId, leadId);
+  assert.equal(t.ActivityDate, '2026-05-01', 'date fields are yyyy-MM-dd');
+  const kase = await conn.sobject('Case').create({ Subject: `Case ${run}`, Origin: 'Web' });
+  assert.equal(kase.success, true);
+  const c = await conn.sobject('Case').retrieve(kase.id);
+  assert.ok(c.CaseNumber, 'CaseNumber assigned');
+  await conn.sobject('Task').destroy(task.id);
+});
+
+await step('query.relationship', async () => {
+  const leadId = need(state.leadId, 'lead id');
+  // Parent fields come back as nested objects with their own attributes.
+  const res = await conn.query(`SELECT Id, Owner.Email, Owner.Name FROM Lead WHERE Id = '${leadId}'`);
+  assert.equal(res.totalSize, 1);
+  const owner = res.records[0].Owner;
+  assert.equal(owner?.attributes?.type, 'User', JSON.stringify(res.records[0]));
+  assert.equal(owner.Email, username);
 });
 
 await step('crud.delete', async () => {
