@@ -194,7 +194,7 @@ func (c *Client) ListContacts(ctx context.Context, opts ListOptions) iter.Seq2[C
 // validated before anything is sent. Intercom indexes new contacts with a
 // delay of up to a few minutes, so a just-created contact may be missing.
 func (c *Client) SearchContacts(ctx context.Context, q Query, opts SearchOptions) iter.Seq2[Contact, error] {
-	return search[Contact](ctx, c, "/contacts/search", ContactFields, q, opts)
+	return search[Contact](ctx, c, "/contacts/search", contactFields, q, opts)
 }
 
 // FindContactByEmail returns the contacts whose email equals email (there

@@ -147,7 +147,7 @@ func (c *Client) ListConversations(ctx context.Context, opts ListOptions) iter.S
 
 // SearchConversations iterates over the conversations matching q.
 func (c *Client) SearchConversations(ctx context.Context, q Query, opts SearchOptions) iter.Seq2[Conversation, error] {
-	return search[Conversation](ctx, c, "/conversations/search", ConversationFields, q, opts)
+	return search[Conversation](ctx, c, "/conversations/search", conversationFields, q, opts)
 }
 
 // Reply message types.

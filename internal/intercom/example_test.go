@@ -17,7 +17,7 @@ func ExampleAnd() {
 			intercom.Field("custom_attributes.sf_id", intercom.OpEq, "001x"),
 		),
 	)
-	if err := q.Validate(intercom.ContactFields); err != nil {
+	if err := q.Validate(intercom.ContactFields()); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -29,7 +29,7 @@ func ExampleAnd() {
 
 // Validation catches what Intercom would refuse, before any call.
 func ExampleQuery_Validate() {
-	err := intercom.Field("created_at", intercom.OpContains, "2024").Validate(intercom.ContactFields)
+	err := intercom.Field("created_at", intercom.OpContains, "2024").Validate(intercom.ContactFields())
 	fmt.Println(err)
 	// Output:
 	// intercom: invalid search query: query: operator "~" not allowed on field "created_at"

@@ -75,7 +75,7 @@ func FuzzQueryValidate(f *testing.F) {
 		if err := json.Unmarshal(data, &q); err != nil {
 			return
 		}
-		if err := q.Validate(intercom.ContactFields); err != nil {
+		if err := q.Validate(intercom.ContactFields()); err != nil {
 			return
 		}
 		if d := depth(q); d > intercom.MaxQueryDepth {
@@ -92,7 +92,7 @@ func FuzzQueryValidate(f *testing.F) {
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("encoded query does not decode: %v (%s)", err, b)
 		}
-		if err := back.Validate(intercom.ContactFields); err != nil {
+		if err := back.Validate(intercom.ContactFields()); err != nil {
 			t.Fatalf("round trip invalidated the query: %v (%s)", err, b)
 		}
 		b2, _ := json.Marshal(back)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -145,8 +146,16 @@ const (
 // starting with "custom_attributes." are always allowed, as TypeAny.
 type FieldSet map[string]FieldType
 
-// ContactFields are the searchable contact fields.
-var ContactFields = FieldSet{
+// ContactFields returns the searchable contact fields (a fresh copy the
+// caller may extend).
+func ContactFields() FieldSet { return maps.Clone(contactFields) }
+
+// ConversationFields returns the searchable conversation fields (a fresh
+// copy the caller may extend).
+func ConversationFields() FieldSet { return maps.Clone(conversationFields) }
+
+// contactFields are the searchable contact fields.
+var contactFields = FieldSet{
 	"id": TypeString, "role": TypeString, "name": TypeString, "avatar": TypeString,
 	"email": TypeString, "email_domain": TypeString, "phone": TypeString,
 	"external_id": TypeString, "formatted_phone": TypeString, "owner_id": TypeInteger,
@@ -161,8 +170,8 @@ var ContactFields = FieldSet{
 	"tag_id": TypeID, "segment_id": TypeID, "companies.id": TypeID,
 }
 
-// ConversationFields are the searchable conversation fields.
-var ConversationFields = FieldSet{
+// conversationFields are the searchable conversation fields.
+var conversationFields = FieldSet{
 	"id": TypeString, "created_at": TypeDate, "updated_at": TypeDate,
 	"source.type": TypeString, "source.id": TypeString, "source.delivered_as": TypeString,
 	"source.subject": TypeString, "source.body": TypeString, "source.author.id": TypeString,
