@@ -182,7 +182,7 @@ func (s *Server) newConversationLocked(from *contact, author authorJSON, deliver
 	s.st.nextConvID++
 	s.st.nextSeq++
 	c := &conversation{seq: s.st.nextSeq, id: strconv.FormatInt(s.st.nextConvID, 10), createdAt: now, updatedAt: now,
-		state: "open", priority: "not_priority", contactIDs: []string{from.id},
+		state: "open", priority: "not_priority", contactIDs: []string{from.id}, parts: []*part{},
 		source: convSource{id: s.nextPartIDLocked(), deliveredAs: deliveredAs, subject: subject, body: body, author: author}}
 	if deliveredAs == "customer_initiated" {
 		c.waitingSince = ptr(now)

@@ -106,6 +106,7 @@ func (s *Server) seedDemo() {
 	domains := []string{"acme-robotics.example", "globex.example", "initech.example", "umbrella-health.example", "stark-renewables.example", "hooli-media.example"}
 	tiers := []string{"free", "starter", "growth", "enterprise"}
 	var seeds []ContactSeed
+	users := 0
 	for i := 0; i < 36; i++ {
 		first, last := firsts[i%len(firsts)], lasts[(i*7)%len(lasts)]
 		sd := ContactSeed{Name: first + " " + last, Location: places[rng.IntN(len(places))], UTM: utms[rng.IntN(len(utms))],
@@ -121,7 +122,8 @@ func (s *Server) seedDemo() {
 				sd.Name = first
 			}
 		} else {
-			co := i % len(coIDs)
+			co := users % len(coIDs)
+			users++
 			sd.Role = "user"
 			sd.Email = strings.ToLower(first) + "." + strings.ToLower(last) + "@" + domains[co]
 			sd.ExternalID = strconv.Itoa(1000 + i)
