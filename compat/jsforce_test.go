@@ -14,7 +14,7 @@ var jsforceSteps = []string{
 	"login.password", "login.password-rejected", "identity", "login.web-server", "login.web-server-pkce",
 	"oauth.refresh-on-invalid-session", "oauth.revoke",
 	"describe.global", "describe.sobject",
-	"crud.create", "crud.retrieve", "crud.update", "crud.upsert", "crud.task-and-case", "query.relationship", "crud.delete",
+	"crud.create", "crud.retrieve", "crud.update", "crud.upsert", "crud.task-and-case", "query.all-fields", "query.relationship", "crud.delete",
 	"errors.invalid-session", "errors.request-limit", "errors.required-field", "errors.malformed-query", "errors.unknown-field",
 	"collections.create", "collections.partial-failure", "collections.update",
 	"collections.retrieve", "collections.upsert", "collections.delete",

@@ -225,6 +225,15 @@ await step('crud.task-and-case', async () => {
   await conn.sobject('Task').destroy(task.id);
 });
 
+await step('query.all-fields', async () => {
+  const leadId = need(state.leadId, 'lead id');
+  // '*' makes jsforce describe the object and select every field it lists.
+  const recs = await Lead.find({ Id: leadId }, '*');
+  assert.equal(recs.length, 1);
+  assert.equal(recs[0].Email, `crud-${run}@example.com`);
+  assert.ok('SystemModstamp' in recs[0] && 'IsConverted' in recs[0]);
+});
+
 await step('query.relationship', async () => {
   const leadId = need(state.leadId, 'lead id');
   // Parent fields come back as nested objects with their own attributes.
