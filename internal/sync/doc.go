@@ -14,6 +14,12 @@
 //
 //	act := sync.Decide(sync.Event{Kind: sync.Updated, Side: sync.Intercom, HasMapping: true})
 //	// act.Kind == sync.ActSyncChanged
-//	plan := sync.Plan(mappings, state, []sync.RecordChange{{Side: sync.Intercom, At: t, Values: v}})
-//	// write plan.ToSalesforce, then store plan.State once the write succeeded.
+//	plan := sync.Plan(mappings, state, []sync.RecordChange{{Side: sync.Intercom, At: updatedAt, Values: v}})
+//	// write plan.ToSalesforce (and plan.ToIntercom), then store
+//	// plan.Commit(okIntercom, okSalesforce).
+//
+// Field state ([FieldState]) has the shape of the store's field-state rows:
+// one per side, record and field, with the last known value, its origin
+// (intercom, salesforce or ferry), when it changed and the hash of the value
+// ferry last wrote there.
 package sync
