@@ -19,6 +19,7 @@ const (
 	Ambiguous
 )
 
+// String names the outcome as the review list shows it.
 func (o Outcome) String() string {
 	switch o {
 	case Matched:
