@@ -180,6 +180,7 @@ type Reader interface {
 	ListUsage(ctx context.Context, connID int64, from, to time.Time) ([]UsageRow, error)
 
 	GetWebhookEvent(ctx context.Context, id int64) (WebhookEvent, error)
+	ListPendingWebhookEvents(ctx context.Context, connID int64, limit int) ([]WebhookEvent, error)
 
 	ListMatchReviews(ctx context.Context, connID int64, includeResolved bool) ([]MatchReview, error)
 }
@@ -231,6 +232,7 @@ type Tx interface {
 
 	InsertWebhookEvent(ctx context.Context, e WebhookEvent) (WebhookEvent, bool, error)
 	MarkWebhookEventProcessed(ctx context.Context, id int64) error
+	MarkWebhookEventsProcessed(ctx context.Context, ids []int64) error
 
 	AddMatchReview(ctx context.Context, r MatchReview) (MatchReview, error)
 	ResolveMatchReview(ctx context.Context, id int64, resolution string) error
