@@ -131,6 +131,9 @@ func TestCheck(t *testing.T) {
 			{"mappings[7].intercom", "phone already receives values from Lead.Phone (mappings[0]); an attribute can receive values from one Salesforce field only"},
 		}},
 		{"attribute sent twice is fine", func(d *Document) { d.Mappings = append(d.Mappings, m("lead", "phone", "MobilePhone", "to_salesforce")) }, nil},
+		{"company mappings without an Account key", func(d *Document) { d.Identity.Company.Salesforce = ""; d.Mappings = d.Mappings[4:5] }, []Problem{
+			{"mappings[0].object", "company mappings need an Account key: set identity.company.salesforce (account sync is off without it)"},
+		}},
 		{"poll interval", func(d *Document) { d.PollInterval = "1s" }, []Problem{{"poll_interval", "must be at least 5s (got 1s)"}}},
 		{"poll interval unparsable", func(d *Document) { d.PollInterval = "5 minutes" }, []Problem{{"poll_interval", `"5 minutes" is not a duration; write e.g. "5m" or "30s"`}}},
 		{"budget", func(d *Document) {

@@ -96,6 +96,9 @@ func Check(d Document) []Problem {
 		if !okObj || m.Salesforce == "" || m.Intercom == "" {
 			continue
 		}
+		if obj == sync.ObjectCompany && d.Identity.Company.Salesforce == "" {
+			add(p+".object", "company mappings need an Account key: set identity.company.salesforce (account sync is off without it)")
+		}
 		ref := obj.SObject() + "." + m.Salesforce
 		if j, dup := fields[m.Object+"\x00"+m.Salesforce]; dup {
 			add(p+".salesforce", "duplicate mapping for %s (mappings[%d] maps it already)", ref, j)
