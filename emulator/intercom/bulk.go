@@ -7,24 +7,33 @@ import (
 
 // ContactSeed describes one contact for BulkLoadContacts.
 type ContactSeed struct {
-	Role                           string // "user" (default) or "lead"
-	Email, Name, Phone, ExternalID string
-	OwnerID                        int64 // 0: none
-	Location                       Location
-	UTM                            UTM
-	CustomAttributes               map[string]any // names must be defined first (CustomAttribute)
-	CompanyIDs                     []string       // Intercom ids of companies to attach
-	CreatedAt                      time.Time      // zero: now
+	Role       string // "user" (default) or "lead"
+	Email      string // unique among users
+	Name       string // full name
+	Phone      string // any format
+	ExternalID string // the app's user id; unique among users
+	OwnerID    int64  // an admin id; 0 means none
+	Location   Location
+	UTM        UTM
+	// CustomAttributes are values of defined attributes (see
+	// CustomAttribute), typed as the definition says: string, int/int64,
+	// float64, bool, or Unix seconds for dates.
+	CustomAttributes map[string]any
+	CompanyIDs       []string  // Intercom ids of companies to attach
+	CreatedAt        time.Time // zero: now
 }
 
 // CompanySeed describes one company for BulkLoadCompanies.
 type CompanySeed struct {
-	CompanyID                     string // required, unique
-	Name, Plan, Website, Industry string
-	Size                          int64
-	MonthlySpend                  float64
-	CustomAttributes              map[string]any
-	CreatedAt                     time.Time // zero: now
+	CompanyID        string         // the app's company id; required, unique
+	Name             string         // company name
+	Plan             string         // plan name
+	Website          string         // URL
+	Industry         string         // free text
+	Size             int64          // employees
+	MonthlySpend     float64        // truncated to an integer, as Intercom does
+	CustomAttributes map[string]any // values of defined company attributes
+	CreatedAt        time.Time      // zero: now
 }
 
 // BulkLoadContacts inserts contacts directly, without webhooks, rate limits
@@ -90,7 +99,7 @@ func (s *Server) BulkLoadCompanies(seeds []CompanySeed) ([]string, error) {
 			return ids, fmt.Errorf("intercom: bulk company %d: company_id %q is empty or taken", i, sd.CompanyID)
 		}
 		in := companyInput{companyID: sd.CompanyID, name: strOrNil(sd.Name), plan: strOrNil(sd.Plan),
-			website: strOrNil(sd.Website), industry: strOrNil(sd.Industry), monthlySpend: &sd.MonthlySpend}
+			website: strOrNil(sd.Website), industry: strOrNil(sd.Industry), monthlySpend: ptr(float64(int64(sd.MonthlySpend)))}
 		if sd.Size != 0 {
 			in.size = ptr(sd.Size)
 		}

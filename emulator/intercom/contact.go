@@ -38,21 +38,21 @@ type contact struct {
 
 // Location is where a contact was last seen.
 type Location struct {
-	Country       string `json:"country,omitempty"`
-	Region        string `json:"region,omitempty"`
-	City          string `json:"city,omitempty"`
-	CountryCode   string `json:"country_code,omitempty"`
-	ContinentCode string `json:"continent_code,omitempty"`
+	Country       string `json:"country,omitempty"`        // full name, e.g. "Germany"
+	Region        string `json:"region,omitempty"`         // state or region
+	City          string `json:"city,omitempty"`           // city name
+	CountryCode   string `json:"country_code,omitempty"`   // ISO 3166-1 alpha-2, e.g. "DE"
+	ContinentCode string `json:"continent_code,omitempty"` // e.g. "EU"
 }
 
 // UTM is a contact's first-touch attribution.
 type UTM struct {
-	Campaign string `json:"utm_campaign,omitempty"`
-	Content  string `json:"utm_content,omitempty"`
-	Medium   string `json:"utm_medium,omitempty"`
-	Source   string `json:"utm_source,omitempty"`
-	Term     string `json:"utm_term,omitempty"`
-	Referrer string `json:"referrer,omitempty"`
+	Campaign string `json:"utm_campaign,omitempty"` // utm_campaign
+	Content  string `json:"utm_content,omitempty"`  // utm_content
+	Medium   string `json:"utm_medium,omitempty"`   // utm_medium
+	Source   string `json:"utm_source,omitempty"`   // utm_source
+	Term     string `json:"utm_term,omitempty"`     // utm_term
+	Referrer string `json:"referrer,omitempty"`     // the referring URL
 }
 
 type refJSON struct {

@@ -13,9 +13,9 @@ import (
 
 // Usage is what the emulator has served and sent.
 type Usage struct {
-	APICalls       int64 `json:"api_calls"`
-	WebhooksSent   int64 `json:"webhooks_sent"`
-	WebhooksFailed int64 `json:"webhooks_failed"`
+	APICalls       int64 `json:"api_calls"`       // authorized REST calls
+	WebhooksSent   int64 `json:"webhooks_sent"`   // deliveries answered 2xx
+	WebhooksFailed int64 `json:"webhooks_failed"` // deliveries given up on (after the retry, on 410, or dropped on a full queue)
 }
 
 // Usage reports API calls and webhook deliveries so far.
