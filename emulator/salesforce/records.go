@@ -86,7 +86,6 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 	o := t.obj
 	now := s.stamp()
 	vals := make(map[string]any, len(o.Fields))
-	set := map[string]bool{}
 	for k, v := range in {
 		if k == "attributes" {
 			continue
@@ -106,13 +105,12 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 			return "", err
 		}
 		vals[f.Name] = cv
-		set[f.Name] = true
 	}
 	// Defaults, then required fields.
 	var missing []string
 	for _, f := range o.Fields {
-		if set[f.Name] {
-			if vals[f.Name] == nil && f.required() {
+		if v, given := vals[f.Name]; given {
+			if v == nil && f.required() {
 				missing = append(missing, f.Name)
 			}
 			continue
