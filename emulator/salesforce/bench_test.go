@@ -65,8 +65,10 @@ func BenchmarkQueryEquality(b *testing.B) {
 		"Email": func(i int) string {
 			return fmt.Sprintf("SELECT Id, Email, SystemModstamp FROM Lead WHERE Email = 'lead%06d@example.com' AND IsConverted = false", i%benchLeads)
 		},
-		"Id":         func(i int) string { return "SELECT Id, Email FROM Lead WHERE Id = '" + ids[i%benchLeads] + "'" },
-		"ExternalId": func(i int) string { return fmt.Sprintf("SELECT Id FROM Lead WHERE Intercom_Id__c = 'ic-%06d'", i%benchLeads) },
+		"Id": func(i int) string { return "SELECT Id, Email FROM Lead WHERE Id = '" + ids[i%benchLeads] + "'" },
+		"ExternalId": func(i int) string {
+			return fmt.Sprintf("SELECT Id FROM Lead WHERE Intercom_Id__c = 'ic-%06d'", i%benchLeads)
+		},
 		"EmailIn10": func(i int) string {
 			q := "SELECT Id, Email FROM Lead WHERE Email IN ("
 			for j := 0; j < 10; j++ {
