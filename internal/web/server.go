@@ -1,0 +1,169 @@
+// Package web is ferry's HTTP surface: the admin JSON API under /api/v1,
+// the OAuth flows that connect Salesforce and Intercom (/connect/…,
+// /oauth/…/callback), the Intercom webhook endpoint, health and readiness
+// probes and Prometheus metrics (F1, F8).
+//
+// Everything under /api/v1 and /connect/ needs the admin: the admin token
+// as a bearer header, or the session cookie POST /api/v1/session sets so
+// a browser can click through the OAuth flows. OAuth callbacks are
+// authenticated by their signed single-use state, webhooks by their
+// signature.
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ferrysync/ferry/internal/config"
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Config is the process configuration: public URL, admin token, the
+	// Salesforce and Intercom apps.
+	Config config.Config
+	// Store is ferry's state and job queue.
+	Store store.Store
+	// Manager hands out the connections' API clients.
+	Manager *connection.Manager
+	// Logger receives structured request logs; nil discards them.
+	Logger *slog.Logger
+	// Registry receives the HTTP, webhook and connection metrics and is
+	// what /metrics serves; nil gives the server a registry of its own.
+	Registry *prometheus.Registry
+	// HTTPClient is used for the Intercom OAuth exchange; default a client
+	// with a 30 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// DefaultConnectionID is the connection `ferry serve` runs from the
+	// environment; API calls without ?connection= use it.
+	DefaultConnectionID int64
+}
+
+// Server serves ferry's HTTP endpoints. Build it with New.
+type Server struct {
+	cfg     config.Config
+	store   store.Store
+	manager *connection.Manager
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	client  *http.Client
+	now     func() time.Time
+	defConn int64
+
+	// stateKey signs OAuth states, sessionKey session cookies; both are
+	// derived from the process secrets so that every instance accepts the
+	// others' states and sessions.
+	stateKey   []byte
+	sessionKey []byte
+
+	metrics *metrics
+}
+
+// New returns a Server.
+func New(opts Options) *Server {
+	s := &Server{
+		cfg:     opts.Config,
+		store:   opts.Store,
+		manager: opts.Manager,
+		log:     opts.Logger,
+		reg:     opts.Registry,
+		client:  opts.HTTPClient,
+		now:     opts.Now,
+		defConn: opts.DefaultConnectionID,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.stateKey = deriveKey(s.cfg.SecretKey, s.cfg.AdminToken, "oauth-state")
+	s.sessionKey = deriveKey(s.cfg.SecretKey, s.cfg.AdminToken, "admin-session")
+	s.metrics = newMetrics(s.reg, s.store, s.log)
+	return s
+}
+
+// deriveKey derives a purpose-specific HMAC key from the process secrets.
+// Without any secret (a throwaway setup) the key is random: states and
+// sessions then last as long as the process.
+func deriveKey(secretKey, adminToken, purpose string) []byte {
+	if secretKey == "" && adminToken == "" {
+		return []byte(rand.Text() + rand.Text())
+	}
+	h := sha256.New()
+	for _, part := range []string{"ferry/web/v1", purpose, secretKey, adminToken} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, s.instrument(pattern, h))
+	}
+	admin := func(pattern string, h http.HandlerFunc) {
+		handle(pattern, s.requireAdmin(h))
+	}
+
+	handle("GET /healthz", s.healthz)
+	handle("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metrics.handler(s.reg))
+
+	// OAuth: the start needs the admin, the callback carries a signed state.
+	admin("GET /connect/salesforce", s.connectSalesforce)
+	handle("GET /oauth/salesforce/callback", s.salesforceCallback)
+	admin("GET /connect/intercom", s.connectIntercom)
+	handle("GET /oauth/intercom/callback", s.intercomCallback)
+	handle("GET /connected", s.connectedPage)
+
+	// Webhooks are authenticated by X-Hub-Signature.
+	wh := s.webhookHandler()
+	handle("POST /webhooks/intercom", wh)
+	handle("HEAD /webhooks/intercom", wh)
+
+	handle("POST /api/v1/session", s.createSession)
+	handle("DELETE /api/v1/session", s.deleteSession)
+
+	admin("GET /api/v1/connections", s.listConnections)
+	admin("POST /api/v1/connections", s.createConnection)
+	admin("GET /api/v1/connections/{id}", s.getConnection)
+	admin("POST /api/v1/connections/{id}/disconnect", s.disconnectConnection)
+
+	admin("GET /api/v1/settings", s.getSettings)
+	admin("PUT /api/v1/settings", s.putSettings)
+
+	admin("GET /api/v1/sync-errors", s.listSyncErrors)
+	admin("GET /api/v1/sync-errors/{id}", s.getSyncError)
+	admin("POST /api/v1/sync-errors/{id}/retry", s.retrySyncError)
+	admin("POST /api/v1/sync-errors/retry", s.retrySyncErrors)
+
+	admin("GET /api/v1/history", s.listHistory)
+	admin("GET /api/v1/usage", s.listUsage)
+
+	admin("GET /api/v1/reviews", s.listReviews)
+	admin("POST /api/v1/reviews/{id}/resolve", s.resolveReview)
+
+	// Anything else under the API answers in JSON, not the mux's text 404.
+	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
