@@ -213,7 +213,7 @@ func (s *Server) runSub(ctx context.Context, outer *http.Request, sub compositeS
 			return fail(errNotFound())
 		}
 	}
-	s.api.ServeHTTP(rec, req)
+	s.api.ServeHTTP(rec, trimSlash(req))
 	res.HTTPStatusCode = rec.Code
 	if loc := rec.Header().Get("Location"); loc != "" {
 		res.HTTPHeaders["Location"] = loc

