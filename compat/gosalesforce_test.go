@@ -24,6 +24,11 @@ var (
 			"Salesforce decompresses gzip and deflate request bodies before processing (REST API guide, Compression Headers)",
 		match: "JSON_PARSER_ERROR",
 	}
+	sfGzipEmpty = incompat{
+		reason: "a GET with Content-Encoding: gzip and no body (go-salesforce sets the header on every request) answers " +
+			"400 JSON_PARSER_ERROR \"could not be decompressed: EOF\"; an empty body has nothing to decompress",
+		match: "could not be decompressed",
+	}
 	sfSlash = incompat{
 		reason: "POST/PATCH/DELETE /services/data/vXX.X/composite/sobjects/ (trailing slash, as go-salesforce sends it) " +
 			"answers 404 NOT_FOUND; only /composite/sobjects without the slash is routed",
@@ -37,6 +42,7 @@ var (
 var goSFKnown = map[string]incompat{
 	"default/insert-one":      sfV63,
 	"v62.0-gzip/insert-one":   sfGzip,
+	"v62.0-gzip/query":        sfGzipEmpty,
 	"default/collections":     sfSlash,
 	"default/query-paging":    sfSlash,
 	"v62.0/collections":       sfSlash,
