@@ -14,6 +14,7 @@ import (
 	"compress/zlib"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -321,13 +322,16 @@ func trimSlash(r *http.Request) *http.Request {
 // as Salesforce does.
 func decodeContent(r *http.Request) (*http.Request, error) {
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
-	if enc == "" || enc == "identity" || r.Body == nil {
+	if enc == "" || enc == "identity" || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return r, nil
 	}
 	var body io.ReadCloser
 	switch enc {
 	case "gzip":
 		zr, err := gzip.NewReader(r.Body)
+		if errors.Is(err, io.EOF) { // an empty body, e.g. a GET
+			return r, nil
+		}
 		if err != nil {
 			return nil, errBadRequest("JSON_PARSER_ERROR", "The request body could not be decompressed: "+err.Error())
 		}
