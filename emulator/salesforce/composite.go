@@ -225,3 +225,63 @@ func (s *Server) runSub(ctx context.Context, outer *http.Request, sub compositeS
 	}
 	return res
 }
+
+// handleCompositeBatch is POST …/composite/batch: up to 25 independent
+// subrequests (URLs relative to /services/data/), no rollback, each counted
+// against the daily limit.
+func (s *Server) handleCompositeBatch(w http.ResponseWriter, r *http.Request) {
+	if _, nested := r.Context().Value(txnKey{}).(*txn); nested {
+		writeError(w, errBadRequest("INVALID_API_INPUT", "Batch requests cannot be nested"))
+		return
+	}
+	var req struct {
+		HaltOnError   bool `json:"haltOnError"`
+		BatchRequests []struct {
+			Method    string          `json:"method"`
+			URL       string          `json:"url"`
+			RichInput json.RawMessage `json:"richInput,omitempty"`
+		} `json:"batchRequests"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(req.BatchRequests) == 0 || len(req.BatchRequests) > maxSubrequests {
+		writeError(w, errBadRequest("INVALID_API_INPUT", fmt.Sprintf("A batch must have between 1 and %d subrequests", maxSubrequests)))
+		return
+	}
+	type result struct {
+		StatusCode int             `json:"statusCode"`
+		Result     json.RawMessage `json:"result"`
+	}
+	out := struct {
+		HasErrors bool     `json:"hasErrors"`
+		Results   []result `json:"results"`
+	}{Results: make([]result, 0, len(req.BatchRequests))}
+	halted := false
+	for _, sub := range req.BatchRequests {
+		if halted {
+			out.Results = append(out.Results, result{StatusCode: http.StatusPreconditionFailed,
+				Result: mustJSON([]restError{{ErrorCode: "BATCH_PROCESSING_HALTED", Message: "Batch processing halted per user request"}})})
+			continue
+		}
+		res := s.runSub(r.Context(), r, compositeSub{Method: sub.Method, URL: "/services/data/" + strings.TrimPrefix(sub.URL, "/"), Body: sub.RichInput}, nil)
+		if res.HTTPStatusCode >= 400 {
+			out.HasErrors = true
+			halted = req.HaltOnError
+		}
+		out.Results = append(out.Results, result{StatusCode: res.HTTPStatusCode, Result: res.Body})
+	}
+	if extra := int64(len(req.BatchRequests) - 1); extra > 0 {
+		s.authMu.Lock()
+		s.apiUsed += extra
+		s.apiCalls.Add(extra)
+		s.authMu.Unlock()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := marshalJSON(v)
+	return b
+}

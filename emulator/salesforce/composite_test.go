@@ -222,3 +222,37 @@ func TestLimits(t *testing.T) {
 		t.Errorf("usage = %v", u)
 	}
 }
+
+func TestCompositeBatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	acct := b.create("Account", map[string]any{"Name": "A"})
+	for _, halt := range []bool{false, true} {
+		r := b.do("POST", v+"/composite/batch", map[string]any{"haltOnError": halt, "batchRequests": []any{
+			map[string]any{"method": "PATCH", "url": "v62.0/sobjects/Account/" + acct, "richInput": map[string]any{"Name": "B"}},
+			map[string]any{"method": "POST", "url": "v62.0/sobjects/Contact", "richInput": map[string]any{"FirstName": "NoLast"}},
+			map[string]any{"method": "GET", "url": "v62.0/query/?q=SELECT+Name+FROM+Account"},
+		}})
+		m := r.Obj(t)
+		res := m["results"].([]any)
+		want := []float64{204, 400, 200}
+		if halt {
+			want[2] = 412
+		}
+		if r.Status != 200 || m["hasErrors"] != true || len(res) != 3 {
+			t.Fatalf("halt=%v: %d %s", halt, r.Status, r.Body)
+		}
+		for i, x := range res {
+			if got := x.(map[string]any)["statusCode"]; got != want[i] {
+				t.Errorf("halt=%v result %d: statusCode %v, want %v", halt, i, got, want[i])
+			}
+		}
+	}
+	if got := b.get("Account", acct)["Name"]; got != "B" {
+		t.Errorf("Name = %v", got)
+	}
+	// 1 create + 2 batches of 3 subrequests + 1 get.
+	if calls := b.sf.APICalls(); calls != 8 {
+		t.Errorf("APICalls = %d, want 8", calls)
+	}
+}
