@@ -15,6 +15,7 @@ const (
 	defaultBatchSize = 2000
 	minBatchSize     = 200
 	cursorLifetime   = 15 * time.Minute
+	maxCursors       = 1000
 )
 
 // Get implements soql.Record.
@@ -307,6 +308,18 @@ func (s *Server) parkCursor(c *cursor, start int) string {
 				delete(s.cursors, k)
 			}
 		}
+	}
+	// Salesforce also caps open cursors per user; drop the least recently
+	// used so memory stays bounded under heavy paging.
+	for len(s.cursors) >= maxCursors {
+		var oldestKey string
+		var oldest time.Time
+		for k, st := range s.cursors {
+			if oldestKey == "" || st.used.Before(oldest) {
+				oldestKey, oldest = k, st.used
+			}
+		}
+		delete(s.cursors, oldestKey)
 	}
 	s.cursorSeq++
 	loc := makeID("01g", s.cursorSeq) + "-" + strconv.Itoa(start)

@@ -189,3 +189,35 @@ func TestDemoSeed(t *testing.T) {
 		}
 	}
 }
+
+// TestQueriesFerryNeeds runs the shapes of query the sync service relies on
+// (DESIGN F3.6 owner role, F6.3 open opportunities, F6.4 open cases) against
+// the demo org.
+func TestQueriesFerryNeeds(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *salesforce.Options) { o.Seed = "demo" })
+	role := b.query("SELECT Id, Owner.Name, Owner.Email, Owner.UserRole.Name FROM Contact WHERE Email != null ORDER BY Email LIMIT 1")
+	rec := role.Obj(t)["records"].([]any)[0].(map[string]any)
+	ur, _ := rec["Owner"].(map[string]any)["UserRole"].(map[string]any)
+	if ur == nil || ur["Name"] == nil || ur["attributes"].(map[string]any)["type"] != "UserRole" {
+		t.Fatalf("owner role: %s", role.Body)
+	}
+	ocr := b.query("SELECT ContactId, OpportunityId, Opportunity.StageName FROM OpportunityContactRole WHERE Opportunity.IsClosed = false")
+	if r := ocr.Obj(t); ocr.Status != 200 || r["totalSize"].(float64) < 1 {
+		t.Fatalf("open opportunity roles: %d %s", ocr.Status, ocr.Body)
+	}
+	for _, x := range ocr.Obj(t)["records"].([]any) {
+		stage := x.(map[string]any)["Opportunity"].(map[string]any)["StageName"]
+		if stage == "Closed Won" || stage == "Closed Lost" {
+			t.Errorf("closed opportunity returned: %v", x)
+		}
+	}
+	cases := b.query("SELECT CaseNumber, Status, Priority, Contact.Email FROM Case WHERE IsClosed = false ORDER BY CaseNumber")
+	if r := cases.Obj(t); cases.Status != 200 || r["totalSize"].(float64) < 1 {
+		t.Fatalf("open cases: %d %s", cases.Status, cases.Body)
+	}
+	conv := b.query("SELECT Id, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId, ConvertedDate FROM Lead WHERE IsConverted = true AND SystemModstamp > 2020-01-01T00:00:00.000+0000 ORDER BY SystemModstamp, Id")
+	if r := conv.Obj(t); conv.Status != 200 || r["totalSize"].(float64) != 3 {
+		t.Fatalf("converted leads: %d %s", conv.Status, conv.Body)
+	}
+}
