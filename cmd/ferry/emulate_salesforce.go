@@ -28,7 +28,7 @@ func cmdEmulateSalesforce(ctx context.Context, args []string, env *cliEnv) error
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "Usage: ferry emulate salesforce [flags]")
 		fmt.Fprintln(env.Stderr)
-		fmt.Fprintln(env.Stderr, "Runs a local Salesforce org (OAuth, REST API vXX.X 46.0–62.0, control surface under /__emulator/).")
+		fmt.Fprintln(env.Stderr, "Runs a local Salesforce org (OAuth, REST API v46.0–v67.0, control surface under /__emulator/).")
 		fmt.Fprintln(env.Stderr)
 		fs.PrintDefaults()
 	}
