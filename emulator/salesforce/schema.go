@@ -268,7 +268,7 @@ func newSchema() *schema {
 			fPick("TimeZoneSidKey", "Time Zone", true, "America/Los_Angeles", "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "Europe/Berlin", "Asia/Tokyo", "GMT"),
 		}},
 		{Name: "Account", Label: "Account", LabelPlural: "Accounts", KeyPrefix: "001", Fields: []*fieldDef{
-			fID(), nameField(fReq(fStr("Name", "Account Name", 255))),
+			fID(), nameField(fReq(fStr("Name", "Account Name", 255))), fStr("AccountNumber", "Account Number", 40), fStr("Site", "Account Site", 80),
 			fPick("Type", "Account Type", false, "", "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"),
 			fPick("Industry", "Industry", false, "", "Agriculture", "Banking", "Consulting", "Education", "Energy", "Finance", "Healthcare", "Manufacturing", "Media", "Retail", "Technology", "Other"),
 			fTyped(typeURL, "Website", "Website"), fTyped(typePhone, "Phone", "Account Phone"),
