@@ -403,6 +403,7 @@ func TestInstancesShareJobs(t *testing.T) {
 	const jobs = 10_000
 	ctx := context.Background()
 	url := storetest.PostgresURL(t)
+	began := time.Now()
 	var duplicates atomic.Int64
 	var instances []store.Store
 	for _, name := range []string{"a", "b"} {
@@ -428,6 +429,7 @@ func TestInstancesShareJobs(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	t.Logf("migrated %v", time.Since(began))
 	c := newConnection(t, instances[0])
 	params := make([]river.InsertManyParams, jobs)
 	for i := range params {
@@ -440,6 +442,7 @@ func TestInstancesShareJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("inserted %v", time.Since(began))
 	for _, s := range instances {
 		wg.Go(func() {
 			if err := s.Start(ctx); err != nil {
@@ -460,6 +463,7 @@ func TestInstancesShareJobs(t *testing.T) {
 		return n[rivertype.JobStateCompleted] == jobs
 	})
 
+	t.Logf("worked %v", time.Since(began))
 	raw := rawDB{t, store.EnginePostgres, url}
 	var rows, distinct, byA, byB int
 	raw.queryRow(`SELECT count(*), count(DISTINCT notification_id), count(*) FILTER (WHERE topic = 'a'), count(*) FILTER (WHERE topic = 'b')
