@@ -54,6 +54,21 @@ func TestCollections(t *testing.T) {
 			}
 		})
 	}
+	t.Run("unknown type and id on create", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		r := b.do("POST", v+"/composite/sobjects", map[string]any{"records": []any{
+			map[string]any{"attributes": map[string]any{"type": "Nope"}, "Name": "x"},
+			map[string]any{"attributes": map[string]any{"type": "Account"}, "id": "001Fy0000000001AAA", "Name": "x"},
+		}})
+		res := r.JSON(t).([]any)
+		for i, want := range []string{"INVALID_TYPE", "INVALID_FIELD"} {
+			e := res[i].(map[string]any)["errors"].([]any)[0].(map[string]any)
+			if e["statusCode"] != want {
+				t.Errorf("record %d: %v, want %s", i, e, want)
+			}
+		}
+	})
 	t.Run("201 records", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
