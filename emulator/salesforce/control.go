@@ -225,7 +225,7 @@ func (s *Server) DeleteRecord(object, id string) error {
 		if err != nil {
 			return err
 		}
-		tx.remove(t, rec)
+		tx.removeCascade(t, rec)
 		return nil
 	})
 }

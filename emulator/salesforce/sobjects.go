@@ -150,8 +150,31 @@ func (tx *txn) deleteAPI(t *table, rec *record) error {
 	if t.obj.Name == "Lead" && rec.f["IsConverted"] == true {
 		return errBadRequest("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead")
 	}
-	tx.remove(t, rec)
+	tx.removeCascade(t, rec)
 	return nil
+}
+
+// cascades lists, per parent object, the children Salesforce deletes with it.
+var cascades = map[string][]struct{ child, field string }{
+	"Account":     {{"Contact", "AccountId"}, {"Opportunity", "AccountId"}, {"Case", "AccountId"}, {"Task", "WhatId"}},
+	"Contact":     {{"OpportunityContactRole", "ContactId"}, {"Task", "WhoId"}},
+	"Lead":        {{"Task", "WhoId"}},
+	"Opportunity": {{"OpportunityContactRole", "OpportunityId"}, {"Task", "WhatId"}},
+	"Case":        {{"Task", "WhatId"}},
+}
+
+// removeCascade deletes a record and, as Salesforce does, the child records
+// that cannot exist without it.
+func (tx *txn) removeCascade(t *table, rec *record) {
+	tx.remove(t, rec)
+	for _, c := range cascades[t.obj.Name] {
+		ct := tx.s.tables[strings.ToLower(c.child)]
+		for _, child := range ct.order {
+			if !child.deleted && child.f[c.field] == rec.id {
+				tx.removeCascade(ct, child)
+			}
+		}
+	}
 }
 
 // externalField resolves {field} of an upsert or external-id path.

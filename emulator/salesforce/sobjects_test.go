@@ -367,3 +367,24 @@ func TestRequestForms(t *testing.T) {
 		}
 	})
 }
+
+func TestCascadeDelete(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	acct := b.create("Account", map[string]any{"Name": "Parent"})
+	contact := b.create("Contact", map[string]any{"LastName": "Child", "AccountId": acct})
+	opp := b.create("Opportunity", map[string]any{"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2026-06-30", "AccountId": acct})
+	ocr := b.create("OpportunityContactRole", map[string]any{"OpportunityId": opp, "ContactId": contact})
+	other := b.create("Contact", map[string]any{"LastName": "Unrelated"})
+	if r := b.do("DELETE", v+"/sobjects/Account/"+acct, nil); r.Status != 204 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	for obj, id := range map[string]string{"Contact": contact, "Opportunity": opp, "OpportunityContactRole": ocr} {
+		if r := b.do("GET", v+"/sobjects/"+obj+"/"+id, nil); r.Status != 404 || r.ErrorCode(t) != "ENTITY_IS_DELETED" {
+			t.Errorf("%s after deleting its account: %d %s", obj, r.Status, r.Body)
+		}
+	}
+	if r := b.do("GET", v+"/sobjects/Contact/"+other, nil); r.Status != 200 {
+		t.Errorf("unrelated contact: %d", r.Status)
+	}
+}
