@@ -33,8 +33,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"emulate": {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},
-		"version": {"print ferry's version", cmdVersion},
+		"demo":     {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
+		"emulate":  {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},
+		"migrate":  {"apply the store's migrations", cmdMigrate},
+		"serve":    {"run the daemon", cmdServe},
+		"settings": {"read or replace the settings document (settings get|set FILE)", cmdSettings},
+		"version":  {"print ferry's version", cmdVersion},
 	}
 }
 
