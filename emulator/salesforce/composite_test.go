@@ -3,6 +3,8 @@ package salesforce_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/ferrysync/ferry/emulator/salesforce"
@@ -269,5 +271,51 @@ func TestCompositeBatch(t *testing.T) {
 	// 1 create + 2 batches of 3 subrequests + 1 get.
 	if calls := b.sf.APICalls(); calls != 8 {
 		t.Errorf("APICalls = %d, want 8", calls)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const workers, each = 8, 15
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			for i := 0; i < each; i++ {
+				body := fmt.Sprintf(`{"LastName":"W%d-%d","Company":"C","Email":"w%d-%d@example.com"}`, w, i, w, i)
+				req, _ := http.NewRequest("POST", b.srv.URL+v+"/sobjects/Lead/", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+b.token)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				res.Body.Close()
+				if res.StatusCode != 201 {
+					errs <- fmt.Errorf("create: %d", res.StatusCode)
+					return
+				}
+				q, _ := http.NewRequest("GET", b.srv.URL+v+"/query?q="+url.QueryEscape(fmt.Sprintf("SELECT Id FROM Lead WHERE Email = 'w%d-%d@example.com'", w, i)), nil)
+				q.Header.Set("Authorization", "Bearer "+b.token)
+				res, err = http.DefaultClient.Do(q)
+				if err != nil {
+					errs <- err
+					return
+				}
+				res.Body.Close()
+			}
+			errs <- nil
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := b.query("SELECT COUNT() FROM Lead").Obj(t)["totalSize"]; n != float64(workers*each) {
+		t.Fatalf("leads = %v, want %d", n, workers*each)
+	}
+	if got := b.sf.APICalls(); got != workers*each*2+1 {
+		t.Errorf("APICalls = %d, want %d", got, workers*each*2+1)
 	}
 }
