@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testEnv(vars map[string]string) (*cliEnv, *syncBuffer, *syncBuffer) {
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	return &cliEnv{Stdout: out, Stderr: errOut, Getenv: func(k string) string { return vars[k] }}, out, errOut
+}
+
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"NoCommand", nil, 2, "Usage: ferry"},
+		{"Help", []string{"--help"}, 0, "Commands:"},
+		{"UnknownCommand", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"UnknownEmulator", []string{"emulate", "zendesk"}, 2, `unknown emulator "zendesk"`},
+		{"SettingsWithoutToken", []string{"settings", "get"}, 2, "FERRY_ADMIN_TOKEN is not set"},
+		{"SettingsUnknownAction", []string{"settings", "frob"}, 2, "want get or set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env, _, errOut := testEnv(map[string]string{"FERRY_ADMIN_TOKEN": map[bool]string{true: "x"}[tt.name == "SettingsUnknownAction"]})
+			if code := run(context.Background(), tt.args, env); code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", errOut.String(), tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestServeRefusesToStartWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	env, _, errOut := testEnv(map[string]string{"FERRY_DATABASE_URL": filepath.Join(t.TempDir(), "ferry.db")})
+	if code := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0"}, env); code != 1 {
+		t.Fatalf("exit code = %d, want 1", code)
+	}
+	for _, want := range []string{"FERRY_SECRET_KEY is not set", "FERRY_ADMIN_TOKEN is not set"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr = %q, want %q", errOut.String(), want)
+		}
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "ferry.db")
+	for range 2 { // idempotent
+		env, out, errOut := testEnv(map[string]string{"FERRY_DATABASE_URL": db})
+		if code := run(context.Background(), []string{"migrate"}, env); code != 0 {
+			t.Fatalf("exit code = %d, stderr %s", code, errOut.String())
+		}
+		if !strings.Contains(out.String(), "up to date") {
+			t.Errorf("stdout = %q", out.String())
+		}
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("no database file: %v", err)
+	}
+}
+
+// TestDemo runs `ferry demo` as a newcomer would and checks that both sides
+// end up connected through OAuth, the sample settings are saved, and the CLI
+// reads them back through the admin API.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, out, errOut := testEnv(nil)
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0",
+			"--salesforce-listen", "127.0.0.1:0", "--intercom-listen", "127.0.0.1:0"}, env)
+	}()
+
+	var ferryURL, token string
+	deadline := time.Now().Add(60 * time.Second)
+	for ferryURL == "" {
+		select {
+		case code := <-done:
+			t.Fatalf("demo exited with %d before it was ready: %s", code, errOut.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo not ready; stdout %q stderr %q", out.String(), errOut.String())
+		}
+		s := out.String()
+		if m := regexp.MustCompile(`ferry +(http://\S+)`).FindStringSubmatch(s); m != nil {
+			if tm := regexp.MustCompile(`admin token +(\S+)`).FindStringSubmatch(s); tm != nil {
+				ferryURL, token = m[1], tm[1]
+			}
+		}
+	}
+
+	req, _ := http.NewRequest("GET", ferryURL+"/api/v1/connections", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Connections []struct {
+			State      string `json:"state"`
+			Salesforce struct {
+				HasCredentials bool   `json:"has_credentials"`
+				OrgID          string `json:"org_id"`
+			} `json:"salesforce"`
+			Intercom struct {
+				HasCredentials bool   `json:"has_credentials"`
+				WorkspaceID    string `json:"workspace_id"`
+			} `json:"intercom"`
+		} `json:"connections"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Connections) != 1 {
+		t.Fatalf("connections = %+v, want 1", list.Connections)
+	}
+	c := list.Connections[0]
+	if c.State != "connected" || !c.Salesforce.HasCredentials || c.Salesforce.OrgID == "" ||
+		!c.Intercom.HasCredentials || c.Intercom.WorkspaceID == "" {
+		t.Errorf("connection = %+v, want connected on both sides", c)
+	}
+
+	cliEnv, cliOut, cliErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	if code := run(ctx, []string{"settings", "get"}, cliEnv); code != 0 {
+		t.Fatalf("settings get: exit %d: %s", code, cliErr.String())
+	}
+	var doc struct {
+		Mappings []json.RawMessage `json:"mappings"`
+	}
+	if err := json.Unmarshal([]byte(cliOut.String()), &doc); err != nil {
+		t.Fatalf("settings get printed %q: %v", cliOut.String(), err)
+	}
+	if len(doc.Mappings) == 0 {
+		t.Errorf("demo settings have no mappings: %s", cliOut.String())
+	}
+
+	// The document round-trips through set; a broken one is refused whole.
+	file := filepath.Join(t.TempDir(), "settings.json")
+	if err := os.WriteFile(file, []byte(cliOut.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setEnv, setOut, setErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	if code := run(ctx, []string{"settings", "set", file}, setEnv); code != 0 {
+		t.Fatalf("settings set: exit %d: %s", code, setErr.String())
+	}
+	if !strings.Contains(setOut.String(), "settings saved (version 2)") {
+		t.Errorf("settings set printed %q", setOut.String())
+	}
+	bad := strings.Replace(cliOut.String(), `"mappings": [`, `"mappings": [{"object":"lead","intercom":"phone","salesforce":"NoSuchField__c","direction":"both"},`, 1)
+	if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badEnv, _, badErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	if code := run(ctx, []string{"settings", "set", file}, badEnv); code != 1 {
+		t.Errorf("settings set with an unknown field: exit %d, want 1", code)
+	}
+	if !strings.Contains(badErr.String(), "NoSuchField__c") {
+		t.Errorf("settings set error %q does not name the unknown field", badErr.String())
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("demo exit code after Ctrl-C = %d: %s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop after its context ended")
+	}
+}
