@@ -93,9 +93,9 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	doc, err := settings.Parse(raw)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "settings: ")
-		writeJSON(w, http.StatusBadRequest, map[string]any{
-			"error":    apiError{Code: "malformed_settings", Message: "the settings document cannot be read: " + msg},
-			"problems": []settings.Problem{{Path: problemPath(msg), Message: msg}},
+		writeJSON(w, http.StatusBadRequest, problemsBody{
+			Error:    apiError{Code: "malformed_settings", Message: "the settings document cannot be read: " + msg},
+			Problems: []settings.Problem{parseProblem(msg)},
 		})
 		return
 	}
@@ -115,11 +115,11 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(problems) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"error": apiError{Code: "invalid_settings",
+		writeJSON(w, http.StatusUnprocessableEntity, problemsBody{
+			Error: apiError{Code: "invalid_settings",
 				Message: fmt.Sprintf("the settings document has %d problem(s); nothing was saved", len(problems))},
-			"problems":       problems,
-			"skipped_checks": skipped,
+			Problems:      problems,
+			SkippedChecks: skipped,
 		})
 		return
 	}
@@ -206,14 +206,27 @@ func expectedVersion(ifMatch string, bodyVersion int64) (int64, error) {
 	return v, nil
 }
 
-// problemPath pulls the field path out of a parse error ("mappings[0].x:
-// …"), or "" when the error names a line and column instead.
-func problemPath(msg string) string {
-	p, _, ok := strings.Cut(msg, ": ")
-	if !ok || strings.ContainsAny(p, " ") {
-		return ""
+// problemsBody is the answer to a rejected settings document: the error
+// and every problem found.
+type problemsBody struct {
+	Error         apiError           `json:"error"`
+	Problems      []settings.Problem `json:"problems"`
+	SkippedChecks []string           `json:"skipped_checks,omitempty"`
+}
+
+// parseProblem turns a parse error into a problem, pulling out the field
+// path ("mappings[0]: unknown field …", or the unknown top-level field
+// itself) where the error names one rather than a line and column.
+func parseProblem(msg string) settings.Problem {
+	if p, rest, ok := strings.Cut(msg, ": "); ok && p != "" && !strings.ContainsAny(p, " ") {
+		return settings.Problem{Path: p, Message: rest}
 	}
-	return p
+	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		if unq, err := strconv.Unquote(name); err == nil {
+			return settings.Problem{Path: unq, Message: msg}
+		}
+	}
+	return settings.Problem{Message: msg}
 }
 
 // catalog reads the live schema of a connection: the Salesforce describe
