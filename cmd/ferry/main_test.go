@@ -200,6 +200,15 @@ func TestDemo(t *testing.T) {
 		t.Errorf("settings set error %q does not name the unknown field", badErr.String())
 	}
 
+	errEnv, errOut2, errErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	if code := run(ctx, []string{"errors", "list"}, errEnv); code != 0 || !strings.Contains(errOut2.String(), "no sync errors") {
+		t.Errorf("errors list: exit %d, stdout %q, stderr %q", code, errOut2.String(), errErr.String())
+	}
+	showEnv, _, showErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	if code := run(ctx, []string{"errors", "show", "424242"}, showEnv); code != 1 || !strings.Contains(showErr.String(), "404") {
+		t.Errorf("errors show of a missing error: exit %d, stderr %q", code, showErr.String())
+	}
+
 	cancel()
 	select {
 	case code := <-done:
