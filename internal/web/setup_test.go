@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,17 +46,37 @@ type bundle struct {
 	url     string // ferry's base URL
 	connID  int64  // the default connection
 	client  *http.Client
+	logs    *syncBuffer // everything ferry logged, at debug level
 }
 
-func setup(t *testing.T) *bundle {
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	return setupOn(t, storetest.SQLiteURL(t))
 }
 
-func setupOn(t *testing.T, databaseURL string) *bundle {
+func setupOn(t testing.TB, databaseURL string) *bundle {
 	t.Helper()
 	ctx := context.Background()
-	b := &bundle{}
+	b := &bundle{logs: &syncBuffer{}}
+	logger := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b.sf = sfemu.New(sfemu.Options{AutoApprove: true})
 	sfSrv := httptest.NewServer(b.sf)
 	t.Cleanup(sfSrv.Close)
@@ -99,10 +121,11 @@ func setupOn(t *testing.T, databaseURL string) *bundle {
 			ClientSecret: sfemu.DefaultClientSecret, RedirectURL: b.cfg.SalesforceCallbackURL()},
 		SalesforceAPIVersion: "62.0",
 		IntercomURL:          b.icURL,
+		Logger:               logger,
 	})
 	b.reg = prometheus.NewRegistry()
 	srv := web.New(web.Options{Config: b.cfg, Store: b.store, Manager: b.manager, Registry: b.reg,
-		Logger: slog.New(slog.DiscardHandler), DefaultConnectionID: b.connID})
+		Logger: logger, DefaultConnectionID: b.connID})
 	handler = srv.Handler()
 
 	// Redirects are followed by hand, so every hop can be checked.
@@ -117,7 +140,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -127,7 +150,7 @@ func (r response) json(t *testing.T) map[string]any {
 }
 
 // errorCode returns error.code of an API error body.
-func (r response) errorCode(t *testing.T) string {
+func (r response) errorCode(t testing.TB) string {
 	t.Helper()
 	e, _ := r.json(t)["error"].(map[string]any)
 	code, _ := e["code"].(string)
@@ -135,7 +158,7 @@ func (r response) errorCode(t *testing.T) string {
 }
 
 // do sends a request; token "" sends no Authorization header.
-func (b *bundle) do(t *testing.T, method, target, token string, body string, header ...string) response {
+func (b *bundle) do(t testing.TB, method, target, token string, body string, header ...string) response {
 	t.Helper()
 	if strings.HasPrefix(target, "/") {
 		target = b.url + target
@@ -170,7 +193,7 @@ func (b *bundle) do(t *testing.T, method, target, token string, body string, hea
 }
 
 // admin sends a request as the admin.
-func (b *bundle) admin(t *testing.T, method, target, body string, header ...string) response {
+func (b *bundle) admin(t testing.TB, method, target, body string, header ...string) response {
 	t.Helper()
 	return b.do(t, method, target, adminToken, body, header...)
 }
@@ -178,7 +201,7 @@ func (b *bundle) admin(t *testing.T, method, target, body string, header ...stri
 // authorize starts a connect flow and follows it through the provider's
 // auto-approving authorize page; it returns the callback URL the provider
 // sent the browser to (not yet visited).
-func (b *bundle) authorize(t *testing.T, connectPath string) *url.URL {
+func (b *bundle) authorize(t testing.TB, connectPath string) *url.URL {
 	t.Helper()
 	res := b.admin(t, http.MethodGet, connectPath, "")
 	if res.status != http.StatusFound {
@@ -199,7 +222,7 @@ func (b *bundle) authorize(t *testing.T, connectPath string) *url.URL {
 }
 
 // connectSalesforce runs the whole Salesforce flow for the connection.
-func (b *bundle) connectSalesforce(t *testing.T, connID int64) {
+func (b *bundle) connectSalesforce(t testing.TB, connID int64) {
 	t.Helper()
 	cb := b.authorize(t, "/connect/salesforce?connection="+itoa(connID))
 	res := b.do(t, http.MethodGet, cb.String(), "", "")
@@ -210,14 +233,14 @@ func (b *bundle) connectSalesforce(t *testing.T, connID int64) {
 
 // connectIntercomToken gives the connection an Intercom access token, as
 // FERRY_INTERCOM_TOKEN does.
-func (b *bundle) connectIntercomToken(t *testing.T, connID int64) {
+func (b *bundle) connectIntercomToken(t testing.TB, connID int64) {
 	t.Helper()
 	if err := b.manager.StoreIntercomToken(t.Context(), connID, icStaticToken, b.ic.AppID()); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (b *bundle) connection(t *testing.T, id int64) store.Connection {
+func (b *bundle) connection(t testing.TB, id int64) store.Connection {
 	t.Helper()
 	c, err := b.store.GetConnection(t.Context(), id)
 	if err != nil {

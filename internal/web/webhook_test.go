@@ -25,7 +25,7 @@ func notification(appID, notifID string, attempt int) []byte {
 }
 
 // deliver posts a webhook body signed with secret ("" sends no signature).
-func (b *bundle) deliver(t *testing.T, body []byte, secret string) response {
+func (b *bundle) deliver(t testing.TB, body []byte, secret string) response {
 	t.Helper()
 	var hdr []string
 	if secret != "" {
@@ -34,7 +34,7 @@ func (b *bundle) deliver(t *testing.T, body []byte, secret string) response {
 	return b.do(t, http.MethodPost, "/webhooks/intercom", "", string(body), hdr...)
 }
 
-func (b *bundle) jobCount(t *testing.T) int {
+func (b *bundle) jobCount(t testing.TB) int {
 	t.Helper()
 	counts, err := b.store.CountJobs(t.Context(), jobs.IntercomEventArgs{}.Kind())
 	if err != nil {
