@@ -265,11 +265,13 @@ func (s *Server) LoadRecords(object string, recs []map[string]any) ([]string, er
 		for i, rec := range recs {
 			id, err := tx.create(t, rec, modeLoad)
 			if err != nil {
+				for j := len(ids) - 1; j >= 0; j-- { // newest first: each is at the end of t.order
+					t.remove(t.byID[ids[j]])
+				}
 				return fmt.Errorf("salesforce: load %s record %d: %w", object, i, err)
 			}
 			ids = append(ids, id)
 		}
-		tx.undo = nil // nothing to roll back past this point; frees memory
 		return nil
 	})
 	if err != nil {

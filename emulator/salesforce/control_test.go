@@ -246,3 +246,25 @@ func TestFaults(t *testing.T) {
 		}
 	})
 }
+
+func TestLoadRecordsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	recs := []map[string]any{
+		{"LastName": "A", "Company": "C", "Email": "a@example.com"},
+		{"LastName": "B", "Company": "C", "NoSuchField": 1},
+	}
+	if _, err := b.sf.LoadRecords("Lead", recs); err == nil || !strings.Contains(err.Error(), "NoSuchField") {
+		t.Fatalf("err = %v", err)
+	}
+	if r := b.query("SELECT COUNT() FROM Lead WHERE Email = 'a@example.com'"); r.Obj(t)["totalSize"] != 0.0 {
+		t.Fatalf("partial load left records: %s", r.Body)
+	}
+	ids, err := b.sf.LoadRecords("Lead", recs[:1])
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("load: %v %v", ids, err)
+	}
+	if got := b.get("Lead", ids[0]); got["Email"] != "a@example.com" || got["Status"] != "Open - Not Contacted" || got["Title"] != nil {
+		t.Errorf("loaded lead: %v", got)
+	}
+}

@@ -85,7 +85,7 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 	s := tx.s
 	o := t.obj
 	now := s.stamp()
-	vals := make(map[string]any, len(o.Fields))
+	vals := make(map[string]any, len(in)+12)
 	for k, v := range in {
 		if k == "attributes" {
 			continue
@@ -122,9 +122,8 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 			vals[f.Name] = false
 		case f.required() && mode != modeLoad:
 			missing = append(missing, f.Name)
-		default:
-			vals[f.Name] = nil
 		}
+		// Null fields are simply absent: records stay small at scale.
 	}
 	if len(missing) > 0 {
 		return "", errBadRequest("REQUIRED_FIELD_MISSING", "Required fields are missing: ["+strings.Join(missing, ", ")+"]", missing...)
@@ -164,7 +163,9 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 		return "", errBadRequest("DUPLICATE_VALUE", "duplicate value found: Id duplicates value on record with id: "+id)
 	}
 	t.insert(r)
-	tx.onUndo(func() { t.remove(r) })
+	if mode != modeLoad { // LoadRecords undoes its own inserts
+		tx.onUndo(func() { t.remove(r) })
+	}
 	return id, nil
 }
 
@@ -214,7 +215,11 @@ func (tx *txn) update(t *table, r *record, in map[string]any, mode writeMode) er
 		if cv == nil && !f.Nillable {
 			missing = append(missing, f.Name)
 		}
-		vals[f.Name] = cv
+		if cv == nil {
+			delete(vals, f.Name)
+		} else {
+			vals[f.Name] = cv
+		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
