@@ -164,3 +164,19 @@ func TestBoxDoesNotPrintKey(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSealOpen(b *testing.B) {
+	key, _ := secret.GenerateKey()
+	box, _ := secret.NewBox(key)
+	plain := bytes.Repeat([]byte("t"), 512) // a Salesforce token JSON
+	ad := []byte("ferry credential 1 salesforce")
+	for b.Loop() {
+		sealed, err := box.Seal(plain, ad)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := box.Open(sealed, ad); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -195,3 +195,14 @@ func TestMigrateConcurrently(t *testing.T) {
 		})
 	}
 }
+
+func TestSQLiteUsesWAL(t *testing.T) {
+	t.Parallel()
+	url := storetest.SQLiteURL(t)
+	storetest.Open(t, url, store.Options{})
+	var mode string
+	rawDB{t, store.EngineSQLite, url}.queryRow(`PRAGMA journal_mode`, nil, &mode)
+	if mode != "wal" {
+		t.Fatalf("journal_mode = %q, want wal", mode)
+	}
+}
