@@ -18,7 +18,7 @@ func cmdEmulateSalesforce(ctx context.Context, args []string, env *cliEnv) error
 	fs := flag.NewFlagSet("ferry emulate salesforce", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	listen := fs.String("listen", "127.0.0.1:8181", "address to listen on")
-	seed := fs.String("seed", "empty", "initial data: demo (a believable org) or empty (only the login user)")
+	seed := fs.String("seed", "demo", "initial data: demo (a believable org) or empty (only the login user)")
 	clientID := fs.String("client-id", salesforce.DefaultClientID, "connected app consumer key")
 	clientSecret := fs.String("client-secret", salesforce.DefaultClientSecret, "connected app consumer secret")
 	user := fs.String("user", salesforce.DefaultUsername, "login user's username (also its email)")
