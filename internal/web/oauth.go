@@ -104,6 +104,18 @@ func (s *Server) stateFailure(w http.ResponseWriter, r *http.Request, provider s
 	}
 }
 
+// connectionGone answers a callback whose connection could not be read:
+// most likely it was purged while the admin was signing in.
+func (s *Server) connectionGone(w http.ResponseWriter, r *http.Request, provider string, connID int64, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.metrics.oauth.WithLabelValues(provider, "no_connection").Inc()
+		s.oauthFail(w, r, http.StatusNotFound, "not_found",
+			fmt.Sprintf("Connection %d no longer exists (it was removed while you were signing in). Nothing was stored.", connID))
+		return
+	}
+	s.stateFailure(w, r, provider, fmt.Errorf("connection %d: %w", connID, err))
+}
+
 // redirectTarget validates the optional ?redirect_to= of a connect request:
 // only a path on this server, so the flow cannot be turned into an open
 // redirect.

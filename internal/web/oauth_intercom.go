@@ -88,7 +88,7 @@ func (s *Server) intercomCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	conn, err := s.store.GetConnection(ctx, st.ConnectionID)
 	if err != nil {
-		s.stateFailure(w, r, providerIntercom, fmt.Errorf("connection %d: %w", st.ConnectionID, err))
+		s.connectionGone(w, r, providerIntercom, st.ConnectionID, err)
 		return
 	}
 	if conn.IntercomWorkspaceID != "" && conn.IntercomWorkspaceID != me.App.IDCode {

@@ -19,6 +19,11 @@ const sandboxLoginURL = "https://test.salesforce.com"
 // single-use state and a PKCE challenge.
 func (s *Server) connectSalesforce(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if s.manager.OAuth().ClientID == "" || s.manager.OAuth().ClientSecret == "" {
+		writeError(w, http.StatusConflict, "not_configured",
+			"Salesforce OAuth is not configured: set FERRY_SALESFORCE_CLIENT_ID and FERRY_SALESFORCE_CLIENT_SECRET to the connected app's consumer key and secret")
+		return
+	}
 	conn, err := s.connectionParam(r)
 	if err != nil {
 		s.writeFailure(w, r, err)
@@ -147,7 +152,7 @@ func (s *Server) salesforceCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	conn, err := s.store.GetConnection(ctx, st.ConnectionID)
 	if err != nil {
-		s.stateFailure(w, r, providerSalesforce, fmt.Errorf("connection %d: %w", st.ConnectionID, err))
+		s.connectionGone(w, r, providerSalesforce, st.ConnectionID, err)
 		return
 	}
 	// Reconnecting must reach the same org: mixing two orgs' ids in one

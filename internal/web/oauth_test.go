@@ -228,6 +228,25 @@ func TestSalesforceConnect(t *testing.T) {
 		}
 	})
 
+	t.Run("connection removed during the flow", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		res := b.admin(t, http.MethodPost, "/api/v1/connections", `{"name":"short-lived"}`)
+		id := int64(res.json(t)["id"].(float64))
+		cb := b.authorize(t, "/connect/salesforce?connection="+itoa(id))
+		if res := b.admin(t, http.MethodPost, "/api/v1/connections/"+itoa(id)+"/disconnect", `{"purge":true}`); res.status != http.StatusOK {
+			t.Fatalf("purge: %d", res.status)
+		}
+		// Purging removed the pending flow with the connection.
+		res = b.do(t, http.MethodGet, cb.String(), "", "", "Accept", "application/json")
+		if res.status != http.StatusBadRequest || res.errorCode(t) != "state_used" {
+			t.Fatalf("callback for a purged connection: %d %s", res.status, res.body)
+		}
+		if _, err := b.store.GetCredential(t.Context(), id, store.CredentialSalesforce); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("credential of a purged connection: %v", err)
+		}
+	})
+
 	t.Run("start needs the admin and a connection", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
