@@ -131,7 +131,9 @@ func (w *writer) UpdateConnectionIdentity(ctx context.Context, id int64, interco
 }
 
 // DeleteConnection deletes a connection and, by cascade, every row that
-// belongs to it (F1.5 purge). Queued jobs that name it find it gone.
+// belongs to it (F1.5 purge), and the jobs whose args carry its
+// "connection_id" unless they are running; a running one finds the
+// connection gone (ErrNotFound) and should cancel itself.
 func (w *writer) DeleteConnection(ctx context.Context, id int64) error {
 	n, err := w.q.exec(ctx, `DELETE FROM connections WHERE id = $1`, id)
 	if err != nil {
@@ -139,6 +141,9 @@ func (w *writer) DeleteConnection(ctx context.Context, id int64) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("store: delete connection %d: %w", id, ErrNotFound)
+	}
+	if _, err := w.q.exec(ctx, `DELETE FROM river_job WHERE state <> 'running' AND `+w.d.jobConnectionIs, id); err != nil {
+		return fmt.Errorf("store: delete connection %d: purge jobs: %w", id, err)
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ type dialect struct {
 	// forUpdate is appended to a SELECT that must lock its rows. SQLite has
 	// no row locks; its writer transaction (BEGIN IMMEDIATE) is exclusive.
 	forUpdate string
+	// jobConnectionIs matches River jobs whose args' connection_id is $1.
+	jobConnectionIs string
 	// isUniqueViolation reports a unique-constraint error.
 	isUniqueViolation func(error) bool
 }

@@ -35,6 +35,8 @@ type pgStore struct {
 var pgDialect = &dialect{
 	engine:    EnginePostgres,
 	forUpdate: " FOR UPDATE",
+	// jsonb equality, so a non-numeric connection_id cannot break the cast.
+	jobConnectionIs: `args -> 'connection_id' = to_jsonb($1::bigint)`,
 	isUniqueViolation: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505"

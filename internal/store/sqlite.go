@@ -44,7 +44,8 @@ type sqliteStore struct {
 }
 
 var sqliteDialect = &dialect{
-	engine: EngineSQLite,
+	engine:          EngineSQLite,
+	jobConnectionIs: `json_extract(args, '$.connection_id') = $1`,
 	isUniqueViolation: func(err error) bool {
 		var se *sqlite.Error
 		if !errors.As(err, &se) {

@@ -181,9 +181,19 @@ func exerciseDeletePurges(t *testing.T, s store.Store) {
 			)
 		})
 	}
+	for _, conn := range []store.Connection{c, keep} {
+		if _, err := s.Enqueue(ctx, purgeArgs{ConnectionID: conn.ID}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	inTx(t, s, func(tx store.Tx) error { return tx.DeleteConnection(ctx, c.ID) })
+	jobs, err := s.CountJobs(ctx, purgeArgs{}.Kind())
+	noErr(t, err)
+	if jobs[rivertype.JobStateScheduled] != 1 {
+		t.Fatalf("jobs after purge = %v, want the other connection's one", jobs)
+	}
 
-	_, err := s.GetConnection(ctx, c.ID)
+	_, err = s.GetConnection(ctx, c.ID)
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.GetCredential(ctx, c.ID, store.CredentialIntercom)
 	wantErr(t, err, store.ErrNotFound)
@@ -901,6 +911,13 @@ func exerciseTxRollback(t *testing.T, s store.Store) {
 	// The store still works after a panic in a transaction.
 	inTx(t, s, func(tx store.Tx) error { return tx.UpdateConnectionState(ctx, c.ID, store.StateConnected, "") })
 }
+
+// purgeArgs names a connection the way ferry's jobs do.
+type purgeArgs struct {
+	ConnectionID int64 `json:"connection_id"`
+}
+
+func (purgeArgs) Kind() string { return "storetest_purge" }
 
 type rollbackArgs struct{}
 
