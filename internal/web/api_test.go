@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/web"
 )
 
 func TestAdminAuth(t *testing.T) {
@@ -101,6 +103,30 @@ func TestSession(t *testing.T) {
 	if res := b.do(t, http.MethodGet, "/api/v1/connections", "", "", "Cookie", longer); res.status != http.StatusUnauthorized {
 		t.Fatalf("extended session: %d", res.status)
 	}
+	// Another instance with the same secrets accepts the session until it
+	// expires.
+	later := func(d time.Duration) *httptest.Server {
+		srv := web.New(web.Options{Config: b.cfg, Store: b.store, Manager: b.manager, DefaultConnectionID: b.connID,
+			Now: func() time.Time { return time.Now().Add(d) }})
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		return ts
+	}
+	if res := b.do(t, http.MethodGet, later(time.Hour).URL+"/api/v1/connections", "", "", "Cookie", c); res.status != http.StatusOK {
+		t.Fatalf("session on another instance: %d", res.status)
+	}
+	if res := b.do(t, http.MethodGet, later(13*time.Hour).URL+"/api/v1/connections", "", "", "Cookie", c); res.status != http.StatusUnauthorized {
+		t.Fatalf("expired session: %d", res.status)
+	}
+	// Rotating the admin token ends every session.
+	rotated := b.cfg
+	rotated.AdminToken = "rotated-admin-token"
+	ts := httptest.NewServer(web.New(web.Options{Config: rotated, Store: b.store, Manager: b.manager}).Handler())
+	t.Cleanup(ts.Close)
+	if res := b.do(t, http.MethodGet, ts.URL+"/api/v1/connections", "", "", "Cookie", c); res.status != http.StatusUnauthorized {
+		t.Fatalf("session after rotating the admin token: %d", res.status)
+	}
+
 	res = b.do(t, http.MethodDelete, "/api/v1/session", "", "")
 	if res.status != http.StatusNoContent || !strings.Contains(res.header.Get("Set-Cookie"), "Max-Age=0") {
 		t.Fatalf("sign out: %d %q", res.status, res.header.Get("Set-Cookie"))

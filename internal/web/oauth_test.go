@@ -247,6 +247,28 @@ func TestSalesforceConnect(t *testing.T) {
 		}
 	})
 
+	t.Run("reconnecting must reach the same org", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		err := b.store.InTx(t.Context(), func(tx store.Tx) error {
+			return tx.UpdateConnectionIdentity(t.Context(), b.connID, "", "00D000000000001AAA", "https://other.my.salesforce.com")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb := b.authorize(t, "/connect/salesforce?connection="+itoa(b.connID))
+		res := b.do(t, http.MethodGet, cb.String(), "", "", "Accept", "application/json")
+		if res.status != http.StatusConflict || res.errorCode(t) != "other_org" {
+			t.Fatalf("other org: %d %s", res.status, res.body)
+		}
+		if _, err := b.store.GetCredential(t.Context(), b.connID, store.CredentialSalesforce); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("credential for the wrong org: %v", err)
+		}
+		if c := b.connection(t, b.connID); c.SalesforceOrgID != "00D000000000001AAA" {
+			t.Fatalf("org id overwritten: %s", c.SalesforceOrgID)
+		}
+	})
+
 	t.Run("start needs the admin and a connection", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
@@ -321,6 +343,25 @@ func TestIntercomConnect(t *testing.T) {
 		res := b.do(t, http.MethodGet, u, "", "", "Accept", "application/json")
 		if res.status != http.StatusBadRequest || res.errorCode(t) != "invalid_state" {
 			t.Fatalf("cross-provider state: %d %s", res.status, res.body)
+		}
+	})
+
+	t.Run("reconnecting must reach the same workspace", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		err := b.store.InTx(t.Context(), func(tx store.Tx) error {
+			return tx.UpdateConnectionIdentity(t.Context(), b.connID, "otherapp", "", "")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb := b.authorize(t, "/connect/intercom?connection="+itoa(b.connID))
+		res := b.do(t, http.MethodGet, cb.String(), "", "", "Accept", "application/json")
+		if res.status != http.StatusConflict || res.errorCode(t) != "other_workspace" {
+			t.Fatalf("other workspace: %d %s", res.status, res.body)
+		}
+		if _, err := b.store.GetCredential(t.Context(), b.connID, store.CredentialIntercom); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("credential for the wrong workspace: %v", err)
 		}
 	})
 
