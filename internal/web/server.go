@@ -1,13 +1,3 @@
-// Package web is ferry's HTTP surface: the admin JSON API under /api/v1,
-// the OAuth flows that connect Salesforce and Intercom (/connect/…,
-// /oauth/…/callback), the Intercom webhook endpoint, health and readiness
-// probes and Prometheus metrics (F1, F8).
-//
-// Everything under /api/v1 and /connect/ needs the admin: the admin token
-// as a bearer header, or the session cookie POST /api/v1/session sets so
-// a browser can click through the OAuth flows. OAuth callbacks are
-// authenticated by their signed single-use state, webhooks by their
-// signature.
 package web
 
 import (
