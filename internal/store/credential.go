@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 )
@@ -32,6 +33,12 @@ func (c Credential) String() string {
 	return fmt.Sprintf("Credential{connection %d, %s, %d bytes REDACTED}", c.ConnectionID, c.Kind, len(c.Data))
 }
 
+// GoString keeps the secret out of %#v output.
+func (c Credential) GoString() string { return c.String() }
+
+// LogValue keeps the secret out of slog output, whatever the handler.
+func (c Credential) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // SalesforceToken is the Data of a salesforce credential.
 type SalesforceToken struct {
 	RefreshToken string    `json:"refresh_token"`
@@ -46,6 +53,13 @@ func (t SalesforceToken) String() string {
 	return fmt.Sprintf("SalesforceToken{instance %s, REDACTED}", t.InstanceURL)
 }
 
+// GoString keeps the tokens out of %#v output.
+func (t SalesforceToken) GoString() string { return t.String() }
+
+// LogValue keeps the tokens out of slog output (a JSON handler would
+// otherwise marshal the fields).
+func (t SalesforceToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
 // IntercomToken is the Data of an intercom credential.
 type IntercomToken struct {
 	AccessToken string `json:"access_token"`
@@ -53,6 +67,12 @@ type IntercomToken struct {
 
 // String keeps the token out of fmt and log output.
 func (t IntercomToken) String() string { return "IntercomToken{REDACTED}" }
+
+// GoString keeps the token out of %#v output.
+func (t IntercomToken) GoString() string { return t.String() }
+
+// LogValue keeps the token out of slog output.
+func (t IntercomToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 // SalesforceCredential builds the credential for a Salesforce token.
 func SalesforceCredential(connID int64, tok SalesforceToken) (Credential, error) {
