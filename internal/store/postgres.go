@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,6 +53,12 @@ func openPostgres(ctx context.Context, databaseURL string, opts Options) (*pgSto
 	if err != nil {
 		// pgx's parse errors can quote the URL, password included.
 		return nil, fmt.Errorf("store: postgres: invalid database URL %s", redactURL(databaseURL))
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		// pgx's default (4 on a small machine) starves River: every worker
+		// holds a connection for its transaction while the producer,
+		// completer and notifier need their own.
+		cfg.MaxConns = 25
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
