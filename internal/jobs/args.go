@@ -22,3 +22,25 @@ type PollArgs struct {
 
 // Kind implements river.JobArgs.
 func (PollArgs) Kind() string { return "salesforce_poll" }
+
+// RetryRecordArgs re-syncs one record from its current Intercom state. The
+// engine enqueues one with every sync error, scheduled far ahead; the
+// sync-errors page's "retry" makes it run at once (store.RetryJob), and a
+// success resolves the error (F8.2).
+type RetryRecordArgs struct {
+	ConnectionID int64  `json:"connection_id"`
+	IntercomID   string `json:"intercom_id"`
+}
+
+// Kind implements river.JobArgs.
+func (RetryRecordArgs) Kind() string { return "retry_record" }
+
+// InitialSyncArgs runs (or resumes) the initial sync of a connection at
+// connect: match existing records in both systems and enrich Intercom
+// (F3.8).
+type InitialSyncArgs struct {
+	ConnectionID int64 `json:"connection_id"`
+}
+
+// Kind implements river.JobArgs.
+func (InitialSyncArgs) Kind() string { return "initial_sync" }

@@ -48,6 +48,12 @@ func Register(workers *river.Workers, opts Options) []*river.PeriodicJob {
 	river.AddWorker(workers, &IntercomEventWorker{opts: opts})
 	river.AddWorker(workers, &PollWorker{opts: opts})
 	river.AddWorker(workers, &PollTickWorker{opts: opts})
+	if r, ok := opts.Syncer.(RecordRetrier); ok {
+		river.AddWorker(workers, &RetryRecordWorker{opts: opts, r: r})
+	}
+	if s, ok := opts.Syncer.(InitialSyncer); ok {
+		river.AddWorker(workers, &InitialSyncWorker{opts: opts, s: s})
+	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(opts.PollInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return PollTickArgs{}, nil },
@@ -165,4 +171,80 @@ func PollInsertOpts() *river.InsertOpts {
 			},
 		},
 	}
+}
+
+// RetryRecordInsertOpts schedules a record's retry job at runAt, unique per
+// record among jobs not yet run, so repeated failures share one job.
+func RetryRecordInsertOpts(runAt time.Time) *river.InsertOpts {
+	return &river.InsertOpts{
+		ScheduledAt: runAt,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
+
+// InitialSyncInsertOpts makes the initial sync unique per connection while
+// it waits or runs.
+func InitialSyncInsertOpts() *river.InsertOpts {
+	return &river.InsertOpts{
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
+
+// RecordRetrier is implemented by a Syncer that can re-sync one record
+// (the sync-errors page's retry).
+type RecordRetrier interface {
+	RetryRecord(ctx context.Context, conn store.Connection, args RetryRecordArgs) error
+}
+
+// InitialSyncer is implemented by a Syncer that runs the initial sync.
+type InitialSyncer interface {
+	InitialSync(ctx context.Context, conn store.Connection) error
+}
+
+// RetryRecordWorker runs RetryRecordArgs.
+type RetryRecordWorker struct {
+	river.WorkerDefaults[RetryRecordArgs]
+	opts Options
+	r    RecordRetrier
+}
+
+// Work re-syncs the record.
+func (w *RetryRecordWorker) Work(ctx context.Context, job *river.Job[RetryRecordArgs]) error {
+	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
+	if err != nil {
+		return err
+	}
+	return w.r.RetryRecord(ctx, conn, job.Args)
+}
+
+// InitialSyncWorker runs InitialSyncArgs.
+type InitialSyncWorker struct {
+	river.WorkerDefaults[InitialSyncArgs]
+	opts Options
+	s    InitialSyncer
+}
+
+// Timeout lets the initial sync of a large workspace run for long; it saves
+// its progress as it goes, so a rescued run resumes.
+func (w *InitialSyncWorker) Timeout(*river.Job[InitialSyncArgs]) time.Duration { return 6 * time.Hour }
+
+// Work runs the initial sync.
+func (w *InitialSyncWorker) Work(ctx context.Context, job *river.Job[InitialSyncArgs]) error {
+	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
+	if err != nil {
+		return err
+	}
+	return w.s.InitialSync(ctx, conn)
 }

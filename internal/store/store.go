@@ -182,6 +182,9 @@ type Reader interface {
 	GetWebhookEvent(ctx context.Context, id int64) (WebhookEvent, error)
 	ListPendingWebhookEvents(ctx context.Context, connID int64, limit int) ([]WebhookEvent, error)
 
+	// ListInitialSyncs returns the initial sync progress of a connection.
+	ListInitialSyncs(ctx context.Context, connID int64) ([]InitialSync, error)
+
 	ListMatchReviews(ctx context.Context, connID int64, includeResolved bool) ([]MatchReview, error)
 }
 
@@ -233,6 +236,14 @@ type Tx interface {
 	InsertWebhookEvent(ctx context.Context, e WebhookEvent) (WebhookEvent, bool, error)
 	MarkWebhookEventProcessed(ctx context.Context, id int64) error
 	MarkWebhookEventsProcessed(ctx context.Context, ids []int64) error
+	// ClaimPendingWebhookEvents leases a batch of unprocessed events to
+	// owner so no other worker or instance processes them meanwhile.
+	ClaimPendingWebhookEvents(ctx context.Context, connID int64, limit int, owner string, leaseUntil time.Time, topicPrefixes ...string) ([]WebhookEvent, error)
+	// ReleaseWebhookEvents gives up owner's lease on events.
+	ReleaseWebhookEvents(ctx context.Context, ids []int64, owner string) error
+
+	// PutInitialSync saves the initial sync progress of one object kind.
+	PutInitialSync(ctx context.Context, s InitialSync) error
 
 	AddMatchReview(ctx context.Context, r MatchReview) (MatchReview, error)
 	ResolveMatchReview(ctx context.Context, id int64, resolution string) error

@@ -1,0 +1,558 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/sync"
+)
+
+// Operations named in sync errors.
+const (
+	opUpdateSalesforce = "update_salesforce"
+	opUpdateIntercom   = "update_intercom"
+	opWebhook          = "process_webhook"
+)
+
+// pair is one mapped record pair to sync in a batch: the record(s) whose
+// current values are known and whether the pair is new (F3.4).
+type pair struct {
+	object   sync.Object
+	icID     string
+	sfObject string
+	sfID     string
+	// ic and sf are the records whose values this batch reports; nil when
+	// the side's values are not known (an Intercom webhook does not read
+	// Salesforce, and the reverse).
+	ic *icRecord
+	sf *sfRecord
+	// fresh: the pair was just created, re-pointed or moved; all mapped
+	// attributes sync both ways once from an empty state (F3.4), and the
+	// records' previous states are cleared.
+	fresh  bool
+	origin store.Origin
+	rule   string
+
+	plan      sync.RecordPlan
+	okSF      bool
+	okIC      bool
+	sfReq     map[string]any
+	sfErr     error
+	icErr     error
+	sfAttrs   map[string]any // SALESFORCE_* values written
+	events    int
+	icWritten map[string]any
+}
+
+// batch is one round of work for a connection: the pairs to sync and
+// everything to store afterwards in one transaction.
+type batch struct {
+	e    *Engine
+	conn store.Connection
+	c    *connConfig
+	sf   *salesforce.Client
+	ic   *intercom.Client
+	lane settings.Lane
+
+	pairs []*pair
+	ops   txOps
+	// failed is the first transient or connection-breaking error; the
+	// batch's work up to it is stored, its events are not marked processed
+	// (or its watermark not moved) and the job is retried.
+	failed *batchError
+	// budget is set when the API budget stopped the batch (F8.1).
+	budget *errBudget
+}
+
+// err is the error that stopped the batch, if any.
+func (b *batch) err() error {
+	if b.budget != nil {
+		return b.budget
+	}
+	if b.failed != nil {
+		return b.failed
+	}
+	return nil
+}
+
+// txOps is what a batch writes to the store at its end.
+type txOps struct {
+	deleteMappings []string // Intercom ids
+	upserts        []store.Mapping
+	clearIC        []string
+	clearSF        []string
+	states         []store.FieldState
+	history        []store.HistoryEntry
+	reviews        []store.MatchReview
+	errors         []store.SyncError
+	resolve        []store.SyncError // ConnectionID, RecordID, Operation of successes
+	processed      []int64
+	watermarks     []store.Watermark
+	initial        *store.InitialSync
+}
+
+// fail records the first batch-stopping error.
+func (b *batch) fail(be *batchError) {
+	if b.failed == nil {
+		b.failed = be
+	}
+}
+
+// history appends a history entry (F8.3).
+func (b *batch) history(object, icID, sfID string, origin store.Origin, rule, outcome, message string, changes any) {
+	ch := ""
+	if changes != nil {
+		if raw, err := json.Marshal(changes); err == nil && string(raw) != "null" && string(raw) != "{}" {
+			ch = string(raw)
+		}
+	}
+	b.ops.history = append(b.ops.history, store.HistoryEntry{ConnectionID: b.conn.ID, Object: object, IntercomID: icID,
+		SalesforceID: sfID, Origin: origin, Rule: rule, Changes: ch, Outcome: outcome, Message: message, CreatedAt: b.e.now()})
+}
+
+// syncPairs plans and writes every pair: Salesforce in Collections calls per
+// object, Intercom one record at a time (it has no batch update).
+func (b *batch) syncPairs(ctx context.Context) error {
+	if len(b.pairs) == 0 {
+		return nil
+	}
+	var icIDs, sfIDs []string
+	for _, p := range b.pairs {
+		icIDs = append(icIDs, p.icID)
+		sfIDs = append(sfIDs, p.sfID)
+	}
+	st, err := b.e.loadStates(ctx, b.conn.ID, icIDs, sfIDs)
+	if err != nil {
+		return err
+	}
+	for _, p := range b.pairs {
+		ms := b.c.mappings[p.object]
+		state := st.record(p.icID, p.sfID)
+		if p.fresh {
+			state = sync.RecordState{}
+			b.ops.clearIC = append(b.ops.clearIC, p.icID)
+			b.ops.clearSF = append(b.ops.clearSF, p.sfID)
+		}
+		var changes []sync.RecordChange
+		if p.ic != nil {
+			changes = append(changes, sync.RecordChange{Side: sync.Intercom, At: p.ic.UpdatedAt, Values: p.ic.values(ms)})
+		}
+		if p.sf != nil {
+			changes = append(changes, sync.RecordChange{Side: sync.Salesforce, At: p.sf.Modstamp, Values: p.sf.values(ms)})
+		}
+		p.plan = sync.Plan(ms, state, changes)
+		p.okSF, p.okIC = true, true
+		if p.sf != nil && p.object != sync.ObjectCompany {
+			p.sfAttrs = b.sfAttrChanges(p, st)
+		}
+	}
+	b.writeSalesforce(ctx)
+	b.writeIntercom(ctx, st)
+	for _, p := range b.pairs {
+		b.finish(p, st)
+	}
+	return nil
+}
+
+// sfAttrChanges returns the SALESFORCE_* attributes to write to a contact
+// (F3.6): those differing from the contact's current values (from the
+// webhook item when known, else from what ferry last wrote).
+func (b *batch) sfAttrChanges(p *pair, st states) map[string]any {
+	next := sync.SalesforceAttributes(p.sf.attrs())
+	prev := st.sfAttrs(p.icID)
+	if p.ic != nil {
+		if cur := p.ic.custom(); cur != nil {
+			prev = map[string]any{}
+			for k := range next {
+				prev[k] = cur[k]
+			}
+		}
+	}
+	return sync.ChangedAttributes(prev, next)
+}
+
+// writeSalesforce sends the planned Salesforce writes, one Collections call
+// per 200 records of one object.
+func (b *batch) writeSalesforce(ctx context.Context) {
+	byObject := map[string][]*pair{}
+	for _, p := range b.pairs {
+		if len(p.plan.ToSalesforce) > 0 {
+			byObject[p.sfObject] = append(byObject[p.sfObject], p)
+		}
+	}
+	for _, object := range slices.Sorted(maps.Keys(byObject)) {
+		ps := byObject[object]
+		if b.failed != nil {
+			for _, p := range ps {
+				p.okSF = false
+			}
+			continue
+		}
+		calls := (len(ps) + b.e.opts.BatchSize - 1) / b.e.opts.BatchSize
+		if err := b.e.checkBudget(ctx, b.conn.ID, b.c, b.sf, b.lane, calls); err != nil {
+			var bu *errBudget
+			if errors.As(err, &bu) {
+				b.budget = bu
+			}
+			b.fail(&batchError{kind: transient, err: err})
+			for _, p := range ps {
+				p.okSF = false
+			}
+			continue
+		}
+		recs := make([]map[string]any, len(ps))
+		for i, p := range ps {
+			rec := map[string]any{"Id": p.sfID}
+			maps.Copy(rec, p.plan.ToSalesforce)
+			p.sfReq = rec
+			recs[i] = rec
+		}
+		for start := 0; start < len(recs); start += b.e.opts.BatchSize {
+			end := min(start+b.e.opts.BatchSize, len(recs))
+			results, err := b.sf.UpdateMany(ctx, object, recs[start:end], false)
+			for i, p := range ps[start:end] {
+				if i < len(results) {
+					if rerr := results[i].Err(); rerr != nil {
+						p.okSF = false
+						if ce := classifySF(rerr); ce.kind != permanent {
+							b.fail(ce) // UNABLE_TO_LOCK_ROW: retry the batch
+							continue
+						}
+						p.sfErr = rerr
+					}
+					continue
+				}
+				p.okSF = false
+				if ce := classifySF(err); ce.kind != permanent {
+					b.fail(ce)
+					continue
+				}
+				p.sfErr = err
+			}
+			if err != nil && b.failed != nil {
+				for _, p := range ps[end:] {
+					p.okSF = false
+				}
+				break
+			}
+		}
+	}
+}
+
+// writeIntercom sends each pair's planned Intercom writes and SALESFORCE_*
+// attributes in one update, adding missing list options first (F3.2), and
+// records the change events (F3.6).
+func (b *batch) writeIntercom(ctx context.Context, st states) {
+	for _, p := range b.pairs {
+		w := map[string]any{}
+		maps.Copy(w, p.plan.ToIntercom)
+		for k, v := range p.sfAttrs {
+			w["custom_attributes."+k] = v
+		}
+		if len(w) == 0 {
+			continue
+		}
+		if b.failed != nil && b.failed.kind == breaking && b.failed.side == "intercom" {
+			p.okIC = false
+			continue
+		}
+		for attr, opts := range p.plan.AddOptions {
+			if err := b.addOptions(ctx, p.object, attr, opts); err != nil {
+				b.e.log.WarnContext(ctx, "add Intercom list options", "attribute", attr, "error", err)
+			}
+		}
+		var err error
+		if p.object == sync.ObjectCompany {
+			var in intercom.CompanyInput
+			if in, err = companyInput(w); err == nil {
+				_, err = b.ic.UpdateCompany(ctx, p.icID, in)
+			}
+		} else {
+			var in intercom.ContactInput
+			if in, err = contactInput(w); err == nil {
+				_, err = b.ic.UpdateContact(ctx, p.icID, in)
+			}
+		}
+		if err != nil {
+			p.okIC = false
+			if ce := classifyIC(err); ce.kind != permanent {
+				b.fail(ce)
+			} else {
+				p.icErr = err
+			}
+			continue
+		}
+		p.icWritten = w
+		if p.sfAttrs != nil {
+			prev := st.sfAttrs(p.icID)
+			if p.ic != nil {
+				prev = p.ic.custom()
+			}
+			next := maps.Clone(prev)
+			if next == nil {
+				next = map[string]any{}
+			}
+			maps.Copy(next, p.sfAttrs)
+			for _, ev := range sync.SalesforceEvents(prev, next, b.e.now()) {
+				md := map[string]any{}
+				for k, v := range ev.Metadata {
+					md[k] = v
+				}
+				if err := b.ic.CreateEvent(ctx, intercom.DataEvent{EventName: ev.Name, CreatedAt: intercom.Timestamp(ev.CreatedAt),
+					ID: p.icID, Metadata: md}); err != nil {
+					b.e.log.WarnContext(ctx, "record Intercom event", "event", ev.Name, "contact", p.icID, "error", err)
+					continue
+				}
+				p.events++
+			}
+		}
+	}
+}
+
+// addOptions adds Salesforce picklist values an Intercom list lacks.
+func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string, add []string) error {
+	id := b.c.attrIDs[attr]
+	if id == "" {
+		return fmt.Errorf("no data attribute id for %s", attr)
+	}
+	var have []string
+	for _, m := range b.c.mappings[object] {
+		if m.Attribute.FullName == attr {
+			have = m.Attribute.Options
+		}
+	}
+	opts := slices.Clone(have)
+	for _, v := range add {
+		if !slices.Contains(opts, v) {
+			opts = append(opts, v)
+		}
+	}
+	_, err := b.ic.UpdateDataAttribute(ctx, id, intercom.DataAttributeInput{Options: opts})
+	return err
+}
+
+// finish turns a pair's outcome into states, history and sync errors.
+func (b *batch) finish(p *pair, st states) {
+	connID := b.conn.ID
+	rs := p.plan.Commit(p.okIC, p.okSF)
+	b.ops.states = append(b.ops.states, fromSync(connID, p.icID, p.sfID, rs)...)
+	if p.okIC && p.sfAttrs != nil {
+		for k, v := range p.sfAttrs {
+			b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: connID, Side: store.SideIntercom, RecordID: p.icID,
+				Field: "custom_attributes." + k, Value: encodeValue(v), Origin: store.OriginFerry, ChangedAt: b.e.now(),
+				WrittenHash: sync.HashValue(v)})
+		}
+	} else if p.fresh {
+		// Keep what ferry last wrote of the SALESFORCE_* attributes across the
+		// states cleared for a new pair, so unchanged values are not rewritten.
+		for _, r := range st.ic[p.icID] {
+			if strings.HasPrefix(r.Field, sfAttrPrefix) {
+				b.ops.states = append(b.ops.states, r)
+			}
+		}
+	}
+	if p.sf != nil && p.okIC && p.okSF && !p.sf.Modstamp.IsZero() {
+		b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: connID, Side: store.SideSalesforce, RecordID: p.sfID,
+			Field: modstampField, Value: p.sf.Modstamp.Format(sync.SFDateTimeLayout), Origin: store.OriginSalesforce, ChangedAt: p.sf.Modstamp})
+	}
+
+	changes := map[string]any{}
+	if p.okSF && len(p.plan.ToSalesforce) > 0 {
+		changes["salesforce"] = p.plan.ToSalesforce
+	}
+	if p.okIC && len(p.icWritten) > 0 {
+		changes["intercom"] = p.icWritten
+	}
+	var msgs []string
+	outcome := "ok"
+	for _, f := range p.plan.Failures() {
+		outcome = "error"
+		msgs = append(msgs, f.Reason)
+		if f.Side == sync.Intercom {
+			b.syncError(p, "VALUE_NOT_CONVERTIBLE", f.Reason, p.plan.ToSalesforce)
+		}
+	}
+	if p.sfErr != nil {
+		outcome = "error"
+		msgs = append(msgs, p.sfErr.Error())
+		code, msg := sfErrorCode(p.sfErr)
+		b.syncError(p, code, msg, p.sfReq)
+	}
+	if p.icErr != nil {
+		outcome = "error"
+		msgs = append(msgs, p.icErr.Error())
+	}
+	if !p.okSF && p.sfErr == nil || !p.okIC && p.icErr == nil {
+		outcome = "retrying"
+	}
+	if outcome == "ok" && len(p.plan.ToSalesforce) > 0 && len(p.plan.Failures()) == 0 {
+		b.ops.resolve = append(b.ops.resolve, store.SyncError{ConnectionID: connID, RecordID: p.icID, Operation: opUpdateSalesforce})
+	}
+	if len(changes) == 0 && outcome == "ok" && !p.fresh {
+		return // nothing happened: an echo or an unchanged record
+	}
+	if len(changes) == 0 && outcome == "ok" {
+		outcome = "unchanged"
+	}
+	b.history(string(p.object), p.icID, p.sfID, p.origin, p.rule, outcome, strings.Join(msgs, "; "), changes)
+}
+
+// syncError records a failed write to Salesforce with what was sent (F8.2);
+// its retry job is created when the batch commits.
+func (b *batch) syncError(p *pair, code, message string, req map[string]any) {
+	body, _ := json.Marshal(map[string]any{"object": p.sfObject, "records": []any{req}})
+	details, _ := json.Marshal(map[string]any{"salesforce_id": p.sfID, "intercom_id": p.icID, "object": string(p.object)})
+	b.ops.errors = append(b.ops.errors, store.SyncError{ConnectionID: b.conn.ID, Object: p.sfObject, RecordID: p.icID,
+		Operation: opUpdateSalesforce, Code: code, Message: message, Details: string(details), RequestBody: string(body)})
+}
+
+// sfErrorCode extracts Salesforce's own code and message.
+func sfErrorCode(err error) (string, string) {
+	var re *salesforce.RecordError
+	if errors.As(err, &re) {
+		msg := re.Message
+		if len(re.Fields) > 0 {
+			msg += " (fields: " + strings.Join(re.Fields, ", ") + ")"
+		}
+		return re.StatusCode, msg
+	}
+	var ae *salesforce.APIError
+	if errors.As(err, &ae) {
+		return ae.Code, ae.Message
+	}
+	return "ERROR", err.Error()
+}
+
+// commit stores the batch's outcome in one transaction. Sync errors get a
+// retry job scheduled far ahead, which the admin's "retry" runs at once
+// (F8.2).
+func (b *batch) commit(ctx context.Context) error {
+	ops := &b.ops
+	return b.e.store.InTx(ctx, func(tx store.Tx) error {
+		for _, id := range ops.deleteMappings {
+			if err := tx.DeleteMappingByIntercomID(ctx, b.conn.ID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		for _, m := range ops.upserts {
+			if _, err := tx.UpsertMapping(ctx, m); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					b.e.log.WarnContext(ctx, "mapping conflicts with another one; skipped", "intercom", m.IntercomID, "salesforce", m.SFID)
+					continue
+				}
+				return err
+			}
+		}
+		for _, id := range uniq(ops.clearIC) {
+			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideIntercom, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range uniq(ops.clearSF) {
+			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideSalesforce, id); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutFieldStates(ctx, dedupeStates(ops.states)); err != nil {
+			return err
+		}
+		for _, h := range ops.history {
+			if _, err := tx.AppendHistory(ctx, h); err != nil {
+				return err
+			}
+		}
+		if len(ops.reviews) > 0 {
+			open, err := tx.ListMatchReviews(ctx, b.conn.ID, false)
+			if err != nil {
+				return err
+			}
+			have := map[string]bool{}
+			for _, r := range open {
+				have[r.IntercomID] = true
+			}
+			for _, r := range ops.reviews {
+				if have[r.IntercomID] {
+					continue
+				}
+				have[r.IntercomID] = true
+				if _, err := tx.AddMatchReview(ctx, r); err != nil {
+					return err
+				}
+			}
+		}
+		for _, r := range ops.resolve {
+			if _, err := tx.ResolveSyncErrors(ctx, r.ConnectionID, r.RecordID, r.Operation); err != nil {
+				return err
+			}
+		}
+		for _, se := range ops.errors {
+			if se.Operation != opUpdateSalesforce {
+				if _, err := tx.UpsertSyncError(ctx, se); err != nil {
+					return err
+				}
+				continue
+			}
+			res, err := tx.Enqueue(ctx, jobs.RetryRecordArgs{ConnectionID: b.conn.ID, IntercomID: se.RecordID},
+				jobs.RetryRecordInsertOpts(b.e.now().Add(b.e.opts.RetryAfter)))
+			if err != nil {
+				return err
+			}
+			se.JobID = &res.Job.ID
+			if _, err := tx.UpsertSyncError(ctx, se); err != nil {
+				return err
+			}
+		}
+		if err := tx.MarkWebhookEventsProcessed(ctx, ops.processed); err != nil {
+			return err
+		}
+		for _, w := range ops.watermarks {
+			if err := tx.PutWatermark(ctx, w); err != nil {
+				return err
+			}
+		}
+		if ops.initial != nil {
+			if err := tx.PutInitialSync(ctx, *ops.initial); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func uniq(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// dedupeStates keeps the last row per side, record and field, so one
+// statement never upserts the same key twice.
+func dedupeStates(rows []store.FieldState) []store.FieldState {
+	type key struct{ side, rec, field string }
+	idx := map[key]int{}
+	var out []store.FieldState
+	for _, r := range rows {
+		k := key{string(r.Side), r.RecordID, r.Field}
+		if i, ok := idx[k]; ok {
+			out[i] = r
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b store.FieldState) int {
+		return cmp.Or(cmp.Compare(a.Side, b.Side), cmp.Compare(a.RecordID, b.RecordID), cmp.Compare(a.Field, b.Field))
+	})
+	return out
+}

@@ -1,0 +1,43 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/settings"
+)
+
+// checkBudget says whether lane may spend calls more Salesforce calls today
+// (F8.1): ferry's own daily limit against today's counted usage (all
+// purposes), and the org's remaining requests from the last
+// Sforce-Limit-Info header, so other apps' usage counts too. When it may
+// not, the error carries when the next UTC day starts (plus a little jitter
+// so many connections do not resume in the same second).
+func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, sf *salesforce.Client, lane settings.Lane, calls int) error {
+	now := e.now()
+	rows, err := e.store.ListUsage(ctx, connID, now, now)
+	if err != nil {
+		return fmt.Errorf("engine: read API usage: %w", err)
+	}
+	used := 0
+	for _, r := range rows {
+		used += int(r.Count)
+	}
+	orgRemaining := -1
+	if u, m := sf.Usage(); m > 0 {
+		orgRemaining = m - u
+	}
+	// The batch needs calls calls: the last of them must still fit.
+	calls = max(calls, 1)
+	if orgRemaining >= 0 {
+		orgRemaining = max(orgRemaining-(calls-1), 0)
+	}
+	if c.doc.APIBudget.Allows(lane, used+calls-1, orgRemaining) {
+		return nil
+	}
+	midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
+	return &errBudget{until: midnight.Add(time.Duration(rand.Int64N(int64(time.Minute))))}
+}

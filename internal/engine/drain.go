@@ -1,0 +1,543 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/sync"
+)
+
+// The webhook topics the engine drains; the others (conversations) belong
+// to other workers and are left to them.
+var engineTopics = []string{"contact.", "company."}
+
+func engineTopic(topic string) bool {
+	for _, p := range engineTopics {
+		if strings.HasPrefix(topic, p) && !strings.HasPrefix(topic, "company.contact.") {
+			return true
+		}
+	}
+	return false
+}
+
+// HandleIntercomEvent implements jobs.Syncer. Rather than applying one
+// event, it drains the connection's pending contact and company events in
+// leased batches (F3.3: changes that arrive together are written together),
+// so the jobs of events already drained by another run finish as cheap
+// no-ops. It returns once ev is processed; if another worker holds ev's
+// lease, the job is snoozed and checks again, so ev is never marked done
+// before it was applied.
+func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error {
+	if !engineTopic(ev.Topic) {
+		return nil
+	}
+	for {
+		n, err := e.drainOnce(ctx, conn)
+		if err != nil {
+			return e.jobError(ctx, conn.ID, err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	got, err := e.store.GetWebhookEvent(ctx, ev.ID)
+	if err != nil {
+		return err
+	}
+	if got.ProcessedAt == nil {
+		return river.JobSnooze(min(e.opts.Lease, 10*time.Second))
+	}
+	return nil
+}
+
+// Drain processes every pending contact and company event of a connection
+// now, in batches. The daemon does not need it (the event jobs drain); tools
+// and tests do.
+func (e *Engine) Drain(ctx context.Context, connID int64) error {
+	conn, err := e.store.GetConnection(ctx, connID)
+	if err != nil {
+		return err
+	}
+	for {
+		n, err := e.drainOnce(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// drainOnce claims one batch of events and processes it. It returns how
+// many events it claimed.
+func (e *Engine) drainOnce(ctx context.Context, conn store.Connection) (int, error) {
+	var evs []store.WebhookEvent
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		evs, err = tx.ClaimPendingWebhookEvents(ctx, conn.ID, e.opts.DrainLimit, e.opts.Owner, time.Now().Add(e.opts.Lease), engineTopics...)
+		return err
+	})
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	ids := make([]int64, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	release := func(cause error) (int, error) {
+		rerr := e.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			return tx.ReleaseWebhookEvents(ctx, ids, e.opts.Owner)
+		})
+		return 0, errors.Join(cause, rerr)
+	}
+	b, err := e.newBatch(ctx, conn, settings.LaneBackground, connection.PurposeBackground)
+	if err != nil {
+		return release(err)
+	}
+	ctx = purposeCtx(ctx, connection.PurposeBackground)
+	if err := b.processEvents(ctx, evs); err != nil {
+		return release(err)
+	}
+	if berr := b.err(); berr != nil {
+		if cerr := b.commit(ctx); cerr != nil {
+			return release(errors.Join(berr, cerr))
+		}
+		return release(berr)
+	}
+	b.ops.processed = ids
+	if err := b.commit(ctx); err != nil {
+		return release(err)
+	}
+	return len(evs), nil
+}
+
+// newBatch prepares a batch: the connection's clients and bound settings.
+func (e *Engine) newBatch(ctx context.Context, conn store.Connection, lane settings.Lane, purpose connection.Purpose) (*batch, error) {
+	ctx = purposeCtx(ctx, purpose)
+	sf, err := e.opts.Manager.Salesforce(ctx, conn.ID)
+	if err != nil {
+		return nil, err
+	}
+	ic, err := e.opts.Manager.Intercom(ctx, conn.ID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.config(ctx, conn.ID, sf, ic)
+	if err != nil {
+		var ae *intercom.APIError
+		if errors.As(err, &ae) {
+			return nil, classifyIC(err)
+		}
+		return nil, classifySF(err)
+	}
+	return &batch{e: e, conn: conn, c: c, sf: sf, ic: ic, lane: lane}, nil
+}
+
+// icChange is the collapsed state of one Intercom record in a batch.
+type icChange struct {
+	kind sync.EventKind
+	rec  icRecord
+}
+
+// processEvents parses a batch of events, collapses them to the latest state
+// per record, applies the trigger tables (F2.3, F2.4) and syncs the pairs.
+func (b *batch) processEvents(ctx context.Context, evs []store.WebhookEvent) error {
+	contacts := map[string]*icChange{}
+	companies := map[string]*icChange{}
+	var order []string
+	type merge struct{ from, into string }
+	var merges []merge
+	for _, ev := range evs {
+		pe, err := intercom.ParseEvent([]byte(ev.Payload))
+		if err == nil && pe.ItemErr != nil {
+			err = pe.ItemErr
+		}
+		if err != nil {
+			b.ops.errors = append(b.ops.errors, store.SyncError{ConnectionID: b.conn.ID, Object: "webhook", RecordID: ev.NotificationID,
+				Operation: opWebhook, Code: "UNREADABLE_EVENT", Message: err.Error(), RequestBody: ev.Payload})
+			continue
+		}
+		raw := itemMap(pe.Raw)
+		kind := eventKind(pe.Topic)
+		switch {
+		case pe.Contact != nil && pe.Kind == intercom.KindContact:
+			if pe.MergedFrom != "" || pe.Topic == "contact.merged" {
+				from := pe.MergedFrom
+				if from == "" && pe.Contact.MergedFrom != nil {
+					from = pe.Contact.MergedFrom.ID
+				}
+				merges = append(merges, merge{from, pe.Contact.ID})
+				delete(contacts, from)
+				kind = sync.Updated
+			}
+			if kind == "" {
+				continue
+			}
+			prev := contacts[pe.Contact.ID]
+			if prev == nil {
+				order = append(order, pe.Contact.ID)
+			} else if kind == sync.Created && prev.kind != sync.Created {
+				kind = prev.kind
+			}
+			contacts[pe.Contact.ID] = &icChange{kind: kind, rec: contactRecord(pe.Contact, raw)}
+		case pe.Company != nil && pe.Kind == intercom.KindCompany && b.c.companyField() != "":
+			if kind == "" {
+				continue
+			}
+			prev := companies[pe.Company.ID]
+			if prev == nil {
+				order = append(order, "company:"+pe.Company.ID)
+			} else if kind == sync.Created && prev.kind != sync.Created {
+				kind = prev.kind
+			}
+			companies[pe.Company.ID] = &icChange{kind: kind, rec: companyRecord(pe.Company, raw)}
+		}
+	}
+
+	var ids []string
+	for id := range contacts {
+		ids = append(ids, id)
+	}
+	for id := range companies {
+		ids = append(ids, id)
+	}
+	for _, m := range merges {
+		ids = append(ids, m.from, m.into)
+	}
+	mappings, err := b.e.store.ListMappingsByIntercomIDs(ctx, b.conn.ID, ids)
+	if err != nil {
+		return err
+	}
+
+	// Merges (F2.4): the lead's mapping moves to the user it was merged into.
+	var moved []*pair
+	for _, mg := range merges {
+		from, hasFrom := mappings[mg.from]
+		_, hasInto := mappings[mg.into]
+		act := sync.Decide(sync.Event{Kind: sync.Merged, Side: sync.Intercom, HasMapping: hasFrom, TargetMapped: hasInto})
+		switch act.Kind {
+		case sync.ActMoveMapping:
+			b.ops.deleteMappings = append(b.ops.deleteMappings, mg.from)
+			nm := from
+			nm.IntercomID, nm.IntercomRole = mg.into, store.RoleUser
+			b.ops.upserts = append(b.ops.upserts, nm)
+			mappings[mg.into] = nm
+			delete(mappings, mg.from)
+			obj, _ := sync.ObjectForSObject(string(from.SFObject))
+			moved = append(moved, &pair{object: obj, icID: mg.into, sfObject: string(from.SFObject), sfID: from.SFID, fresh: true,
+				origin: store.OriginIntercom, rule: act.Rule})
+			if c := contacts[mg.into]; c != nil {
+				c.kind = sync.Updated
+			}
+		case sync.ActDeleteMapping:
+			b.ops.deleteMappings = append(b.ops.deleteMappings, mg.from)
+			delete(mappings, mg.from)
+		}
+		b.history("lead", mg.from, from.SFID, store.OriginIntercom, act.Rule, string(act.Kind), "merged into "+mg.into, nil)
+	}
+	if len(moved) > 0 {
+		byObj := map[string][]string{}
+		for _, p := range moved {
+			byObj[p.sfObject] = append(byObj[p.sfObject], p.sfID)
+		}
+		for obj, ids := range byObj {
+			recs, err := b.getSF(ctx, obj, ids)
+			if err != nil {
+				return b.stop(err)
+			}
+			for _, p := range moved {
+				if r, ok := recs[p.sfID]; ok && p.sfObject == obj {
+					p.sf = &r
+					if c := contacts[p.icID]; c != nil {
+						p.ic = &c.rec
+						delete(contacts, p.icID) // synced by the moved pair
+					}
+					b.pairs = append(b.pairs, p)
+				}
+			}
+		}
+	}
+
+	if err := b.applyChanges(ctx, contacts, mappings, false); err != nil {
+		return b.stop(err)
+	}
+	if err := b.applyChanges(ctx, companies, mappings, true); err != nil {
+		return b.stop(err)
+	}
+	return b.syncPairs(ctx)
+}
+
+// stop turns an API error met while matching into the batch's stopping
+// error, or returns other errors as they are.
+func (b *batch) stop(err error) error {
+	var bu *errBudget
+	if errors.As(err, &bu) {
+		b.budget = bu
+		b.fail(&batchError{kind: transient, err: err})
+		return nil
+	}
+	var ae *intercom.APIError
+	if errors.As(err, &ae) {
+		b.fail(classifyIC(err))
+		return nil
+	}
+	be := classifySF(err)
+	if be.kind == permanent {
+		return err
+	}
+	b.fail(be)
+	return nil
+}
+
+// applyChanges runs the Intercom → Salesforce trigger table for the
+// collapsed records of one kind: delete, sync, or match and map.
+func (b *batch) applyChanges(ctx context.Context, changes map[string]*icChange, mappings map[string]store.Mapping, company bool) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	k, _ := b.c.personKey()
+	type todo struct {
+		ch  *icChange
+		m   store.Mapping
+		has bool
+		ev  sync.Event
+	}
+	var need []*todo
+	var keys []string
+	for id, ch := range changes {
+		m, has := mappings[id]
+		key := ch.rec.key(k)
+		ev := sync.Event{Kind: ch.kind, Side: sync.Intercom, HasMapping: has,
+			KeyChanged: has && key != "" && m.MatchKey != "" && key != m.MatchKey}
+		act := sync.Decide(ev)
+		object := objectName(ch.rec, m, has)
+		switch act.Kind {
+		case sync.ActDeleteMapping:
+			b.ops.deleteMappings = append(b.ops.deleteMappings, id)
+			b.history(object, id, m.SFID, store.OriginIntercom, act.Rule, "mapping_deleted", "", nil)
+		case sync.ActSyncChanged, sync.ActSyncMapped:
+			b.syncMapped(ch, m, act.Rule, key)
+		case sync.ActMatch:
+			if key == "" {
+				b.history(object, id, m.SFID, store.OriginIntercom, act.Rule, "no_match", "no matching key", nil)
+				continue
+			}
+			need = append(need, &todo{ch: ch, m: m, has: has, ev: ev})
+			keys = append(keys, key)
+		default:
+			b.history(object, id, m.SFID, store.OriginIntercom, act.Rule, string(act.Kind), "", nil)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	var cands map[string][]sfRecord
+	var err error
+	if company {
+		cands, err = b.lookupAccounts(ctx, keys)
+	} else {
+		cands, err = b.lookupPeople(ctx, keys)
+	}
+	if err != nil {
+		return err
+	}
+	// Targets already mapped to another Intercom record cannot be mapped
+	// again (one mapping per record on each side).
+	taken, err := b.takenTargets(ctx, cands)
+	if err != nil {
+		return err
+	}
+	for _, t := range need {
+		rec := t.ch.rec
+		key := rec.key(k)
+		var matchedID string
+		var outcome sync.Outcome
+		var candIDs []string
+		var reason string
+		if company {
+			accts := make([]sync.SFAccount, 0, len(cands[key]))
+			for _, r := range cands[key] {
+				accts = append(accts, sync.SFAccount{ID: r.ID, Key: r.Key})
+			}
+			m := sync.MatchCompany(rec.CompanyID, accts)
+			outcome, matchedID, reason = m.Outcome, m.Record.ID, m.Reason
+			for _, c := range m.Candidates {
+				candIDs = append(candIDs, c.ID)
+			}
+		} else {
+			m := sync.MatchPerson(sync.ICPerson{ID: rec.ID, Role: rec.Role, Email: rec.Email, ExternalID: rec.ExternalID}, k, sfPeople(cands[key]))
+			outcome, matchedID, reason = m.Outcome, m.Record.ID, m.Reason
+			for _, c := range m.Candidates {
+				candIDs = append(candIDs, c.ID)
+			}
+		}
+		mappedID := ""
+		if t.has {
+			mappedID = t.m.SFID
+		}
+		t.ev.Found = sync.Classify(outcome, matchedID, candIDs, mappedID)
+		act := sync.Decide(t.ev)
+		target := findRecord(cands[key], matchedID)
+		object := objectName(rec, t.m, t.has)
+		switch act.Kind {
+		case sync.ActCreateMapping, sync.ActRepoint:
+			if owner, ok := taken[target.ID]; ok && owner != rec.ID {
+				b.history(object, rec.ID, target.ID, store.OriginIntercom, act.Rule, "skipped",
+					fmt.Sprintf("%s %s is already mapped to Intercom %s", target.Object, target.ID, owner), nil)
+				continue
+			}
+			if t.has && t.m.SFID == target.ID {
+				b.syncMapped(t.ch, t.m, act.Rule, key)
+				continue
+			}
+			taken[target.ID] = rec.ID
+			b.mapPair(rec, target, key, company, act.Rule, store.OriginIntercom)
+			if t.has {
+				b.ops.clearSF = append(b.ops.clearSF, t.m.SFID)
+			}
+		case sync.ActReview, sync.ActUnmapReview:
+			if act.Kind == sync.ActUnmapReview {
+				b.ops.deleteMappings = append(b.ops.deleteMappings, rec.ID)
+			}
+			b.review(rec.ID, reason, cands[key])
+			b.history(object, rec.ID, mappedID, store.OriginIntercom, act.Rule, "multiple_matches", reason, candidateList(cands[key]))
+		case sync.ActSyncChanged, sync.ActSyncMapped:
+			b.syncMapped(t.ch, t.m, act.Rule, key)
+		default:
+			b.history(object, rec.ID, mappedID, store.OriginIntercom, act.Rule, "no_match", reason, nil)
+		}
+	}
+	return nil
+}
+
+// syncMapped queues an already mapped record's changes, updating the
+// mapping's key when it changed but still points at the same record.
+func (b *batch) syncMapped(ch *icChange, m store.Mapping, rule, key string) {
+	if key != "" && key != m.MatchKey {
+		m.MatchKey = key
+		b.ops.upserts = append(b.ops.upserts, m)
+	}
+	obj, _ := sync.ObjectForSObject(string(m.SFObject))
+	rec := ch.rec
+	b.pairs = append(b.pairs, &pair{object: obj, icID: rec.ID, sfObject: string(m.SFObject), sfID: m.SFID, ic: &rec,
+		origin: store.OriginIntercom, rule: rule})
+}
+
+// mapPair creates (or re-points) a mapping and queues the pair's first
+// sync both ways (F3.4).
+func (b *batch) mapPair(rec icRecord, target sfRecord, key string, company bool, rule string, origin store.Origin) {
+	m := store.Mapping{ConnectionID: b.conn.ID, Kind: store.MappingPerson, IntercomID: rec.ID, IntercomRole: store.IntercomRole(rec.Role),
+		SFObject: store.SalesforceObject(target.Object), SFID: target.ID, MatchKey: key}
+	if company {
+		m.Kind, m.IntercomRole = store.MappingCompany, ""
+	}
+	if m.IntercomRole != store.RoleLead && m.IntercomRole != store.RoleUser {
+		m.IntercomRole = ""
+	}
+	b.ops.upserts = append(b.ops.upserts, m)
+	obj, _ := sync.ObjectForSObject(target.Object)
+	r, t := rec, target
+	b.pairs = append(b.pairs, &pair{object: obj, icID: rec.ID, sfObject: target.Object, sfID: target.ID, ic: &r, sf: &t,
+		fresh: true, origin: origin, rule: rule})
+}
+
+// takenTargets returns, for every candidate record, the Intercom id it is
+// already mapped to.
+func (b *batch) takenTargets(ctx context.Context, cands map[string][]sfRecord) (map[string]string, error) {
+	byObj := map[string][]string{}
+	for _, rs := range cands {
+		for _, r := range rs {
+			byObj[r.Object] = append(byObj[r.Object], r.ID)
+		}
+	}
+	taken := map[string]string{}
+	for obj, ids := range byObj {
+		ms, err := b.e.store.ListMappingsBySalesforceIDs(ctx, b.conn.ID, store.SalesforceObject(obj), ids)
+		if err != nil {
+			return nil, err
+		}
+		for id, m := range ms {
+			taken[id] = m.IntercomID
+		}
+	}
+	return taken, nil
+}
+
+// review lists an ambiguous match for the admin (F2.2).
+func (b *batch) review(icID, reason string, cands []sfRecord) {
+	raw, _ := json.Marshal(candidateList(cands))
+	b.ops.reviews = append(b.ops.reviews, store.MatchReview{ConnectionID: b.conn.ID, IntercomID: icID, Reason: reason, Candidates: string(raw)})
+}
+
+// candidateList describes candidates for the review list and history.
+func candidateList(cands []sfRecord) []map[string]string {
+	out := make([]map[string]string, 0, len(cands))
+	for _, c := range cands {
+		out = append(out, map[string]string{"object": c.Object, "id": c.ID, "key": c.Key})
+	}
+	return out
+}
+
+func findRecord(recs []sfRecord, id string) sfRecord {
+	for _, r := range recs {
+		if r.ID == id {
+			return r
+		}
+	}
+	return sfRecord{}
+}
+
+// objectName names a record's kind for history.
+func objectName(rec icRecord, m store.Mapping, has bool) string {
+	if has {
+		if o, ok := sync.ObjectForSObject(string(m.SFObject)); ok {
+			return string(o)
+		}
+	}
+	if rec.Company {
+		return string(sync.ObjectCompany)
+	}
+	if rec.Role == intercom.RoleLead {
+		return string(sync.ObjectLead)
+	}
+	return string(sync.ObjectUser)
+}
+
+// eventKind maps a webhook topic to the trigger table's event, "" for
+// topics that change nothing ferry syncs (archive, tags, subscriptions).
+func eventKind(topic string) sync.EventKind {
+	switch {
+	case strings.HasSuffix(topic, ".created"):
+		return sync.Created
+	case strings.HasSuffix(topic, ".deleted"):
+		return sync.Deleted
+	case topic == "contact.merged":
+		return sync.Merged
+	case strings.HasSuffix(topic, ".updated"), strings.HasSuffix(topic, ".signed_up"), strings.HasSuffix(topic, ".added_email"),
+		topic == "contact.unarchive":
+		return sync.Updated
+	}
+	return ""
+}
+
+// itemMap returns the webhook's data.item as a JSON object, keeping nulls.
+func itemMap(raw json.RawMessage) map[string]any {
+	var env struct {
+		Data struct {
+			Item map[string]any `json:"item"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(raw, &env)
+	return env.Data.Item
+}

@@ -1,0 +1,135 @@
+// Package engine is ferry's sync engine: it turns stored Intercom webhook
+// events and Salesforce polls into identity mappings and attribute writes on
+// the other side, using the pure rules of internal/sync and the state kept in
+// internal/store.
+//
+// Two flows run through one pipeline (batch.go):
+//
+//   - Intercom → Salesforce (F3.3, at once): HandleIntercomEvent drains the
+//     connection's pending webhook events in leased batches, so a burst of
+//     changes becomes a few sObject Collections calls, not one call each.
+//   - Salesforce → Intercom (F3.3, polling): Poll reads each object's changes
+//     since its SystemModstamp watermark, page by page, saving the watermark
+//     after each page so an interrupted poll resumes where it stopped.
+//
+// No store transaction is ever held across an API call: a batch reads what
+// it needs, calls the APIs, then writes states, history, errors, mappings and
+// the processed marks in one short transaction.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Store keeps mappings, states, history, errors and the queue. Required.
+	Store store.Store
+	// Manager hands out the connection's API clients. Required.
+	Manager *connection.Manager
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock for change times, budget days and snoozes; default
+	// time.Now. Leases use the wall clock.
+	Now func() time.Time
+	// BatchSize is how many records one Salesforce write carries (sObject
+	// Collections take 200) and how many polled records are processed
+	// between two watermark saves. Default 200.
+	BatchSize int
+	// DrainLimit is how many webhook events one drain round claims. Default
+	// 2000.
+	DrainLimit int
+	// Lease is how long claimed events stay reserved for this engine before
+	// another worker may take them (a crashed worker's events). Default 5
+	// minutes; it must exceed the time one round takes.
+	Lease time.Duration
+	// Owner names this instance in event leases; default a random id.
+	Owner string
+	// PollOverlap is how far before the watermark each poll starts reading
+	// again: SystemModstamp is set when a Salesforce transaction starts, so
+	// a record may become visible after later ones were read. Records
+	// already processed at the same SystemModstamp are skipped. Default 2
+	// minutes.
+	PollOverlap time.Duration
+	// CatalogTTL is how long a connection's schema (describe and data
+	// attributes) is reused before it is read again. Default 10 minutes.
+	CatalogTTL time.Duration
+	// RetryAfter is how far in the future the retry job of a sync error is
+	// scheduled; the admin's "retry" makes it run at once. Default 30 days.
+	RetryAfter time.Duration
+	// DisconnectedRetry is how long work waits after a connection broke
+	// before it looks again. Default 1 minute.
+	DisconnectedRetry time.Duration
+}
+
+// Engine is the sync engine. It implements jobs.Syncer and is safe for
+// concurrent use: several workers (and instances) may run it at once.
+type Engine struct {
+	opts  Options
+	log   *slog.Logger
+	store store.Store
+
+	mu    sync.Mutex
+	confs map[int64]*connConfig
+}
+
+// New returns an Engine.
+func New(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BatchSize <= 0 || opts.BatchSize > 200 {
+		opts.BatchSize = 200
+	}
+	if opts.DrainLimit <= 0 {
+		opts.DrainLimit = 2000
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 5 * time.Minute
+	}
+	if opts.Owner == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		opts.Owner = "engine-" + hex.EncodeToString(b)
+	}
+	if opts.PollOverlap <= 0 {
+		opts.PollOverlap = 2 * time.Minute
+	}
+	if opts.CatalogTTL <= 0 {
+		opts.CatalogTTL = 10 * time.Minute
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = 30 * 24 * time.Hour
+	}
+	if opts.DisconnectedRetry <= 0 {
+		opts.DisconnectedRetry = time.Minute
+	}
+	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}}
+}
+
+// now is the engine's clock in UTC.
+func (e *Engine) now() time.Time { return e.opts.Now().UTC() }
+
+// purposeCtx tags ctx for the API budget's usage counting.
+func purposeCtx(ctx context.Context, p connection.Purpose) context.Context {
+	return connection.WithPurpose(ctx, p)
+}
+
+// The engine is what the queue's workers run.
+var (
+	_ jobs.Syncer        = (*Engine)(nil)
+	_ jobs.RecordRetrier = (*Engine)(nil)
+	_ jobs.InitialSyncer = (*Engine)(nil)
+)

@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/sync"
+)
+
+// Initial sync objects and states.
+const (
+	InitialContacts  = "contacts"
+	InitialCompanies = "companies"
+
+	StateRunning = "running"
+	StatePaused  = "paused"
+	StateDone    = "done"
+)
+
+// initialPage is how many Intercom records one initial-sync step matches:
+// one Intercom page, two IN-list queries and at most one Collections call.
+const initialPage = 150
+
+// StartInitialSync enqueues the initial sync of a newly connected
+// connection in tx (F3.8) and starts its polls at now, so that changes made
+// from now on are polled and everything older is matched by the initial
+// sync. It does nothing for a connection that had one already: a reconnect
+// resumes from the stored watermarks and never re-imports (F1.3). Call it in
+// the transaction that marks the connection connected.
+func StartInitialSync(ctx context.Context, tx store.Tx, connID int64, now time.Time) error {
+	rows, err := tx.ListInitialSyncs(ctx, connID)
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		return nil
+	}
+	for _, object := range []string{"Lead", "Contact", "Account"} {
+		if _, err := tx.GetWatermark(ctx, connID, object); errors.Is(err, store.ErrNotFound) {
+			if err := tx.PutWatermark(ctx, store.Watermark{ConnectionID: connID, Object: object, SystemModstamp: now}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, object := range []string{InitialContacts, InitialCompanies} {
+		if err := tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: connID, Object: object, State: StateRunning, StartedAt: now}); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Enqueue(ctx, jobs.InitialSyncArgs{ConnectionID: connID}, jobs.InitialSyncInsertOpts()); err != nil {
+		return fmt.Errorf("engine: enqueue initial sync: %w", err)
+	}
+	return nil
+}
+
+// Progress returns the initial sync's progress per object, for the admin
+// API (F3.8): state, records processed, matched and ambiguous.
+func (e *Engine) Progress(ctx context.Context, connID int64) ([]store.InitialSync, error) {
+	return e.store.ListInitialSyncs(ctx, connID)
+}
+
+// InitialSync implements jobs.InitialSyncer: it pages through the Intercom
+// contacts (and companies, when account sync is on), matches each page
+// against Salesforce with IN-list queries, creates the mappings, syncs all
+// mapped attributes both ways once (F3.4) and writes the SALESFORCE_*
+// attributes. Progress is stored after every page, so the sync resumes
+// where it stopped. It runs in the backfill lane, which the API budget stops
+// first (F8.1).
+func (e *Engine) InitialSync(ctx context.Context, conn store.Connection) error {
+	return e.jobError(ctx, conn.ID, e.initialSync(ctx, conn))
+}
+
+func (e *Engine) initialSync(ctx context.Context, conn store.Connection) error {
+	rows, err := e.store.ListInitialSyncs(ctx, conn.ID)
+	if err != nil {
+		return err
+	}
+	progress := map[string]store.InitialSync{}
+	for _, r := range rows {
+		progress[r.Object] = r
+	}
+	base, err := e.newBatch(ctx, conn, settings.LaneBackfill, connection.PurposeBackfill)
+	if err != nil {
+		return err
+	}
+	ctx = purposeCtx(ctx, connection.PurposeBackfill)
+	for _, object := range []string{InitialContacts, InitialCompanies} {
+		p, ok := progress[object]
+		if !ok {
+			p = store.InitialSync{ConnectionID: conn.ID, Object: object, State: StateRunning, StartedAt: e.now()}
+		}
+		if p.State == StateDone {
+			continue
+		}
+		if object == InitialCompanies && base.c.companyField() == "" {
+			now := e.now()
+			p.State, p.FinishedAt, p.Message = StateDone, &now, "account sync is off"
+			if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutInitialSync(ctx, p) }); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := e.initialObject(ctx, base, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// initialObject runs the initial sync of contacts or companies from p's
+// position. Intercom's list cursors are opaque to the client, so resuming
+// skips the records already processed (Intercom calls only; no Salesforce
+// call is spent on them).
+func (e *Engine) initialObject(ctx context.Context, base *batch, p store.InitialSync) error {
+	company := p.Object == InitialCompanies
+	var chunk []icRecord
+	skip := p.Processed
+	step := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		b := base.fresh()
+		n := len(chunk)
+		err := b.initialStep(ctx, chunk, company)
+		chunk = chunk[:0]
+		if err != nil {
+			return err
+		}
+		if berr := b.err(); berr != nil {
+			q := p
+			q.State = StatePaused
+			q.Message = berr.Error()
+			b.ops.initial = &q
+			if cerr := b.commit(ctx); cerr != nil {
+				return errors.Join(berr, cerr)
+			}
+			return berr
+		}
+		p.Processed += int64(n)
+		for _, m := range b.ops.upserts {
+			if m.IntercomID != "" {
+				p.Matched++
+			}
+		}
+		p.Ambiguous += int64(len(b.ops.reviews))
+		p.State, p.Message = StateRunning, ""
+		q := p
+		b.ops.initial = &q
+		return b.commit(ctx)
+	}
+	add := func(r icRecord) error {
+		if skip > 0 {
+			skip--
+			return nil
+		}
+		chunk = append(chunk, r)
+		if len(chunk) == initialPage {
+			return step()
+		}
+		return nil
+	}
+	if company {
+		for c, err := range base.ic.ListCompanies(ctx, intercom.ListOptions{PerPage: initialPage}) {
+			if err != nil {
+				return fmt.Errorf("engine: list Intercom companies: %w", err)
+			}
+			if err := add(companyRecord(&c, nil)); err != nil {
+				return err
+			}
+		}
+	} else {
+		for c, err := range base.ic.ListContacts(ctx, intercom.ListOptions{PerPage: initialPage}) {
+			if err != nil {
+				return fmt.Errorf("engine: list Intercom contacts: %w", err)
+			}
+			if err := add(contactRecord(&c, nil)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := step(); err != nil {
+		return err
+	}
+	now := e.now()
+	p.State, p.FinishedAt, p.Message = StateDone, &now, ""
+	e.log.InfoContext(ctx, "initial sync done", "connection", p.ConnectionID, "object", p.Object,
+		"processed", p.Processed, "matched", p.Matched, "ambiguous", p.Ambiguous)
+	return e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutInitialSync(ctx, p) })
+}
+
+// initialStep matches one page of Intercom records that have no mapping yet.
+func (b *batch) initialStep(ctx context.Context, recs []icRecord, company bool) error {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	mappings, err := b.e.store.ListMappingsByIntercomIDs(ctx, b.conn.ID, ids)
+	if err != nil {
+		return err
+	}
+	changes := map[string]*icChange{}
+	for _, r := range recs {
+		if _, mapped := mappings[r.ID]; mapped {
+			continue
+		}
+		changes[r.ID] = &icChange{kind: sync.Created, rec: r}
+	}
+	if err := b.applyChanges(ctx, changes, mappings, company); err != nil {
+		return b.stop(err)
+	}
+	return b.syncPairs(ctx)
+}

@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/sync"
+)
+
+// connConfig is a connection's settings bound to its live schema. It is
+// cached per connection and rebuilt when the settings version changes or the
+// catalog is older than CatalogTTL.
+type connConfig struct {
+	version  int64
+	loadedAt time.Time
+	doc      settings.Document
+	catalog  settings.Catalog
+	// mappings by object ("lead", "user", "company").
+	mappings map[sync.Object][]sync.Mapping
+	// attrIDs maps Intercom attribute full names to data attribute ids, for
+	// adding list options (F3.2).
+	attrIDs map[string]string
+	// problems are why the settings could not be bound; no attribute syncs
+	// then, matching and the SALESFORCE_* attributes still do.
+	problems []settings.Problem
+	// sfAttrsReady: the SALESFORCE_* data attributes exist (F3.6).
+	sfAttrsReady bool
+}
+
+// personKey returns the Intercom key ("email" or "external_id") and the
+// Salesforce key field.
+func (c *connConfig) personKey() (sync.PersonKey, string) {
+	k := sync.KeyEmail
+	if c.doc.Identity.Person.Intercom == settings.PersonKeyExternalID {
+		k = sync.KeyExternalID
+	}
+	field := c.doc.Identity.Person.Salesforce
+	if field == "" {
+		field = "Email"
+	}
+	return k, field
+}
+
+// companyField returns the Account field matched with company_id, "" when
+// account sync is off.
+func (c *connConfig) companyField() string { return c.doc.Identity.Company.Salesforce }
+
+// hasField reports whether the connected user sees field on object.
+func (c *connConfig) hasField(object, field string) bool {
+	for _, f := range c.catalog.Salesforce[object] {
+		if strings.EqualFold(f.Name, field) {
+			return true
+		}
+	}
+	return false
+}
+
+// invalidate drops the cached configuration of a connection, e.g. before a
+// retry after the admin fixed a field.
+func (e *Engine) invalidate(connID int64) {
+	e.mu.Lock()
+	delete(e.confs, connID)
+	e.mu.Unlock()
+}
+
+// config returns the connection's bound settings, loading the schema when
+// needed. Describes are counted under the setup purpose.
+func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client, ic *intercom.Client) (*connConfig, error) {
+	st, err := e.store.GetSettings(ctx, connID)
+	var doc settings.Document
+	var version int64
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		doc = settings.Default()
+	case err != nil:
+		return nil, fmt.Errorf("engine: settings: %w", err)
+	default:
+		version = st.Version
+		if doc, err = settings.Parse(st.Doc); err != nil {
+			return nil, fmt.Errorf("engine: settings of connection %d: %w", connID, err)
+		}
+	}
+	e.mu.Lock()
+	c := e.confs[connID]
+	e.mu.Unlock()
+	if c != nil && c.version == version && time.Since(c.loadedAt) < e.opts.CatalogTTL {
+		return c, nil
+	}
+
+	c = &connConfig{version: version, loadedAt: time.Now(), doc: doc, attrIDs: map[string]string{}}
+	c.catalog = settings.Catalog{Salesforce: map[string][]sync.SFField{}, Intercom: map[string][]sync.ICAttribute{}}
+	setup := purposeCtx(ctx, connection.PurposeSetup)
+	objects := []string{"Lead", "Contact"}
+	if doc.Identity.Company.Salesforce != "" {
+		objects = append(objects, "Account")
+	}
+	for _, obj := range objects {
+		sf.InvalidateDescribe(obj)
+		d, err := sf.Describe(setup, obj)
+		if err != nil {
+			return nil, fmt.Errorf("engine: describe %s: %w", obj, err)
+		}
+		c.catalog.Salesforce[obj] = sfFields(d)
+	}
+	for _, model := range []string{"contact", "company"} {
+		attrs, err := ic.ListDataAttributes(ctx, model, false)
+		if err != nil {
+			return nil, fmt.Errorf("engine: intercom data attributes (%s): %w", model, err)
+		}
+		c.catalog.Intercom[model] = icAttributes(attrs)
+		for _, a := range attrs {
+			if a.Custom && a.ID != "" {
+				c.attrIDs[fullName(a)] = a.ID.String()
+			}
+		}
+	}
+	bound, problems := settings.Bind(doc, c.catalog)
+	c.problems = problems
+	if len(problems) > 0 {
+		e.log.WarnContext(ctx, "settings do not fit the live schema; only matching runs", "connection", connID,
+			"problems", len(problems), "first", problems[0].String())
+	}
+	c.mappings = map[sync.Object][]sync.Mapping{}
+	for _, m := range bound {
+		c.mappings[m.Object] = append(c.mappings[m.Object], m)
+	}
+	c.sfAttrsReady = true
+	for _, def := range sync.SalesforceAttributeDefs() {
+		if !slices.ContainsFunc(c.catalog.Intercom["contact"], func(a sync.ICAttribute) bool { return a.Name == def.Name }) {
+			c.sfAttrsReady = false
+		}
+	}
+	if !c.sfAttrsReady {
+		if err := e.ensureSalesforceAttributes(ctx, ic, c); err != nil {
+			return nil, err
+		}
+	}
+	e.mu.Lock()
+	e.confs[connID] = c
+	e.mu.Unlock()
+	return c, nil
+}
+
+// ensureSalesforceAttributes creates the SALESFORCE_* contact data
+// attributes that are missing (F3.6).
+func (e *Engine) ensureSalesforceAttributes(ctx context.Context, ic *intercom.Client, c *connConfig) error {
+	have := map[string]bool{}
+	for _, a := range c.catalog.Intercom["contact"] {
+		have[a.Name] = true
+	}
+	for _, def := range sync.SalesforceAttributeDefs() {
+		if have[def.Name] {
+			continue
+		}
+		desc := "Salesforce data synced by ferry"
+		_, err := ic.CreateDataAttribute(ctx, intercom.DataAttributeInput{Name: def.Name, Model: "contact", DataType: "string", Description: &desc})
+		if err != nil {
+			var apiErr *intercom.APIError
+			// A concurrent worker may have created it first.
+			if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && strings.Contains(strings.ToLower(apiErr.Message), "already") {
+				continue
+			}
+			return fmt.Errorf("engine: create data attribute %s: %w", def.Name, err)
+		}
+	}
+	c.sfAttrsReady = true
+	return nil
+}
+
+// sfFields adapts a describe to the sync rules; hidden fields are already
+// absent from it.
+func sfFields(d *salesforce.SObjectDescribe) []sync.SFField {
+	out := make([]sync.SFField, 0, len(d.Fields))
+	for _, f := range d.Fields {
+		var values []string
+		for _, v := range f.PicklistValues {
+			if v.Active {
+				values = append(values, v.Value)
+			}
+		}
+		out = append(out, sync.SFField{
+			Object: d.Name, Name: f.Name, Type: f.Type, Createable: f.Createable, Updateable: f.Updateable,
+			Nillable: f.Nillable, PicklistValues: values, RestrictedPicklist: f.RestrictedPicklist,
+			Length: f.Length, Precision: f.Precision, Scale: f.Scale, ExternalID: f.ExternalID, Unique: f.Unique,
+		})
+	}
+	return out
+}
+
+// fullName is how mappings name an Intercom attribute.
+func fullName(a intercom.DataAttribute) string {
+	if a.FullName != "" {
+		return a.FullName
+	}
+	if a.Custom {
+		return "custom_attributes." + a.Name
+	}
+	return a.Name
+}
+
+// icAttributes adapts Intercom data attributes, leaving archived ones out.
+func icAttributes(attrs []intercom.DataAttribute) []sync.ICAttribute {
+	out := make([]sync.ICAttribute, 0, len(attrs))
+	for _, a := range attrs {
+		if a.Archived {
+			continue
+		}
+		out = append(out, sync.ICAttribute{Name: a.Name, FullName: fullName(a), DataType: a.DataType, Options: a.Options,
+			APIWritable: a.APIWritable, Custom: a.Custom})
+	}
+	return out
+}
