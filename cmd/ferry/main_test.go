@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -217,5 +223,90 @@ func TestDemo(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo did not stop after its context ended")
+	}
+}
+
+// TestServe runs `ferry serve` configured only from the environment, with an
+// Intercom access token (FERRY_INTERCOM_TOKEN) against the Intercom emulator,
+// and checks the admin API sees the default connection with its Intercom
+// workspace, and that the token is not stored in the clear.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	ic := icemu.New(icemu.Options{Tokens: []string{"tok-serve-test-0123456789"}})
+	t.Cleanup(ic.Close)
+	icSrv := httptest.NewServer(ic)
+	t.Cleanup(icSrv.Close)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // serve listens itself; the port is free again
+
+	db := filepath.Join(t.TempDir(), "ferry.db")
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	env, _, errOut := testEnv(map[string]string{
+		"FERRY_DATABASE_URL":   db,
+		"FERRY_SECRET_KEY":     base64.StdEncoding.EncodeToString(key),
+		"FERRY_ADMIN_TOKEN":    "admin-serve-test",
+		"FERRY_INTERCOM_URL":   icSrv.URL,
+		"FERRY_INTERCOM_TOKEN": "tok-serve-test-0123456789",
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--listen", addr}, env) }()
+
+	var body []byte
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/connections", nil)
+		req.Header.Set("Authorization", "Bearer admin-serve-test")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, errOut.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not answering: %v %s", err, errOut.String())
+		}
+	}
+	if !strings.Contains(string(body), `"workspace_id":"`+ic.AppID()+`"`) {
+		t.Errorf("connections = %s, want the Intercom workspace %s", body, ic.AppID())
+	}
+	if !strings.Contains(string(body), `"state":"pending"`) {
+		t.Errorf("connections = %s, want pending until Salesforce is connected", body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit code = %d: %s", code, errOut.String())
+	}
+	files, _ := filepath.Glob(db + "*") // the database and any WAL left behind
+	if len(files) == 0 {
+		t.Fatal("no database file")
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte("tok-serve-test-0123456789")) {
+			t.Errorf("the Intercom token is stored in the clear in %s", filepath.Base(f))
+		}
+	}
+	if strings.Contains(errOut.String(), "tok-serve-test-0123456789") {
+		t.Error("the Intercom token appears in the logs")
 	}
 }
