@@ -264,7 +264,7 @@ func (m *Manager) Disconnect(ctx context.Context, connID int64, purge bool) erro
 			if revoke == "" {
 				revoke = tok.AccessToken
 			}
-			if err := m.opts.Salesforce.Revoke(ctx, revoke); err != nil {
+			if err := refreshConfig(&m.opts.Salesforce, tok).Revoke(ctx, revoke); err != nil {
 				m.opts.Logger.WarnContext(ctx, "revoke Salesforce token", "connection", connID, "error", err)
 			}
 		}

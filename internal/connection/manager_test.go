@@ -286,3 +286,27 @@ func TestManager(t *testing.T) {
 		})
 	}
 }
+
+func TestRefreshGoesToTheIssuingLoginHost(t *testing.T) {
+	t.Parallel()
+	engine := storetest.Engines()[0]
+	b := setup(t, engine)
+	ctx := context.Background()
+	// The daemon's default login URL points nowhere; the token was issued by
+	// the emulator (as a sandbox or My Domain would issue it), whose host its
+	// identity URL names. The refresh must go there.
+	opts := connection.Options{Store: b.store, Salesforce: b.oauthConfig, Now: b.clock.Now}
+	opts.Salesforce.LoginURL = "http://127.0.0.1:1"
+	m := connection.NewManager(opts)
+	sf, err := m.Salesforce(ctx, b.connID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(3 * time.Hour)
+	if _, err := sf.Limits(ctx); err != nil {
+		t.Fatalf("refresh through the issuing host: %v", err)
+	}
+	if got := b.tokenCalls.Load(); got != 1 {
+		t.Errorf("token endpoint calls at the emulator = %d, want 1", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 
 	"github.com/ferrysync/ferry/internal/salesforce"
@@ -76,7 +77,7 @@ func (s *salesforceSource) Refresh(ctx context.Context, stale *salesforce.Token)
 			refreshErr = salesforce.ErrNoRefreshToken
 			return nil
 		}
-		got, err := s.oauth.RefreshToken(ctx, current.RefreshToken)
+		got, err := refreshConfig(s.oauth, current).RefreshToken(ctx, current.RefreshToken)
 		if err != nil {
 			refreshErr = err
 			return nil
@@ -105,6 +106,20 @@ func (s *salesforceSource) Refresh(ctx context.Context, stale *salesforce.Token)
 	}
 	s.tok = fresh
 	return fresh, nil
+}
+
+// refreshConfig returns the connected app's configuration aimed at the login
+// host that issued tok. A connection made through a sandbox
+// (test.salesforce.com) or a My Domain must refresh there, not at the
+// configured default; the identity URL Salesforce returned names that host.
+func refreshConfig(app *salesforce.Config, tok *salesforce.Token) *salesforce.Config {
+	u, err := url.Parse(tok.ID)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return app
+	}
+	c := *app
+	c.LoginURL = u.Scheme + "://" + u.Host
+	return &c
 }
 
 // forget drops the cached token so the next call re-reads the store (after a
