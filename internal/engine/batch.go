@@ -137,24 +137,45 @@ func (b *batch) syncPairs(ctx context.Context) error {
 		return err
 	}
 	for _, p := range b.pairs {
-		ms := b.c.mappings[p.object]
-		state := st.record(p.icID, p.sfID)
 		if p.fresh {
-			state = sync.RecordState{}
 			b.ops.clearIC = append(b.ops.clearIC, p.icID)
 			b.ops.clearSF = append(b.ops.clearSF, p.sfID)
 		}
-		var changes []sync.RecordChange
-		if p.ic != nil {
-			changes = append(changes, sync.RecordChange{Side: sync.Intercom, At: p.ic.UpdatedAt, Values: p.ic.values(ms)})
+		b.planPair(p, st)
+	}
+	// A change about to be written to Salesforce may be older than one made
+	// there since the last poll: read the records' current values (one
+	// query per IN list) and plan again with both sides, so the latest
+	// change wins field by field (F3.5) instead of the first to arrive.
+	fetch := map[string][]*pair{}
+	for _, p := range b.pairs {
+		if p.sf == nil && len(p.plan.ToSalesforce) > 0 {
+			fetch[p.sfObject] = append(fetch[p.sfObject], p)
 		}
-		if p.sf != nil {
-			changes = append(changes, sync.RecordChange{Side: sync.Salesforce, At: p.sf.Modstamp, Values: p.sf.values(ms)})
+	}
+	for _, object := range slices.Sorted(maps.Keys(fetch)) {
+		ids := make([]string, 0, len(fetch[object]))
+		for _, p := range fetch[object] {
+			ids = append(ids, p.sfID)
 		}
-		p.plan = sync.Plan(ms, state, changes)
-		p.okSF, p.okIC = true, true
-		if p.sf != nil && p.object != sync.ObjectCompany {
-			p.sfAttrs = b.sfAttrChanges(p, st)
+		recs, err := b.getSF(ctx, object, ids)
+		if err != nil {
+			if err := b.stop(err); err != nil {
+				return err
+			}
+			for _, p := range b.pairs {
+				p.okSF, p.okIC = false, false
+			}
+			break
+		}
+		for _, p := range fetch[object] {
+			if r, ok := recs[p.sfID]; ok {
+				p.sf = &r
+				b.planPair(p, st)
+			} else {
+				p.sfErr = fmt.Errorf("%s %s no longer exists in Salesforce", object, p.sfID)
+				p.okSF = false
+			}
 		}
 	}
 	b.writeSalesforce(ctx)
@@ -163,6 +184,27 @@ func (b *batch) syncPairs(ctx context.Context) error {
 		b.finish(p, st)
 	}
 	return nil
+}
+
+// planPair plans one pair from the values known on each side.
+func (b *batch) planPair(p *pair, st states) {
+	ms := b.c.mappings[p.object]
+	state := st.record(p.icID, p.sfID)
+	if p.fresh {
+		state = sync.RecordState{}
+	}
+	var changes []sync.RecordChange
+	if p.ic != nil {
+		changes = append(changes, sync.RecordChange{Side: sync.Intercom, At: p.ic.UpdatedAt, Values: p.ic.values(ms)})
+	}
+	if p.sf != nil {
+		changes = append(changes, sync.RecordChange{Side: sync.Salesforce, At: p.sf.Modstamp, Values: p.sf.values(ms)})
+	}
+	p.plan = sync.Plan(ms, state, changes)
+	p.okSF, p.okIC = true, true
+	if p.sf != nil && p.object != sync.ObjectCompany {
+		p.sfAttrs = b.sfAttrChanges(p, st)
+	}
 }
 
 // sfAttrChanges returns the SALESFORCE_* attributes to write to a contact

@@ -392,3 +392,15 @@ func (b *bundle) updateRecord(object, id string, fields map[string]any) {
 		b.t.Fatal(err)
 	}
 }
+
+// icContactCount counts the workspace's contacts.
+func (b *bundle) icContactCount() int {
+	n := 0
+	for _, err := range b.icClient().ListContacts(b.ctx, intercom.ListOptions{PerPage: 150}) {
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
