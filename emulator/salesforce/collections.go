@@ -26,13 +26,31 @@ func errTooMany() error {
 	return errBadRequest("EXCEEDED_ID_LIMIT", fmt.Sprintf("record limit reached. cannot submit more than %d records into this call", maxCollection))
 }
 
+// failed is a record's failure in a Collections response.
 func failed(id string, err error) collResult {
 	return collResult{ID: id, Success: false, Errors: asSFError(err).collBody()}
 }
 
-// runCollection applies op to each item inside one transaction. With
-// allOrNone, one failure rolls every record back.
-func (s *Server) runCollection(r *http.Request, n int, allOrNone bool, op func(tx *txn, i int) collResult) ([]collResult, error) {
+// saved is a record's success in a Collections response.
+func saved(id string) collResult {
+	return collResult{ID: id, Success: true, Errors: []collError{}}
+}
+
+// decodeCollection reads the body of a create, update or upsert call.
+func decodeCollection(r *http.Request) (collRequest, error) {
+	var req collRequest
+	if err := decodeBody(r, &req); err != nil {
+		return req, err
+	}
+	if len(req.Records) > maxCollection {
+		return req, errTooMany()
+	}
+	return req, nil
+}
+
+// serveCollection applies op to each of n records inside one transaction
+// and writes the results. With allOrNone, one failure rolls every record back.
+func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, n int, allOrNone bool, op func(tx *txn, i int) collResult) {
 	results := make([]collResult, n)
 	err := s.withTxn(r.Context(), true, func(tx *txn) error {
 		start := len(tx.undo)
@@ -58,7 +76,11 @@ func (s *Server) runCollection(r *http.Request, n int, allOrNone bool, op func(t
 		}
 		return nil
 	})
-	return results, err
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, results)
 }
 
 func recordType(rec map[string]any) string {
@@ -88,16 +110,12 @@ func withoutID(rec map[string]any) map[string]any {
 }
 
 func (s *Server) handleCollectionCreate(w http.ResponseWriter, r *http.Request) {
-	var req collRequest
-	if err := decodeBody(r, &req); err != nil {
+	req, err := decodeCollection(r)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if len(req.Records) > maxCollection {
-		writeError(w, errTooMany())
-		return
-	}
-	res, err := s.runCollection(r, len(req.Records), req.AllOrNone, func(tx *txn, i int) collResult {
+	s.serveCollection(w, r, len(req.Records), req.AllOrNone, func(tx *txn, i int) collResult {
 		rec := req.Records[i]
 		t, err := s.bodyTable(recordType(rec))
 		if err != nil {
@@ -110,26 +128,17 @@ func (s *Server) handleCollectionCreate(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return failed("", err)
 		}
-		return collResult{ID: id, Success: true, Errors: []collError{}}
+		return saved(id)
 	})
+}
+
+func (s *Server) handleCollectionUpdate(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeCollection(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
-}
-
-func (s *Server) handleCollectionUpdate(w http.ResponseWriter, r *http.Request) {
-	var req collRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if len(req.Records) > maxCollection {
-		writeError(w, errTooMany())
-		return
-	}
-	res, err := s.runCollection(r, len(req.Records), req.AllOrNone, func(tx *txn, i int) collResult {
+	s.serveCollection(w, r, len(req.Records), req.AllOrNone, func(tx *txn, i int) collResult {
 		rec := req.Records[i]
 		id, ok := recordID(rec)
 		if !ok || id == "" {
@@ -150,13 +159,8 @@ func (s *Server) handleCollectionUpdate(w http.ResponseWriter, r *http.Request) 
 		if err := tx.update(t, live, withoutID(rec), modeAPI); err != nil {
 			return failed(live.id, err)
 		}
-		return collResult{ID: live.id, Success: true, Errors: []collError{}}
+		return saved(live.id)
 	})
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
 }
 
 func splitIDs(v string) []string {
@@ -175,7 +179,7 @@ func (s *Server) handleCollectionDelete(w http.ResponseWriter, r *http.Request) 
 		writeError(w, errTooMany())
 		return
 	}
-	res, err := s.runCollection(r, len(ids), r.URL.Query().Get("allOrNone") == "true", func(tx *txn, i int) collResult {
+	s.serveCollection(w, r, len(ids), r.URL.Query().Get("allOrNone") == "true", func(tx *txn, i int) collResult {
 		t, rec := s.find(ids[i])
 		switch {
 		case rec == nil:
@@ -189,32 +193,21 @@ func (s *Server) handleCollectionDelete(w http.ResponseWriter, r *http.Request) 
 		if err := tx.deleteAPI(t, rec); err != nil {
 			return failed(rec.id, err)
 		}
-		return collResult{ID: rec.id, Success: true, Errors: []collError{}}
+		return saved(rec.id)
 	})
+}
+
+func (s *Server) handleCollectionUpsert(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeCollection(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
-}
-
-func (s *Server) handleCollectionUpsert(w http.ResponseWriter, r *http.Request) {
-	var req collRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if len(req.Records) > maxCollection {
-		writeError(w, errTooMany())
-		return
-	}
 	var t *table
 	var f *fieldDef
-	err := s.withTxn(r.Context(), false, func(tx *txn) error {
+	err = s.withTable(r, false, func(_ *txn, pt *table) error {
+		t = pt
 		var err error
-		if t, err = s.pathTable(r.PathValue("object")); err != nil {
-			return err
-		}
 		f, err = externalField(t.obj, r.PathValue("field"))
 		return err
 	})
@@ -222,7 +215,7 @@ func (s *Server) handleCollectionUpsert(w http.ResponseWriter, r *http.Request) 
 		writeError(w, err)
 		return
 	}
-	res, err := s.runCollection(r, len(req.Records), req.AllOrNone, func(tx *txn, i int) collResult {
+	s.serveCollection(w, r, len(req.Records), req.AllOrNone, func(tx *txn, i int) collResult {
 		rec := req.Records[i]
 		if typ := recordType(rec); typ != "" && !strings.EqualFold(typ, t.obj.Name) {
 			return failed("", errBadRequest("INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", typ)))
@@ -246,14 +239,10 @@ func (s *Server) handleCollectionUpsert(w http.ResponseWriter, r *http.Request) 
 		if res.multi != nil {
 			return failed("", errBadRequest("DUPLICATE_EXTERNAL_ID", fmt.Sprintf("%s: more than one record found for external id field: %v", f.Name, res.multi), f.Name))
 		}
-		created := res.created
-		return collResult{ID: res.id, Success: true, Errors: []collError{}, Created: &created}
+		out := saved(res.id)
+		out.Created = &res.created
+		return out
 	})
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
 }
 
 // handleCollectionRetrieve returns records by id: GET ?ids=&fields= or POST
@@ -282,11 +271,7 @@ func (s *Server) handleCollectionRetrieve(w http.ResponseWriter, r *http.Request
 		return
 	}
 	var out []byte
-	err := s.withTxn(r.Context(), false, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
+	err := s.withTable(r, false, func(tx *txn, t *table) error {
 		fields, err := requestedFields(t.obj, strings.Join(fieldNames, ","))
 		if err != nil {
 			return err

@@ -43,14 +43,14 @@ func processingHalted(msg string) json.RawMessage {
 const rolledBackMsg = "The transaction was rolled back since another operation in the same transaction failed."
 
 // resolveRefs replaces @{ref.path} expressions with values from earlier
-// subrequests' bodies; inJSON escapes the value for a JSON string.
-func resolveRefs(text string, bodies map[string]any, inJSON bool) (string, error) {
-	var failure error
-	out := refExpression.ReplaceAllStringFunc(text, func(expr string) string {
+// subrequests' bodies; inJSON escapes the value for a JSON string. A reference
+// that resolves to nothing gives Salesforce's message for it in problem.
+func resolveRefs(text string, bodies map[string]any, inJSON bool) (out, problem string) {
+	out = refExpression.ReplaceAllStringFunc(text, func(expr string) string {
 		m := refExpression.FindStringSubmatch(expr)
 		cur, ok := bodies[m[1]]
 		if !ok {
-			failure = fmt.Errorf("Invalid reference specified. No value for %s found in %s. Provided referenceId ('%s') does not exist or failed", strings.TrimPrefix(m[2], "."), m[1], m[1])
+			problem = fmt.Sprintf("Invalid reference specified. No value for %s found in %s. Provided referenceId ('%s') does not exist or failed", strings.TrimPrefix(m[2], "."), m[1], m[1])
 			return expr
 		}
 		for _, step := range refStep.FindAllStringSubmatch(m[2], -1) {
@@ -69,7 +69,7 @@ func resolveRefs(text string, bodies map[string]any, inJSON bool) (string, error
 			}
 		}
 		if cur == nil {
-			failure = fmt.Errorf("Invalid reference specified. No value for %s found in %s", strings.TrimPrefix(m[2], "."), m[1])
+			problem = fmt.Sprintf("Invalid reference specified. No value for %s found in %s", strings.TrimPrefix(m[2], "."), m[1])
 			return expr
 		}
 		var v string
@@ -88,7 +88,7 @@ func resolveRefs(text string, bodies map[string]any, inJSON bool) (string, error
 		}
 		return v
 	})
-	return out, failure
+	return out, problem
 }
 
 func (s *Server) handleComposite(w http.ResponseWriter, r *http.Request) {
@@ -173,19 +173,15 @@ func (s *Server) runSub(ctx context.Context, outer *http.Request, sub compositeS
 		res.Body, _ = json.Marshal(e.restBody())
 		return res
 	}
-	u, err := resolveRefs(sub.URL, bodies, false)
-	if err != nil {
-		res.HTTPStatusCode = http.StatusBadRequest
-		res.Body = processingHalted(err.Error())
-		return res
-	}
+	u, problem := resolveRefs(sub.URL, bodies, false)
 	body := ""
-	if len(sub.Body) > 0 {
-		if body, err = resolveRefs(string(sub.Body), bodies, true); err != nil {
-			res.HTTPStatusCode = http.StatusBadRequest
-			res.Body = processingHalted(err.Error())
-			return res
-		}
+	if problem == "" && len(sub.Body) > 0 {
+		body, problem = resolveRefs(string(sub.Body), bodies, true)
+	}
+	if problem != "" {
+		res.HTTPStatusCode = http.StatusBadRequest
+		res.Body = processingHalted(problem)
+		return res
 	}
 	if !strings.HasPrefix(u, "/services/data/v") {
 		return fail(errBadRequest("INVALID_API_INPUT", "The URL must begin with /services/data/vXX.X: "+u))

@@ -30,7 +30,7 @@ import (
 )
 
 func (s *Server) controlRoutes(m *http.ServeMux) {
-	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) (any, error)) {
+	h := func(pattern string, fn func(r *http.Request) (any, error)) {
 		m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			u, p, ok := r.BasicAuth()
 			if !ok || !s.checkPassword(u, p) {
@@ -38,7 +38,7 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 				writeJSON(w, http.StatusUnauthorized, map[string]string{"errorCode": "UNAUTHORIZED", "message": "HTTP Basic auth with the login user's username and password is required"})
 				return
 			}
-			out, err := fn(w, r)
+			out, err := fn(r)
 			switch {
 			case err != nil:
 				e := asSFError(err)
@@ -50,78 +50,46 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 			}
 		})
 	}
-	h("POST /__emulator/convert-lead", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in LeadConvert
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	h("POST /__emulator/convert-lead", withBody(func(in LeadConvert, r *http.Request) (any, error) {
 		return s.ConvertLead(in)
-	})
-	h("POST /__emulator/fields", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in FieldSpec
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("POST /__emulator/fields", withBody(func(in FieldSpec, r *http.Request) (any, error) {
 		return nil, s.AddField(in)
-	})
-	h("POST /__emulator/picklist-values", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in struct{ Object, Field, Value string }
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("POST /__emulator/picklist-values", withBody(func(in struct{ Object, Field, Value string }, r *http.Request) (any, error) {
 		return nil, s.AddPicklistValue(in.Object, in.Field, in.Value)
-	})
-	h("POST /__emulator/restrict-picklist", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in struct {
-			Object, Field string
-			Restricted    bool
-		}
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("POST /__emulator/restrict-picklist", withBody(func(in struct {
+		Object, Field string
+		Restricted    bool
+	}, r *http.Request) (any, error) {
 		return nil, s.RestrictPicklist(in.Object, in.Field, in.Restricted)
-	})
-	h("POST /__emulator/field-security", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in struct {
-			Object, Field string
-			Hidden        bool
-		}
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("POST /__emulator/field-security", withBody(func(in struct {
+		Object, Field string
+		Hidden        bool
+	}, r *http.Request) (any, error) {
 		return nil, s.SetFieldHidden(in.Object, in.Field, in.Hidden)
-	})
-	h("POST /__emulator/api-access", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in struct{ Enabled *bool }
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("POST /__emulator/api-access", withBody(func(in struct{ Enabled *bool }, r *http.Request) (any, error) {
 		if in.Enabled == nil {
 			return nil, errBadRequest("MISSING_ARGUMENT", "enabled is required")
 		}
 		s.SetAPIEnabled(*in.Enabled)
 		return nil, nil
-	})
-	h("POST /__emulator/limits", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in struct{ Remaining *int }
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("POST /__emulator/limits", withBody(func(in struct{ Remaining *int }, r *http.Request) (any, error) {
 		if in.Remaining == nil || *in.Remaining < 0 {
 			return nil, errBadRequest("MISSING_ARGUMENT", "remaining must be a number ≥ 0")
 		}
 		s.SetAPIRemaining(*in.Remaining)
 		return nil, nil
-	})
-	h("POST /__emulator/revoke-all", func(w http.ResponseWriter, r *http.Request) (any, error) {
+	}))
+	h("POST /__emulator/revoke-all", func(r *http.Request) (any, error) {
 		s.RevokeAllTokens()
 		return nil, nil
 	})
-	h("POST /__emulator/faults", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in Faults
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	h("POST /__emulator/faults", withBody(func(in Faults, r *http.Request) (any, error) {
 		if in.ErrorRate < 0 || in.ErrorRate > 1 || in.LockRowRate < 0 || in.LockRowRate > 1 || in.LatencyMs < 0 {
 			return nil, errBadRequest("INVALID_ARGUMENT", "rates must be within 0–1 and latencyMs ≥ 0")
 		}
@@ -130,38 +98,42 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 		}
 		s.SetFaults(in)
 		return nil, nil
-	})
-	h("GET /__emulator/usage", func(w http.ResponseWriter, r *http.Request) (any, error) {
+	}))
+	h("GET /__emulator/usage", func(r *http.Request) (any, error) {
 		return map[string]int64{"apiCalls": s.APICalls(), "remaining": int64(s.APIRemaining())}, nil
 	})
-	h("POST /__emulator/records/{object}", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in map[string]any
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	h("POST /__emulator/records/{object}", withBody(func(in map[string]any, r *http.Request) (any, error) {
 		id, err := s.CreateRecord(r.PathValue("object"), in)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]string{"id": id}, nil
-	})
-	h("PATCH /__emulator/records/{object}/{id}", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in map[string]any
-		if err := decodeBody(r, &in); err != nil {
-			return nil, err
-		}
+	}))
+	h("PATCH /__emulator/records/{object}/{id}", withBody(func(in map[string]any, r *http.Request) (any, error) {
 		return nil, s.UpdateRecord(r.PathValue("object"), r.PathValue("id"), in)
-	})
-	h("DELETE /__emulator/records/{object}/{id}", func(w http.ResponseWriter, r *http.Request) (any, error) {
+	}))
+	h("DELETE /__emulator/records/{object}/{id}", func(r *http.Request) (any, error) {
 		return nil, s.DeleteRecord(r.PathValue("object"), r.PathValue("id"))
 	})
-	h("GET /__emulator/records/{object}/{id}", func(w http.ResponseWriter, r *http.Request) (any, error) {
+	h("GET /__emulator/records/{object}/{id}", func(r *http.Request) (any, error) {
 		rec, ok := s.Record(r.PathValue("object"), r.PathValue("id"))
 		if !ok {
 			return nil, errNotFound()
 		}
 		return rec, nil
 	})
+}
+
+// withBody adapts fn to a control handler that first decodes the JSON body
+// into an In.
+func withBody[In any](fn func(in In, r *http.Request) (any, error)) func(r *http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		var in In
+		if err := decodeBody(r, &in); err != nil {
+			return nil, err
+		}
+		return fn(in, r)
+	}
 }
 
 // uiWrite runs fn as one write transaction outside any request.

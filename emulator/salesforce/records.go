@@ -32,13 +32,27 @@ func (s *Server) stamp() time.Time { return s.now().UTC().Truncate(time.Millisec
 // tableByName returns the table for an object the API may see.
 func (s *Server) tableByName(name string) *table { return s.tables[strings.ToLower(name)] }
 
-// pathTable resolves the {object} of a REST path; unknown objects are 404.
-func (s *Server) pathTable(name string) (*table, error) {
-	t := s.tableByName(name)
-	if t == nil {
-		return nil, errNotFound()
-	}
-	return t, nil
+// withTable runs fn in the request's transaction (see withTxn) on the table
+// named by the path's {object}; unknown objects are 404.
+func (s *Server) withTable(r *http.Request, write bool, fn func(tx *txn, t *table) error) error {
+	return s.withTxn(r.Context(), write, func(tx *txn) error {
+		t := s.tableByName(r.PathValue("object"))
+		if t == nil {
+			return errNotFound()
+		}
+		return fn(tx, t)
+	})
+}
+
+// withRecord is withTable for the live record named by the path's {id}.
+func (s *Server) withRecord(r *http.Request, write bool, fn func(tx *txn, t *table, rec *record) error) error {
+	return s.withTable(r, write, func(tx *txn, t *table) error {
+		rec, err := t.liveRecord(r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return fn(tx, t, rec)
+	})
 }
 
 // bodyTable resolves attributes.type of a collection record.

@@ -24,11 +24,8 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var id string
-	err := s.withTxn(r.Context(), true, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
+	err := s.withTable(r, true, func(tx *txn, t *table) error {
+		var err error
 		id, err = tx.create(t, body, modeAPI)
 		return err
 	})
@@ -59,15 +56,7 @@ func (s *Server) handlePostID(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	var out []byte
-	err := s.withTxn(r.Context(), false, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
-		rec, err := t.liveRecord(r.PathValue("id"))
-		if err != nil {
-			return err
-		}
+	err := s.withRecord(r, false, func(tx *txn, t *table, rec *record) error {
 		fields, err := requestedFields(t.obj, r.URL.Query().Get("fields"))
 		if err != nil {
 			return err
@@ -108,15 +97,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	err := s.withTxn(r.Context(), true, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
-		rec, err := t.liveRecord(r.PathValue("id"))
-		if err != nil {
-			return err
-		}
+	err := s.withRecord(r, true, func(tx *txn, t *table, rec *record) error {
 		return tx.update(t, rec, body, modeAPI)
 	})
 	if err != nil {
@@ -127,15 +108,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
-	err := s.withTxn(r.Context(), true, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
-		rec, err := t.liveRecord(r.PathValue("id"))
-		if err != nil {
-			return err
-		}
+	err := s.withRecord(r, true, func(tx *txn, t *table, rec *record) error {
 		return tx.deleteAPI(t, rec)
 	})
 	if err != nil {
@@ -267,11 +240,7 @@ func (s *Server) handleUpsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res upsertResult
-	err := s.withTxn(r.Context(), true, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
+	err := s.withTable(r, true, func(tx *txn, t *table) error {
 		f, err := externalField(t.obj, r.PathValue("field"))
 		if err != nil {
 			return err
@@ -296,72 +265,69 @@ func (s *Server) handleUpsert(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) handleGetByExternalID(w http.ResponseWriter, r *http.Request) {
-	var out []byte
-	var multi []string
-	err := s.withTxn(r.Context(), false, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
-		f, err := externalField(t.obj, r.PathValue("field"))
-		if err != nil {
-			return err
-		}
-		recs := t.matches(f, r.PathValue("value"))
-		switch len(recs) {
-		case 0:
-			return errNotFound()
-		case 1:
-			fields, err := requestedFields(t.obj, r.URL.Query().Get("fields"))
-			if err != nil {
-				return err
-			}
-			out = renderRecord(nil, t.obj, recs[0], fields, apiVersion(r))
-		default:
-			multi = recordURLs(t.obj, recs, apiVersion(r))
-		}
-		return nil
-	})
+// externalMatches resolves the {field} and {value} of an external-id path to
+// the live records of t they name; none is NOT_FOUND.
+func externalMatches(r *http.Request, t *table) ([]*record, error) {
+	f, err := externalField(t.obj, r.PathValue("field"))
+	if err != nil {
+		return nil, err
+	}
+	recs := t.matches(f, r.PathValue("value"))
+	if len(recs) == 0 {
+		return nil, errNotFound()
+	}
+	return recs, nil
+}
+
+// writeExternal answers an external-id GET or DELETE: the error, 300 with the
+// matching records' URLs when the value is ambiguous, else ok.
+func writeExternal(w http.ResponseWriter, err error, multi []string, ok func()) {
 	switch {
 	case err != nil:
 		writeError(w, err)
 	case multi != nil:
 		writeJSON(w, http.StatusMultipleChoices, multi)
 	default:
-		writeRaw(w, http.StatusOK, out)
+		ok()
 	}
+}
+
+func (s *Server) handleGetByExternalID(w http.ResponseWriter, r *http.Request) {
+	var out []byte
+	var multi []string
+	err := s.withTable(r, false, func(tx *txn, t *table) error {
+		recs, err := externalMatches(r, t)
+		if err != nil {
+			return err
+		}
+		if len(recs) > 1 {
+			multi = recordURLs(t.obj, recs, apiVersion(r))
+			return nil
+		}
+		fields, err := requestedFields(t.obj, r.URL.Query().Get("fields"))
+		if err != nil {
+			return err
+		}
+		out = renderRecord(nil, t.obj, recs[0], fields, apiVersion(r))
+		return nil
+	})
+	writeExternal(w, err, multi, func() { writeRaw(w, http.StatusOK, out) })
 }
 
 func (s *Server) handleDeleteByExternalID(w http.ResponseWriter, r *http.Request) {
 	var multi []string
-	err := s.withTxn(r.Context(), true, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
+	err := s.withTable(r, true, func(tx *txn, t *table) error {
+		recs, err := externalMatches(r, t)
 		if err != nil {
 			return err
 		}
-		f, err := externalField(t.obj, r.PathValue("field"))
-		if err != nil {
-			return err
+		if len(recs) > 1 {
+			multi = recordURLs(t.obj, recs, apiVersion(r))
+			return nil
 		}
-		recs := t.matches(f, r.PathValue("value"))
-		switch len(recs) {
-		case 0:
-			return errNotFound()
-		case 1:
-			return tx.deleteAPI(t, recs[0])
-		}
-		multi = recordURLs(t.obj, recs, apiVersion(r))
-		return nil
+		return tx.deleteAPI(t, recs[0])
 	})
-	switch {
-	case err != nil:
-		writeError(w, err)
-	case multi != nil:
-		writeJSON(w, http.StatusMultipleChoices, multi)
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
+	writeExternal(w, err, multi, func() { w.WriteHeader(http.StatusNoContent) })
 }
 
 // replicationWindow parses start/end of the updated and deleted resources.
@@ -401,11 +367,7 @@ func (s *Server) handleUpdated(w http.ResponseWriter, r *http.Request) {
 		LatestDateCovered string   `json:"latestDateCovered"`
 	}
 	var out updated
-	err := s.withTxn(r.Context(), false, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
+	err := s.withTable(r, false, func(tx *txn, t *table) error {
 		start, end, err := replicationWindow(r, s.now(), 30)
 		if err != nil {
 			return err
@@ -441,11 +403,7 @@ func (s *Server) handleDeleted(w http.ResponseWriter, r *http.Request) {
 		LatestDateCovered     string          `json:"latestDateCovered"`
 	}
 	var out deleted
-	err := s.withTxn(r.Context(), false, func(tx *txn) error {
-		t, err := s.pathTable(r.PathValue("object"))
-		if err != nil {
-			return err
-		}
+	err := s.withTable(r, false, func(tx *txn, t *table) error {
 		start, end, err := replicationWindow(r, s.now(), 15)
 		if err != nil {
 			return err

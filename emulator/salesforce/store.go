@@ -184,9 +184,6 @@ func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// sfTimeLayout is how Salesforce writes datetimes.
-const sfTimeLayout = "2006-01-02T15:04:05.000-0700"
-
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
 
 // parseTime accepts the datetime layouts Salesforce accepts as input.

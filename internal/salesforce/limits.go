@@ -26,10 +26,10 @@ func (l *Limit) UnmarshalJSON(data []byte) error {
 	}
 	var err error
 	if l.Max, err = flexInt(raw.Max); err != nil {
-		return fmt.Errorf("Max: %w", err)
+		return fmt.Errorf("limit field Max: %w", err)
 	}
 	if l.Remaining, err = flexInt(raw.Remaining); err != nil {
-		return fmt.Errorf("Remaining: %w", err)
+		return fmt.Errorf("limit field Remaining: %w", err)
 	}
 	return nil
 }
