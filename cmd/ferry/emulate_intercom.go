@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -22,7 +19,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // cmdEmulateIntercom runs the local Intercom workspace until ctx ends.
 func cmdEmulateIntercom(ctx context.Context, args []string, env *cliEnv) error {
-	fs := flag.NewFlagSet("emulate intercom", flag.ContinueOnError)
+	fs := flag.NewFlagSet("ferry emulate intercom", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	listen := fs.String("listen", "127.0.0.1:8182", "address to listen on")
 	seed := fs.String("seed", "demo", "initial workspace: demo (teammates, companies, contacts, conversations) or empty (only the app's admin)")
@@ -40,17 +37,8 @@ func cmdEmulateIntercom(ctx context.Context, args []string, env *cliEnv) error {
 		fmt.Fprintln(env.Stderr, "Control surface for tests and demos: /__emulator/… (no auth).\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected arguments: %v", fs.Args())}
-	}
-	if *seed != "demo" && *seed != "empty" {
-		return usageError{fmt.Sprintf("--seed %q: want demo or empty", *seed)}
+	if err := parseEmulatorFlags(fs, args, seed); err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	srv := intercom.New(intercom.Options{
@@ -58,25 +46,6 @@ func cmdEmulateIntercom(ctx context.Context, args []string, env *cliEnv) error {
 		Webhooks: hooks, RateLimit: *rateLimit, WebhookRetryDelay: *retryDelay, Logger: log,
 	})
 	defer srv.Close()
-
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("emulate intercom: listen: %w", err)
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("intercom emulator listening", "url", "http://"+ln.Addr().String(), "seed", *seed,
+	return serveEmulator(ctx, log, "intercom", *listen, srv, "seed", *seed,
 		"app_id", srv.AppID(), "tokens", len(tokens), "webhooks", len(hooks))
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		return fmt.Errorf("emulate intercom: serve: %w", err)
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("emulate intercom: shutdown: %w", err)
-	}
-	return nil
 }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/ferrysync/ferry/emulator/salesforce"
 )
@@ -32,17 +28,8 @@ func cmdEmulateSalesforce(ctx context.Context, args []string, env *cliEnv) error
 		fmt.Fprintln(env.Stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected arguments: %v", fs.Args())}
-	}
-	if *seed != "demo" && *seed != "empty" {
-		return usageError{fmt.Sprintf("--seed must be demo or empty, not %q", *seed)}
+	if err := parseEmulatorFlags(fs, args, seed); err != nil {
+		return err
 	}
 	if *dailyLimit <= 0 {
 		return usageError{"--api-daily-limit must be positive"}
@@ -52,25 +39,6 @@ func cmdEmulateSalesforce(ctx context.Context, args []string, env *cliEnv) error
 		Seed: *seed, ClientID: *clientID, ClientSecret: *clientSecret, Username: *user,
 		Password: *password, AutoApprove: *autoApprove, APIDailyLimit: *dailyLimit, Logger: log,
 	})
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("emulate salesforce: listen: %w", err)
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("salesforce emulator listening", "url", "http://"+ln.Addr().String(), "seed", *seed,
+	return serveEmulator(ctx, log, "salesforce", *listen, srv, "seed", *seed,
 		"client_id", *clientID, "user", *user, "auto_approve", *autoApprove)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("emulate salesforce: serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("emulate salesforce: shutdown: %w", err)
-	}
-	log.Info("salesforce emulator stopped")
-	return nil
 }
