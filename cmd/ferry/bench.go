@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/bench"
+)
+
+func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	scenario := fs.String("scenario", "all", "burst, steady, sf-burst, initial or all")
+	dbURL := fs.String("database-url", "", "ferry's store: postgres://… for PostgreSQL (default a temporary SQLite file)")
+	people := fs.Int("people", 0, fmt.Sprintf("initial: people on each side (default %d)", bench.DefaultInitialPeople))
+	limited := fs.Int("limited-people", 0, fmt.Sprintf("initial: people in the run at Intercom's default rate limit, -1 to skip (default %d)", bench.DefaultLimitedPeople))
+	changes := fs.Int("changes", 0, fmt.Sprintf("burst and sf-burst: changes made at once (default %d each)", bench.DefaultBurstChanges))
+	rate := fs.Int("rate", 0, fmt.Sprintf("steady: changes per second (default %d)", bench.DefaultSteadyRate))
+	duration := fs.Duration("duration", 0, fmt.Sprintf("steady: how long changes are made (default %s)", bench.DefaultSteadyDuration))
+	poll := fs.Duration("poll-interval", bench.DefaultPollInterval, "how often ferry polls Salesforce")
+	timeout := fs.Duration("timeout", 10*time.Minute, "how long a scenario waits for its changes to land")
+	workers := fs.Int("workers", 10, "ferry's queue workers")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	verbose := fs.Bool("verbose", false, "log ferry's and the emulators' warnings to stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, `Usage: ferry bench [flags]
+
+Runs both emulators and ferry in this process (SQLite by default), drives
+changes on both sides and prints, per scenario: Salesforce and Intercom API
+calls per synced change, echo writes, end-to-end latency p50/p99, throughput
+and peak memory, with issue 5's targets.
+
+Scenarios and their defaults:
+  burst     %d Intercom changes at once to mapped people
+            (target: <= 0.02 Salesforce calls per change, no echo writes)
+  steady    %d Intercom changes/s for %s (target: p99 to Salesforce < 1s)
+  sf-burst  %d Salesforce changes between two polls
+            (target: in Intercom within the poll interval + 1s)
+  initial   %d people on each side matched at connect, Intercom rate limit
+            raised (target: <= 2 minutes, <= 300 MB), then %d people at
+            Intercom's default limit of 10,000 calls/min (target: enrichment
+            at the limit, no 429)
+  all       each of the above in turn
+
+Memory is the Go heap and stacks of this process, emulators included; max
+RSS is the process's peak so far.
+
+Flags:
+`, bench.DefaultBurstChanges, bench.DefaultSteadyRate, bench.DefaultSteadyDuration,
+			bench.DefaultSFBurstChanges, bench.DefaultInitialPeople, bench.DefaultLimitedPeople)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *scenario != "all" && !slices.Contains(bench.Scenarios, *scenario) {
+		return usageError{fmt.Sprintf("unknown scenario %q: want %s or all", *scenario, strings.Join(bench.Scenarios, ", "))}
+	}
+	for name, v := range map[string]int{"people": *people, "changes": *changes, "rate": *rate} {
+		if v < 0 {
+			return usageError{fmt.Sprintf("--%s must not be negative", name)}
+		}
+	}
+	if *duration < 0 || *timeout <= 0 || *workers <= 0 {
+		return usageError{"--duration must not be negative; --timeout and --workers must be positive"}
+	}
+	if *poll < time.Second {
+		return usageError{"--poll-interval must be at least 1s"}
+	}
+	var logger *slog.Logger
+	if *verbose {
+		logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	results, err := bench.Run(ctx, *scenario, bench.Config{
+		DatabaseURL: *dbURL, People: *people, LimitedPeople: *limited, Changes: *changes,
+		Rate: *rate, Duration: *duration, PollInterval: *poll, Timeout: *timeout,
+		Workers: *workers, Logger: logger,
+	})
+	if *asJSON {
+		if werr := bench.WriteJSON(env.Stdout, results); werr != nil {
+			return werr
+		}
+	} else if werr := bench.WriteTable(env.Stdout, results); werr != nil {
+		return werr
+	}
+	return err
+}

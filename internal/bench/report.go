@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteJSON writes the results as one indented JSON array.
+func WriteJSON(w io.Writer, results []Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(results)
+}
+
+// WriteTable writes one table per result, then its targets.
+func WriteTable(w io.Writer, results []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "== %s (%s store)\n", r.Scenario, r.Store)
+		row := func(name, value string) { fmt.Fprintf(tw, "  %s\t%s\n", name, value) }
+		if r.Direction != "" {
+			row("direction", r.Direction)
+		}
+		row("people per side", fmt.Sprint(r.People))
+		row("changes landed", fmt.Sprintf("%d of %d", r.Landed, r.Changes))
+		row("wall time", r.Wall.Round(time.Millisecond).String())
+		row("throughput", fmt.Sprintf("%.0f changes/s", r.Throughput))
+		row("Salesforce API calls", fmt.Sprintf("%d (%.4f per change)", r.SalesforceCalls, r.SFCallsPerChg))
+		row("Intercom API calls", fmt.Sprintf("%d (%.4f per change)", r.IntercomCalls, r.ICCallsPerChg))
+		if r.Scenario == ScenarioBurst || r.Scenario == ScenarioSteady || r.Scenario == ScenarioSFBurst {
+			row("echo writes", fmt.Sprintf("%d (writes back to the changed records: %d)", r.EchoWrites, r.WritesBack))
+			row("duplicate writes", fmt.Sprint(r.Duplicates))
+			row("wrong final values", fmt.Sprint(r.Mismatches))
+			row("latency p50 / p99 / max", fmt.Sprintf("%s / %s / %s", r.P50.Round(time.Millisecond),
+				r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond)))
+		}
+		row("429 answers", fmt.Sprint(r.TooMany))
+		if r.RateLimit > 0 {
+			row("Intercom write rate", fmt.Sprintf("%.0f/s (limit %.0f/s)", r.WriteRate, r.RateLimit))
+		}
+		row("peak heap+stacks (emulators included)", mb(r.PeakHeap))
+		row("process max RSS so far (VmHWM)", mb(r.MaxRSS))
+		for _, n := range r.Notes {
+			row("note", n)
+		}
+		if r.Error != "" {
+			row("ERROR", r.Error)
+		}
+		for _, t := range r.Targets {
+			mark := "MET"
+			if !t.Met {
+				mark = "MISSED"
+			}
+			row("target: "+t.Name, fmt.Sprintf("want %s, got %s: %s", t.Want, t.Got, mark))
+		}
+	}
+	return tw.Flush()
+}

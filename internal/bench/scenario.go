@@ -1,0 +1,361 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/jobs"
+)
+
+// Scenario names.
+const (
+	ScenarioBurst   = "burst"
+	ScenarioSteady  = "steady"
+	ScenarioSFBurst = "sf-burst"
+	ScenarioInitial = "initial"
+)
+
+// Scenarios lists them in the order `all` runs them.
+var Scenarios = []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial}
+
+// Defaults of each scenario: the sizes issue 5 asks about.
+const (
+	DefaultBurstChanges   = 10_000
+	DefaultSteadyRate     = 200
+	DefaultSteadyDuration = 30 * time.Second
+	DefaultSFBurstChanges = 10_000
+	DefaultInitialPeople  = 100_000
+	// DefaultLimitedPeople sizes the initial sync run at Intercom's real
+	// default rate limit (10,000 calls a minute): large enough to run at
+	// the limit for a while, small enough to finish in under a minute.
+	DefaultLimitedPeople = 6_000
+	DefaultPollInterval  = 5 * time.Second
+)
+
+// Config sizes and places a scenario run. Zero values take the scenario's
+// defaults.
+type Config struct {
+	// DatabaseURL is ferry's store; empty is a temporary SQLite file.
+	DatabaseURL string
+	// Changes is the number of changes of burst and sf-burst.
+	Changes int
+	// Rate (changes per second) and Duration shape steady.
+	Rate     int
+	Duration time.Duration
+	// People is how many people each side holds in initial.
+	People int
+	// LimitedPeople is the size of initial's run at Intercom's default rate
+	// limit; negative skips it.
+	LimitedPeople int
+	// PollInterval is how often ferry polls Salesforce.
+	PollInterval time.Duration
+	// Timeout bounds the wait for a scenario's changes; default 10 minutes.
+	Timeout time.Duration
+	// Workers is ferry's number of queue workers (default 10).
+	Workers int
+	// Syncer builds the sync engine; default the engine.
+	Syncer func(SyncerDeps) jobs.Syncer
+	// Logger receives ferry's and the emulators' logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Target is one of issue 5's goals, checked against a result.
+type Target struct {
+	Name string `json:"name"`
+	Want string `json:"want"`
+	Got  string `json:"got"`
+	Met  bool   `json:"met"`
+}
+
+// Result is what one scenario measured.
+type Result struct {
+	Scenario  string `json:"scenario"`
+	Store     string `json:"store"`
+	Direction string `json:"direction,omitempty"`
+	// People on each side, and Changes made (or people to match).
+	People  int `json:"people"`
+	Changes int `json:"changes"`
+	// Landed is how many changes reached the other side in time.
+	Landed int `json:"landed"`
+	// Wall is the span from the first change to the last landing.
+	Wall time.Duration `json:"wall_ns"`
+	// Throughput is landed changes per second of Wall.
+	Throughput float64 `json:"throughput_per_s"`
+	// API calls counted by the emulators during the scenario.
+	SalesforceCalls int64   `json:"salesforce_calls"`
+	IntercomCalls   int64   `json:"intercom_calls"`
+	SFCallsPerChg   float64 `json:"salesforce_calls_per_change"`
+	ICCallsPerChg   float64 `json:"intercom_calls_per_change"`
+	// EchoWrites are writes of the changed field back to the side the
+	// change came from; WritesBack are all writes to that side's changed
+	// records (echoes plus enrichment such as SALESFORCE_* attributes).
+	EchoWrites int64 `json:"echo_writes"`
+	WritesBack int64 `json:"writes_back"`
+	// Duplicates are values written to the same record field more than
+	// once.
+	Duplicates int64 `json:"duplicate_writes"`
+	// Mismatches are records whose final value on the other side is not
+	// the last change's.
+	Mismatches int `json:"mismatches"`
+	// Latency from the change to its write on the other side.
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
+	// TooMany is how many API calls were answered 429.
+	TooMany int64 `json:"rate_limited_429"`
+	// WriteRate is Intercom writes per second (initial, rate-limited run),
+	// against RateLimit per second.
+	WriteRate float64 `json:"intercom_writes_per_s,omitempty"`
+	RateLimit float64 `json:"intercom_limit_per_s,omitempty"`
+	// PeakHeap is the peak Go heap+stacks in use while the scenario ran
+	// (the emulators included: they run in this process); MaxRSS is the
+	// process's peak RSS so far (VmHWM).
+	PeakHeap uint64   `json:"peak_heap_bytes"`
+	MaxRSS   uint64   `json:"max_rss_bytes"`
+	Targets  []Target `json:"targets,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// Run runs one scenario (or every one, for "all") and returns the results.
+// A scenario that fails still returns its result with Error set.
+func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Minute
+	}
+	names := []string{scenario}
+	if scenario == "all" {
+		names = Scenarios
+	}
+	var out []Result
+	for _, name := range names {
+		var res []Result
+		var err error
+		switch name {
+		case ScenarioBurst:
+			res, err = runBurst(ctx, cfg)
+		case ScenarioSteady:
+			res, err = runSteady(ctx, cfg)
+		case ScenarioSFBurst:
+			res, err = runSFBurst(ctx, cfg)
+		case ScenarioInitial:
+			res, err = runInitial(ctx, cfg)
+		default:
+			return out, fmt.Errorf("bench: unknown scenario %q: want burst, steady, sf-burst, initial or all", name)
+		}
+		out = append(out, res...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// start starts a harness for cfg.
+func start(ctx context.Context, cfg Config, icLimit int) (*Harness, error) {
+	return Start(ctx, Options{
+		DatabaseURL: cfg.DatabaseURL, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
+		IntercomRateLimit: icLimit, Syncer: cfg.Syncer, Logger: cfg.Logger,
+	})
+}
+
+// unlimited is an Intercom rate limit no scenario reaches.
+const unlimited = 100_000_000
+
+// prepare loads n people, connects ferry and waits until they are all
+// mapped and ferry has gone quiet, so the measured part starts from a
+// steady state.
+func prepare(ctx context.Context, h *Harness, cfg Config, n int) ([]Person, error) {
+	people, err := h.LoadPeople(n, "s", "t0")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Connect(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.MapPeople(ctx, people, cfg.Timeout); err != nil {
+		return nil, err
+	}
+	return people, h.Settle(ctx, cfg.PollInterval+time.Second, cfg.Timeout)
+}
+
+// measure is the common bookkeeping of a scenario's measured part.
+type measure struct {
+	h                *Harness
+	sf0, ic0         int64
+	sfRec0, icRec0   Stats
+	mem              *memSampler
+	tr               *tracker
+	echo, back       atomic.Int64
+	changedMu        sync.Mutex
+	changed          map[string]bool // records changed, on the origin side
+	backFields       map[string]int  // writes back, by field
+	echoField        string
+	originIsIntercom bool
+	start            time.Time
+}
+
+// begin snapshots the counters and starts watching writes: landings on the
+// target side, echoes on the origin side.
+func begin(h *Harness, fromIntercom bool) *measure {
+	m := &measure{h: h, tr: newTracker(), changed: map[string]bool{}, backFields: map[string]int{},
+		originIsIntercom: fromIntercom}
+	target, origin := h.SFRec, h.ICRec
+	m.echoField = icField
+	if !fromIntercom {
+		target, origin = h.ICRec, h.SFRec
+		m.echoField = sfField
+	}
+	m.start = time.Now()
+	target.Observe(m.tr.observe)
+	origin.Observe(func(w Write) {
+		if w.At.Before(m.start) {
+			return
+		}
+		m.changedMu.Lock()
+		hit := m.changed[w.Record]
+		if hit {
+			m.backFields[w.Field]++
+		}
+		m.changedMu.Unlock()
+		if !hit {
+			return
+		}
+		m.back.Add(1)
+		if w.Field == m.echoField {
+			m.echo.Add(1)
+		}
+	})
+	m.sf0, m.ic0 = h.SF.APICalls(), h.IC.APICalls()
+	m.sfRec0, m.icRec0 = h.SFRec.Stats(), h.ICRec.Stats()
+	m.mem = sampleMemory(50 * time.Millisecond)
+	return m
+}
+
+// change makes one change to p and expects it on the other side.
+func (m *measure) change(p Person, value string) error {
+	m.changedMu.Lock()
+	if m.originIsIntercom {
+		m.changed[recordKey(p.IntercomID)] = true
+	} else {
+		m.changed[recordKey(p.SalesforceID)] = true
+	}
+	m.changedMu.Unlock()
+	if m.originIsIntercom {
+		m.tr.expect(p.SalesforceID, sfField, value)
+		if err := m.h.ChangeIntercom(p, value); err != nil {
+			m.tr.forget(p.SalesforceID, sfField, value)
+			return err
+		}
+		return nil
+	}
+	m.tr.expect(p.IntercomID, icField, value)
+	if err := m.h.ChangeSalesforce(p, value); err != nil {
+		m.tr.forget(p.IntercomID, icField, value)
+		return err
+	}
+	return nil
+}
+
+// finish waits for the changes to land and for late echoes, and fills res.
+func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes int, final map[Person]string) {
+	m.tr.seal()
+	pending := m.tr.wait(ctx, cfg.Timeout)
+	// Echoes show up after the change landed: give ferry one more poll
+	// and webhook round to make them.
+	select {
+	case <-time.After(cfg.PollInterval + time.Second):
+	case <-ctx.Done():
+	}
+	res.PeakHeap = m.mem.Stop()
+	res.MaxRSS = maxRSS()
+	lat, span := m.tr.results()
+	res.Changes = changes
+	res.Landed = changes - pending
+	res.Wall = span
+	if span > 0 {
+		res.Throughput = float64(res.Landed) / span.Seconds()
+	}
+	res.SalesforceCalls = m.h.SF.APICalls() - m.sf0
+	res.IntercomCalls = m.h.IC.APICalls() - m.ic0
+	if changes > 0 {
+		res.SFCallsPerChg = float64(res.SalesforceCalls) / float64(changes)
+		res.ICCallsPerChg = float64(res.IntercomCalls) / float64(changes)
+	}
+	res.EchoWrites, res.WritesBack = m.echo.Load(), m.back.Load()
+	m.changedMu.Lock()
+	if len(m.backFields) > 0 {
+		fields := make([]string, 0, len(m.backFields))
+		for f, n := range m.backFields {
+			fields = append(fields, fmt.Sprintf("%s×%d", f, n))
+		}
+		slices.Sort(fields)
+		res.Notes = append(res.Notes, "fields written back: "+strings.Join(fields, ", "))
+	}
+	m.changedMu.Unlock()
+	res.TooMany = m.h.ICRec.Stats().Sub(m.icRec0).TooMany + m.h.SFRec.Stats().Sub(m.sfRec0).TooMany
+	res.P50, res.P99, res.Max = percentile(lat, 0.50), percentile(lat, 0.99), percentile(lat, 1)
+	if pending > 0 {
+		res.Error = fmt.Sprintf("%d of %d changes had not landed after %s", pending, changes, cfg.Timeout)
+	}
+	// The final values: Salesforce through the emulator's records, Intercom
+	// through the last value ferry wrote (the emulator has no Go getter for
+	// contacts, and reading them over the API would count).
+	for p, want := range final {
+		var got string
+		if m.originIsIntercom {
+			if rec, ok := m.h.SF.Record("Lead", p.SalesforceID); ok {
+				got, _ = rec[sfField].(string)
+			}
+		} else if vals := m.h.ICRec.Values(p.IntercomID, icField); len(vals) > 0 {
+			got = jsonString(vals[len(vals)-1])
+		}
+		if got != want {
+			res.Mismatches++
+		}
+	}
+	target := m.h.SFRec
+	field := sfField
+	if !m.originIsIntercom {
+		target, field = m.h.ICRec, icField
+	}
+	for p := range final {
+		id := p.SalesforceID
+		if !m.originIsIntercom {
+			id = p.IntercomID
+		}
+		res.Duplicates += int64(duplicates(target.Values(id, field)))
+	}
+}
+
+// duplicates counts values that occur more than once.
+func duplicates(values []string) int {
+	seen := map[string]bool{}
+	n := 0
+	for _, v := range values {
+		if seen[v] {
+			n++
+		}
+		seen[v] = true
+	}
+	return n
+}
+
+func percentile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}

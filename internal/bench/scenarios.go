@@ -1,0 +1,258 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runBurst: N mapped people change their job title in Intercom at once;
+// every change must land in Salesforce with few API calls and no echo.
+func runBurst(ctx context.Context, cfg Config) ([]Result, error) {
+	n := cfg.Changes
+	if n <= 0 {
+		n = DefaultBurstChanges
+	}
+	res := Result{Scenario: ScenarioBurst, Direction: "intercom→salesforce", People: n}
+	h, err := start(ctx, cfg, unlimited)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	res.Store = string(h.Ferries[0].Store.Engine())
+	people, err := prepare(ctx, h, cfg, n)
+	if err != nil {
+		return failed(res, err)
+	}
+	m := begin(h, true)
+	final := make(map[Person]string, n)
+	for i, p := range people {
+		v := fmt.Sprintf("burst-%d", i)
+		if err := m.change(p, v); err != nil {
+			return failed(res, err)
+		}
+		final[p] = v
+	}
+	m.finish(ctx, cfg, &res, n, final)
+	res.Targets = []Target{
+		target("Salesforce API calls per change", "≤ 0.02", fmt.Sprintf("%.4f", res.SFCallsPerChg), res.SFCallsPerChg <= 0.02),
+		target("echo writes", "0", fmt.Sprint(res.EchoWrites), res.EchoWrites == 0),
+		target("changes landed", fmt.Sprint(n), fmt.Sprint(res.Landed), res.Landed == n && res.Mismatches == 0),
+	}
+	return []Result{res}, nil
+}
+
+// runSteady: Rate changes a second in Intercom for Duration, each to a
+// different mapped person; the latency to Salesforce is what counts.
+func runSteady(ctx context.Context, cfg Config) ([]Result, error) {
+	rate, dur := cfg.Rate, cfg.Duration
+	if rate <= 0 {
+		rate = DefaultSteadyRate
+	}
+	if dur <= 0 {
+		dur = DefaultSteadyDuration
+	}
+	n := max(1, int(float64(rate)*dur.Seconds()))
+	res := Result{Scenario: ScenarioSteady, Direction: "intercom→salesforce", People: n}
+	res.Notes = append(res.Notes, fmt.Sprintf("%d changes/s for %s, emulator latency 0", rate, dur))
+	h, err := start(ctx, cfg, unlimited)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	res.Store = string(h.Ferries[0].Store.Engine())
+	people, err := prepare(ctx, h, cfg, n)
+	if err != nil {
+		return failed(res, err)
+	}
+	m := begin(h, true)
+	final := make(map[Person]string, n)
+	startAt := time.Now()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	made := 0
+	for made < n {
+		select {
+		case <-ctx.Done():
+			return failed(res, ctx.Err())
+		case now := <-tick.C:
+			// Changes due by now, so a late tick catches up instead of
+			// lowering the rate.
+			due := min(n, int(now.Sub(startAt).Seconds()*float64(rate)))
+			for ; made < due; made++ {
+				p := people[made]
+				v := fmt.Sprintf("steady-%d", made)
+				if err := m.change(p, v); err != nil {
+					return failed(res, err)
+				}
+				final[p] = v
+			}
+		}
+	}
+	m.finish(ctx, cfg, &res, n, final)
+	res.Targets = []Target{
+		target("Intercom→Salesforce p99", "< 1s", res.P99.Round(time.Millisecond).String(), res.Landed == n && res.P99 < time.Second),
+		target("echo writes", "0", fmt.Sprint(res.EchoWrites), res.EchoWrites == 0),
+	}
+	return []Result{res}, nil
+}
+
+// runSFBurst: N Lead Titles change in Salesforce's UI between two polls;
+// all must reach Intercom within the poll interval plus a second.
+func runSFBurst(ctx context.Context, cfg Config) ([]Result, error) {
+	n := cfg.Changes
+	if n <= 0 {
+		n = DefaultSFBurstChanges
+	}
+	res := Result{Scenario: ScenarioSFBurst, Direction: "salesforce→intercom", People: n}
+	res.Notes = append(res.Notes, fmt.Sprintf("poll interval %s", cfg.PollInterval))
+	h, err := start(ctx, cfg, unlimited)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	res.Store = string(h.Ferries[0].Store.Engine())
+	people, err := prepare(ctx, h, cfg, n)
+	if err != nil {
+		return failed(res, err)
+	}
+	m := begin(h, false)
+	final := make(map[Person]string, n)
+	for i, p := range people {
+		v := fmt.Sprintf("sf-%d", i)
+		if err := m.change(p, v); err != nil {
+			return failed(res, err)
+		}
+		final[p] = v
+	}
+	m.finish(ctx, cfg, &res, n, final)
+	limit := cfg.PollInterval + time.Second
+	res.Targets = []Target{
+		target("Salesforce→Intercom max latency", "≤ "+limit.String(), res.Max.Round(time.Millisecond).String(), res.Landed == n && res.Max <= limit),
+		target("echo writes", "0", fmt.Sprint(res.EchoWrites), res.EchoWrites == 0),
+	}
+	return []Result{res}, nil
+}
+
+// runInitial: N people on each side before ferry connects; the initial sync
+// must match them all (and enrich Intercom) within 2 minutes and 300 MB, with
+// Intercom's rate limit raised. A second, smaller run at Intercom's default
+// limit checks that enrichment runs at the limit without a 429.
+func runInitial(ctx context.Context, cfg Config) ([]Result, error) {
+	n := cfg.People
+	if n <= 0 {
+		n = DefaultInitialPeople
+	}
+	big, err := initialRun(ctx, cfg, n, unlimited)
+	if err != nil {
+		return []Result{big}, err
+	}
+	big.Targets = []Target{
+		target("matched", fmt.Sprint(n), fmt.Sprint(big.Landed), big.Landed == n),
+		target("initial sync wall time", "≤ 2m", big.Wall.Round(time.Second).String(), big.Landed == n && big.Wall <= 2*time.Minute),
+		target("peak memory (heap+stacks, emulators included)", "≤ 300 MB", mb(big.PeakHeap), big.PeakHeap <= 300<<20),
+	}
+	out := []Result{big}
+	lp := cfg.LimitedPeople
+	if lp == 0 {
+		lp = DefaultLimitedPeople
+	}
+	if lp > 0 {
+		limited, err := initialRun(ctx, cfg, lp, 10_000)
+		limited.Scenario = ScenarioInitial + " (rate-limited)"
+		limited.Targets = []Target{
+			target("429 answers", "0", fmt.Sprint(limited.TooMany), limited.TooMany == 0),
+			target("enrichment write rate", fmt.Sprintf("≈ %.0f/s (the limit)", limited.RateLimit),
+				fmt.Sprintf("%.0f/s", limited.WriteRate), limited.WriteRate >= 0.8*limited.RateLimit),
+		}
+		out = append(out, limited)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// initialRun loads n people on each side, connects ferry and measures until
+// every person is mapped and every Intercom contact enriched.
+func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error) {
+	res := Result{Scenario: ScenarioInitial, Direction: "both", People: n, Changes: n}
+	h, err := start(ctx, cfg, icLimit)
+	if err != nil {
+		return res, err
+	}
+	defer h.Close()
+	res.Store = string(h.Ferries[0].Store.Engine())
+	if _, err := h.LoadPeople(n, "i", "t0"); err != nil {
+		r, err := failed(res, err)
+		return r[0], err
+	}
+	var enrichMu sync.Mutex
+	enriched := map[string]bool{}
+	var firstWrite, lastWrite atomic.Int64
+	var writes atomic.Int64
+	h.ICRec.Observe(func(w Write) {
+		enrichMu.Lock()
+		if !enriched[w.Record] {
+			enriched[w.Record] = true
+			writes.Add(1)
+			firstWrite.CompareAndSwap(0, w.At.UnixNano())
+			lastWrite.Store(w.At.UnixNano())
+		}
+		enrichMu.Unlock()
+	})
+	sf0, ic0, rec0 := h.SF.APICalls(), h.IC.APICalls(), h.ICRec.Stats()
+	mem := sampleMemory(50 * time.Millisecond)
+	began := time.Now()
+	if err := h.Connect(ctx); err != nil {
+		mem.Stop()
+		r, err := failed(res, err)
+		return r[0], err
+	}
+	waitErr := h.WaitMapped(ctx, n, cfg.Timeout)
+	res.Wall = time.Since(began)
+	mapped, _ := h.Mapped(ctx)
+	res.Landed = mapped
+	// Enrichment may trail the matching; wait for it, bounded.
+	deadline := time.Now().Add(cfg.Timeout)
+	for writes.Load() < int64(n) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	res.PeakHeap = mem.Stop()
+	res.MaxRSS = maxRSS()
+	res.SalesforceCalls = h.SF.APICalls() - sf0
+	res.IntercomCalls = h.IC.APICalls() - ic0
+	res.SFCallsPerChg = float64(res.SalesforceCalls) / float64(n)
+	res.ICCallsPerChg = float64(res.IntercomCalls) / float64(n)
+	res.TooMany = h.ICRec.Stats().Sub(rec0).TooMany
+	res.RateLimit = float64(icLimit) / 60
+	if span := time.Duration(lastWrite.Load() - firstWrite.Load()); span > 0 {
+		res.WriteRate = float64(writes.Load()) / span.Seconds()
+		res.Throughput = float64(mapped) / res.Wall.Seconds()
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("%d of %d Intercom contacts enriched", writes.Load(), n))
+	if icLimit >= unlimited {
+		res.RateLimit = 0
+		res.WriteRate = 0
+		res.Notes = append(res.Notes, "Intercom rate limit raised")
+	} else {
+		res.Notes = append(res.Notes, fmt.Sprintf("Intercom rate limit %d/min", icLimit))
+	}
+	if waitErr != nil {
+		res.Error = waitErr.Error()
+	}
+	return res, nil
+}
+
+func failed(res Result, err error) ([]Result, error) {
+	res.Error = err.Error()
+	return []Result{res}, err
+}
+
+func target(name, want, got string, met bool) Target {
+	return Target{Name: name, Want: want, Got: got, Met: met}
+}
+
+func mb(b uint64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
