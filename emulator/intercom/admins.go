@@ -70,11 +70,11 @@ func (s *Server) adminExists(id int64) bool {
 	return ok
 }
 
-func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleMe(r *http.Request) (any, error) {
 	s.mu.RLock()
 	a := s.st.adminByID[s.st.ownAdminID]
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"type": "admin", "id": a.ID, "email": a.Email, "name": a.Name, "email_verified": true,
 		"has_inbox_seat": true, "away_mode_enabled": false, "away_mode_reassign": false,
 		"avatar": map[string]any{"type": "avatar", "image_url": nil},
@@ -83,31 +83,30 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 			"timezone": "Etc/UTC", "created_at": s.now().Add(-365 * 24 * 3600e9).Unix(),
 			"identity_verification": false,
 		},
-	})
+	}, nil
 }
 
-func (s *Server) handleListAdmins(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListAdmins(r *http.Request) (any, error) {
 	s.mu.RLock()
 	out := make([]adminJSON, 0, len(s.st.admins))
 	for _, a := range s.st.admins {
 		out = append(out, a.json())
 	}
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, map[string]any{"type": "admin.list", "admins": out})
+	return map[string]any{"type": "admin.list", "admins": out}, nil
 }
 
-func (s *Server) handleGetAdmin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetAdmin(r *http.Request) (any, error) {
 	s.mu.RLock()
 	a := s.st.adminByID[r.PathValue("id")]
 	s.mu.RUnlock()
 	if a == nil {
-		writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-		return
+		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
 	}
-	writeJSON(w, http.StatusOK, a.json())
+	return a.json(), nil
 }
 
-func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListTeams(r *http.Request) (any, error) {
 	s.mu.RLock()
 	out := make([]map[string]any, 0, len(s.st.teams))
 	for _, t := range s.st.teams {
@@ -118,5 +117,5 @@ func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) {
 		out = append(out, map[string]any{"type": "team", "id": t.ID, "name": t.Name, "admin_ids": ids})
 	}
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, map[string]any{"type": "team.list", "teams": out})
+	return map[string]any{"type": "team.list", "teams": out}, nil
 }

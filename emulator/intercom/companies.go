@@ -193,20 +193,17 @@ func (s *Server) insertCompanyLocked(co *company) {
 
 // handleUpsertCompany is POST /companies: create, or update the company
 // with the same company_id.
-func (s *Server) handleUpsertCompany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpsertCompany(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	in, herr := parseCompanyInput(&fields{m: m})
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	if in.companyID == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "company_id not specified")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_not_found", "company_id not specified")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,8 +213,7 @@ func (s *Server) handleUpsertCompany(w http.ResponseWriter, r *http.Request) {
 		co = &company{companyID: in.companyID, createdAt: s.now().Unix(), contactIDs: map[string]bool{}}
 	}
 	if herr := s.applyCompanyLocked(co, &in); herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	if created {
 		s.insertCompanyLocked(co)
@@ -225,7 +221,7 @@ func (s *Server) handleUpsertCompany(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.emitLocked("company.updated", s.companyJSON(co, false))
 	}
-	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+	return s.companyJSON(co, false), nil
 }
 
 func (s *Server) liveCompanyLocked(id string) (*company, *httpError) {
@@ -236,54 +232,47 @@ func (s *Server) liveCompanyLocked(id string) (*company, *httpError) {
 	return co, nil
 }
 
-func (s *Server) handleGetCompany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetCompany(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	co, herr := s.liveCompanyLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
-	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+	return s.companyJSON(co, false), nil
 }
 
-func (s *Server) handleUpdateCompany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateCompany(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	in, herr := parseCompanyInput(&fields{m: m})
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	co, herr := s.liveCompanyLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	if in.companyID != "" && in.companyID != co.companyID {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "company_id cannot be changed")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "company_id cannot be changed")
 	}
 	if herr := s.applyCompanyLocked(co, &in); herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.emitLocked("company.updated", s.companyJSON(co, false))
-	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+	return s.companyJSON(co, false), nil
 }
 
-func (s *Server) handleDeleteCompany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteCompany(r *http.Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	co, herr := s.liveCompanyLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	co.deleted = true
 	delete(s.st.companies, co.id)
@@ -300,12 +289,12 @@ func (s *Server) handleDeleteCompany(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"id": co.id, "object": "company", "deleted": true}
 	s.emitLocked("company.deleted", body)
-	writeJSON(w, http.StatusOK, body)
+	return body, nil
 }
 
 // handleListCompanies is GET /companies: by company_id or name (a list of
 // at most one), else all companies, paged with page/per_page.
-func (s *Server) handleListCompanies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListCompanies(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -325,42 +314,37 @@ func (s *Server) handleListCompanies(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(found) == 0 {
-			writeError(w, http.StatusNotFound, "company_not_found", "Company Not Found")
-			return
+			return nil, errf(http.StatusNotFound, "company_not_found", "Company Not Found")
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": found, "total_count": 1,
-			"pages": pages{Type: "pages", Page: 1, PerPage: 15, TotalPages: 1}})
-		return
+		return map[string]any{"type": "list", "data": found, "total_count": 1,
+			"pages": pages{Type: "pages", Page: 1, PerPage: 15, TotalPages: 1}}, nil
 	}
-	s.listCompaniesLocked(w, q, 15)
+	return s.listCompaniesLocked(q, 15)
 }
 
 // handleListAllCompanies is POST /companies/list (2.11 listAllCompanies),
 // what the official SDKs' companies.list() sends; paging is in the query.
-func (s *Server) handleListAllCompanies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListAllCompanies(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	s.listCompaniesLocked(w, r.URL.Query(), 20)
+	return s.listCompaniesLocked(r.URL.Query(), 20)
 }
 
 // listCompaniesLocked pages all companies with page/per_page; order "desc"
 // (the default) lists the newest first, "asc" the oldest. A page past the
 // end is empty, which is how the SDKs stop.
-func (s *Server) listCompaniesLocked(w http.ResponseWriter, q url.Values, defPer int) {
+func (s *Server) listCompaniesLocked(q url.Values, defPer int) (any, error) {
 	per, err := perPage(q.Get("per_page"), defPer)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	page, herr := pageParam(q.Get("page"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	order := q.Get("order")
 	if order != "" && order != "asc" && order != "desc" {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "order must be asc or desc")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "order must be asc or desc")
 	}
 	live := s.liveCompaniesLocked()
 	if order != "asc" {
@@ -374,7 +358,7 @@ func (s *Server) listCompaniesLocked(w http.ResponseWriter, q url.Values, defPer
 	if page*per < len(live) {
 		pg.Next = &pagesNext{Page: page + 1, StartingAfter: encodeCursor(page)}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "pages": pg, "total_count": len(live)})
+	return map[string]any{"type": "list", "data": data, "pages": pg, "total_count": len(live)}, nil
 }
 
 func (s *Server) liveCompaniesLocked() []*company {
@@ -389,13 +373,12 @@ func (s *Server) liveCompaniesLocked() []*company {
 
 // handleScrollCompanies is GET /companies/scroll: stateless scroll_param
 // holding the last sequence served; an empty page ends the scroll.
-func (s *Server) handleScrollCompanies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleScrollCompanies(r *http.Request) (any, error) {
 	var after int64
 	if p := r.URL.Query().Get("scroll_param"); p != "" {
 		parts, err := decodeCursor(p)
 		if err != nil || json.Unmarshal(parts[0], &after) != nil {
-			writeError(w, http.StatusBadRequest, "scroll_exists", "scroll_param is invalid or expired")
-			return
+			return nil, errf(http.StatusBadRequest, "scroll_exists", "scroll_param is invalid or expired")
 		}
 	}
 	s.mu.RLock()
@@ -410,17 +393,16 @@ func (s *Server) handleScrollCompanies(w http.ResponseWriter, r *http.Request) {
 			last = order[i].seq
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "pages": nil, "total_count": nil,
-		"scroll_param": encodeCursor(last)})
+	return map[string]any{"type": "list", "data": data, "pages": nil, "total_count": nil,
+		"scroll_param": encodeCursor(last)}, nil
 }
 
-func (s *Server) handleCompanyContacts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCompanyContacts(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	co, herr := s.liveCompanyLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	var cs []*contact
 	for id := range co.contactIDs {
@@ -437,5 +419,5 @@ func (s *Server) handleCompanyContacts(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Data = append(out.Data, s.contactJSON(c, false))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }

@@ -73,52 +73,45 @@ func (s *Server) updateContactLocked(c *contact, in *contactInput) *httpError {
 	return nil
 }
 
-func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateContact(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	in, herr := parseContactInput(&fields{m: m}, false)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	if in.email == nil && in.externalID == nil && in.role == nil {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "Please provide at least one of: email, external_id or role")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "Please provide at least one of: email, external_id or role")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, herr := s.createContactLocked(&in)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
-	writeJSON(w, http.StatusOK, s.contactJSON(c, false))
+	return s.contactJSON(c, false), nil
 }
 
-func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetContact(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
-	writeJSON(w, http.StatusOK, s.contactJSON(c, false))
+	return s.contactJSON(c, false), nil
 }
 
-func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateContact(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	in, herr := parseContactInput(&fields{m: m}, false)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -127,34 +120,31 @@ func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
 		herr = s.updateContactLocked(c, &in)
 	}
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
-	writeJSON(w, http.StatusOK, s.contactJSON(c, false))
+	return s.contactJSON(c, false), nil
 }
 
-func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteContact(r *http.Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.removeContactLocked(c)
 	body := map[string]any{"id": c.id, "external_id": c.externalID, "type": "contact", "deleted": true}
 	s.emitLocked("contact.deleted", body)
-	writeJSON(w, http.StatusOK, body)
+	return body, nil
 }
 
-func (s *Server) handleArchiveContact(archive bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArchiveContact(archive bool) apiFunc {
+	return func(r *http.Request) (any, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		c, herr := s.liveContactLocked(r.PathValue("id"))
 		if herr != nil {
-			writeHTTPError(w, herr)
-			return
+			return nil, herr
 		}
 		if c.archived != archive {
 			c.archived = archive
@@ -167,48 +157,41 @@ func (s *Server) handleArchiveContact(archive bool) http.HandlerFunc {
 				s.emitLocked("contact.unarchive", s.contactJSON(c, false)) // Intercom's topic name, sic
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": c.id, "external_id": c.externalID, "type": "contact", "archived": archive})
+		return map[string]any{"id": c.id, "external_id": c.externalID, "type": "contact", "archived": archive}, nil
 	}
 }
 
 // handleMergeContacts merges a lead into a user: the user keeps its values
 // and takes the lead's where it has none; the lead then 404s everywhere.
-func (s *Server) handleMergeContacts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleMergeContacts(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	from, _ := f.str("from")
 	into, _ := f.str("into")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	if from == "" || into == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "from and into are required")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_not_found", "from and into are required")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lead, herr := s.liveContactLocked(from)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	user, herr := s.liveContactLocked(into)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	if lead.role != "lead" {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "from must be a lead")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "from must be a lead")
 	}
 	if user.role != "user" {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "into must be a user")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "into must be a user")
 	}
 	s.mergeLocked(lead, user)
 	item := s.contactJSON(user, false)
@@ -216,7 +199,7 @@ func (s *Server) handleMergeContacts(w http.ResponseWriter, r *http.Request) {
 		contactJSON
 		MergedFrom map[string]string `json:"merged_from"`
 	}{item, map[string]string{"type": "contact", "id": lead.id}})
-	writeJSON(w, http.StatusOK, item)
+	return item, nil
 }
 
 func (s *Server) mergeLocked(lead, user *contact) {
@@ -272,20 +255,18 @@ type contactList struct {
 	Pages      pages         `json:"pages"`
 }
 
-func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListContacts(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	per, err := perPage(q.Get("per_page"), 50)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	var after int64
 	page := 1
 	if c := q.Get("starting_after"); c != "" {
 		parts, err := decodeCursor(c)
 		if err != nil || len(parts) < 2 || json.Unmarshal(parts[0], &after) != nil || json.Unmarshal(parts[1], &page) != nil {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
 		}
 		page++
 	}
@@ -302,45 +283,39 @@ func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Data = append(out.Data, s.contactJSON(c, false))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
-func (s *Server) handleAttachCompany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAttachCompany(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	coID, _ := f.idString("id")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	if coID == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "company not specified")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_not_found", "company not specified")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.st.contacts[r.PathValue("id")]
 	if c == nil || c.deleted {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	co := s.st.companies[coID]
 	if co == nil {
-		writeError(w, http.StatusNotFound, "company_not_found", "Company Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "company_not_found", "Company Not Found")
 	}
 	if len(c.companyIDs) >= 1000 {
-		writeError(w, http.StatusBadRequest, "contact_company_limit_exceeded", "Contact has reached the limit of 1000 companies")
-		return
+		return nil, errf(http.StatusBadRequest, "contact_company_limit_exceeded", "Contact has reached the limit of 1000 companies")
 	}
 	if s.attachLocked(c, coID) {
 		s.emitLocked("company.contact.attached", map[string]any{"type": "contact_company", "company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
 	}
-	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+	return s.companyJSON(co, false), nil
 }
 
 // attachLocked links c and company coID; it reports whether that is new.
@@ -354,19 +329,17 @@ func (s *Server) attachLocked(c *contact, coID string) bool {
 	return true
 }
 
-func (s *Server) handleDetachCompany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDetachCompany(r *http.Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.st.contacts[r.PathValue("id")]
 	if c == nil || c.deleted {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	coID := r.PathValue("company_id")
 	co := s.st.companies[coID]
 	if co == nil || !co.contactIDs[c.id] {
-		writeError(w, http.StatusNotFound, "company_not_found", "Company Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "company_not_found", "Company Not Found")
 	}
 	delete(co.contactIDs, c.id)
 	for i, id := range c.companyIDs {
@@ -376,31 +349,28 @@ func (s *Server) handleDetachCompany(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.emitLocked("company.contact.detached", map[string]any{"type": "contact_company", "company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
-	writeJSON(w, http.StatusOK, s.companyJSON(co, false))
+	return s.companyJSON(co, false), nil
 }
 
 // handleContactCompanies is GET /contacts/{id}/companies. The 2.11 spec
 // contradicts itself (the example lists companies in "data", the schema
 // requires "companies"), so both keys are sent; ?page=N pages as the
 // official SDKs expect, an empty page ending the iteration.
-func (s *Server) handleContactCompanies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleContactCompanies(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	per, err := perPage(q.Get("per_page"), 50)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	pg, herr := pageParam(q.Get("page"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	var all []*company
 	for _, id := range c.companyIDs {
@@ -416,8 +386,8 @@ func (s *Server) handleContactCompanies(w http.ResponseWriter, r *http.Request) 
 	if pg*per < len(all) {
 		p.Next = &pagesNext{Page: pg + 1, StartingAfter: encodeCursor(pg)}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data, "companies": data,
-		"total_count": len(all), "pages": p})
+	return map[string]any{"type": "list", "data": data, "companies": data,
+		"total_count": len(all), "pages": p}, nil
 }
 
 // pageParam parses a 1-based ?page= number.

@@ -27,7 +27,7 @@ func (s *Server) startConversationLocked(from *contact, body string) *conversati
 	return c
 }
 
-func (s *Server) handleCreateConversation(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateConversation(r *http.Request) (any, error) {
 	var body struct {
 		From *struct {
 			Type string          `json:"type"`
@@ -36,22 +36,18 @@ func (s *Server) handleCreateConversation(w http.ResponseWriter, r *http.Request
 		Body string `json:"body"`
 	}
 	if err := decodeInto(r, &body); err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	if body.From == nil || len(body.From.ID) == 0 {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "from is required")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_not_found", "from is required")
 	}
 	switch body.From.Type {
 	case "user", "lead", "contact":
 	default:
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "from.type must be one of user, lead or contact")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "from.type must be one of user, lead or contact")
 	}
 	if strings.TrimSpace(body.Body) == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "body is required")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_not_found", "body is required")
 	}
 	var id string
 	json.Unmarshal(body.From.ID, &id)
@@ -59,17 +55,16 @@ func (s *Server) handleCreateConversation(w http.ResponseWriter, r *http.Request
 	defer s.mu.Unlock()
 	from := s.st.contacts[id]
 	if from == nil || from.deleted {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	c := s.startConversationLocked(from, body.Body)
-	writeJSON(w, http.StatusOK, userMessageJSON{Type: "user_message", ID: c.source.id, CreatedAt: c.createdAt,
-		Body: body.Body, MessageType: "inapp", ConversationID: c.id})
+	return userMessageJSON{Type: "user_message", ID: c.source.id, CreatedAt: c.createdAt,
+		Body: body.Body, MessageType: "inapp", ConversationID: c.id}, nil
 }
 
 // handleCreateMessage is POST /messages: an admin starts a conversation
 // with a contact (conversation.admin.single.created).
-func (s *Server) handleCreateMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateMessage(r *http.Request) (any, error) {
 	var body struct {
 		MessageType string `json:"message_type"`
 		Subject     string `json:"subject"`
@@ -84,31 +79,27 @@ func (s *Server) handleCreateMessage(w http.ResponseWriter, r *http.Request) {
 		} `json:"to"`
 	}
 	if err := decodeInto(r, &body); err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	if body.MessageType != "inapp" && body.MessageType != "email" {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "message_type must be inapp or email")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "message_type must be inapp or email")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.st.adminByID[strings.Trim(string(body.From.ID), `"`)]
 	if a == nil {
-		writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-		return
+		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
 	}
 	to := s.st.contacts[body.To.ID]
 	if to == nil || to.deleted {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	c := s.newConversationLocked(to, a.author(), "admin_initiated", body.Subject, body.Body)
 	c.adminAssignee = ptr(mustInt(a.ID))
 	s.emitLocked("conversation.admin.single.created", s.conversationJSON(c, []*part{}))
-	writeJSON(w, http.StatusOK, map[string]any{"type": "admin_message", "id": c.source.id, "created_at": c.createdAt,
+	return map[string]any{"type": "admin_message", "id": c.source.id, "created_at": c.createdAt,
 		"subject": body.Subject, "body": body.Body, "message_type": body.MessageType, "conversation_id": c.id,
-		"owner": a.json()})
+		"owner": a.json()}, nil
 }
 
 func mustInt(s string) int64 {
@@ -124,13 +115,12 @@ func (s *Server) conversationLocked(id string) (*conversation, *httpError) {
 	return c, nil
 }
 
-func (s *Server) handleGetConversation(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetConversation(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, herr := s.conversationLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	j := s.conversationJSON(c, c.parts)
 	if r.URL.Query().Get("display_as") == "plaintext" {
@@ -141,7 +131,7 @@ func (s *Server) handleGetConversation(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, j)
+	return j, nil
 }
 
 func stripTags(h string) string {
@@ -167,20 +157,18 @@ type conversationList struct {
 	Pages         pages              `json:"pages"`
 }
 
-func (s *Server) handleListConversations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListConversations(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	per, err := perPage(q.Get("per_page"), 20)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	var after int64
 	pg := 1
 	if c := q.Get("starting_after"); c != "" {
 		parts, err := decodeCursor(c)
 		if err != nil || len(parts) < 2 || json.Unmarshal(parts[0], &after) != nil || json.Unmarshal(parts[1], &pg) != nil {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
 		}
 		pg++
 	}
@@ -200,7 +188,7 @@ func (s *Server) handleListConversations(w http.ResponseWriter, r *http.Request)
 		}
 		out.Conversations = append(out.Conversations, s.conversationJSON(c, nil))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 func conversationFieldType(field string) string {
@@ -268,16 +256,14 @@ func conversationField(c *conversation, field string) any {
 	return nil
 }
 
-func (s *Server) handleSearchConversations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSearchConversations(r *http.Request) (any, error) {
 	data, herr := readAll(r)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	req, herr := parseSearchRequest(data, conversationFieldType)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -301,16 +287,15 @@ func (s *Server) handleSearchConversations(w http.ResponseWriter, r *http.Reques
 	if next != "" {
 		out.Pages.Next = &pagesNext{Page: req.page + 1, StartingAfter: next}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // handleReply is POST /conversations/{id}/reply: an admin comment or note,
 // or a contact's comment. The id may be "last" (the contact's latest).
-func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleReply(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	messageType, _ := f.str("message_type")
@@ -325,30 +310,25 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 		f.fail("attachment_urls", "a list of URLs")
 	}
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	if len(attachments) > 10 {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "attachment_urls accepts at most 10 URLs")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "attachment_urls accepts at most 10 URLs")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch typ {
 	case "admin":
 		if messageType != "comment" && messageType != "note" {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "message_type must be comment or note")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_invalid", "message_type must be comment or note")
 		}
 		a := s.st.adminByID[adminID]
 		if a == nil {
-			writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-			return
+			return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
 		}
 		c, herr := s.conversationLocked(r.PathValue("id"))
 		if herr != nil {
-			writeHTTPError(w, herr)
-			return
+			return nil, herr
 		}
 		p := s.addPartLocked(c, &part{partType: messageType, body: ptr(body), author: a.author(), attachURLs: attachments})
 		topic := "conversation.admin.replied"
@@ -358,16 +338,14 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 			c.waitingSince = nil
 		}
 		s.emitLocked(topic, s.conversationJSON(c, []*part{p}))
-		writeJSON(w, http.StatusOK, s.conversationJSON(c, c.parts))
+		return s.conversationJSON(c, c.parts), nil
 	case "user", "lead", "contact":
 		if messageType != "comment" {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "message_type must be comment")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_invalid", "message_type must be comment")
 		}
 		ct := s.findContactLocked(userID, externalID, email)
 		if ct == nil {
-			writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-			return
+			return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 		}
 		id := r.PathValue("id")
 		if id == "last" {
@@ -375,13 +353,12 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 		}
 		c, herr := s.conversationLocked(id)
 		if herr != nil {
-			writeHTTPError(w, herr)
-			return
+			return nil, herr
 		}
 		s.userReplyLocked(c, ct, body, attachments)
-		writeJSON(w, http.StatusOK, s.conversationJSON(c, c.parts))
+		return s.conversationJSON(c, c.parts), nil
 	default:
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "type must be admin or user")
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "type must be admin or user")
 	}
 }
 
@@ -435,11 +412,10 @@ func (s *Server) lastConversationLocked(ct *contact) string {
 
 // handleManage is POST /conversations/{id}/parts: close, open, snooze or
 // assign.
-func (s *Server) handleManage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleManage(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	messageType, _ := f.str("message_type")
@@ -448,28 +424,24 @@ func (s *Server) handleManage(w http.ResponseWriter, r *http.Request) {
 	assignee, _ := f.idString("assignee_id")
 	snoozed, _, _ := f.integer("snoozed_until")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.st.adminByID[adminID]
 	if a == nil {
-		writeError(w, http.StatusNotFound, "admin_not_found", "Admin not found")
-		return
+		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
 	}
 	c, herr := s.conversationLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	p, herr := s.manageLocked(c, a, messageType, body, assignee, snoozed)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	_ = p
-	writeJSON(w, http.StatusOK, s.conversationJSON(c, c.parts))
+	return s.conversationJSON(c, c.parts), nil
 }
 
 // manageLocked applies an admin action and fires its topic.

@@ -99,12 +99,11 @@ func builtinJSON(model string, b builtin) dataAttributeJSON {
 		Custom: false, Model: model}
 }
 
-func (s *Server) handleListDataAttributes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListDataAttributes(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	model := q.Get("model")
 	if model != "" && builtinAttributes[model] == nil {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "The Data Attribute model field must be either contact, company or conversation")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "The Data Attribute model field must be either contact, company or conversation")
 	}
 	includeArchived := q.Get("include_archived") == "true"
 	data := []dataAttributeJSON{}
@@ -123,7 +122,7 @@ func (s *Server) handleListDataAttributes(w http.ResponseWriter, r *http.Request
 		}
 	}
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": data})
+	return map[string]any{"type": "list", "data": data}, nil
 }
 
 // attrNameRe is Intercom's rule: alphanumerics, currency symbols, hyphens,
@@ -176,11 +175,10 @@ func (s *Server) createAttributeLocked(model, name, dataType, description string
 	return a, nil
 }
 
-func (s *Server) handleCreateDataAttribute(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateDataAttribute(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	f.unknown("name", "model", "data_type", "description", "options", "messenger_writable")
@@ -191,23 +189,20 @@ func (s *Server) handleCreateDataAttribute(w http.ResponseWriter, r *http.Reques
 	messenger, _ := f.boolean("messenger_writable")
 	options := parseOptions(f)
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	for _, req := range []string{"name", "model", "data_type"} {
 		if !f.has(req) {
-			writeHTTPError(w, &httpError{status: 400, apiError: apiError{Code: "parameter_not_found", Message: req + " is required", Field: req}})
-			return
+			return nil, &httpError{status: 400, apiError: apiError{Code: "parameter_not_found", Message: req + " is required", Field: req}}
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, herr := s.createAttributeLocked(model, name, dataType, description, options, messenger)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
-	writeJSON(w, http.StatusOK, a.json())
+	return a.json(), nil
 }
 
 // parseOptions accepts both Intercom spellings: ["a","b"] and
@@ -235,11 +230,10 @@ func parseOptions(f *fields) []string {
 	return strs
 }
 
-func (s *Server) handleUpdateDataAttribute(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateDataAttribute(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	f.unknown("archived", "description", "options", "messenger_writable", "data_type", "name", "model")
@@ -249,8 +243,7 @@ func (s *Server) handleUpdateDataAttribute(w http.ResponseWriter, r *http.Reques
 	options := parseOptions(f)
 	dataType, dtSet := f.str("data_type")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	s.mu.Lock()
@@ -262,12 +255,10 @@ func (s *Server) handleUpdateDataAttribute(w http.ResponseWriter, r *http.Reques
 		}
 	}
 	if a == nil {
-		writeError(w, http.StatusNotFound, "field_not_found", "We couldn't find that data attribute to update")
-		return
+		return nil, errf(http.StatusNotFound, "field_not_found", "We couldn't find that data attribute to update")
 	}
 	if dtSet && dataTypes[dataType] != a.dataType {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "The data type of an attribute cannot be changed")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "The data type of an attribute cannot be changed")
 	}
 	if archivedSet {
 		a.archived = archived
@@ -282,7 +273,7 @@ func (s *Server) handleUpdateDataAttribute(w http.ResponseWriter, r *http.Reques
 		a.options = options
 	}
 	a.updatedAt = s.now().Unix()
-	writeJSON(w, http.StatusOK, a.json())
+	return a.json(), nil
 }
 
 // normalizeCustomLocked checks a custom attribute value against its

@@ -77,18 +77,16 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleListEvents is GET /events?type=user&intercom_user_id=|user_id=|email=.
-func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListEvents(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	if q.Get("type") != "user" {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "type must be user")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_invalid", "type must be user")
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := s.findContactLocked(q.Get("intercom_user_id"), q.Get("user_id"), q.Get("email"))
 	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	out := []map[string]any{}
 	for _, e := range s.st.events[c.id] {
@@ -108,11 +106,10 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 		for n, k := range counts {
 			sum = append(sum, map[string]any{"name": n, "count": k})
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"type": "event.summary", "email": c.email, "intercom_user_id": c.id,
-			"user_id": c.externalID, "events": sum})
-		return
+		return map[string]any{"type": "event.summary", "email": c.email, "intercom_user_id": c.id,
+			"user_id": c.externalID, "events": sum}, nil
 	}
 	raw, _ := json.Marshal(out)
-	writeJSON(w, http.StatusOK, map[string]any{"type": "event.list", "events": json.RawMessage(raw),
-		"pages": map[string]any{"next": nil}})
+	return map[string]any{"type": "event.list", "events": json.RawMessage(raw),
+		"pages": map[string]any{"next": nil}}, nil
 }

@@ -64,6 +64,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(buf.Bytes())
 }
 
+// apiFunc is an Intercom REST handler: it returns the 200 body, or an error
+// (an *httpError for one of Intercom's error bodies).
+type apiFunc func(r *http.Request) (any, error)
+
+func (h apiFunc) serve(w http.ResponseWriter, r *http.Request) {
+	v, err := h(r)
+	respond(w, v, err)
+}
+
 // respond writes v with 200, or err as an Intercom error body.
 func respond(w http.ResponseWriter, v any, err error) {
 	if err != nil {

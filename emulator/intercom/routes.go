@@ -5,7 +5,7 @@ import "net/http"
 // routes registers Intercom's REST paths (behind s.api) and the emulator's
 // own surfaces.
 func (s *Server) routes() {
-	api := func(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, s.api(h)) }
+	api := func(pattern string, h apiFunc) { s.mux.HandleFunc(pattern, s.api(h.serve)) }
 
 	api("GET /me", s.handleMe)
 	api("GET /admins", s.handleListAdmins)
@@ -49,7 +49,7 @@ func (s *Server) routes() {
 	api("POST /data_attributes", s.handleCreateDataAttribute)
 	api("PUT /data_attributes/{id}", s.handleUpdateDataAttribute)
 
-	api("POST /events", s.handleCreateEvent)
+	s.mux.HandleFunc("POST /events", s.api(s.handleCreateEvent)) // 202, no body
 	api("GET /events", s.handleListEvents)
 
 	api("GET /tags", s.handleListTags)

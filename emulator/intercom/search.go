@@ -656,18 +656,16 @@ func (s *Server) lookupLocked(f *filter, operand any) (map[*contact]struct{}, bo
 	return s.st.byCustom[name][key], true
 }
 
-func (s *Server) handleSearchContacts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSearchContacts(r *http.Request) (any, error) {
 	data, herr := readAll(r) // before locking: a slow client must not hold the lock
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	req, herr := parseSearchRequest(data, s.contactFieldType)
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	var hits []hit[*contact]
 	consider := func(c *contact) {
@@ -687,7 +685,7 @@ func (s *Server) handleSearchContacts(w http.ResponseWriter, r *http.Request) {
 	} else {
 		for i, c := range s.st.contactOrder {
 			if i%4096 == 0 && ctxDone(r.Context()) {
-				return
+				return nil, r.Context().Err() // the client is gone
 			}
 			consider(c)
 		}
@@ -701,5 +699,5 @@ func (s *Server) handleSearchContacts(w http.ResponseWriter, r *http.Request) {
 	if next != "" {
 		out.Pages.Next = &pagesNext{Page: req.page + 1, StartingAfter: next}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }

@@ -16,36 +16,33 @@ func (t *tag) json() map[string]any {
 	return map[string]any{"type": "tag", "id": t.id, "name": t.name}
 }
 
-func (s *Server) handleListTags(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListTags(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := []map[string]any{}
 	for _, t := range s.st.tags {
 		out = append(out, t.json())
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": out})
+	return map[string]any{"type": "list", "data": out}, nil
 }
 
 // handleCreateTag is POST /tags {"name":…}: create or return by name.
-func (s *Server) handleCreateTag(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateTag(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	name, _ := f.str("name")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	if strings.TrimSpace(name) == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "name is required")
-		return
+		return nil, errf(http.StatusBadRequest, "parameter_not_found", "name is required")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, s.tagLocked(name).json())
+	return s.tagLocked(name).json(), nil
 }
 
 func (s *Server) tagLocked(name string) *tag {
@@ -61,13 +58,12 @@ func (s *Server) tagLocked(name string) *tag {
 	return t
 }
 
-func (s *Server) handleContactTags(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleContactTags(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	out := []map[string]any{}
 	for _, id := range c.tagIDs {
@@ -75,32 +71,28 @@ func (s *Server) handleContactTags(w http.ResponseWriter, r *http.Request) {
 			out = append(out, t.json())
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "list", "data": out})
+	return map[string]any{"type": "list", "data": out}, nil
 }
 
-func (s *Server) handleTagContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagContact(r *http.Request) (any, error) {
 	m, err := decodeObject(r)
 	if err != nil {
-		respond(w, nil, err)
-		return
+		return nil, err
 	}
 	f := &fields{m: m}
 	tagID, _ := f.idString("id")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return nil, f.err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	t := s.st.tagByID[tagID]
 	if t == nil {
-		writeError(w, http.StatusNotFound, "tag_not_found", "Tag not found")
-		return
+		return nil, errf(http.StatusNotFound, "tag_not_found", "Tag not found")
 	}
 	found := false
 	for _, id := range c.tagIDs {
@@ -111,16 +103,15 @@ func (s *Server) handleTagContact(w http.ResponseWriter, r *http.Request) {
 		s.emitLocked("contact."+c.role+".tag.created", map[string]any{"type": "contact_tag", "created_at": s.now().Unix(),
 			"tag": t.json(), "contact": s.contactJSON(c, false)})
 	}
-	writeJSON(w, http.StatusOK, t.json())
+	return t.json(), nil
 }
 
-func (s *Server) handleUntagContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUntagContact(r *http.Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, herr := s.liveContactLocked(r.PathValue("id"))
 	if herr != nil {
-		writeHTTPError(w, herr)
-		return
+		return nil, herr
 	}
 	tagID := r.PathValue("tag_id")
 	t := s.st.tagByID[tagID]
@@ -131,11 +122,10 @@ func (s *Server) handleUntagContact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if t == nil || idx < 0 {
-		writeError(w, http.StatusNotFound, "tag_not_found", "Tag not found")
-		return
+		return nil, errf(http.StatusNotFound, "tag_not_found", "Tag not found")
 	}
 	c.tagIDs = append(c.tagIDs[:idx:idx], c.tagIDs[idx+1:]...)
 	s.emitLocked("contact."+c.role+".tag.deleted", map[string]any{"type": "contact_tag", "created_at": s.now().Unix(),
 		"tag": t.json(), "contact": s.contactJSON(c, false)})
-	writeJSON(w, http.StatusOK, t.json())
+	return t.json(), nil
 }
