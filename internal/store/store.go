@@ -126,8 +126,10 @@ type Store interface {
 	Close() error
 
 	// InTx runs fn in one transaction, committed if fn returns nil and
-	// rolled back otherwise. On SQLite it holds the single writer, so fn
-	// must not call write methods of the Store itself (use tx).
+	// rolled back otherwise (also on panic). On SQLite it holds the single
+	// writer connection, so fn must use tx and never the Store's own
+	// Enqueue, EnqueueMany, RetryJob, CancelJob, GetJob or a nested InTx:
+	// those wait for the writer and would wait forever.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 	// CompleteJobTx runs fn and marks the running job completed in the same
 	// transaction, so the job's effects land exactly once even if the
@@ -154,41 +156,68 @@ type Store interface {
 }
 
 // Reader holds the read operations, available on Store and inside a Tx.
+// Missing rows give ErrNotFound; batch reads simply omit them.
 type Reader interface {
+	// GetConnection returns one connection.
 	GetConnection(ctx context.Context, id int64) (Connection, error)
+	// ListConnections returns all connections, oldest first.
 	ListConnections(ctx context.Context) ([]Connection, error)
 
+	// GetCredential returns a decrypted credential (ErrNoSecret without a
+	// secret.Box, secret.ErrDecrypt under the wrong key).
 	GetCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error)
 
+	// GetSettings returns a connection's settings document and version.
 	GetSettings(ctx context.Context, connID int64) (Settings, error)
 
+	// GetMappingByIntercomID returns the mapping of an Intercom record.
 	GetMappingByIntercomID(ctx context.Context, connID int64, intercomID string) (Mapping, error)
+	// GetMappingBySalesforceID returns the mapping of a Salesforce record.
 	GetMappingBySalesforceID(ctx context.Context, connID int64, sfObject SalesforceObject, sfID string) (Mapping, error)
+	// ListMappingsByIntercomIDs returns the mappings of many Intercom
+	// records keyed by Intercom id, in one query per 500 ids.
 	ListMappingsByIntercomIDs(ctx context.Context, connID int64, intercomIDs []string) (map[string]Mapping, error)
+	// ListMappingsBySalesforceIDs returns the mappings of many records of
+	// one Salesforce object keyed by Salesforce id.
 	ListMappingsBySalesforceIDs(ctx context.Context, connID int64, sfObject SalesforceObject, sfIDs []string) (map[string]Mapping, error)
+	// CountMappings counts mappings of one kind ("" for all).
 	CountMappings(ctx context.Context, connID int64, kind MappingKind) (int, error)
 
+	// GetFieldStates returns the field states of many records of one side,
+	// keyed by record id, fields sorted by name.
 	GetFieldStates(ctx context.Context, connID int64, side Side, recordIDs []string) (map[string][]FieldState, error)
 
+	// GetWatermark returns how far polling an object has read.
 	GetWatermark(ctx context.Context, connID int64, object string) (Watermark, error)
 
+	// GetSyncError returns one sync error.
 	GetSyncError(ctx context.Context, id int64) (SyncError, error)
+	// ListSyncErrors returns a page of sync errors, most recent first, and
+	// the total that match the filter.
 	ListSyncErrors(ctx context.Context, f SyncErrorFilter) ([]SyncError, int, error)
 
+	// ListHistory returns a record's history (by Intercom or Salesforce
+	// id), newest first.
 	ListHistory(ctx context.Context, connID int64, recordID string, page Page) ([]HistoryEntry, error)
 
+	// ListUsage returns API usage rows for the UTC days from..to inclusive.
 	ListUsage(ctx context.Context, connID int64, from, to time.Time) ([]UsageRow, error)
 
+	// GetWebhookEvent returns one received webhook.
 	GetWebhookEvent(ctx context.Context, id int64) (WebhookEvent, error)
+	// ListPendingWebhookEvents returns up to limit unprocessed events of a
+	// connection, oldest first, for batched draining.
 	ListPendingWebhookEvents(ctx context.Context, connID int64, limit int) ([]WebhookEvent, error)
 
 	// ListInitialSyncs returns the initial sync progress of a connection.
 	ListInitialSyncs(ctx context.Context, connID int64) ([]InitialSync, error)
 
+	// ListMatchReviews returns ambiguous matches, newest first.
 	ListMatchReviews(ctx context.Context, connID int64, includeResolved bool) ([]MatchReview, error)
 }
 
-// Tx is one transaction: every read of Reader plus the writes, and Enqueue.
+// Tx is one transaction: every read of Reader (seeing the transaction's own
+// writes) plus the writes, and Enqueue.
 type Tx interface {
 	Reader
 
@@ -198,43 +227,73 @@ type Tx interface {
 	// EnqueueMany inserts many jobs in this transaction (a backfill's
 	// batches).
 	EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
-	// RetryJob is Store.RetryJob inside this transaction.
+	// RetryJob is Store.RetryJob inside this transaction, e.g. to retry a
+	// sync error's job and mark it retried together.
 	RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 
+	// CreateConnection inserts a connection (state pending unless set).
 	CreateConnection(ctx context.Context, c Connection) (Connection, error)
+	// UpdateConnectionState sets connected/disconnected and the cause
+	// (cleared when connected); StateChangedAt moves only on a change.
 	UpdateConnectionState(ctx context.Context, id int64, state ConnectionState, cause string) error
+	// UpdateConnectionIdentity records the workspace and org reached.
 	UpdateConnectionIdentity(ctx context.Context, id int64, intercomWorkspaceID, salesforceOrgID, salesforceInstanceURL string) error
+	// DeleteConnection deletes a connection and every row it owns.
 	DeleteConnection(ctx context.Context, id int64) error
 
+	// PutCredential encrypts and stores (or replaces) a credential.
 	PutCredential(ctx context.Context, c Credential) error
 	// LockCredential re-reads a credential under a row lock held until the
 	// transaction ends, so that only one instance refreshes a token at a
 	// time; the others then read the refreshed one.
 	LockCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error)
+	// DeleteCredential forgets a credential.
 	DeleteCredential(ctx context.Context, connID int64, kind CredentialKind) error
 
+	// PutSettings saves the document if the stored version is still
+	// expectVersion (0: none yet), else ErrVersionConflict.
 	PutSettings(ctx context.Context, connID int64, doc []byte, expectVersion int64) (Settings, error)
 
+	// UpsertMapping creates or updates the mapping of m.IntercomID;
+	// ErrConflict if the Salesforce record is mapped to another one.
 	UpsertMapping(ctx context.Context, m Mapping) (Mapping, error)
+	// RepointMapping points a mapping at another Salesforce record.
 	RepointMapping(ctx context.Context, connID int64, intercomID string, sfObject SalesforceObject, sfID string) (Mapping, error)
+	// DeleteMappingByIntercomID deletes the mapping of an Intercom record.
 	DeleteMappingByIntercomID(ctx context.Context, connID int64, intercomID string) error
+	// DeleteMappingBySalesforceID deletes the mapping of a Salesforce record.
 	DeleteMappingBySalesforceID(ctx context.Context, connID int64, sfObject SalesforceObject, sfID string) error
 
+	// PutFieldStates inserts or replaces many field states, 100 a statement.
 	PutFieldStates(ctx context.Context, states []FieldState) error
+	// DeleteFieldStates forgets a record's field states.
 	DeleteFieldStates(ctx context.Context, connID int64, side Side, recordID string) error
 
+	// PutWatermark saves how far polling an object has read.
 	PutWatermark(ctx context.Context, w Watermark) error
 
+	// UpsertSyncError records a failure, updating the open error of the
+	// same record and operation (attempts+1) if there is one.
 	UpsertSyncError(ctx context.Context, e SyncError) (SyncError, error)
+	// ResolveSyncErrors marks a record's open errors of an operation (""
+	// for all) resolved after a success and says how many.
 	ResolveSyncErrors(ctx context.Context, connID int64, recordID, operation string) (int, error)
+	// DeleteSyncError deletes one sync error.
 	DeleteSyncError(ctx context.Context, id int64) error
 
+	// AppendHistory adds a history entry.
 	AppendHistory(ctx context.Context, e HistoryEntry) (HistoryEntry, error)
 
+	// IncrementUsage atomically adds n API calls for a UTC day and purpose
+	// and returns the new count.
 	IncrementUsage(ctx context.Context, connID int64, day time.Time, purpose string, n int64) (int64, error)
 
+	// InsertWebhookEvent stores a webhook unless its notification id was
+	// seen; it returns the stored event and whether it is new.
 	InsertWebhookEvent(ctx context.Context, e WebhookEvent) (WebhookEvent, bool, error)
+	// MarkWebhookEventProcessed records that an event was handled.
 	MarkWebhookEventProcessed(ctx context.Context, id int64) error
+	// MarkWebhookEventsProcessed marks many events processed.
 	MarkWebhookEventsProcessed(ctx context.Context, ids []int64) error
 	// ClaimPendingWebhookEvents leases a batch of unprocessed events to
 	// owner so no other worker or instance processes them meanwhile.
@@ -245,10 +304,16 @@ type Tx interface {
 	// PutInitialSync saves the initial sync progress of one object kind.
 	PutInitialSync(ctx context.Context, s InitialSync) error
 
+	// AddMatchReview stores an ambiguous match for the admin.
 	AddMatchReview(ctx context.Context, r MatchReview) (MatchReview, error)
+	// ResolveMatchReview records the admin's decision (ErrNotFound if
+	// already resolved).
 	ResolveMatchReview(ctx context.Context, id int64, resolution string) error
 
+	// CreateOAuthState stores a pending OAuth state until it expires.
 	CreateOAuthState(ctx context.Context, s OAuthState) error
+	// ConsumeOAuthState returns and deletes a state; a second consume, an
+	// unknown or expired state gives ErrNotFound.
 	ConsumeOAuthState(ctx context.Context, state string) (OAuthState, error)
 }
 
