@@ -305,7 +305,9 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		if len(w) == 0 {
 			continue
 		}
-		if b.failed != nil && b.failed.kind == breaking && b.failed.side == "intercom" {
+		if b.failed != nil {
+			// The batch is retried as a whole; writing now would only
+			// be repeated.
 			p.okIC = false
 			continue
 		}
@@ -422,7 +424,13 @@ func (b *batch) finish(p *pair, st states) {
 		outcome = "error"
 		msgs = append(msgs, f.Reason)
 		if f.Side == sync.Intercom {
-			b.syncError(p, "VALUE_NOT_CONVERTIBLE", f.Reason, p.plan.ToSalesforce)
+			// Nothing was sent: show what would have been, the Intercom
+			// values ferry could not convert for Salesforce.
+			req := map[string]any{"Id": p.sfID}
+			if p.ic != nil {
+				req = map[string]any{"Id": p.sfID, "intercom_values": p.ic.values(b.c.mappings[p.object])}
+			}
+			b.syncError(p, "VALUE_NOT_CONVERTIBLE", f.Reason, req)
 		}
 	}
 	if p.sfErr != nil {

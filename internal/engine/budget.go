@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/settings"
 )
@@ -38,6 +39,32 @@ func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, s
 	if c.doc.APIBudget.Allows(lane, used+calls-1, orgRemaining) {
 		return nil
 	}
+	// The org's remaining requests come from the last call's header, which
+	// goes stale while paused (the org's window rolls on, other apps
+	// stop): read /limits again, at most once a minute, before giving up.
+	if orgRemaining >= 0 && c.doc.APIBudget.Allows(lane, used+calls-1, -1) && e.limitsDue(connID, now) {
+		limits, err := sf.Limits(purposeCtx(ctx, connection.PurposeSetup))
+		if err != nil {
+			return fmt.Errorf("engine: read org limits: %w", err)
+		}
+		if l, ok := limits[salesforce.LimitDailyAPIRequests]; ok {
+			if c.doc.APIBudget.Allows(lane, used+calls, max(l.Remaining-(calls-1), 0)) {
+				return nil
+			}
+		}
+	}
 	midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
 	return &errBudget{until: midnight.Add(time.Duration(rand.Int64N(int64(time.Minute))))}
+}
+
+// limitsDue reports whether the org's limits may be read again for a
+// connection, and records the read.
+func (e *Engine) limitsDue(connID int64, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if last, ok := e.limitsRead[connID]; ok && now.Sub(last) < time.Minute {
+		return false
+	}
+	e.limitsRead[connID] = now
+	return true
 }

@@ -80,6 +80,8 @@ type Engine struct {
 
 	mu    sync.Mutex
 	confs map[int64]*connConfig
+	// limitsRead is when each connection's org limits were last read.
+	limitsRead map[int64]time.Time
 }
 
 // New returns an Engine.
@@ -116,7 +118,7 @@ func New(opts Options) *Engine {
 	if opts.DisconnectedRetry <= 0 {
 		opts.DisconnectedRetry = time.Minute
 	}
-	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}}
+	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{}}
 }
 
 // now is the engine's clock in UTC.

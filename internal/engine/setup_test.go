@@ -116,7 +116,23 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		opts = store.Options{Workers: workers, FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
 			RetryPolicy: fastRetry{}, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}}
 	}
-	b.store = storetest.Open(t, storetest.SQLiteURL(t), opts)
+	// Opened by hand rather than with storetest.Open, which starts the
+	// workers before the engine (which needs the store) can be registered.
+	opts.Secret = storetest.NewBox(t)
+	st, err := store.Open(ctx, storetest.SQLiteURL(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = st.Stop(sctx)
+		_ = st.Close()
+	})
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.store = st
 	if err := b.store.InTx(ctx, func(tx store.Tx) error {
 		c, err := tx.CreateConnection(ctx, store.Connection{Name: "default"})
 		b.connID = c.ID
@@ -129,6 +145,10 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	b.mgr = connection.NewManager(connection.Options{Store: b.store, Salesforce: b.oauth, IntercomURL: icSrv.URL, Now: clk.Now})
 	b.eng = engine.New(engine.Options{Store: b.store, Manager: b.mgr, Now: clk.Now, PollOverlap: 5 * time.Second,
 		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour})
+
+	if o.workers {
+		jobs.Register(workers, jobs.Options{Store: b.store, Syncer: b.eng, PollInterval: time.Hour, DisconnectedRetry: 100 * time.Millisecond})
+	}
 
 	doc := testSettings
 	if o.settings != "" {
@@ -169,15 +189,9 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	b.ic.AddWebhook(hook.URL)
 
 	if o.workers {
-		jobs.Register(workers, jobs.Options{Store: b.store, Syncer: b.eng, PollInterval: time.Hour, DisconnectedRetry: 100 * time.Millisecond})
 		if err := b.store.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = b.store.Stop(sctx)
-		})
 	}
 	return b
 }

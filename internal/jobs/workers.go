@@ -174,14 +174,16 @@ func PollInsertOpts() *river.InsertOpts {
 }
 
 // RetryRecordInsertOpts schedules a record's retry job at runAt, unique per
-// record among jobs not yet run, so repeated failures share one job.
+// record among jobs not yet finished, so repeated failures share one job.
+// (A failure inside the running retry job gets that job's id; River's retry
+// makes a completed job available again.)
 func RetryRecordInsertOpts(runAt time.Time) *river.InsertOpts {
 	return &river.InsertOpts{
 		ScheduledAt: runAt,
 		UniqueOpts: river.UniqueOpts{
 			ByArgs: true,
 			ByState: []rivertype.JobState{
-				rivertype.JobStateAvailable, rivertype.JobStatePending,
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 			},
 		},
