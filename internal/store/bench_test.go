@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -144,4 +147,75 @@ func BenchmarkWebhookIntake(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkJobThroughput works b.N jobs that each record an effect in their
+// completion transaction, on one instance with 20 workers.
+func BenchmarkJobThroughput(b *testing.B) {
+	for _, e := range storetest.Engines() {
+		b.Run(string(e.Engine), func(b *testing.B) {
+			ctx := context.Background()
+			w := &throughputWorker{}
+			workers := river.NewWorkers()
+			river.AddWorker(workers, w)
+			s, err := store.Open(ctx, e.URL(b), store.Options{Secret: storetest.NewBox(b), Workers: workers,
+				FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond,
+				Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			w.s = s
+			defer s.Close()
+			if err := s.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			c := newConnection(b, s)
+			params := make([]river.InsertManyParams, b.N)
+			for i := range params {
+				params[i] = river.InsertManyParams{Args: throughputArgs{ConnectionID: c.ID}}
+			}
+			if _, err := s.EnqueueMany(ctx, params); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			if err := s.Start(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				n, err := s.CountJobs(ctx, throughputArgs{}.Kind())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n[rivertype.JobStateCompleted] == b.N {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			b.StopTimer()
+			stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_ = s.Stop(stopCtx)
+			if got := effectCount(b, s, c.ID, "throughput"); got != int64(b.N) {
+				b.Fatalf("effects = %d, want %d", got, b.N)
+			}
+		})
+	}
+}
+
+type throughputArgs struct {
+	ConnectionID int64 `json:"connection_id"`
+}
+
+func (throughputArgs) Kind() string { return "bench_throughput" }
+
+type throughputWorker struct {
+	river.WorkerDefaults[throughputArgs]
+	s store.Store
+}
+
+func (w *throughputWorker) Work(ctx context.Context, job *river.Job[throughputArgs]) error {
+	return store.CompleteInTx(ctx, w.s, job, func(tx store.Tx) error {
+		_, err := tx.IncrementUsage(ctx, job.Args.ConnectionID, effectDay, "throughput", 1)
+		return err
+	})
 }
