@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -259,7 +260,7 @@ func exerciseCredentials(t *testing.T, s store.Store) {
 		t.Fatalf("IntercomToken of a salesforce credential: %v", err)
 	}
 	if s := fmt.Sprint(got, gotTok); slices.ContainsFunc([]string{"5Aep861refresh", "00Dxx!access"}, func(secret string) bool {
-		return containsString(s, secret)
+		return strings.Contains(s, secret)
 	}) {
 		t.Fatalf("formatted credential leaks a token: %s", s)
 	}
@@ -290,15 +291,6 @@ func exerciseCredentials(t *testing.T, s store.Store) {
 		return tx.PutCredential(ctx, store.Credential{ConnectionID: c.ID, Kind: "slack", Data: []byte("x")})
 	})
 	wantErr(t, err, store.ErrInvalid)
-}
-
-func containsString(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // exerciseLockCredential has several goroutines refresh the same token:
@@ -858,14 +850,6 @@ func exerciseOAuthStates(t *testing.T, s store.Store) {
 	})
 	wantErr(t, err, store.ErrInvalid)
 }
-
-// txArgs is a job used only by the suite; each subtest uses its own kind
-// suffix through the Tag field so counts do not mix.
-type txArgs struct {
-	Tag string `json:"tag"`
-}
-
-func (txArgs) Kind() string { return "storetest_noop" }
 
 func exerciseTxRollback(t *testing.T, s store.Store) {
 	ctx := context.Background()
