@@ -175,14 +175,8 @@ func (s *Server) applyCompanyLocked(co *company, in *companyInput) *httpError {
 }
 
 func (s *Server) insertCompanyLocked(co *company) {
-	for {
-		co.id = newHexID(co.createdAt)
-		if _, taken := s.st.companies[co.id]; !taken {
-			break
-		}
-	}
-	s.st.nextSeq++
-	co.seq = s.st.nextSeq
+	co.id = freeHexID(co.createdAt, s.st.companies)
+	co.seq = s.st.sequence()
 	if co.contactIDs == nil {
 		co.contactIDs = map[string]bool{}
 	}
@@ -194,11 +188,11 @@ func (s *Server) insertCompanyLocked(co *company) {
 // handleUpsertCompany is POST /companies: create, or update the company
 // with the same company_id.
 func (s *Server) handleUpsertCompany(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	in, herr := parseCompanyInput(&fields{m: m})
+	in, herr := parseCompanyInput(f)
 	if herr != nil {
 		return nil, herr
 	}
@@ -243,11 +237,11 @@ func (s *Server) handleGetCompany(r *http.Request) (any, error) {
 }
 
 func (s *Server) handleUpdateCompany(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	in, herr := parseCompanyInput(&fields{m: m})
+	in, herr := parseCompanyInput(f)
 	if herr != nil {
 		return nil, herr
 	}
@@ -279,12 +273,7 @@ func (s *Server) handleDeleteCompany(r *http.Request) (any, error) {
 	delete(s.st.byCompanyID, co.companyID)
 	for cid := range co.contactIDs {
 		if c := s.st.contacts[cid]; c != nil {
-			for i, id := range c.companyIDs {
-				if id == co.id {
-					c.companyIDs = append(c.companyIDs[:i:i], c.companyIDs[i+1:]...)
-					break
-				}
-			}
+			c.companyIDs = without(c.companyIDs, co.id)
 		}
 	}
 	body := map[string]any{"id": co.id, "object": "company", "deleted": true}
@@ -334,13 +323,9 @@ func (s *Server) handleListAllCompanies(r *http.Request) (any, error) {
 // (the default) lists the newest first, "asc" the oldest. A page past the
 // end is empty, which is how the SDKs stop.
 func (s *Server) listCompaniesLocked(q url.Values, defPer int) (any, error) {
-	per, err := perPage(q.Get("per_page"), defPer)
+	per, page, err := pageParams(q, defPer)
 	if err != nil {
 		return nil, err
-	}
-	page, herr := pageParam(q.Get("page"))
-	if herr != nil {
-		return nil, herr
 	}
 	order := q.Get("order")
 	if order != "" && order != "asc" && order != "desc" {
@@ -350,13 +335,10 @@ func (s *Server) listCompaniesLocked(q url.Values, defPer int) (any, error) {
 	if order != "asc" {
 		slices.Reverse(live)
 	}
-	pg := pages{Type: "pages", Page: page, PerPage: per, TotalPages: totalPages(len(live), per)}
-	data := []companyJSON{}
-	for i := (page - 1) * per; i < len(live) && i < page*per; i++ {
-		data = append(data, s.companyJSON(live[i], false))
-	}
-	if page*per < len(live) {
-		pg.Next = &pagesNext{Page: page + 1, StartingAfter: encodeCursor(page)}
+	got, pg := numberedPage(live, page, per)
+	data := make([]companyJSON, 0, len(got))
+	for _, co := range got {
+		data = append(data, s.companyJSON(co, false))
 	}
 	return map[string]any{"type": "list", "data": data, "pages": pg, "total_count": len(live)}, nil
 }

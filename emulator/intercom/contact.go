@@ -408,14 +408,8 @@ func mergeUTM(dst *UTM, src UTM) {
 
 // insertContactLocked adds a new contact with a fresh id and sequence.
 func (s *Server) insertContactLocked(c *contact) {
-	for {
-		c.id = newHexID(c.createdAt)
-		if _, taken := s.st.contacts[c.id]; !taken {
-			break
-		}
-	}
-	s.st.nextSeq++
-	c.seq = s.st.nextSeq
+	c.id = freeHexID(c.createdAt, s.st.contacts)
+	c.seq = s.st.sequence()
 	s.st.contacts[c.id] = c
 	s.st.contactOrder = append(s.st.contactOrder, c)
 	s.st.liveContacts++

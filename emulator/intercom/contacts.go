@@ -1,9 +1,7 @@
 package intercom
 
 import (
-	"encoding/json"
 	"net/http"
-	"strconv"
 )
 
 // createContactLocked creates a contact from a checked input and fires
@@ -74,11 +72,11 @@ func (s *Server) updateContactLocked(c *contact, in *contactInput) *httpError {
 }
 
 func (s *Server) handleCreateContact(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	in, herr := parseContactInput(&fields{m: m}, false)
+	in, herr := parseContactInput(f, false)
 	if herr != nil {
 		return nil, herr
 	}
@@ -105,22 +103,32 @@ func (s *Server) handleGetContact(r *http.Request) (any, error) {
 }
 
 func (s *Server) handleUpdateContact(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	in, herr := parseContactInput(&fields{m: m}, false)
+	in, herr := parseContactInput(f, false)
 	if herr != nil {
 		return nil, herr
 	}
+	c, herr := s.updateContact(r.PathValue("id"), &in)
+	if herr != nil {
+		return nil, herr
+	}
+	return c, nil
+}
+
+// updateContact applies in to the live contact id (see updateContactLocked)
+// and returns what the contact now is.
+func (s *Server) updateContact(id string, in *contactInput) (contactJSON, *httpError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, herr := s.liveContactLocked(r.PathValue("id"))
-	if herr == nil {
-		herr = s.updateContactLocked(c, &in)
-	}
+	c, herr := s.liveContactLocked(id)
 	if herr != nil {
-		return nil, herr
+		return contactJSON{}, herr
+	}
+	if herr := s.updateContactLocked(c, in); herr != nil {
+		return contactJSON{}, herr
 	}
 	return s.contactJSON(c, false), nil
 }
@@ -164,11 +172,10 @@ func (s *Server) handleArchiveContact(archive bool) apiFunc {
 // handleMergeContacts merges a lead into a user: the user keeps its values
 // and takes the lead's where it has none; the lead then 404s everywhere.
 func (s *Server) handleMergeContacts(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	from, _ := f.str("from")
 	into, _ := f.str("into")
 	if f.err != nil {
@@ -256,19 +263,9 @@ type contactList struct {
 }
 
 func (s *Server) handleListContacts(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	per, err := perPage(q.Get("per_page"), 50)
+	per, after, page, err := seqPageParams(r.URL.Query(), 50)
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	page := 1
-	if c := q.Get("starting_after"); c != "" {
-		parts, err := decodeCursor(c)
-		if err != nil || len(parts) < 2 || json.Unmarshal(parts[0], &after) != nil || json.Unmarshal(parts[1], &page) != nil {
-			return nil, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
-		}
-		page++
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -287,11 +284,10 @@ func (s *Server) handleListContacts(r *http.Request) (any, error) {
 }
 
 func (s *Server) handleAttachCompany(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	coID, _ := f.idString("id")
 	if f.err != nil {
 		return nil, f.err
@@ -313,9 +309,15 @@ func (s *Server) handleAttachCompany(r *http.Request) (any, error) {
 		return nil, errf(http.StatusBadRequest, "contact_company_limit_exceeded", "Contact has reached the limit of 1000 companies")
 	}
 	if s.attachLocked(c, coID) {
-		s.emitLocked("company.contact.attached", map[string]any{"type": "contact_company", "company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
+		s.emitContactCompanyLocked("attached", c, co)
 	}
 	return s.companyJSON(co, false), nil
+}
+
+// emitContactCompanyLocked fires company.contact.attached or …detached.
+func (s *Server) emitContactCompanyLocked(action string, c *contact, co *company) {
+	s.emitLocked("company.contact."+action, map[string]any{"type": "contact_company",
+		"company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
 }
 
 // attachLocked links c and company coID; it reports whether that is new.
@@ -342,13 +344,8 @@ func (s *Server) handleDetachCompany(r *http.Request) (any, error) {
 		return nil, errf(http.StatusNotFound, "company_not_found", "Company Not Found")
 	}
 	delete(co.contactIDs, c.id)
-	for i, id := range c.companyIDs {
-		if id == coID {
-			c.companyIDs = append(c.companyIDs[:i:i], c.companyIDs[i+1:]...)
-			break
-		}
-	}
-	s.emitLocked("company.contact.detached", map[string]any{"type": "contact_company", "company": s.companyJSON(co, false), "contact": s.contactJSON(c, false)})
+	c.companyIDs = without(c.companyIDs, coID)
+	s.emitContactCompanyLocked("detached", c, co)
 	return s.companyJSON(co, false), nil
 }
 
@@ -357,14 +354,9 @@ func (s *Server) handleDetachCompany(r *http.Request) (any, error) {
 // requires "companies"), so both keys are sent; ?page=N pages as the
 // official SDKs expect, an empty page ending the iteration.
 func (s *Server) handleContactCompanies(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	per, err := perPage(q.Get("per_page"), 50)
+	per, pg, err := pageParams(r.URL.Query(), 50)
 	if err != nil {
 		return nil, err
-	}
-	pg, herr := pageParam(q.Get("page"))
-	if herr != nil {
-		return nil, herr
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -378,31 +370,12 @@ func (s *Server) handleContactCompanies(r *http.Request) (any, error) {
 			all = append(all, co)
 		}
 	}
-	data := []companyJSON{}
-	for i := (pg - 1) * per; i < len(all) && i < pg*per; i++ {
-		data = append(data, s.companyJSON(all[i], false))
-	}
-	p := pages{Type: "pages", Page: pg, PerPage: per, TotalPages: totalPages(len(all), per)}
-	if pg*per < len(all) {
-		p.Next = &pagesNext{Page: pg + 1, StartingAfter: encodeCursor(pg)}
+	got, p := numberedPage(all, pg, per)
+	data := make([]companyJSON, 0, len(got))
+	for _, co := range got {
+		data = append(data, s.companyJSON(co, false))
 	}
 	return map[string]any{"type": "list", "data": data, "companies": data,
 		"total_count": len(all), "pages": p}, nil
 }
 
-// pageParam parses a 1-based ?page= number.
-func pageParam(raw string) (int, *httpError) {
-	if raw == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 {
-		return 0, errf(http.StatusBadRequest, "parameter_invalid", "page must be a positive integer")
-	}
-	return n, nil
-}
-
-func atoi64(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
-}

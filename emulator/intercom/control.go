@@ -63,13 +63,7 @@ func (s *Server) MessengerUpdateContact(id string, attrs map[string]any) error {
 	if herr != nil {
 		return fmt.Errorf("intercom: messenger update: %w", herr)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, herr := s.liveContactLocked(id)
-	if herr == nil {
-		herr = s.updateContactLocked(c, &in)
-	}
-	if herr != nil {
+	if _, herr := s.updateContact(id, &in); herr != nil {
 		return fmt.Errorf("intercom: messenger update %s: %w", id, herr)
 	}
 	return nil
@@ -82,13 +76,7 @@ func (s *Server) SetContactOwner(id string, ownerID int64) error {
 	if ownerID == 0 {
 		in = contactInput{ownerNull: true}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, herr := s.liveContactLocked(id)
-	if herr == nil {
-		herr = s.updateContactLocked(c, &in)
-	}
-	if herr != nil {
+	if _, herr := s.updateContact(id, &in); herr != nil {
 		return fmt.Errorf("intercom: set owner of %s: %w", id, herr)
 	}
 	return nil
@@ -140,7 +128,7 @@ func (s *Server) AssignConversation(conversationID string, assigneeID int64, byA
 	if herr != nil {
 		return fmt.Errorf("intercom: assign: %w", herr)
 	}
-	if _, herr := s.manageLocked(c, a, "assignment", "", strconv.FormatInt(assigneeID, 10), 0); herr != nil {
+	if herr := s.manageLocked(c, a, "assignment", "", strconv.FormatInt(assigneeID, 10), 0); herr != nil {
 		return fmt.Errorf("intercom: assign: %w", herr)
 	}
 	return nil

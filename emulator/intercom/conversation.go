@@ -180,8 +180,7 @@ func (a *admin) author() authorJSON {
 func (s *Server) newConversationLocked(from *contact, author authorJSON, deliveredAs, subject, body string) *conversation {
 	now := s.now().Unix()
 	s.st.nextConvID++
-	s.st.nextSeq++
-	c := &conversation{seq: s.st.nextSeq, id: strconv.FormatInt(s.st.nextConvID, 10), createdAt: now, updatedAt: now,
+	c := &conversation{seq: s.st.sequence(), id: strconv.FormatInt(s.st.nextConvID, 10), createdAt: now, updatedAt: now,
 		state: "open", priority: "not_priority", contactIDs: []string{from.id}, parts: []*part{},
 		source: convSource{id: s.nextPartIDLocked(), deliveredAs: deliveredAs, subject: subject, body: body, author: author}}
 	if deliveredAs == "customer_initiated" {

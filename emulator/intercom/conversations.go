@@ -158,19 +158,9 @@ type conversationList struct {
 }
 
 func (s *Server) handleListConversations(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	per, err := perPage(q.Get("per_page"), 20)
+	per, after, pg, err := seqPageParams(r.URL.Query(), 20)
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	pg := 1
-	if c := q.Get("starting_after"); c != "" {
-		parts, err := decodeCursor(c)
-		if err != nil || len(parts) < 2 || json.Unmarshal(parts[0], &after) != nil || json.Unmarshal(parts[1], &pg) != nil {
-			return nil, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
-		}
-		pg++
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -293,11 +283,10 @@ func (s *Server) handleSearchConversations(r *http.Request) (any, error) {
 // handleReply is POST /conversations/{id}/reply: an admin comment or note,
 // or a contact's comment. The id may be "last" (the contact's latest).
 func (s *Server) handleReply(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	messageType, _ := f.str("message_type")
 	typ, _ := f.str("type")
 	adminID, _ := f.idString("admin_id")
@@ -306,7 +295,7 @@ func (s *Server) handleReply(r *http.Request) (any, error) {
 	email, _ := f.str("email")
 	body, _ := f.str("body")
 	var attachments []string
-	if raw, ok := m["attachment_urls"]; ok && json.Unmarshal(raw, &attachments) != nil {
+	if raw, ok := f.m["attachment_urls"]; ok && json.Unmarshal(raw, &attachments) != nil {
 		f.fail("attachment_urls", "a list of URLs")
 	}
 	if f.err != nil {
@@ -413,11 +402,10 @@ func (s *Server) lastConversationLocked(ct *contact) string {
 // handleManage is POST /conversations/{id}/parts: close, open, snooze or
 // assign.
 func (s *Server) handleManage(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	messageType, _ := f.str("message_type")
 	adminID, _ := f.idString("admin_id")
 	body, _ := f.str("body")
@@ -436,16 +424,14 @@ func (s *Server) handleManage(r *http.Request) (any, error) {
 	if herr != nil {
 		return nil, herr
 	}
-	p, herr := s.manageLocked(c, a, messageType, body, assignee, snoozed)
-	if herr != nil {
+	if herr := s.manageLocked(c, a, messageType, body, assignee, snoozed); herr != nil {
 		return nil, herr
 	}
-	_ = p
 	return s.conversationJSON(c, c.parts), nil
 }
 
 // manageLocked applies an admin action and fires its topic.
-func (s *Server) manageLocked(c *conversation, a *admin, messageType, body, assignee string, snoozedUntil int64) (*part, *httpError) {
+func (s *Server) manageLocked(c *conversation, a *admin, messageType, body, assignee string, snoozedUntil int64) *httpError {
 	var bodyPtr *string
 	if body != "" {
 		bodyPtr = ptr(body)
@@ -461,27 +447,27 @@ func (s *Server) manageLocked(c *conversation, a *admin, messageType, body, assi
 		topic = "conversation.admin.opened"
 	case "snoozed":
 		if snoozedUntil <= s.now().Unix() {
-			return nil, errf(http.StatusBadRequest, "parameter_invalid", "snoozed_until must be a Unix timestamp in the future")
+			return errf(http.StatusBadRequest, "parameter_invalid", "snoozed_until must be a Unix timestamp in the future")
 		}
 		p.partType, c.state, c.snoozedUntil = "snoozed", "snoozed", ptr(snoozedUntil)
 		topic = "conversation.admin.snoozed"
 	case "assignment":
 		id, err := strconv.ParseInt(assignee, 10, 64)
 		if err != nil {
-			return nil, errf(http.StatusBadRequest, "parameter_invalid", "assignee_id must be an admin or team id")
+			return errf(http.StatusBadRequest, "parameter_invalid", "assignee_id must be an admin or team id")
 		}
 		ref, herr := s.assignLocked(c, id)
 		if herr != nil {
-			return nil, herr
+			return herr
 		}
 		p.partType, p.assignedTo = "assignment", ref
 		topic = "conversation.admin.assigned"
 	default:
-		return nil, errf(http.StatusBadRequest, "parameter_invalid", "message_type must be one of close, open, snoozed or assignment")
+		return errf(http.StatusBadRequest, "parameter_invalid", "message_type must be one of close, open, snoozed or assignment")
 	}
 	s.addPartLocked(c, p)
 	s.emitLocked(topic, s.conversationJSON(c, []*part{p}))
-	return p, nil
+	return nil
 }
 
 // assignLocked points the conversation at an admin or a team (0 unassigns).

@@ -176,11 +176,10 @@ func (s *Server) createAttributeLocked(model, name, dataType, description string
 }
 
 func (s *Server) handleCreateDataAttribute(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	f.unknown("name", "model", "data_type", "description", "options", "messenger_writable")
 	name, _ := f.str("name")
 	model, _ := f.str("model")
@@ -231,11 +230,10 @@ func parseOptions(f *fields) []string {
 }
 
 func (s *Server) handleUpdateDataAttribute(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	f.unknown("archived", "description", "options", "messenger_writable", "data_type", "name", "model")
 	archived, archivedSet := f.boolean("archived")
 	description, descSet := f.str("description")

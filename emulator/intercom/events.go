@@ -2,7 +2,6 @@ package intercom
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,15 +15,22 @@ type event struct {
 	metadata  map[string]any
 }
 
-// handleCreateEvent is POST /events: 202 with an empty body; duplicates
-// (same contact, name and created_at) are silently ignored.
+// handleCreateEvent is POST /events: 202 with an empty body.
 func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
-	m, err := decodeObject(r)
-	if err != nil {
+	if err := s.createEvent(r); err != nil {
 		respond(w, nil, err)
 		return
 	}
-	f := &fields{m: m}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// createEvent records a data event; duplicates (same contact, name and
+// created_at) are silently ignored.
+func (s *Server) createEvent(r *http.Request) error {
+	f, err := decodeFields(r)
+	if err != nil {
+		return err
+	}
 	name, _ := f.str("event_name")
 	createdAt, createdSet, _ := f.integer("created_at")
 	id, _ := f.str("id")
@@ -32,20 +38,16 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
 	email, _ := f.str("email")
 	metadata, _ := f.object("metadata")
 	if f.err != nil {
-		writeHTTPError(w, f.err)
-		return
+		return f.err
 	}
 	if name == "" || !createdSet {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "event_name and created_at are required")
-		return
+		return errf(http.StatusBadRequest, "parameter_not_found", "event_name and created_at are required")
 	}
 	if id == "" && userID == "" && email == "" {
-		writeError(w, http.StatusBadRequest, "parameter_not_found", "one of id, user_id or email is required")
-		return
+		return errf(http.StatusBadRequest, "parameter_not_found", "one of id, user_id or email is required")
 	}
 	if len(metadata) > 10 {
-		writeError(w, http.StatusBadRequest, "parameter_invalid", "metadata accepts at most 10 keys")
-		return
+		return errf(http.StatusBadRequest, "parameter_invalid", "metadata accepts at most 10 keys")
 	}
 	for k, v := range metadata {
 		nested := false
@@ -57,23 +59,21 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
 			nested = !isRichLink
 		}
 		if nested {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", fmt.Sprintf("metadata '%s' cannot be nested JSON", k))
-			return
+			return errf(http.StatusBadRequest, "parameter_invalid", "metadata '%s' cannot be nested JSON", k)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.findContactLocked(id, userID, email)
 	if c == nil {
-		writeError(w, http.StatusNotFound, "not_found", "User Not Found")
-		return
+		return errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	key := c.id + "\x00" + name + "\x00" + strconv.FormatInt(createdAt, 10)
 	if !s.st.eventKeys[key] {
 		s.st.eventKeys[key] = true
 		s.st.events[c.id] = append(s.st.events[c.id], &event{id: newUUID(), name: name, createdAt: createdAt, metadata: metadata})
 	}
-	w.WriteHeader(http.StatusAccepted)
+	return nil
 }
 
 // handleListEvents is GET /events?type=user&intercom_user_id=|user_id=|email=.

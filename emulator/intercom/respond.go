@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -88,24 +89,24 @@ func respond(w http.ResponseWriter, v any, err error) {
 
 const maxBody = 4 << 20
 
-// decodeObject reads a JSON object body into a map of raw fields, so each
-// field's type can be checked and reported by name.
-func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
+// decodeFields reads a JSON object body into raw fields, so each field's
+// type can be checked and reported by name. An empty body has no fields.
+func decodeFields(r *http.Request) (*fields, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		return nil, errf(http.StatusBadRequest, "bad_request", "could not read request body")
 	}
+	f := &fields{m: map[string]json.RawMessage{}}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return map[string]json.RawMessage{}, nil
+		return f, nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := json.Unmarshal(data, &f.m); err != nil {
 		return nil, errf(http.StatusBadRequest, "bad_request", "Request body is not valid JSON: %v", err)
 	}
-	if m == nil {
-		m = map[string]json.RawMessage{}
+	if f.m == nil { // the body was null
+		f.m = map[string]json.RawMessage{}
 	}
-	return m, nil
+	return f, nil
 }
 
 // decodeInto reads a JSON body into v.
@@ -263,6 +264,16 @@ func newHexID(unix int64) string {
 	return hex.EncodeToString(b[:])
 }
 
+// freeHexID is a newHexID not yet a key of taken.
+func freeHexID[V any](unix int64, taken map[string]V) string {
+	for {
+		id := newHexID(unix)
+		if _, ok := taken[id]; !ok {
+			return id
+		}
+	}
+}
+
 // Cursors are opaque to clients, stateless, and encode where the previous
 // page ended: base64 of a JSON array, like Intercom's "WzE3MDk2…" cursors.
 func encodeCursor(parts ...any) string {
@@ -312,6 +323,55 @@ func perPage(raw string, def int) (int, error) {
 		n = 150 // Intercom caps per_page rather than refusing larger pages.
 	}
 	return n, nil
+}
+
+// pageParams parses ?per_page= (default defPer) and the 1-based ?page= of
+// a list paged by number.
+func pageParams(q url.Values, defPer int) (per, page int, err error) {
+	if per, err = perPage(q.Get("per_page"), defPer); err != nil {
+		return 0, 0, err
+	}
+	page = 1
+	if raw := q.Get("page"); raw != "" {
+		if page, err = strconv.Atoi(raw); err != nil || page < 1 {
+			return 0, 0, errf(http.StatusBadRequest, "parameter_invalid", "page must be a positive integer")
+		}
+	}
+	return per, page, nil
+}
+
+// numberedPage cuts page (1-based) of per items out of all, with a pages
+// object that announces the next page while items remain. Pages past the
+// end are empty.
+func numberedPage[T any](all []T, page, per int) ([]T, pages) {
+	p := pages{Type: "pages", Page: page, PerPage: per, TotalPages: totalPages(len(all), per)}
+	if page > p.TotalPages { // also keeps (page-1)*per from overflowing
+		return all[:0], p
+	}
+	lo := (page - 1) * per
+	hi := min(lo+per, len(all))
+	if hi < len(all) {
+		p.Next = &pagesNext{Page: page + 1, StartingAfter: encodeCursor(page)}
+	}
+	return all[lo:hi], p
+}
+
+// seqPageParams parses ?per_page= (default defPer) and ?starting_after= of a
+// list paged by sequence: the cursor holds the last sequence served and its
+// page's number, so the page asked for is the one after.
+func seqPageParams(q url.Values, defPer int) (per int, after int64, page int, err error) {
+	if per, err = perPage(q.Get("per_page"), defPer); err != nil {
+		return 0, 0, 0, err
+	}
+	c := q.Get("starting_after")
+	if c == "" {
+		return per, 0, 1, nil
+	}
+	parts, err := decodeCursor(c)
+	if err != nil || len(parts) < 2 || json.Unmarshal(parts[0], &after) != nil || json.Unmarshal(parts[1], &page) != nil {
+		return 0, 0, 0, errf(http.StatusBadRequest, "parameter_invalid", "starting_after is not a valid cursor")
+	}
+	return per, after, page + 1, nil
 }
 
 func totalPages(total, per int) int {

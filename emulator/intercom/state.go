@@ -18,7 +18,7 @@ type state struct {
 	contacts     map[string]*contact
 	contactOrder []*contact // by seq; deleted ones stay, flagged, so cursors keep working
 	liveContacts int        // neither deleted nor archived
-	nextSeq      int64
+	lastSeq      int64 // see sequence
 	byEmail      map[string]map[*contact]struct{} // lower-cased email
 	byExternalID map[string]map[*contact]struct{}
 	byCustom     map[string]map[string]map[*contact]struct{} // attribute name → valueKey → contacts
@@ -150,4 +150,23 @@ func strOrNil(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// without returns a new slice of ids lacking id, leaving ids untouched for
+// anything still holding it.
+func without(ids []string, id string) []string {
+	out := make([]string, 0, len(ids))
+	for _, x := range ids {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// sequence is the next number of the one order contacts, companies and
+// conversations are created in; list cursors hold it.
+func (st *state) sequence() int64 {
+	st.lastSeq++
+	return st.lastSeq
 }

@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,20 +20,30 @@ func (t *tag) json() map[string]any {
 func (s *Server) handleListTags(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := []map[string]any{}
-	for _, t := range s.st.tags {
+	return tagList(s.st.tags), nil
+}
+
+// tagList is Intercom's list of tags.
+func tagList(tags []*tag) map[string]any {
+	out := make([]map[string]any, 0, len(tags))
+	for _, t := range tags {
 		out = append(out, t.json())
 	}
-	return map[string]any{"type": "list", "data": out}, nil
+	return map[string]any{"type": "list", "data": out}
+}
+
+// emitContactTagLocked fires contact.{role}.tag.created or …deleted.
+func (s *Server) emitContactTagLocked(c *contact, t *tag, action string) {
+	s.emitLocked("contact."+c.role+".tag."+action, map[string]any{"type": "contact_tag", "created_at": s.now().Unix(),
+		"tag": t.json(), "contact": s.contactJSON(c, false)})
 }
 
 // handleCreateTag is POST /tags {"name":…}: create or return by name.
 func (s *Server) handleCreateTag(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	name, _ := f.str("name")
 	if f.err != nil {
 		return nil, f.err
@@ -65,21 +76,20 @@ func (s *Server) handleContactTags(r *http.Request) (any, error) {
 	if herr != nil {
 		return nil, herr
 	}
-	out := []map[string]any{}
+	var tags []*tag
 	for _, id := range c.tagIDs {
 		if t := s.st.tagByID[id]; t != nil {
-			out = append(out, t.json())
+			tags = append(tags, t)
 		}
 	}
-	return map[string]any{"type": "list", "data": out}, nil
+	return tagList(tags), nil
 }
 
 func (s *Server) handleTagContact(r *http.Request) (any, error) {
-	m, err := decodeObject(r)
+	f, err := decodeFields(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &fields{m: m}
 	tagID, _ := f.idString("id")
 	if f.err != nil {
 		return nil, f.err
@@ -94,14 +104,9 @@ func (s *Server) handleTagContact(r *http.Request) (any, error) {
 	if t == nil {
 		return nil, errf(http.StatusNotFound, "tag_not_found", "Tag not found")
 	}
-	found := false
-	for _, id := range c.tagIDs {
-		found = found || id == tagID
-	}
-	if !found {
+	if !slices.Contains(c.tagIDs, tagID) {
 		c.tagIDs = append(c.tagIDs, tagID)
-		s.emitLocked("contact."+c.role+".tag.created", map[string]any{"type": "contact_tag", "created_at": s.now().Unix(),
-			"tag": t.json(), "contact": s.contactJSON(c, false)})
+		s.emitContactTagLocked(c, t, "created")
 	}
 	return t.json(), nil
 }
@@ -115,17 +120,10 @@ func (s *Server) handleUntagContact(r *http.Request) (any, error) {
 	}
 	tagID := r.PathValue("tag_id")
 	t := s.st.tagByID[tagID]
-	idx := -1
-	for i, id := range c.tagIDs {
-		if id == tagID {
-			idx = i
-		}
-	}
-	if t == nil || idx < 0 {
+	if t == nil || !slices.Contains(c.tagIDs, tagID) {
 		return nil, errf(http.StatusNotFound, "tag_not_found", "Tag not found")
 	}
-	c.tagIDs = append(c.tagIDs[:idx:idx], c.tagIDs[idx+1:]...)
-	s.emitLocked("contact."+c.role+".tag.deleted", map[string]any{"type": "contact_tag", "created_at": s.now().Unix(),
-		"tag": t.json(), "contact": s.contactJSON(c, false)})
+	c.tagIDs = without(c.tagIDs, tagID)
+	s.emitContactTagLocked(c, t, "deleted")
 	return t.json(), nil
 }
