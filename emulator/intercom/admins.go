@@ -62,6 +62,15 @@ func (s *Server) addAdminLocked(a *admin) {
 	s.st.adminByID[a.ID] = a
 }
 
+// adminLocked returns the admin with the id, or admin_not_found.
+func (s *Server) adminLocked(id string) (*admin, *httpError) {
+	a := s.st.adminByID[id]
+	if a == nil {
+		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
+	}
+	return a, nil
+}
+
 // OwnAdminID is the id of the admin the app's tokens act as (GET /me).
 func (s *Server) OwnAdminID() string { return "991267500" }
 
@@ -98,10 +107,10 @@ func (s *Server) handleListAdmins(r *http.Request) (any, error) {
 
 func (s *Server) handleGetAdmin(r *http.Request) (any, error) {
 	s.mu.RLock()
-	a := s.st.adminByID[r.PathValue("id")]
-	s.mu.RUnlock()
-	if a == nil {
-		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
+	defer s.mu.RUnlock()
+	a, herr := s.adminLocked(r.PathValue("id"))
+	if herr != nil {
+		return nil, herr
 	}
 	return a.json(), nil
 }

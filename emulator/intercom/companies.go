@@ -105,6 +105,7 @@ type companyInput struct {
 	custom                        map[string]any
 }
 
+// parseCompanyInput reads a POST or PUT /companies body.
 func parseCompanyInput(f *fields) (companyInput, *httpError) {
 	var in companyInput
 	f.unknown(companyFields...)
@@ -188,13 +189,9 @@ func (s *Server) insertCompanyLocked(co *company) {
 // handleUpsertCompany is POST /companies: create, or update the company
 // with the same company_id.
 func (s *Server) handleUpsertCompany(r *http.Request) (any, error) {
-	f, err := decodeFields(r)
+	in, err := decodeInput(r, parseCompanyInput)
 	if err != nil {
 		return nil, err
-	}
-	in, herr := parseCompanyInput(f)
-	if herr != nil {
-		return nil, herr
 	}
 	if in.companyID == "" {
 		return nil, errf(http.StatusBadRequest, "parameter_not_found", "company_id not specified")
@@ -237,13 +234,9 @@ func (s *Server) handleGetCompany(r *http.Request) (any, error) {
 }
 
 func (s *Server) handleUpdateCompany(r *http.Request) (any, error) {
-	f, err := decodeFields(r)
+	in, err := decodeInput(r, parseCompanyInput)
 	if err != nil {
 		return nil, err
-	}
-	in, herr := parseCompanyInput(f)
-	if herr != nil {
-		return nil, herr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -208,6 +209,9 @@ type contactInput struct {
 
 var contactFields = []string{"role", "external_id", "email", "phone", "name", "avatar", "signed_up_at",
 	"last_seen_at", "owner_id", "unsubscribed_from_emails", "custom_attributes"}
+
+// parseAPIContactInput reads a POST or PUT /contacts body.
+func parseAPIContactInput(f *fields) (contactInput, *httpError) { return parseContactInput(f, false) }
 
 // parseContactInput reads a contact body. Messenger-side updates (the
 // control surface) may also set location and UTM data.
@@ -422,6 +426,16 @@ func (s *Server) liveContactLocked(id string) (*contact, *httpError) {
 	c := s.st.contacts[id]
 	if c == nil || c.deleted {
 		return nil, errNotFound()
+	}
+	return c, nil
+}
+
+// liveUserLocked is liveContactLocked where Intercom words a missing
+// contact as a missing user: contacts named in a body, and company links.
+func (s *Server) liveUserLocked(id string) (*contact, *httpError) {
+	c := s.st.contacts[id]
+	if c == nil || c.deleted {
+		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
 	}
 	return c, nil
 }

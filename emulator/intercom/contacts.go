@@ -72,13 +72,9 @@ func (s *Server) updateContactLocked(c *contact, in *contactInput) *httpError {
 }
 
 func (s *Server) handleCreateContact(r *http.Request) (any, error) {
-	f, err := decodeFields(r)
+	in, err := decodeInput(r, parseAPIContactInput)
 	if err != nil {
 		return nil, err
-	}
-	in, herr := parseContactInput(f, false)
-	if herr != nil {
-		return nil, herr
 	}
 	if in.email == nil && in.externalID == nil && in.role == nil {
 		return nil, errf(http.StatusBadRequest, "parameter_invalid", "Please provide at least one of: email, external_id or role")
@@ -103,13 +99,9 @@ func (s *Server) handleGetContact(r *http.Request) (any, error) {
 }
 
 func (s *Server) handleUpdateContact(r *http.Request) (any, error) {
-	f, err := decodeFields(r)
+	in, err := decodeInput(r, parseAPIContactInput)
 	if err != nil {
 		return nil, err
-	}
-	in, herr := parseContactInput(f, false)
-	if herr != nil {
-		return nil, herr
 	}
 	c, herr := s.updateContact(r.PathValue("id"), &in)
 	if herr != nil {
@@ -297,9 +289,9 @@ func (s *Server) handleAttachCompany(r *http.Request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.st.contacts[r.PathValue("id")]
-	if c == nil || c.deleted {
-		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
+	c, herr := s.liveUserLocked(r.PathValue("id"))
+	if herr != nil {
+		return nil, herr
 	}
 	co := s.st.companies[coID]
 	if co == nil {
@@ -334,9 +326,9 @@ func (s *Server) attachLocked(c *contact, coID string) bool {
 func (s *Server) handleDetachCompany(r *http.Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.st.contacts[r.PathValue("id")]
-	if c == nil || c.deleted {
-		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
+	c, herr := s.liveUserLocked(r.PathValue("id"))
+	if herr != nil {
+		return nil, herr
 	}
 	coID := r.PathValue("company_id")
 	co := s.st.companies[coID]
@@ -378,4 +370,3 @@ func (s *Server) handleContactCompanies(r *http.Request) (any, error) {
 	return map[string]any{"type": "list", "data": data, "companies": data,
 		"total_count": len(all), "pages": p}, nil
 }
-

@@ -53,9 +53,9 @@ func (s *Server) handleCreateConversation(r *http.Request) (any, error) {
 	json.Unmarshal(body.From.ID, &id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from := s.st.contacts[id]
-	if from == nil || from.deleted {
-		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
+	from, herr := s.liveUserLocked(id)
+	if herr != nil {
+		return nil, herr
 	}
 	c := s.startConversationLocked(from, body.Body)
 	return userMessageJSON{Type: "user_message", ID: c.source.id, CreatedAt: c.createdAt,
@@ -86,13 +86,13 @@ func (s *Server) handleCreateMessage(r *http.Request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.adminByID[strings.Trim(string(body.From.ID), `"`)]
-	if a == nil {
-		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
+	a, herr := s.adminLocked(strings.Trim(string(body.From.ID), `"`))
+	if herr != nil {
+		return nil, herr
 	}
-	to := s.st.contacts[body.To.ID]
-	if to == nil || to.deleted {
-		return nil, errf(http.StatusNotFound, "not_found", "User Not Found")
+	to, herr := s.liveUserLocked(body.To.ID)
+	if herr != nil {
+		return nil, herr
 	}
 	c := s.newConversationLocked(to, a.author(), "admin_initiated", body.Subject, body.Body)
 	c.adminAssignee = ptr(mustInt(a.ID))
@@ -311,9 +311,9 @@ func (s *Server) handleReply(r *http.Request) (any, error) {
 		if messageType != "comment" && messageType != "note" {
 			return nil, errf(http.StatusBadRequest, "parameter_invalid", "message_type must be comment or note")
 		}
-		a := s.st.adminByID[adminID]
-		if a == nil {
-			return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
+		a, herr := s.adminLocked(adminID)
+		if herr != nil {
+			return nil, herr
 		}
 		c, herr := s.conversationLocked(r.PathValue("id"))
 		if herr != nil {
@@ -416,9 +416,9 @@ func (s *Server) handleManage(r *http.Request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.adminByID[adminID]
-	if a == nil {
-		return nil, errf(http.StatusNotFound, "admin_not_found", "Admin not found")
+	a, herr := s.adminLocked(adminID)
+	if herr != nil {
+		return nil, herr
 	}
 	c, herr := s.conversationLocked(r.PathValue("id"))
 	if herr != nil {

@@ -109,6 +109,20 @@ func decodeFields(r *http.Request) (*fields, error) {
 	return f, nil
 }
 
+// decodeInput reads a JSON object body and parses it into a T.
+func decodeInput[T any](r *http.Request, parse func(*fields) (T, *httpError)) (T, error) {
+	f, err := decodeFields(r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	in, herr := parse(f)
+	if herr != nil {
+		return in, herr
+	}
+	return in, nil
+}
+
 // decodeInto reads a JSON body into v.
 func decodeInto(r *http.Request, v any) error {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody))

@@ -16,9 +16,9 @@ type state struct {
 	ownAdminID string
 
 	contacts     map[string]*contact
-	contactOrder []*contact // by seq; deleted ones stay, flagged, so cursors keep working
-	liveContacts int        // neither deleted nor archived
-	lastSeq      int64 // see sequence
+	contactOrder []*contact                       // by seq; deleted ones stay, flagged, so cursors keep working
+	liveContacts int                              // neither deleted nor archived
+	lastSeq      int64                            // see sequence
 	byEmail      map[string]map[*contact]struct{} // lower-cased email
 	byExternalID map[string]map[*contact]struct{}
 	byCustom     map[string]map[string]map[*contact]struct{} // attribute name → valueKey → contacts
