@@ -486,26 +486,24 @@ func (s *Server) AddField(spec FieldSpec) error {
 	})
 }
 
-// controlField resolves object.field for a schema change.
-func (s *Server) controlField(object, field string) (*fieldDef, error) {
-	t, err := s.controlTable(object)
-	if err != nil {
-		return nil, err
-	}
-	f := t.obj.field(field)
-	if f == nil {
-		return nil, errBadRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", field, t.obj.Name))
-	}
-	return f, nil
+// changeField runs fn on object.field as one schema change.
+func (s *Server) changeField(object, field string, fn func(f *fieldDef) error) error {
+	return s.uiWrite(func(tx *txn) error {
+		t, err := s.controlTable(object)
+		if err != nil {
+			return err
+		}
+		f := t.obj.field(field)
+		if f == nil {
+			return errBadRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", field, t.obj.Name))
+		}
+		return fn(f)
+	})
 }
 
 // AddPicklistValue adds an active value to a picklist field.
 func (s *Server) AddPicklistValue(object, field, value string) error {
-	return s.uiWrite(func(tx *txn) error {
-		f, err := s.controlField(object, field)
-		if err != nil {
-			return err
-		}
+	return s.changeField(object, field, func(f *fieldDef) error {
 		if f.Type != typePicklist {
 			return errBadRequest("INVALID_FIELD", f.Name+" is not a picklist")
 		}
@@ -520,11 +518,7 @@ func (s *Server) AddPicklistValue(object, field, value string) error {
 // RestrictPicklist makes a picklist restricted (or not): restricted
 // picklists refuse values not in the list.
 func (s *Server) RestrictPicklist(object, field string, restricted bool) error {
-	return s.uiWrite(func(tx *txn) error {
-		f, err := s.controlField(object, field)
-		if err != nil {
-			return err
-		}
+	return s.changeField(object, field, func(f *fieldDef) error {
 		if f.Type != typePicklist {
 			return errBadRequest("INVALID_FIELD", f.Name+" is not a picklist")
 		}
@@ -537,11 +531,7 @@ func (s *Server) RestrictPicklist(object, field string, restricted bool) error {
 // describe and queries, and writing it is INVALID_FIELD (as Task.Type is in
 // Professional Edition).
 func (s *Server) SetFieldHidden(object, field string, hidden bool) error {
-	return s.uiWrite(func(tx *txn) error {
-		f, err := s.controlField(object, field)
-		if err != nil {
-			return err
-		}
+	return s.changeField(object, field, func(f *fieldDef) error {
 		if f.Name == "Id" || f.required() {
 			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be hidden")
 		}

@@ -265,69 +265,52 @@ func (s *Server) handleUpsert(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// externalMatches resolves the {field} and {value} of an external-id path to
-// the live records of t they name; none is NOT_FOUND.
-func externalMatches(r *http.Request, t *table) ([]*record, error) {
-	f, err := externalField(t.obj, r.PathValue("field"))
-	if err != nil {
-		return nil, err
-	}
-	recs := t.matches(f, r.PathValue("value"))
-	if len(recs) == 0 {
-		return nil, errNotFound()
-	}
-	return recs, nil
-}
-
-// writeExternal answers an external-id GET or DELETE: the error, 300 with the
-// matching records' URLs when the value is ambiguous, else ok.
-func writeExternal(w http.ResponseWriter, err error, multi []string, ok func()) {
+// serveExternal runs fn on the live record an external-id path
+// ({object}/{field}/{value}) names and then calls done. No match is 404;
+// several answer 300 with their URLs, as Salesforce does.
+func (s *Server) serveExternal(w http.ResponseWriter, r *http.Request, write bool, fn func(tx *txn, t *table, rec *record) error, done func()) {
+	var multi []string
+	err := s.withTable(r, write, func(tx *txn, t *table) error {
+		f, err := externalField(t.obj, r.PathValue("field"))
+		if err != nil {
+			return err
+		}
+		switch recs := t.matches(f, r.PathValue("value")); len(recs) {
+		case 0:
+			return errNotFound()
+		case 1:
+			return fn(tx, t, recs[0])
+		default:
+			multi = recordURLs(t.obj, recs, apiVersion(r))
+			return nil
+		}
+	})
 	switch {
 	case err != nil:
 		writeError(w, err)
 	case multi != nil:
 		writeJSON(w, http.StatusMultipleChoices, multi)
 	default:
-		ok()
+		done()
 	}
 }
 
 func (s *Server) handleGetByExternalID(w http.ResponseWriter, r *http.Request) {
 	var out []byte
-	var multi []string
-	err := s.withTable(r, false, func(tx *txn, t *table) error {
-		recs, err := externalMatches(r, t)
-		if err != nil {
-			return err
-		}
-		if len(recs) > 1 {
-			multi = recordURLs(t.obj, recs, apiVersion(r))
-			return nil
-		}
+	s.serveExternal(w, r, false, func(tx *txn, t *table, rec *record) error {
 		fields, err := requestedFields(t.obj, r.URL.Query().Get("fields"))
 		if err != nil {
 			return err
 		}
-		out = renderRecord(nil, t.obj, recs[0], fields, apiVersion(r))
+		out = renderRecord(nil, t.obj, rec, fields, apiVersion(r))
 		return nil
-	})
-	writeExternal(w, err, multi, func() { writeRaw(w, http.StatusOK, out) })
+	}, func() { writeRaw(w, http.StatusOK, out) })
 }
 
 func (s *Server) handleDeleteByExternalID(w http.ResponseWriter, r *http.Request) {
-	var multi []string
-	err := s.withTable(r, true, func(tx *txn, t *table) error {
-		recs, err := externalMatches(r, t)
-		if err != nil {
-			return err
-		}
-		if len(recs) > 1 {
-			multi = recordURLs(t.obj, recs, apiVersion(r))
-			return nil
-		}
-		return tx.deleteAPI(t, recs[0])
-	})
-	writeExternal(w, err, multi, func() { w.WriteHeader(http.StatusNoContent) })
+	s.serveExternal(w, r, true, func(tx *txn, t *table, rec *record) error {
+		return tx.deleteAPI(t, rec)
+	}, func() { w.WriteHeader(http.StatusNoContent) })
 }
 
 // replicationWindow parses start/end of the updated and deleted resources.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"strconv"
 )
 
 // Pages is Intercom's pagination object ("type":"pages").
@@ -112,29 +113,26 @@ func paginate[T any](ctx context.Context, fetch func(ctx context.Context, cursor
 }
 
 // paginatePages is paginate for the older page-numbered lists (companies,
-// company contacts): it stops after total_pages or an empty page.
+// company contacts): the cursor is the next page's number, and it stops
+// after total_pages or an empty page.
 func paginatePages[T any](ctx context.Context, fetch func(ctx context.Context, page int) ([]T, *Pages, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for page := 1; ; page++ {
-			items, pages, err := fetch(ctx, page)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			// Stop at the last page, and also when the server answered a
-			// different page than asked (it ignores paging), which would
-			// otherwise repeat items.
-			if len(items) == 0 || pages == nil || pages.TotalPages <= page || (pages.Page != 0 && pages.Page != page) {
-				return
-			}
+	return paginate(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
+		page := 1
+		if cursor != "" {
+			page, _ = strconv.Atoi(cursor) // one we made
 		}
-	}
+		items, pages, err := fetch(ctx, page)
+		if err != nil {
+			return nil, "", err
+		}
+		// Stop at the last page, and also when the server answered a
+		// different page than asked (it ignores paging), which would
+		// otherwise repeat items.
+		if pages == nil || pages.TotalPages <= page || (pages.Page != 0 && pages.Page != page) {
+			return items, "", nil
+		}
+		return items, strconv.Itoa(page + 1), nil
+	})
 }
 
 func perPageQuery(q url.Values, perPage int) url.Values {

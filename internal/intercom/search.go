@@ -284,29 +284,26 @@ func (q Query) validate(fields FieldSet, depth int, at string) error {
 	return nil
 }
 
+// anys copies s into a []any.
+func anys[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i := range s {
+		out[i] = s[i]
+	}
+	return out
+}
+
 // asSlice accepts the slice types a caller or the JSON decoder produces.
 func asSlice(v any) ([]any, bool) {
 	switch s := v.(type) {
 	case []any:
 		return s, true
 	case []string:
-		out := make([]any, len(s))
-		for i := range s {
-			out[i] = s[i]
-		}
-		return out, true
+		return anys(s), true
 	case []int:
-		out := make([]any, len(s))
-		for i := range s {
-			out[i] = s[i]
-		}
-		return out, true
+		return anys(s), true
 	case []int64:
-		out := make([]any, len(s))
-		for i := range s {
-			out[i] = s[i]
-		}
-		return out, true
+		return anys(s), true
 	}
 	return nil, false
 }
