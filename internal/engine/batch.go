@@ -200,11 +200,32 @@ func (b *batch) planPair(p *pair, st states) {
 	if p.sf != nil {
 		changes = append(changes, sync.RecordChange{Side: sync.Salesforce, At: p.sf.Modstamp, Values: p.sf.values(ms)})
 	}
+	if len(changes) == 2 && !p.fresh {
+		// Both sides' whole records are reported with record-level times
+		// (Intercom's in seconds): a value a side still has from before —
+		// the one ferry knew or wrote — is no change at that time, and must
+		// not compete with the other side's real change as if it were new.
+		changes[0].Values = changedOnly(changes[0].Values, state.Intercom)
+		changes[1].Values = changedOnly(changes[1].Values, state.Salesforce)
+	}
 	p.plan = sync.Plan(ms, state, changes)
 	p.okSF, p.okIC = true, true
 	if p.sf != nil && p.object != sync.ObjectCompany {
 		p.sfAttrs = b.sfAttrChanges(p, st)
 	}
+}
+
+// changedOnly drops the values equal to what ferry knows or last wrote.
+func changedOnly(values map[string]any, known map[string]sync.FieldState) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		st, ok := known[k]
+		if ok && (sync.HashValue(v) == sync.HashValue(st.Value) || sync.HashValue(v) == st.WrittenHash) {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // sfAttrChanges returns the SALESFORCE_* attributes to write to a contact

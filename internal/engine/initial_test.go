@@ -1,0 +1,178 @@
+package engine_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// seedPairs loads n Intercom leads and a Lead for each of the first
+// matched, without webhooks, and returns the contact ids and Lead ids.
+func (b *bundle) seedPairs(n, matched int) ([]string, []string) {
+	b.t.Helper()
+	seeds := make([]icemu.ContactSeed, n)
+	for i := range seeds {
+		seeds[i] = icemu.ContactSeed{Role: "lead", Email: fmt.Sprintf("p%03d@example.com", i), Phone: fmt.Sprintf("+1 555 %04d", i)}
+	}
+	ids, err := b.ic.BulkLoadContacts(seeds)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	recs := make([]map[string]any, matched)
+	for i := range recs {
+		// Existing records predate the connection: polls do not see them.
+		old := b.clock.Now().Add(-time.Hour)
+		recs[i] = map[string]any{"Email": fmt.Sprintf("P%03d@example.com", i), "LastName": "L", "Company": "C", "Title": fmt.Sprintf("T%d", i),
+			"CreatedDate": old, "SystemModstamp": old}
+	}
+	leads, err := b.sf.LoadRecords("Lead", recs)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return ids, leads
+}
+
+// runInitialSync runs the initial sync from the start, directly.
+func (b *bundle) runInitialSync() error {
+	if err := b.store.InTx(b.ctx, func(tx store.Tx) error {
+		for _, o := range []string{engine.InitialContacts, engine.InitialCompanies} {
+			if err := tx.PutInitialSync(b.ctx, store.InitialSync{ConnectionID: b.connID, Object: o, State: engine.StateRunning}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.t.Fatal(err)
+	}
+	return b.eng.InitialSync(b.ctx, b.conn())
+}
+
+func (b *bundle) progress(object string) store.InitialSync {
+	rows, err := b.eng.Progress(b.ctx, b.connID)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Object == object {
+			return r
+		}
+	}
+	b.t.Fatalf("no progress row for %s", object)
+	return store.InitialSync{}
+}
+
+// TestInitialSync: at connect, existing records are matched and Intercom is
+// enriched, with progress visible; a sync paused by the API budget resumes
+// where it stopped without redoing work (F3.8, F8.1).
+func TestInitialSync(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{settings: `{"mappings": [
+		{"object": "lead", "intercom": "phone", "salesforce": "Phone", "direction": "both"},
+		{"object": "lead", "intercom": "custom_attributes.job_title", "salesforce": "Title", "direction": "both"}],
+		"api_budget": {"daily_limit": 1000, "reserve_inbox": 0, "reserve_background": 0}}`})
+	ids, leads := b.seedPairs(320, 200)
+	// Two Leads share one contact's email: ambiguous, listed for review.
+	old := b.clock.Now().Add(-time.Hour)
+	if _, err := b.sf.LoadRecords("Lead", []map[string]any{{"Email": "p250@example.com", "LastName": "A", "Company": "C", "SystemModstamp": old},
+		{"Email": "p250@example.com", "LastName": "B", "Company": "C", "SystemModstamp": old}}); err != nil {
+		t.Fatal(err)
+	}
+	b.poll() // reads the schema
+	// Leave the backfill lane four calls: one page and a bit.
+	if err := b.store.InTx(b.ctx, func(tx store.Tx) error {
+		rows, err := tx.ListUsage(b.ctx, b.connID, b.clock.Now(), b.clock.Now())
+		used := int64(0)
+		for _, r := range rows {
+			used += r.Count
+		}
+		if err == nil {
+			_, err = tx.IncrementUsage(b.ctx, b.connID, b.clock.Now(), "background", 1000-4-used)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.runInitialSync(); err == nil {
+		t.Fatal("initial sync finished on a budget of four calls")
+	}
+	p := b.progress(engine.InitialContacts)
+	if p.State != engine.StatePaused || p.Processed == 0 || p.Processed >= 320 {
+		t.Fatalf("progress while paused = %+v; want paused part way", p)
+	}
+	firstMatched := p.Matched
+
+	b.clock.Advance(24 * time.Hour)
+	if err := b.eng.InitialSync(b.ctx, b.conn()); err != nil {
+		t.Fatalf("resumed initial sync: %v", err)
+	}
+	p = b.progress(engine.InitialContacts)
+	if p.State != engine.StateDone || p.Processed != 320 || p.Matched != 200 || p.Ambiguous != 1 || p.FinishedAt == nil {
+		t.Errorf("progress = %+v; want done, 320 processed, 200 matched, 1 ambiguous", p)
+	}
+	if firstMatched == 0 {
+		t.Error("nothing was matched before the pause")
+	}
+	n, err := b.store.CountMappings(b.ctx, b.connID, store.MappingPerson)
+	if err != nil || n != 200 {
+		t.Errorf("%d mappings (%v), want 200", n, err)
+	}
+	for _, i := range []int{0, 199} {
+		c := b.icContact(ids[i])
+		if c.CustomAttributes["SALESFORCE_ID"] != leads[i] || c.CustomAttributes["job_title"] != fmt.Sprintf("T%d", i) {
+			t.Errorf("contact %d: SALESFORCE_ID = %v, job_title = %v", i, c.CustomAttributes["SALESFORCE_ID"], c.CustomAttributes["job_title"])
+		}
+		if got := b.sfField("Lead", leads[i], "Phone"); got != fmt.Sprintf("+1 555 %04d", i) {
+			t.Errorf("Lead %d Phone = %v, want the Intercom phone", i, got)
+		}
+	}
+	if _, ok := b.mapping(ids[300]); ok {
+		t.Error("an unmatched contact was mapped")
+	}
+}
+
+// TestBurstIsBatched: a burst of Intercom changes is written with sObject
+// Collections and looked up with IN lists: at most 0.02 Salesforce calls
+// per change (F3.3).
+func TestBurstIsBatched(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	const n = 400
+	ids, leads := b.seedPairs(n, n)
+	if err := b.runInitialSync(); err != nil {
+		t.Fatal(err)
+	}
+	// Let the echoes of the initial sync's writes arrive and drain them.
+	time.Sleep(200 * time.Millisecond)
+	b.drain()
+
+	mark := b.lastEventID()
+	for i, id := range ids {
+		if err := b.ic.MessengerUpdateContact(id, map[string]any{"phone": fmt.Sprintf("burst-%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.waitEvent(mark, ids[n-1], "updated", `"burst-399"`)
+	eventually(t, "all webhooks", func() bool {
+		evs, _ := b.store.ListPendingWebhookEvents(b.ctx, b.connID, 10000)
+		return len(evs) >= n
+	})
+	before := b.sf.APICalls()
+	b.drain()
+	calls := b.sf.APICalls() - before
+	if max := int64(n * 2 / 100); calls > max {
+		t.Errorf("%d Salesforce calls for %d changes; want at most %d (0.02 per change)", calls, n, max)
+	}
+	for _, i := range []int{0, n / 2, n - 1} {
+		if got := b.sfField("Lead", leads[i], "Phone"); got != fmt.Sprintf("burst-%d", i) {
+			t.Errorf("Lead %d Phone = %v", i, got)
+			h, _ := b.store.ListHistory(b.ctx, b.connID, ids[i], store.Page{})
+			for _, e := range h {
+				t.Logf("history: %+v", e)
+			}
+		}
+	}
+}
