@@ -52,6 +52,10 @@ type FerryOptions struct {
 	// FetchPollInterval and FetchCooldown tune how fast idle workers see
 	// new jobs (see store.Options); zero keeps River's defaults.
 	FetchPollInterval, FetchCooldown time.Duration
+	// JobTimeout and RescueStuckJobsAfter are passed to the store: how long
+	// a job may run, and when a job whose process died runs again. Zero
+	// keeps River's defaults (1 minute, 1 hour).
+	JobTimeout, RescueStuckJobsAfter time.Duration
 	// Syncer builds the sync engine once the store and manager exist. Nil
 	// runs no sync: events and polls stay queued.
 	Syncer func(SyncerDeps) jobs.Syncer
@@ -70,6 +74,8 @@ type SyncerDeps struct {
 type Ferry struct {
 	// URL is ferry's base URL (the public URL).
 	URL string
+	// Addr is the address ferry's HTTP server listens on.
+	Addr string
 	// Store is the instance's store.
 	Store store.Store
 	// Manager hands out the connection's clients.
@@ -165,6 +171,7 @@ func StartFerry(ctx context.Context, opts FerryOptions) (*Ferry, error) {
 	storeOpts := store.Options{
 		Secret: box, Logger: opts.Logger,
 		FetchPollInterval: opts.FetchPollInterval, FetchCooldown: opts.FetchCooldown,
+		JobTimeout: opts.JobTimeout, RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 	}
 	if opts.Syncer != nil {
@@ -215,7 +222,7 @@ func StartFerry(ctx context.Context, opts FerryOptions) (*Ferry, error) {
 		HTTPClient: httpClient, DefaultConnectionID: connID,
 	})
 	f := &Ferry{
-		URL: public, Store: st, Manager: manager, ConnID: connID,
+		URL: public, Addr: ln.Addr().String(), Store: st, Manager: manager, ConnID: connID,
 		adminToken: opts.AdminToken, served: make(chan error, 1), log: opts.Logger,
 		http: &http.Server{
 			Handler:           srv.Handler(),

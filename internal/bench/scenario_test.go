@@ -8,12 +8,18 @@ import (
 	"time"
 )
 
-// testLogger logs ferry's warnings when FERRY_BENCH_LOG is set.
+// testLogger logs ferry's and the emulators' logs to stderr when
+// FERRY_BENCH_LOG names a level (debug, info, warn, error).
 func testLogger() *slog.Logger {
-	if os.Getenv("FERRY_BENCH_LOG") == "" {
+	v := os.Getenv("FERRY_BENCH_LOG")
+	if v == "" {
 		return nil
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var level slog.Level
+	if level.UnmarshalText([]byte(v)) != nil {
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // TestScenarios runs small versions of the scenarios and checks what they

@@ -1,0 +1,319 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/secret"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
+)
+
+// Environment of the child ferry process.
+const (
+	envChild    = "FERRY_BENCH_CHILD"
+	envDB       = "FERRY_BENCH_DATABASE_URL"
+	envKey      = "FERRY_BENCH_KEY"
+	envSF       = "FERRY_BENCH_SALESFORCE_URL"
+	envIC       = "FERRY_BENCH_INTERCOM_URL"
+	envICSecret = "FERRY_BENCH_INTERCOM_SECRET"
+	envAdmin    = "FERRY_BENCH_ADMIN_TOKEN"
+	envPublic   = "FERRY_BENCH_PUBLIC_URL"
+)
+
+// childLease is the engine's event lease in the child: events claimed by a
+// killed process become claimable again after it.
+const childLease = 3 * time.Second
+
+// TestHelperFerryProcess is not a test: it is the ferry process the SIGKILL
+// test starts (re-executing the test binary), serving until it is killed or
+// its stdin closes. It prints its URL on stdout.
+func TestHelperFerryProcess(t *testing.T) {
+	if os.Getenv(envChild) != "1" {
+		t.Skip("helper process for TestKilledMidBurst")
+	}
+	key, err := hex.DecodeString(os.Getenv(envKey))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bad key:", err)
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	f, err := StartFerry(ctx, FerryOptions{
+		DatabaseURL: os.Getenv(envDB), Key: key, PublicURL: os.Getenv(envPublic),
+		AdminToken: os.Getenv(envAdmin), SalesforceURL: os.Getenv(envSF), IntercomURL: os.Getenv(envIC),
+		IntercomClientID: intercomClientID, IntercomClientSecret: os.Getenv(envICSecret),
+		PollInterval: time.Second, FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
+		JobTimeout: 8 * time.Second, RescueStuckJobsAfter: 10 * time.Second,
+		Syncer: func(d SyncerDeps) jobs.Syncer {
+			return engine.New(engine.Options{Store: d.Store, Manager: d.Manager, Logger: d.Logger, Lease: childLease})
+		},
+		Logger: testLogger(),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start ferry:", err)
+		os.Exit(2)
+	}
+	fmt.Printf("FERRY_URL=%s\n", f.Addr)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = f.Close()
+	os.Exit(0)
+}
+
+// handover is a load balancer in front of one ferry process at a time: a
+// request waits (bounded) while no process is up and is retried when the
+// process dies under it, as a load balancer in front of a restarting
+// service would. Webhook deliveries are safe to repeat: ferry deduplicates
+// them by notification id.
+type handover struct {
+	target atomic.Pointer[string]
+	client *http.Client
+}
+
+func (p *handover) set(url string) { p.target.Store(&url) }
+
+func (p *handover) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if t := p.target.Load(); t != nil && *t != "" {
+			req, _ := http.NewRequestWithContext(r.Context(), r.Method, *t+r.URL.RequestURI(), bytes.NewReader(body))
+			req.Header = r.Header.Clone()
+			resp, err := p.client.Do(req)
+			if err == nil {
+				defer resp.Body.Close()
+				for k, v := range resp.Header {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(resp.StatusCode)
+				_, _ = io.Copy(w, resp.Body)
+				return
+			}
+		}
+		if time.Now().After(deadline) || r.Context().Err() != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// child is one ferry process.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	url   string
+}
+
+func startChild(t *testing.T, env []string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperFerryProcess$", "-test.v=false")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start child ferry: %v", err)
+	}
+	c := &child{cmd: cmd, stdin: stdin}
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	lines := bufio.NewScanner(stdout)
+	urlc := make(chan string, 1)
+	go func() {
+		for lines.Scan() {
+			if u, ok := strings.CutPrefix(lines.Text(), "FERRY_URL="); ok {
+				urlc <- "http://" + u
+			}
+		}
+		close(urlc)
+	}()
+	select {
+	case u, ok := <-urlc:
+		if !ok {
+			t.Fatal("child ferry exited before serving")
+		}
+		c.url = u
+	case <-time.After(20 * time.Second):
+		t.Fatal("child ferry did not start in 20s")
+	}
+	return c
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (c *child) kill(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill child: %v", err)
+	}
+	_ = c.cmd.Wait()
+}
+
+// TestKilledMidBurst kills a ferry process with SIGKILL in the middle of a
+// burst of Intercom changes and starts a new one on the same store: every
+// change lands in Salesforce exactly once (no value written twice, the
+// final values right).
+func TestKilledMidBurst(t *testing.T) {
+	if os.Getenv(envChild) == "1" {
+		t.Skip("inside the helper process")
+	}
+	t.Parallel()
+	for _, e := range storetest.Engines() {
+		t.Run(string(e.Engine), func(t *testing.T) {
+			t.Parallel()
+			testKilledMidBurst(t, e.URL(t))
+		})
+	}
+}
+
+func testKilledMidBurst(t *testing.T, dbURL string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+	const n = 400
+
+	h := &Harness{opts: Options{PollInterval: time.Second}}
+	h.SF = sfemu.New(sfemu.Options{AutoApprove: true, APIDailyLimit: 1_000_000})
+	h.SFRec = NewRecorder(SideSalesforce, h.SF)
+	sfSrv := httptest.NewServer(h.SFRec)
+	t.Cleanup(sfSrv.Close)
+	h.SFURL = sfSrv.URL
+
+	lb := &handover{client: &http.Client{Timeout: 30 * time.Second}}
+	lbSrv := httptest.NewServer(lb)
+	t.Cleanup(lbSrv.Close)
+
+	icSecret := randomHex(16)
+	h.IC = icemu.New(icemu.Options{ClientID: intercomClientID, ClientSecret: icSecret, AutoApprove: true,
+		Webhooks: []string{lbSrv.URL + "/webhooks/intercom"}, RateLimit: unlimited, WebhookRetryDelay: time.Second})
+	t.Cleanup(h.IC.Close)
+	h.ICRec = NewRecorder(SideIntercom, h.IC)
+	icSrv := httptest.NewServer(h.ICRec)
+	t.Cleanup(icSrv.Close)
+	h.ICURL = icSrv.URL
+	if err := h.IC.CustomAttribute("contact", "job_title", "string"); err != nil {
+		t.Fatal(err)
+	}
+
+	key, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := randomHex(16)
+	env := []string{envChild + "=1", envDB + "=" + dbURL, envKey + "=" + hex.EncodeToString(key),
+		envSF + "=" + h.SFURL, envIC + "=" + h.ICURL, envICSecret + "=" + icSecret,
+		envAdmin + "=" + admin, envPublic + "=" + lbSrv.URL}
+
+	people, err := h.LoadPeople(n, "k", "t0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := startChild(t, env)
+	lb.set(first.url)
+
+	// The test reads the shared store itself (mappings, pending events)
+	// and connects through the child's admin API, as an admin would.
+	box, err := secret.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, dbURL, store.Options{Secret: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	conns, err := st.ListConnections(ctx)
+	if err != nil || len(conns) == 0 {
+		t.Fatalf("connections: %v %v", conns, err)
+	}
+	f := &Ferry{URL: lbSrv.URL, Store: st, ConnID: conns[0].ID, adminToken: admin}
+	h.Ferries = []*Ferry{f}
+	if err := f.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSettings(ctx, BenchSettings()); err != nil {
+		t.Fatal(err)
+	}
+	if err := startInitialSync(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.MapPeople(ctx, people, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Settle(ctx, 1500*time.Millisecond, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	m := begin(h, true)
+	final := make(map[Person]string, n)
+	for i, p := range people {
+		v := fmt.Sprintf("killed-%d", i)
+		if err := m.change(p, v); err != nil {
+			t.Fatal(err)
+		}
+		final[p] = v
+	}
+	// Kill once some changes have landed and most have not.
+	before := m.sfRec0.Writes
+	for h.SFRec.Stats().Writes == before && ctx.Err() == nil {
+		time.Sleep(2 * time.Millisecond)
+	}
+	first.kill(t)
+	landedAtKill := h.SFRec.Stats().Writes - before
+	t.Logf("killed the first ferry after %d of %d writes", landedAtKill, n)
+
+	second := startChild(t, env)
+	lb.set(second.url)
+
+	var res Result
+	m.finish(ctx, Config{PollInterval: time.Second, Timeout: 35 * time.Second}, &res, n, final)
+	if res.Landed != n {
+		t.Errorf("%d of %d changes landed", res.Landed, n)
+	}
+	if res.Mismatches != 0 {
+		t.Errorf("%d records hold a wrong final value", res.Mismatches)
+	}
+	if res.Duplicates != 0 {
+		t.Errorf("%d values were written twice", res.Duplicates)
+	}
+	for _, p := range people {
+		var vals []string
+		for _, w := range h.SFRec.Writes(p.SalesforceID) {
+			if w.Field == sfField && !w.At.Before(m.start) {
+				vals = append(vals, w.Value)
+			}
+		}
+		if len(vals) != 1 {
+			t.Errorf("Lead %s: Title written %d times during the burst (%v), want once", p.SalesforceID, len(vals), vals)
+		}
+	}
+}
