@@ -202,13 +202,12 @@ func (s *Server) runSub(ctx context.Context, outer *http.Request, sub compositeS
 	for k, v := range sub.HTTPHeaders {
 		req.Header.Set(k, v)
 	}
-	rec := httptest.NewRecorder()
 	// The version must be served; the outer mux checked only the outer URL.
-	if seg := strings.SplitN(strings.TrimPrefix(u, "/services/data/"), "/", 2); len(seg) > 0 {
-		if _, ok := parseVersion(seg[0]); !ok {
-			return fail(errNotFound())
-		}
+	req, ok := servedVersion(req)
+	if !ok {
+		return fail(errNotFound())
 	}
+	rec := httptest.NewRecorder()
 	s.api.ServeHTTP(rec, trimSlash(req))
 	res.HTTPStatusCode = rec.Code
 	if loc := rec.Header().Get("Location"); loc != "" {

@@ -244,6 +244,25 @@ func parseVersion(v string) (int, bool) {
 	return n, true
 }
 
+// servedVersion checks the {version} of a /services/data/{version}/… request
+// and resolves Salesforce's alias "latest" to the newest version, so
+// handlers and the URLs they write see a number.
+func servedVersion(r *http.Request) (*http.Request, bool) {
+	const root = "/services/data/"
+	seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, root), "/")
+	if seg != "latest" {
+		_, ok := parseVersion(seg)
+		return r, ok
+	}
+	r = r.Clone(r.Context())
+	newest := fmt.Sprintf("%sv%d.0", root, maxVersion)
+	r.URL.Path = strings.Replace(r.URL.Path, root+"latest", newest, 1)
+	if r.URL.RawPath != "" {
+		r.URL.RawPath = strings.Replace(r.URL.RawPath, root+"latest", newest, 1)
+	}
+	return r, true
+}
+
 func versionLabel(n int) string {
 	i := n - 47
 	if i < 0 {
@@ -268,7 +287,8 @@ func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request) {
 // handleAPI authenticates, counts and fault-injects every REST call, then
 // hands it to the REST mux.
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
-	if _, ok := parseVersion(r.PathValue("version")); !ok {
+	r, ok := servedVersion(r)
+	if !ok {
 		writeError(w, errNotFound())
 		return
 	}

@@ -388,3 +388,35 @@ func TestCascadeDelete(t *testing.T) {
 		t.Errorf("unrelated contact: %d", r.Status)
 	}
 }
+
+// TestLatestVersionAlias: "latest" stands for the newest version in REST
+// paths, and URLs in answers carry the number it resolved to.
+func TestLatestVersionAlias(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	list := b.do("GET", "/services/data/", nil).JSON(t).([]any)
+	newest := list[len(list)-1].(map[string]any)["url"].(string)
+
+	r := b.do("POST", "/services/data/latest/sobjects/Account", map[string]any{"Name": "Latest"})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	id := r.Obj(t)["id"].(string)
+	if loc := r.Header.Get("Location"); loc != newest+"/sobjects/Account/"+id {
+		t.Errorf("Location = %q, want it under %s", loc, newest)
+	}
+	got := b.do("GET", "/services/data/latest/sobjects/Account/"+id, nil)
+	if got.Status != 200 {
+		t.Fatalf("get: %d %s", got.Status, got.Body)
+	}
+	if u := got.Obj(t)["attributes"].(map[string]any)["url"]; u != newest+"/sobjects/Account/"+id {
+		t.Errorf("attributes.url = %v", u)
+	}
+
+	if r := b.do("GET", "/services/data/latest/limits", nil); r.Status != 200 || r.Header.Get("Sforce-Limit-Info") == "" {
+		t.Errorf("limits via latest: %d %v", r.Status, r.Header)
+	}
+	if r := b.do("GET", "/services/data/newest/limits", nil); r.Status != 404 {
+		t.Errorf("unknown alias: %d", r.Status)
+	}
+}
