@@ -254,19 +254,19 @@ func (s *Server) LoadRecords(object string, recs []map[string]any) ([]string, er
 
 // LeadConvert is the input of ConvertLead, as SOAP's LeadConvert.
 type LeadConvert struct {
-	LeadID                 string `json:"leadId"`
-	AccountID              string `json:"accountId,omitempty"`
-	ContactID              string `json:"contactId,omitempty"`
-	DoNotCreateOpportunity bool   `json:"doNotCreateOpportunity,omitempty"`
-	OpportunityName        string `json:"opportunityName,omitempty"`
-	ConvertedStatus        string `json:"convertedStatus,omitempty"`
+	LeadID                 string `json:"leadId"`                           // the Lead to convert
+	AccountID              string `json:"accountId,omitempty"`              // an existing Account to use; empty creates one
+	ContactID              string `json:"contactId,omitempty"`              // an existing Contact to use; empty creates one
+	DoNotCreateOpportunity bool   `json:"doNotCreateOpportunity,omitempty"` // skip the Opportunity
+	OpportunityName        string `json:"opportunityName,omitempty"`        // default "<Company>-"
+	ConvertedStatus        string `json:"convertedStatus,omitempty"`        // the Lead's new Status; default "Closed - Converted"
 }
 
 // LeadConvertResult is what ConvertLead created or used.
 type LeadConvertResult struct {
-	AccountID     string  `json:"accountId"`
-	ContactID     string  `json:"contactId"`
-	OpportunityID *string `json:"opportunityId"`
+	AccountID     string  `json:"accountId"`     // created or given
+	ContactID     string  `json:"contactId"`     // created or given
+	OpportunityID *string `json:"opportunityId"` // nil when none was created
 }
 
 // ConvertLead converts a Lead as SOAP convertLead does: it creates (or uses)
@@ -393,15 +393,15 @@ func (s *Server) ConvertLead(in LeadConvert) (LeadConvertResult, error) {
 
 // FieldSpec describes a custom field to add.
 type FieldSpec struct {
-	Object             string   `json:"object"`
-	Name               string   `json:"name"` // must end in __c
-	Type               string   `json:"type"` // string, email, phone, url, textarea, picklist, boolean, date, datetime, double, currency, percent, int
-	Label              string   `json:"label,omitempty"`
-	Length             int      `json:"length,omitempty"`
-	ExternalID         bool     `json:"externalId,omitempty"`
-	Unique             bool     `json:"unique,omitempty"`
-	PicklistValues     []string `json:"picklistValues,omitempty"`
-	RestrictedPicklist bool     `json:"restrictedPicklist,omitempty"`
+	Object             string   `json:"object"`                       // e.g. "Lead"
+	Name               string   `json:"name"`                         // must end in __c
+	Type               string   `json:"type"`                         // string, email, phone, url, textarea, picklist, boolean, date, datetime, double, currency, percent, int
+	Label              string   `json:"label,omitempty"`              // default: Name without __c, _ as spaces
+	Length             int      `json:"length,omitempty"`             // text length (≤ 255, default 255) or textarea length
+	ExternalID         bool     `json:"externalId,omitempty"`         // usable in upsert paths (text, email, number)
+	Unique             bool     `json:"unique,omitempty"`             // refuse duplicate values (text, email, number)
+	PicklistValues     []string `json:"picklistValues,omitempty"`     // the active values of a picklist
+	RestrictedPicklist bool     `json:"restrictedPicklist,omitempty"` // refuse values not in PicklistValues
 }
 
 var customName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*__c$`)
