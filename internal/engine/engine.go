@@ -135,3 +135,5 @@ var (
 	_ jobs.RecordRetrier = (*Engine)(nil)
 	_ jobs.InitialSyncer = (*Engine)(nil)
 )
+
+var _ jobs.RecordMapper = (*Engine)(nil)

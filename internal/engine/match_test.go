@@ -3,6 +3,8 @@ package engine_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/ferrysync/ferry/internal/jobs"
 )
 
 // TestMultipleMatches covers the legacy multiple-match rules (F2.2): the
@@ -65,6 +67,20 @@ func TestMultipleMatches(t *testing.T) {
 				b.drain()
 				if again, _ := b.store.ListMatchReviews(b.ctx, b.connID, false); len(again) != 1 {
 					t.Errorf("%d reviews after a second change, want 1", len(again))
+				}
+				// The admin picks the second candidate.
+				pick := ids["Contact"]
+				if len(pick) == 0 {
+					pick = ids["Lead"]
+				}
+				if err := b.eng.MapRecord(b.ctx, b.conn(), jobs.MapRecordArgs{ConnectionID: b.connID, IntercomID: id, SalesforceID: pick[1]}); err != nil {
+					t.Fatal(err)
+				}
+				if m, ok := b.mapping(id); !ok || m.SFID != pick[1] {
+					t.Errorf("after the admin's pick mapping = %+v, %v; want %s", m, ok, pick[1])
+				}
+				if got := b.icContact(id).CustomAttributes["SALESFORCE_ID"]; got != pick[1] {
+					t.Errorf("SALESFORCE_ID = %v after the pick, want %s", got, pick[1])
 				}
 			}
 		})

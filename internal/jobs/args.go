@@ -44,3 +44,15 @@ type InitialSyncArgs struct {
 
 // Kind implements river.JobArgs.
 func (InitialSyncArgs) Kind() string { return "initial_sync" }
+
+// MapRecordArgs maps an Intercom record to the Salesforce record the admin
+// picked for an ambiguous match (F2.2) and syncs the pair both ways once
+// (F3.4). Enqueue it in the transaction that resolves the review.
+type MapRecordArgs struct {
+	ConnectionID int64  `json:"connection_id"`
+	IntercomID   string `json:"intercom_id"`
+	SalesforceID string `json:"salesforce_id"`
+}
+
+// Kind implements river.JobArgs.
+func (MapRecordArgs) Kind() string { return "map_record" }

@@ -39,6 +39,15 @@ type Options struct {
 // Register adds ferry's workers to workers and returns the periodic jobs to
 // give the store.
 func Register(workers *river.Workers, opts Options) []*river.PeriodicJob {
+	periodic, _ := RegisterDeferred(workers, opts)
+	return periodic
+}
+
+// RegisterDeferred is Register for a daemon whose store and syncer are
+// created after the workers (the store needs the workers to open, the
+// engine needs the store): call bind with them before starting the store.
+func RegisterDeferred(workers *river.Workers, o Options) (periodic []*river.PeriodicJob, bind func(st store.Store, s Syncer)) {
+	opts := &o
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -48,22 +57,22 @@ func Register(workers *river.Workers, opts Options) []*river.PeriodicJob {
 	river.AddWorker(workers, &IntercomEventWorker{opts: opts})
 	river.AddWorker(workers, &PollWorker{opts: opts})
 	river.AddWorker(workers, &PollTickWorker{opts: opts})
-	if r, ok := opts.Syncer.(RecordRetrier); ok {
-		river.AddWorker(workers, &RetryRecordWorker{opts: opts, r: r})
-	}
-	if s, ok := opts.Syncer.(InitialSyncer); ok {
-		river.AddWorker(workers, &InitialSyncWorker{opts: opts, s: s})
+	river.AddWorker(workers, &RetryRecordWorker{opts: opts})
+	river.AddWorker(workers, &InitialSyncWorker{opts: opts})
+	river.AddWorker(workers, &MapRecordWorker{opts: opts})
+	bind = func(st store.Store, s Syncer) {
+		opts.Store, opts.Syncer = st, s
 	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(opts.PollInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return PollTickArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
+	}, bind
 }
 
 // connected loads the connection and says whether its work may run now. Work
 // for a disconnected or not yet connected connection is snoozed.
-func connected(ctx context.Context, opts Options, connID int64) (store.Connection, error) {
+func connected(ctx context.Context, opts *Options, connID int64) (store.Connection, error) {
 	conn, err := opts.Store.GetConnection(ctx, connID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -81,7 +90,7 @@ func connected(ctx context.Context, opts Options, connID int64) (store.Connectio
 // IntercomEventWorker processes stored Intercom webhook events.
 type IntercomEventWorker struct {
 	river.WorkerDefaults[IntercomEventArgs]
-	opts Options
+	opts *Options
 }
 
 // Work applies the event and marks it processed in the transaction that
@@ -111,7 +120,7 @@ func (w *IntercomEventWorker) Work(ctx context.Context, job *river.Job[IntercomE
 // PollWorker polls one connection's Salesforce org.
 type PollWorker struct {
 	river.WorkerDefaults[PollArgs]
-	opts Options
+	opts *Options
 }
 
 // Work runs one poll.
@@ -139,7 +148,7 @@ func (PollTickArgs) Kind() string { return "salesforce_poll_tick" }
 // is waiting or running, so a slow poll is never doubled by the next tick.
 type PollTickWorker struct {
 	river.WorkerDefaults[PollTickArgs]
-	opts Options
+	opts *Options
 }
 
 // Work enqueues a poll for every connected connection.
@@ -218,8 +227,7 @@ type InitialSyncer interface {
 // RetryRecordWorker runs RetryRecordArgs.
 type RetryRecordWorker struct {
 	river.WorkerDefaults[RetryRecordArgs]
-	opts Options
-	r    RecordRetrier
+	opts *Options
 }
 
 // Work re-syncs the record.
@@ -228,14 +236,17 @@ func (w *RetryRecordWorker) Work(ctx context.Context, job *river.Job[RetryRecord
 	if err != nil {
 		return err
 	}
-	return w.r.RetryRecord(ctx, conn, job.Args)
+	r, ok := w.opts.Syncer.(RecordRetrier)
+	if !ok {
+		return river.JobCancel(errors.New("the syncer cannot retry records"))
+	}
+	return r.RetryRecord(ctx, conn, job.Args)
 }
 
 // InitialSyncWorker runs InitialSyncArgs.
 type InitialSyncWorker struct {
 	river.WorkerDefaults[InitialSyncArgs]
-	opts Options
-	s    InitialSyncer
+	opts *Options
 }
 
 // Timeout lets the initial sync of a large workspace run for long; it saves
@@ -248,5 +259,34 @@ func (w *InitialSyncWorker) Work(ctx context.Context, job *river.Job[InitialSync
 	if err != nil {
 		return err
 	}
-	return w.s.InitialSync(ctx, conn)
+	s, ok := w.opts.Syncer.(InitialSyncer)
+	if !ok {
+		return river.JobCancel(errors.New("the syncer cannot run an initial sync"))
+	}
+	return s.InitialSync(ctx, conn)
+}
+
+// RecordMapper is implemented by a Syncer that maps a record to the one the
+// admin picked in the match review list (F2.2).
+type RecordMapper interface {
+	MapRecord(ctx context.Context, conn store.Connection, args MapRecordArgs) error
+}
+
+// MapRecordWorker runs MapRecordArgs.
+type MapRecordWorker struct {
+	river.WorkerDefaults[MapRecordArgs]
+	opts *Options
+}
+
+// Work maps the record.
+func (w *MapRecordWorker) Work(ctx context.Context, job *river.Job[MapRecordArgs]) error {
+	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
+	if err != nil {
+		return err
+	}
+	m, ok := w.opts.Syncer.(RecordMapper)
+	if !ok {
+		return river.JobCancel(errors.New("the syncer cannot map records"))
+	}
+	return m.MapRecord(ctx, conn, job.Args)
 }
