@@ -20,6 +20,26 @@ func leadID(n string) string { return "00Q00000000000" + n + "AAA" }
 // now anchors relative date literals in the fixtures.
 var now = time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)
 
+// run parses q, failing the test if it does not parse, and executes it.
+func run(t *testing.T, src Source, q string, opts ExecOptions) (*Result, error) {
+	t.Helper()
+	parsed, err := Parse(q)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", q, err)
+	}
+	return Execute(parsed, src, opts)
+}
+
+// mustRun is run for a query that must succeed.
+func mustRun(t *testing.T, src Source, q string, opts ExecOptions) *Result {
+	t.Helper()
+	res, err := run(t, src, q, opts)
+	if err != nil {
+		t.Fatalf("Execute(%q): %v", q, err)
+	}
+	return res
+}
+
 type fixture struct {
 	src *memSource
 }
@@ -191,14 +211,7 @@ func TestExecute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			q, err := Parse(tt.q)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			res, err := Execute(q, f.src, ExecOptions{IncludeDeleted: tt.all, Now: now})
-			if err != nil {
-				t.Fatalf("Execute: %v", err)
-			}
+			res := mustRun(t, f.src, tt.q, ExecOptions{IncludeDeleted: tt.all, Now: now})
 			got := ids(res.Records)
 			want := slices.Clone(tt.want)
 			if !tt.ordered {
@@ -231,14 +244,7 @@ func TestExecuteCount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
 			t.Parallel()
-			q, err := Parse(tt.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Execute(q, f.src, ExecOptions{Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := mustRun(t, f.src, tt.q, ExecOptions{Now: now})
 			if res.Count != tt.want || len(res.Records) != 0 {
 				t.Errorf("Count = %d (records %d), want %d", res.Count, len(res.Records), tt.want)
 			}
@@ -274,14 +280,7 @@ func TestLookup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t) // own counters
-			q, err := Parse(tt.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Execute(q, f.src, ExecOptions{Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := mustRun(t, f.src, tt.q, ExecOptions{Now: now})
 			got := ids(res.Records)
 			if !strings.Contains(tt.q, "ORDER BY") {
 				slices.Sort(got)
@@ -297,11 +296,7 @@ func TestLookup(t *testing.T) {
 	t.Run("lookup with deleted", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
-		q, _ := Parse("SELECT Id FROM Lead WHERE Ext__c = 'ext-7'")
-		res, err := Execute(q, f.src, ExecOptions{IncludeDeleted: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := mustRun(t, f.src, "SELECT Id FROM Lead WHERE Ext__c = 'ext-7'", ExecOptions{IncludeDeleted: true})
 		if got := ids(res.Records); !slices.Equal(got, []string{"7"}) {
 			t.Errorf("got %v", got)
 		}
@@ -406,11 +401,7 @@ func TestValidateErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			q, err := Parse(tt.q)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			_, err = Execute(q, f.src, ExecOptions{Now: now})
+			_, err := run(t, f.src, tt.q, ExecOptions{Now: now})
 			var se *Error
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v, want *Error", err)
@@ -428,11 +419,7 @@ func TestSalesforceExample(t *testing.T) {
 	t.Parallel()
 	s := newMemSource()
 	s.addObject("Account", []string{"Id:id", "Name:string"}, nil, nil)
-	q, err := Parse("SELECT Naem FROM Account")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Execute(q, s, ExecOptions{})
+	_, err := run(t, s, "SELECT Naem FROM Account", ExecOptions{})
 	var se *Error
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v", err)

@@ -1,6 +1,7 @@
 package soql
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -59,50 +60,13 @@ func lex(q string) ([]token, *Error) {
 		}
 		start := i
 		c := q[i]
+		if sym, ok := symbolAt(q, i); ok {
+			sym.pos = i
+			toks = append(toks, sym)
+			i += len(sym.text)
+			continue
+		}
 		switch {
-		case c == '(':
-			toks = append(toks, token{tLParen, "(", i})
-			i++
-		case c == ')':
-			toks = append(toks, token{tRParen, ")", i})
-			i++
-		case c == ',':
-			toks = append(toks, token{tComma, ",", i})
-			i++
-		case c == ':':
-			toks = append(toks, token{tColon, ":", i})
-			i++
-		case c == '=':
-			toks = append(toks, token{tOp, "=", i})
-			i++
-		case c == '!':
-			if i+1 < len(q) && q[i+1] == '=' {
-				toks = append(toks, token{tOp, "!=", i})
-				i += 2
-			} else {
-				toks = append(toks, token{tOther, "!", i})
-				i++
-			}
-		case c == '<':
-			switch {
-			case i+1 < len(q) && q[i+1] == '=':
-				toks = append(toks, token{tOp, "<=", i})
-				i += 2
-			case i+1 < len(q) && q[i+1] == '>':
-				toks = append(toks, token{tOp, "<>", i})
-				i += 2
-			default:
-				toks = append(toks, token{tOp, "<", i})
-				i++
-			}
-		case c == '>':
-			if i+1 < len(q) && q[i+1] == '=' {
-				toks = append(toks, token{tOp, ">=", i})
-				i += 2
-			} else {
-				toks = append(toks, token{tOp, ">", i})
-				i++
-			}
 		case c == '\'':
 			j := i + 1
 			for {
@@ -137,6 +101,27 @@ func lex(q string) ([]token, *Error) {
 			i += n
 		}
 	}
+}
+
+// symbols are the tokens made of punctuation, two-character ones first. A
+// lone '!' is not among them: it lexes as tOther.
+var symbols = []token{
+	{kind: tOp, text: "!="}, {kind: tOp, text: "<="}, {kind: tOp, text: "<>"}, {kind: tOp, text: ">="},
+	{kind: tOp, text: "="}, {kind: tOp, text: "<"}, {kind: tOp, text: ">"},
+	{kind: tLParen, text: "("}, {kind: tRParen, text: ")"}, {kind: tComma, text: ","}, {kind: tColon, text: ":"},
+}
+
+// symbolAt returns the symbol token q has at i, if any.
+func symbolAt(q string, i int) (token, bool) {
+	if strings.IndexByte("()=,:<>!", q[i]) < 0 { // most tokens: skip the loop
+		return token{}, false
+	}
+	for _, s := range symbols {
+		if strings.HasPrefix(q[i:], s.text) {
+			return s, true
+		}
+	}
+	return token{}, false
 }
 
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
