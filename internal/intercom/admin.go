@@ -42,11 +42,7 @@ type Team struct {
 // Me returns the admin the token acts as, with the workspace ("app"). It is
 // the cheapest way to check that a token works.
 func (c *Client) Me(ctx context.Context) (*Admin, error) {
-	var out Admin
-	if err := c.call(ctx, request{method: http.MethodGet, route: "/me", path: "/me", auth: true}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Admin](ctx, c, request{method: http.MethodGet, route: "/me", path: "/me", auth: true})
 }
 
 // ListAdmins returns all admins of the workspace.
@@ -62,11 +58,7 @@ func (c *Client) ListAdmins(ctx context.Context) ([]Admin, error) {
 
 // GetAdmin fetches one admin.
 func (c *Client) GetAdmin(ctx context.Context, id string) (*Admin, error) {
-	var out Admin
-	if err := c.call(ctx, request{method: http.MethodGet, route: "/admins/{id}", path: "/admins/" + pathEscape(id), auth: true}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Admin](ctx, c, request{method: http.MethodGet, route: "/admins/{id}", path: "/admins/" + pathEscape(id), auth: true})
 }
 
 // ListTeams returns all teams of the workspace.

@@ -146,6 +146,15 @@ type request struct {
 	auth   bool // send the bearer token (all but the OAuth exchange)
 }
 
+// callFor is call for an answer decoded into a new T.
+func callFor[T any](ctx context.Context, c *Client, req request) (*T, error) {
+	var out T
+	if err := c.call(ctx, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // call performs req and decodes a 2xx JSON body into out (nil to discard).
 // It waits for the rate limiter, retries 429s up to MaxRetries times
 // (honouring X-RateLimit-Reset) and maps error bodies to *APIError.

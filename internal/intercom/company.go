@@ -72,22 +72,12 @@ type CompanyInput struct {
 // CreateOrUpdateCompany creates the company with in.CompanyID, or updates
 // it if it exists (Intercom looks companies up by company_id).
 func (c *Client) CreateOrUpdateCompany(ctx context.Context, in CompanyInput) (*Company, error) {
-	var out Company
-	err := c.call(ctx, request{method: http.MethodPost, route: "/companies", path: "/companies", body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Company](ctx, c, request{method: http.MethodPost, route: "/companies", path: "/companies", body: in, auth: true})
 }
 
 // GetCompany fetches a company by Intercom id.
 func (c *Client) GetCompany(ctx context.Context, id string) (*Company, error) {
-	var out Company
-	err := c.call(ctx, request{method: http.MethodGet, route: "/companies/{id}", path: "/companies/" + pathEscape(id), auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Company](ctx, c, request{method: http.MethodGet, route: "/companies/{id}", path: "/companies/" + pathEscape(id), auth: true})
 }
 
 // GetCompanyByCompanyID fetches a company by ferry's (the remote) company_id.
@@ -115,22 +105,12 @@ func (c *Client) GetCompanyByCompanyID(ctx context.Context, companyID string) (*
 
 // UpdateCompany updates a company by Intercom id. company_id cannot change.
 func (c *Client) UpdateCompany(ctx context.Context, id string, in CompanyInput) (*Company, error) {
-	var out Company
-	err := c.call(ctx, request{method: http.MethodPut, route: "/companies/{id}", path: "/companies/" + pathEscape(id), body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Company](ctx, c, request{method: http.MethodPut, route: "/companies/{id}", path: "/companies/" + pathEscape(id), body: in, auth: true})
 }
 
 // DeleteCompany deletes a company by Intercom id.
 func (c *Client) DeleteCompany(ctx context.Context, id string) (*Company, error) {
-	var out Company
-	err := c.call(ctx, request{method: http.MethodDelete, route: "/companies/{id}", path: "/companies/" + pathEscape(id), auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Company](ctx, c, request{method: http.MethodDelete, route: "/companies/{id}", path: "/companies/" + pathEscape(id), auth: true})
 }
 
 // ListCompanies iterates over companies page by page (GET /companies with

@@ -104,75 +104,40 @@ func Ptr[T any](v T) *T { return &v }
 // CreateContact creates a contact. A duplicate gives a 409 error from
 // which IsConflict extracts the existing contact's id.
 func (c *Client) CreateContact(ctx context.Context, in ContactInput) (*Contact, error) {
-	var out Contact
-	err := c.call(ctx, request{method: http.MethodPost, route: "/contacts", path: "/contacts", body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodPost, route: "/contacts", path: "/contacts", body: in, auth: true})
 }
 
 // GetContact fetches a contact by Intercom id. A merged-away or deleted id
 // gives an error matching ErrNotFound.
 func (c *Client) GetContact(ctx context.Context, id string) (*Contact, error) {
-	var out Contact
-	err := c.call(ctx, request{method: http.MethodGet, route: "/contacts/{id}", path: "/contacts/" + pathEscape(id), auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodGet, route: "/contacts/{id}", path: "/contacts/" + pathEscape(id), auth: true})
 }
 
 // UpdateContact updates the fields set in in.
 func (c *Client) UpdateContact(ctx context.Context, id string, in ContactInput) (*Contact, error) {
-	var out Contact
-	err := c.call(ctx, request{method: http.MethodPut, route: "/contacts/{id}", path: "/contacts/" + pathEscape(id), body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodPut, route: "/contacts/{id}", path: "/contacts/" + pathEscape(id), body: in, auth: true})
 }
 
 // DeleteContact deletes a contact.
 func (c *Client) DeleteContact(ctx context.Context, id string) (*Contact, error) {
-	var out Contact
-	err := c.call(ctx, request{method: http.MethodDelete, route: "/contacts/{id}", path: "/contacts/" + pathEscape(id), auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodDelete, route: "/contacts/{id}", path: "/contacts/" + pathEscape(id), auth: true})
 }
 
 // ArchiveContact archives a contact.
 func (c *Client) ArchiveContact(ctx context.Context, id string) (*Contact, error) {
-	var out Contact
-	err := c.call(ctx, request{method: http.MethodPost, route: "/contacts/{id}/archive", path: "/contacts/" + pathEscape(id) + "/archive", auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodPost, route: "/contacts/{id}/archive", path: "/contacts/" + pathEscape(id) + "/archive", auth: true})
 }
 
 // UnarchiveContact restores an archived contact.
 func (c *Client) UnarchiveContact(ctx context.Context, id string) (*Contact, error) {
-	var out Contact
-	err := c.call(ctx, request{method: http.MethodPost, route: "/contacts/{id}/unarchive", path: "/contacts/" + pathEscape(id) + "/unarchive", auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodPost, route: "/contacts/{id}/unarchive", path: "/contacts/" + pathEscape(id) + "/unarchive", auth: true})
 }
 
 // MergeContacts merges the lead fromLeadID into the user intoUserID and
 // returns the surviving contact. The lead's id then 404s.
 func (c *Client) MergeContacts(ctx context.Context, fromLeadID, intoUserID string) (*Contact, error) {
-	var out Contact
 	body := map[string]string{"from": fromLeadID, "into": intoUserID}
-	err := c.call(ctx, request{method: http.MethodPost, route: "/contacts/merge", path: "/contacts/merge", body: body, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Contact](ctx, c, request{method: http.MethodPost, route: "/contacts/merge", path: "/contacts/merge", body: body, auth: true})
 }
 
 // ListContacts iterates over all contacts, following starting_after cursors.
@@ -216,25 +181,15 @@ func (c *Client) FindContactByEmail(ctx context.Context, email string) ([]Contac
 // AttachCompany attaches the contact to the company (Intercom company id,
 // not company_id) and returns the company.
 func (c *Client) AttachCompany(ctx context.Context, contactID, companyID string) (*Company, error) {
-	var out Company
-	err := c.call(ctx, request{method: http.MethodPost, route: "/contacts/{id}/companies",
-		path: "/contacts/" + pathEscape(contactID) + "/companies", body: map[string]string{"id": companyID}, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Company](ctx, c, request{method: http.MethodPost, route: "/contacts/{id}/companies",
+		path: "/contacts/" + pathEscape(contactID) + "/companies", body: map[string]string{"id": companyID}, auth: true})
 }
 
 // DetachCompany detaches the contact from the company (Intercom ids) and
 // returns the company.
 func (c *Client) DetachCompany(ctx context.Context, contactID, companyID string) (*Company, error) {
-	var out Company
-	err := c.call(ctx, request{method: http.MethodDelete, route: "/contacts/{id}/companies/{company_id}",
-		path: "/contacts/" + pathEscape(contactID) + "/companies/" + pathEscape(companyID), auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Company](ctx, c, request{method: http.MethodDelete, route: "/contacts/{id}/companies/{company_id}",
+		path: "/contacts/" + pathEscape(contactID) + "/companies/" + pathEscape(companyID), auth: true})
 }
 
 // ListContactCompanies returns the companies a contact is attached to

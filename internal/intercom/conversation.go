@@ -103,22 +103,12 @@ type Message struct {
 
 // CreateConversation starts a conversation from a contact.
 func (c *Client) CreateConversation(ctx context.Context, in ConversationInput) (*Message, error) {
-	var out Message
-	err := c.call(ctx, request{method: http.MethodPost, route: "/conversations", path: "/conversations", body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Message](ctx, c, request{method: http.MethodPost, route: "/conversations", path: "/conversations", body: in, auth: true})
 }
 
 // GetConversation fetches a conversation with up to 500 recent parts.
 func (c *Client) GetConversation(ctx context.Context, id string) (*Conversation, error) {
-	var out Conversation
-	err := c.call(ctx, request{method: http.MethodGet, route: "/conversations/{id}", path: "/conversations/" + pathEscape(id), auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Conversation](ctx, c, request{method: http.MethodGet, route: "/conversations/{id}", path: "/conversations/" + pathEscape(id), auth: true})
 }
 
 // ListConversations iterates over all conversations, following cursors.
@@ -172,13 +162,8 @@ type ReplyInput struct {
 // Reply adds a part to a conversation and returns the whole conversation.
 // id may be "last" for the contact's most recent conversation.
 func (c *Client) Reply(ctx context.Context, id string, in ReplyInput) (*Conversation, error) {
-	var out Conversation
-	err := c.call(ctx, request{method: http.MethodPost, route: "/conversations/{id}/reply",
-		path: "/conversations/" + pathEscape(id) + "/reply", body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Conversation](ctx, c, request{method: http.MethodPost, route: "/conversations/{id}/reply",
+		path: "/conversations/" + pathEscape(id) + "/reply", body: in, auth: true})
 }
 
 // AddNote adds an admin's internal note (some HTML allowed).
@@ -215,13 +200,8 @@ func (c *Client) ManageConversation(ctx context.Context, id string, in ManageInp
 	if in.Type == "" {
 		in.Type = "admin"
 	}
-	var out Conversation
-	err := c.call(ctx, request{method: http.MethodPost, route: "/conversations/{id}/parts",
-		path: "/conversations/" + pathEscape(id) + "/parts", body: in, auth: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Conversation](ctx, c, request{method: http.MethodPost, route: "/conversations/{id}/parts",
+		path: "/conversations/" + pathEscape(id) + "/parts", body: in, auth: true})
 }
 
 // AdminMessageInput is an admin starting a conversation with a contact.
@@ -254,9 +234,5 @@ func (c *Client) CreateAdminMessage(ctx context.Context, in AdminMessageInput) (
 	if in.Subject != "" {
 		body["subject"] = in.Subject
 	}
-	var out Message
-	if err := c.call(ctx, request{method: http.MethodPost, route: "/messages", path: "/messages", body: body, auth: true}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[Message](ctx, c, request{method: http.MethodPost, route: "/messages", path: "/messages", body: body, auth: true})
 }

@@ -121,11 +121,7 @@ func (c *Client) ListDataAttributes(ctx context.Context, model string, includeAr
 // CreateDataAttribute creates a custom attribute. Intercom refuses
 // duplicates and bad names with 400 parameter_invalid.
 func (c *Client) CreateDataAttribute(ctx context.Context, in DataAttributeInput) (*DataAttribute, error) {
-	var out DataAttribute
-	if err := c.call(ctx, request{method: http.MethodPost, route: "/data_attributes", path: "/data_attributes", body: in, auth: true}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[DataAttribute](ctx, c, request{method: http.MethodPost, route: "/data_attributes", path: "/data_attributes", body: in, auth: true})
 }
 
 // UpdateDataAttribute updates a custom attribute; its type cannot change.
@@ -133,9 +129,5 @@ func (c *Client) UpdateDataAttribute(ctx context.Context, id string, in DataAttr
 	// Name, model and type are fixed after creation; sending them would
 	// be an error on some versions.
 	in.Name, in.Model, in.DataType = "", "", ""
-	var out DataAttribute
-	if err := c.call(ctx, request{method: http.MethodPut, route: "/data_attributes/{id}", path: "/data_attributes/" + pathEscape(id), body: in, auth: true}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callFor[DataAttribute](ctx, c, request{method: http.MethodPut, route: "/data_attributes/{id}", path: "/data_attributes/" + pathEscape(id), body: in, auth: true})
 }
