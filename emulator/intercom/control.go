@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -136,148 +137,106 @@ func (s *Server) AssignConversation(conversationID string, assigneeID int64, byA
 
 func (s *Server) controlRoutes() {
 	m := s.mux
-	m.HandleFunc("POST /__emulator/contacts", func(w http.ResponseWriter, r *http.Request) {
-		var attrs map[string]any
-		if !decodeControl(w, r, &attrs) {
-			return
-		}
+	m.HandleFunc("POST /__emulator/contacts", withBody(func(attrs map[string]any, r *http.Request) (any, error) {
 		id, err := s.MessengerCreateContact(attrs)
-		s.controlResult(w, err, func() any { return s.contactByID(id) })
-	})
-	m.HandleFunc("POST /__emulator/contacts/{id}/attributes", func(w http.ResponseWriter, r *http.Request) {
-		var attrs map[string]any
-		if !decodeControl(w, r, &attrs) {
-			return
-		}
+		return controlAnswer(err, func() any { return s.contactByID(id) })
+	}))
+	m.HandleFunc("POST /__emulator/contacts/{id}/attributes", withBody(func(attrs map[string]any, r *http.Request) (any, error) {
 		err := s.MessengerUpdateContact(r.PathValue("id"), attrs)
-		s.controlResult(w, err, func() any { return s.contactByID(r.PathValue("id")) })
-	})
-	m.HandleFunc("POST /__emulator/contacts/{id}/owner", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			OwnerID *int64 `json:"owner_id"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
+		return controlAnswer(err, func() any { return s.contactByID(r.PathValue("id")) })
+	}))
+	m.HandleFunc("POST /__emulator/contacts/{id}/owner", withBody(func(body struct {
+		OwnerID *int64 `json:"owner_id"`
+	}, r *http.Request) (any, error) {
 		var owner int64
 		if body.OwnerID != nil {
 			owner = *body.OwnerID
 		}
 		err := s.SetContactOwner(r.PathValue("id"), owner)
-		s.controlResult(w, err, func() any { return s.contactByID(r.PathValue("id")) })
-	})
-	m.HandleFunc("POST /__emulator/conversations", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			ContactID string `json:"contact_id"`
-			Body      string `json:"body"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
+		return controlAnswer(err, func() any { return s.contactByID(r.PathValue("id")) })
+	}))
+	m.HandleFunc("POST /__emulator/conversations", withBody(func(body struct {
+		ContactID string `json:"contact_id"`
+		Body      string `json:"body"`
+	}, r *http.Request) (any, error) {
 		id, err := s.StartConversation(body.ContactID, body.Body)
-		s.controlResult(w, err, func() any { return s.conversationByID(id) })
-	})
-	m.HandleFunc("POST /__emulator/conversations/{id}/reply", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Body string `json:"body"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
+		return controlAnswer(err, func() any { return s.conversationByID(id) })
+	}))
+	m.HandleFunc("POST /__emulator/conversations/{id}/reply", withBody(func(body struct {
+		Body string `json:"body"`
+	}, r *http.Request) (any, error) {
 		err := s.UserReply(r.PathValue("id"), body.Body)
-		s.controlResult(w, err, func() any { return s.conversationByID(r.PathValue("id")) })
-	})
-	m.HandleFunc("POST /__emulator/conversations/{id}/assign", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			AssigneeID json.Number `json:"assignee_id"`
-			AdminID    string      `json:"admin_id"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
+		return controlAnswer(err, func() any { return s.conversationByID(r.PathValue("id")) })
+	}))
+	m.HandleFunc("POST /__emulator/conversations/{id}/assign", withBody(func(body struct {
+		AssigneeID json.Number `json:"assignee_id"`
+		AdminID    string      `json:"admin_id"`
+	}, r *http.Request) (any, error) {
 		id, _ := body.AssigneeID.Int64()
 		err := s.AssignConversation(r.PathValue("id"), id, body.AdminID)
-		s.controlResult(w, err, func() any { return s.conversationByID(r.PathValue("id")) })
-	})
-	m.HandleFunc("POST /__emulator/tokens/revoke", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Token string `json:"token"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]bool{"revoked": s.RevokeToken(body.Token)})
-	})
-	m.HandleFunc("POST /__emulator/rate-limit", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			PerMinute int `json:"per_minute"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
+		return controlAnswer(err, func() any { return s.conversationByID(r.PathValue("id")) })
+	}))
+	m.HandleFunc("POST /__emulator/tokens/revoke", withBody(func(body struct {
+		Token string `json:"token"`
+	}, r *http.Request) (any, error) {
+		return map[string]bool{"revoked": s.RevokeToken(body.Token)}, nil
+	}))
+	m.HandleFunc("POST /__emulator/rate-limit", withBody(func(body struct {
+		PerMinute int `json:"per_minute"`
+	}, r *http.Request) (any, error) {
 		if body.PerMinute < 1 {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "per_minute must be a positive integer")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_invalid", "per_minute must be a positive integer")
 		}
 		s.SetRateLimit(body.PerMinute)
-		writeJSON(w, http.StatusOK, map[string]int{"per_minute": body.PerMinute, "per_10_seconds": max(body.PerMinute/6, 1)})
-	})
-	m.HandleFunc("POST /__emulator/faults", func(w http.ResponseWriter, r *http.Request) {
-		var f Faults
-		if !decodeControl(w, r, &f) {
-			return
-		}
+		return map[string]int{"per_minute": body.PerMinute, "per_10_seconds": max(body.PerMinute/6, 1)}, nil
+	}))
+	m.HandleFunc("POST /__emulator/faults", withBody(func(f Faults, r *http.Request) (any, error) {
 		if f.ErrorRate < 0 || f.ErrorRate > 1 || f.LatencyMS < 0 || (f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599)) {
-			writeError(w, http.StatusBadRequest, "parameter_invalid", "error_rate must be in [0,1], latency_ms >= 0, error_status 4xx or 5xx")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_invalid", "error_rate must be in [0,1], latency_ms >= 0, error_status 4xx or 5xx")
 		}
 		s.SetFaults(f)
-		writeJSON(w, http.StatusOK, f)
-	})
-	m.HandleFunc("POST /__emulator/webhooks", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			URL string `json:"url"`
-		}
-		if !decodeControl(w, r, &body) {
-			return
-		}
+		return f, nil
+	}))
+	m.HandleFunc("POST /__emulator/webhooks", withBody(func(body struct {
+		URL string `json:"url"`
+	}, r *http.Request) (any, error) {
 		if body.URL == "" {
-			writeError(w, http.StatusBadRequest, "parameter_not_found", "url is required")
-			return
+			return nil, errf(http.StatusBadRequest, "parameter_not_found", "url is required")
 		}
 		s.AddWebhook(body.URL)
-		writeJSON(w, http.StatusOK, map[string]any{"subscriptions": s.hooks.subscribers()})
-	})
-	m.HandleFunc("POST /__emulator/webhooks/ping", func(w http.ResponseWriter, r *http.Request) {
+		return map[string]any{"subscriptions": s.hooks.subscribers()}, nil
+	}))
+	m.HandleFunc("POST /__emulator/webhooks/ping", apiFunc(func(r *http.Request) (any, error) {
 		s.Ping()
-		writeJSON(w, http.StatusOK, map[string]bool{"queued": true})
-	})
-	m.HandleFunc("GET /__emulator/usage", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Usage())
-	})
+		return map[string]bool{"queued": true}, nil
+	}).serve)
+	m.HandleFunc("GET /__emulator/usage", apiFunc(func(r *http.Request) (any, error) {
+		return s.Usage(), nil
+	}).serve)
 }
 
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := decodeInto(r, v); err != nil {
-		respond(w, nil, err)
-		return false
-	}
-	return true
-}
-
-// controlResult answers a control call: the error as an Intercom error
-// body, else the affected object.
-func (s *Server) controlResult(w http.ResponseWriter, err error, result func() any) {
-	if err != nil {
-		var he *httpError
-		if asHTTPError(err, &he) {
-			writeHTTPError(w, &httpError{status: he.status, apiError: apiError{Code: he.Code, Message: err.Error(), Field: he.Field}})
-			return
+// withBody adapts fn to a handler that first decodes the JSON body into an
+// In (an empty body leaves it zero) and answers as an apiFunc.
+func withBody[In any](fn func(in In, r *http.Request) (any, error)) http.HandlerFunc {
+	return apiFunc(func(r *http.Request) (any, error) {
+		var in In
+		if err := decodeInto(r, &in); err != nil {
+			return nil, err
 		}
-		writeError(w, http.StatusBadRequest, "parameter_invalid", err.Error())
-		return
+		return fn(in, r)
+	}).serve
+}
+
+// controlAnswer answers a control call: the error as an Intercom error body
+// (a plain error as parameter_invalid), else the affected object.
+func controlAnswer(err error, result func() any) (any, error) {
+	if err == nil {
+		return result(), nil
 	}
-	writeJSON(w, http.StatusOK, result())
+	if he, ok := errors.AsType[*httpError](err); ok {
+		return nil, &httpError{status: he.status, apiError: apiError{Code: he.Code, Message: err.Error(), Field: he.Field}}
+	}
+	return nil, errf(http.StatusBadRequest, "parameter_invalid", "%s", err.Error())
 }
 
 func (s *Server) contactByID(id string) any {

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -393,8 +392,4 @@ func totalPages(total, per int) int {
 		return 0
 	}
 	return (total + per - 1) / per
-}
-
-func asHTTPError(err error, target **httpError) bool {
-	return errors.As(err, target)
 }
