@@ -148,23 +148,24 @@ func (s *Server) uiWrite(fn func(tx *txn) error) error {
 	return nil
 }
 
-func (s *Server) controlTable(object string) (*table, error) {
-	t := s.tableByName(object)
-	if t == nil {
-		return nil, errBadRequest("INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", object))
-	}
-	return t, nil
+// uiTable runs fn as one write transaction (see uiWrite) on an object's
+// table.
+func (s *Server) uiTable(object string, fn func(tx *txn, t *table) error) error {
+	return s.uiWrite(func(tx *txn) error {
+		t := s.tableByName(object)
+		if t == nil {
+			return errBadRequest("INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", object))
+		}
+		return fn(tx, t)
+	})
 }
 
 // CreateRecord creates a record as a UI user would: validated like the API,
 // hidden fields writable, no API call counted. It returns the new id.
 func (s *Server) CreateRecord(object string, fields map[string]any) (string, error) {
 	var id string
-	err := s.uiWrite(func(tx *txn) error {
-		t, err := s.controlTable(object)
-		if err != nil {
-			return err
-		}
+	err := s.uiTable(object, func(tx *txn, t *table) error {
+		var err error
 		id, err = tx.create(t, fields, modeUI)
 		return err
 	})
@@ -173,11 +174,7 @@ func (s *Server) CreateRecord(object string, fields map[string]any) (string, err
 
 // UpdateRecord changes a record as a UI user would (no API call counted).
 func (s *Server) UpdateRecord(object, id string, fields map[string]any) error {
-	return s.uiWrite(func(tx *txn) error {
-		t, err := s.controlTable(object)
-		if err != nil {
-			return err
-		}
+	return s.uiTable(object, func(tx *txn, t *table) error {
 		rec, err := t.liveRecord(id)
 		if err != nil {
 			return err
@@ -188,11 +185,7 @@ func (s *Server) UpdateRecord(object, id string, fields map[string]any) error {
 
 // DeleteRecord deletes a record as a UI user would (no API call counted).
 func (s *Server) DeleteRecord(object, id string) error {
-	return s.uiWrite(func(tx *txn) error {
-		t, err := s.controlTable(object)
-		if err != nil {
-			return err
-		}
+	return s.uiTable(object, func(tx *txn, t *table) error {
 		rec, err := t.liveRecord(id)
 		if err != nil {
 			return err
@@ -229,11 +222,7 @@ func (s *Server) Record(object, id string) (map[string]any, bool) {
 // error nothing is loaded.
 func (s *Server) LoadRecords(object string, recs []map[string]any) ([]string, error) {
 	ids := make([]string, 0, len(recs))
-	err := s.uiWrite(func(tx *txn) error {
-		t, err := s.controlTable(object)
-		if err != nil {
-			return err
-		}
+	err := s.uiTable(object, func(tx *txn, t *table) error {
 		for i, rec := range recs {
 			id, err := tx.create(t, rec, modeLoad)
 			if err != nil {
@@ -409,11 +398,7 @@ var customName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*__c$`)
 // AddField adds a custom field to an object, as Setup would. Existing
 // records get null (false for checkboxes).
 func (s *Server) AddField(spec FieldSpec) error {
-	return s.uiWrite(func(tx *txn) error {
-		t, err := s.controlTable(spec.Object)
-		if err != nil {
-			return err
-		}
+	return s.uiTable(spec.Object, func(tx *txn, t *table) error {
 		if !customName.MatchString(spec.Name) || strings.Contains(strings.TrimSuffix(spec.Name, "__c"), "__") {
 			return errBadRequest("INVALID_FIELD", "custom field names must look like Name__c: "+spec.Name)
 		}
@@ -488,11 +473,7 @@ func (s *Server) AddField(spec FieldSpec) error {
 
 // changeField runs fn on object.field as one schema change.
 func (s *Server) changeField(object, field string, fn func(f *fieldDef) error) error {
-	return s.uiWrite(func(tx *txn) error {
-		t, err := s.controlTable(object)
-		if err != nil {
-			return err
-		}
+	return s.uiTable(object, func(tx *txn, t *table) error {
 		f := t.obj.field(field)
 		if f == nil {
 			return errBadRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", field, t.obj.Name))
