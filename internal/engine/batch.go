@@ -538,10 +538,8 @@ func (b *batch) commit(ctx context.Context) error {
 		if err := tx.PutFieldStates(ctx, dedupeStates(ops.states)); err != nil {
 			return err
 		}
-		for _, h := range ops.history {
-			if _, err := tx.AppendHistory(ctx, h); err != nil {
-				return err
-			}
+		if err := tx.AppendHistoryBatch(ctx, ops.history); err != nil {
+			return err
 		}
 		if len(ops.reviews) > 0 {
 			open, err := tx.ListMatchReviews(ctx, b.conn.ID, false)
@@ -562,9 +560,24 @@ func (b *batch) commit(ctx context.Context) error {
 				}
 			}
 		}
-		for _, r := range ops.resolve {
-			if _, err := tx.ResolveSyncErrors(ctx, r.ConnectionID, r.RecordID, r.Operation); err != nil {
+		if len(ops.resolve) > 0 {
+			// Only records with an open error need resolving: look them
+			// up once rather than updating every synced record.
+			open, _, err := tx.ListSyncErrors(ctx, store.SyncErrorFilter{ConnectionID: b.conn.ID, Limit: 1000})
+			if err != nil {
 				return err
+			}
+			has := map[string]bool{}
+			for _, se := range open {
+				has[se.RecordID] = true
+			}
+			for _, r := range ops.resolve {
+				if !has[r.RecordID] && len(open) < 1000 {
+					continue
+				}
+				if _, err := tx.ResolveSyncErrors(ctx, r.ConnectionID, r.RecordID, r.Operation); err != nil {
+					return err
+				}
 			}
 		}
 		for _, se := range ops.errors {

@@ -56,7 +56,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type bundle struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	clock  *clock
 	sf     *sfemu.Server
@@ -80,7 +80,7 @@ type setupOpts struct {
 // the connection (Salesforce by web-server OAuth, Intercom by token), saves
 // the settings and subscribes a real signed-webhook endpoint whose sink
 // stores each event and enqueues its job in one transaction, as the daemon's.
-func setup(t *testing.T, o setupOpts) *bundle {
+func setup(t testing.TB, o setupOpts) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{}

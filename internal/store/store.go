@@ -283,6 +283,8 @@ type Tx interface {
 
 	// AppendHistory adds a history entry.
 	AppendHistory(ctx context.Context, e HistoryEntry) (HistoryEntry, error)
+	// AppendHistoryBatch adds many history entries, 100 a statement.
+	AppendHistoryBatch(ctx context.Context, entries []HistoryEntry) error
 
 	// IncrementUsage atomically adds n API calls for a UTC day and purpose
 	// and returns the new count.
