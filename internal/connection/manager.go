@@ -62,6 +62,11 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock for usage days; default time.Now.
 	Now func() time.Time
+	// OnConnected, if set, runs in the transaction that finds both sides
+	// of a connection connected (after an OAuth flow or a stored token),
+	// e.g. to enqueue the initial sync. It must be idempotent: it also runs
+	// on every reconnect.
+	OnConnected func(ctx context.Context, tx store.Tx, connID int64) error
 }
 
 // Manager hands out API clients for connections. It is safe for concurrent
@@ -250,7 +255,13 @@ func (m *Manager) updateState(ctx context.Context, tx store.Tx, connID int64) er
 			state = store.StatePending
 		}
 	}
-	return tx.UpdateConnectionState(ctx, connID, state, "")
+	if err := tx.UpdateConnectionState(ctx, connID, state, ""); err != nil {
+		return err
+	}
+	if state == store.StateConnected && m.opts.OnConnected != nil {
+		return m.opts.OnConnected(ctx, tx, connID)
+	}
+	return nil
 }
 
 // Disconnect revokes the connection's tokens at both systems (best effort:

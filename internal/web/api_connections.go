@@ -27,7 +27,21 @@ type connectionView struct {
 	Salesforce   sideView       `json:"salesforce"`
 	Intercom     sideView       `json:"intercom"`
 	Mappings     map[string]int `json:"mappings"`
-	CreatedAt    time.Time      `json:"created_at"`
+	// InitialSync is the progress of the initial sync at connect, per
+	// object (F3.8); empty until both sides are connected.
+	InitialSync []initialSyncView `json:"initial_sync"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+type initialSyncView struct {
+	Object     string     `json:"object"`
+	State      string     `json:"state"`
+	Processed  int64      `json:"processed"`
+	Matched    int64      `json:"matched"`
+	Ambiguous  int64      `json:"ambiguous"`
+	Message    string     `json:"message,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 type sideView struct {
@@ -64,6 +78,17 @@ func (s *Server) viewConnection(ctx context.Context, c store.Connection) (connec
 			return connectionView{}, fmt.Errorf("connection %d: count mappings: %w", c.ID, err)
 		}
 		v.Mappings[string(kind)] = n
+	}
+	syncs, err := s.store.ListInitialSyncs(ctx, c.ID)
+	if err != nil {
+		return connectionView{}, fmt.Errorf("connection %d: initial sync: %w", c.ID, err)
+	}
+	v.InitialSync = make([]initialSyncView, 0, len(syncs))
+	for _, is := range syncs {
+		v.InitialSync = append(v.InitialSync, initialSyncView{
+			Object: is.Object, State: is.State, Processed: is.Processed, Matched: is.Matched, Ambiguous: is.Ambiguous,
+			Message: is.Message, StartedAt: is.StartedAt.UTC(), FinishedAt: is.FinishedAt,
+		})
 	}
 	return v, nil
 }
