@@ -83,17 +83,38 @@ Flags:
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	results, err := bench.Run(ctx, *scenario, bench.Config{
+	cfg := bench.Config{
 		DatabaseURL: *dbURL, People: *people, LimitedPeople: *limited, Changes: *changes,
 		Rate: *rate, Duration: *duration, PollInterval: *poll, Timeout: *timeout,
 		Workers: *workers, Logger: logger,
-	})
+	}
+	names := []string{*scenario}
+	if *scenario == "all" {
+		names = bench.Scenarios
+	}
+	// Scenarios run one at a time and each table is printed as soon as it
+	// is known: a full run takes minutes.
+	var all []bench.Result
+	var runErr error
+	for _, name := range names {
+		fmt.Fprintf(env.Stderr, "ferry bench: running %s…\n", name)
+		results, err := bench.Run(ctx, name, cfg)
+		all = append(all, results...)
+		if !*asJSON {
+			if werr := bench.WriteTable(env.Stdout, results); werr != nil {
+				return werr
+			}
+			fmt.Fprintln(env.Stdout)
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+	}
 	if *asJSON {
-		if werr := bench.WriteJSON(env.Stdout, results); werr != nil {
+		if werr := bench.WriteJSON(env.Stdout, all); werr != nil {
 			return werr
 		}
-	} else if werr := bench.WriteTable(env.Stdout, results); werr != nil {
-		return werr
 	}
-	return err
+	return runErr
 }

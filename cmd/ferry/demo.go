@@ -18,6 +18,7 @@ import (
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/config"
+	"github.com/ferrysync/ferry/internal/daemon"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/settings"
 )
@@ -121,15 +122,15 @@ Flags:`)
 	if err != nil {
 		return err
 	}
-	d, err := startDaemon(ctx, cfg, logger.With("component", "ferry"), daemonOptions{
-		Key: key, Listener: ferryLn,
+	d, err := daemon.Start(ctx, daemon.Options{
+		Config: cfg, Key: key, Listener: ferryLn, Logger: logger.With("component", "ferry"),
 	})
 	if err != nil {
 		return err
 	}
 
 	if err := demoConnect(ctx, ferryURL, adminToken); err != nil {
-		_ = d.shutdown()
+		_ = d.Close()
 		return err
 	}
 
@@ -149,7 +150,7 @@ Both sides are connected through OAuth and a sample mapping is applied. Try:
 
 `, dir, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL,
 		adminToken, ferryURL, ferryURL, adminToken)
-	return d.wait(ctx)
+	return d.Wait(ctx)
 }
 
 // demoConnect connects the default connection to both emulators the way an

@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"github.com/ferrysync/ferry/internal/config"
+	"github.com/ferrysync/ferry/internal/daemon"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -36,11 +38,18 @@ func cmdServe(ctx context.Context, args []string, env *cliEnv) error {
 	if err := cfg.RequireSecrets(); err != nil {
 		return err
 	}
-	d, err := startDaemon(ctx, cfg, newLogger(cfg, env), daemonOptions{Syncer: nil})
+	d, err := daemon.Start(ctx, daemon.Options{Config: cfg, Logger: newLogger(cfg, env)})
 	if err != nil {
 		return err
 	}
-	return d.wait(ctx)
+	return d.Wait(ctx)
+}
+
+// newLogger returns ferry's structured JSON logger at the configured level.
+func newLogger(cfg config.Config, env *cliEnv) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // loadConfig reads the environment and applies a --listen override (which
