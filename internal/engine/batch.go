@@ -40,9 +40,12 @@ type pair struct {
 	// fresh: the pair was just created, re-pointed or moved; all mapped
 	// attributes sync both ways once from an empty state (F3.4), and the
 	// records' previous states are cleared.
-	fresh  bool
-	origin store.Origin
-	rule   string
+	fresh bool
+	// promote makes the Intercom lead a user: its Lead was converted into
+	// a Contact (F2.4).
+	promote bool
+	origin  store.Origin
+	rule    string
 
 	plan      sync.RecordPlan
 	okSF      bool
@@ -323,6 +326,9 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		for k, v := range p.sfAttrs {
 			w["custom_attributes."+k] = v
 		}
+		if p.promote {
+			w["role"] = intercom.RoleUser
+		}
 		if len(w) == 0 {
 			continue
 		}
@@ -347,6 +353,13 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 			var in intercom.ContactInput
 			if in, err = contactInput(w); err == nil {
 				_, err = b.ic.UpdateContact(ctx, p.icID, in)
+				if _, conflict := intercom.IsConflict(err); conflict && p.promote {
+					// A user with these details exists already: the lead
+					// stays a lead and follows the Contact's mapping.
+					delete(w, "role")
+					in.Role = nil
+					_, err = b.ic.UpdateContact(ctx, p.icID, in)
+				}
 			}
 		}
 		if err != nil {
@@ -411,7 +424,15 @@ func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string,
 func (b *batch) finish(p *pair, st states) {
 	connID := b.conn.ID
 	rs := p.plan.Commit(p.okIC, p.okSF)
-	b.ops.states = append(b.ops.states, fromSync(connID, p.icID, p.sfID, rs)...)
+	for _, row := range fromSync(connID, p.icID, p.sfID, rs) {
+		// Rows that did not change are not written again: at thousands of
+		// records a batch, the field-state upserts are the store's
+		// largest cost.
+		if !p.fresh && st.unchanged(row) {
+			continue
+		}
+		b.ops.states = append(b.ops.states, row)
+	}
 	if p.okIC && p.sfAttrs != nil {
 		for k, v := range p.sfAttrs {
 			b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: connID, Side: store.SideIntercom, RecordID: p.icID,

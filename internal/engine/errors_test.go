@@ -11,10 +11,10 @@ import (
 	"github.com/ferrysync/ferry/internal/store"
 )
 
-// eventually waits up to 15 s for cond.
+// eventually waits up to 30 s for cond.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return

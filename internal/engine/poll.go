@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/settings"
 	"github.com/ferrysync/ferry/internal/store"
@@ -83,7 +84,7 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, object string) err
 		}
 		last := chunk[len(chunk)-1]
 		b := base.fresh()
-		err := b.applySalesforce(ctx, object, chunk, k == sync.KeyEmail && object != "Account")
+		err := b.applySalesforce(ctx, object, chunk)
 		chunk = chunk[:0]
 		if err != nil {
 			return err
@@ -120,7 +121,7 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, object string) err
 
 // applySalesforce runs the Salesforce → Intercom trigger table (F2.3,
 // F2.4) for polled records and syncs the pairs.
-func (b *batch) applySalesforce(ctx context.Context, object string, recs []sfRecord, email bool) error {
+func (b *batch) applySalesforce(ctx context.Context, object string, recs []sfRecord) error {
 	connID := b.conn.ID
 	ids := make([]string, len(recs))
 	for i, r := range recs {
@@ -186,7 +187,6 @@ func (b *batch) applySalesforce(ctx context.Context, object string, recs []sfRec
 			return b.stop(err)
 		}
 	}
-	_ = email
 	return b.syncPairs(ctx)
 }
 
@@ -360,11 +360,15 @@ func (b *batch) applyConversions(ctx context.Context, leads []sfRecord) error {
 		}
 		nm := m
 		nm.SFObject, nm.SFID, nm.MatchKey = store.ObjectContact, c.ID, c.Key
+		promote := icp != nil && icp.Role == intercom.RoleLead
+		if promote {
+			nm.IntercomRole = store.RoleUser
+		}
 		b.ops.upserts = append(b.ops.upserts, nm)
 		b.ops.clearSF = append(b.ops.clearSF, l.ID)
 		cc := c
 		b.pairs = append(b.pairs, &pair{object: sync.ObjectUser, icID: m.IntercomID, sfObject: "Contact", sfID: c.ID, ic: icp, sf: &cc,
-			fresh: true, origin: store.OriginSalesforce, rule: rule})
+			fresh: true, promote: promote, origin: store.OriginSalesforce, rule: rule})
 	}
 	return nil
 }

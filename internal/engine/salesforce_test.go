@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"slices"
 	"testing"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/intercom"
 )
 
 // TestSalesforceTriggers covers the Salesforce → Intercom trigger table of
@@ -111,6 +113,19 @@ func TestSalesforceTriggers(t *testing.T) {
 		c := b.icContact(id)
 		if c.CustomAttributes["SALESFORCE_OBJECT_TYPE"] != "Contact" || c.CustomAttributes["SALESFORCE_ID"] != res.ContactID {
 			t.Errorf("SALESFORCE_* = %v, %v; want Contact %s", c.CustomAttributes["SALESFORCE_OBJECT_TYPE"], c.CustomAttributes["SALESFORCE_ID"], res.ContactID)
+		}
+		var names []string
+		for ev, err := range b.icClient().ListEvents(b.ctx, intercom.EventFilter{IntercomUserID: id}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, ev.EventName)
+		}
+		if !slices.Contains(names, "SALESFORCE_CHANGE_OBJECT_TYPE") {
+			t.Errorf("events %v; want SALESFORCE_CHANGE_OBJECT_TYPE recorded for the conversion (F3.6)", names)
+		}
+		if c.Role != "user" {
+			t.Errorf("Intercom role = %q; the lead becomes a user when its Lead is converted (F2.4)", c.Role)
 		}
 		if c.CustomAttributes["SALESFORCE_STATUS"] != nil {
 			t.Errorf("SALESFORCE_STATUS = %v; a Contact has none", c.CustomAttributes["SALESFORCE_STATUS"])

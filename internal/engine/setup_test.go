@@ -256,7 +256,7 @@ func (b *bundle) lastEventID() int64 {
 // topic, newer than after, is stored.
 func (b *bundle) waitEvent(after int64, recordID, topic string, contains ...string) {
 	b.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for id := after + 1; ; id++ {
 			ev, err := b.store.GetWebhookEvent(b.ctx, id)

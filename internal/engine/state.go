@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
@@ -106,4 +107,18 @@ func fromSync(connID int64, icID, sfID string, rs sync.RecordState) []store.Fiel
 			Value: encodeValue(s.Value), Origin: store.Origin(s.Origin), ChangedAt: s.ChangedAt, WrittenHash: s.WrittenHash})
 	}
 	return out
+}
+
+// unchanged reports whether row is stored exactly so already.
+func (s states) unchanged(row store.FieldState) bool {
+	rows := s.ic[row.RecordID]
+	if row.Side == store.SideSalesforce {
+		rows = s.sf[row.RecordID]
+	}
+	for _, r := range rows {
+		if r.Field == row.Field {
+			return r.Value == row.Value && r.Origin == row.Origin && r.ChangedAt.Equal(row.ChangedAt.UTC().Truncate(time.Microsecond)) && r.WrittenHash == row.WrittenHash
+		}
+	}
+	return false
 }

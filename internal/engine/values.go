@@ -211,6 +211,8 @@ func contactInput(w map[string]any) (intercom.ContactInput, error) {
 			in.Phone = str(v)
 		case "external_id":
 			in.ExternalID = str(v)
+		case "role":
+			in.Role = str(v)
 		case "unsubscribed_from_emails":
 			b, _ := v.(bool)
 			in.UnsubscribedFromEmails = &b
