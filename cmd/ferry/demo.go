@@ -93,6 +93,9 @@ Flags:`)
 		Logger:            logger.With("emulator", "intercom"),
 	})
 	defer ic.Close()
+	if err := seedSharedCustomers(sf, ic); err != nil {
+		return err
+	}
 	icURL := "http://" + icLn.Addr().String()
 	stopIC := serveHandler(icLn, ic)
 	defer stopIC()

@@ -168,6 +168,58 @@ func TestDemo(t *testing.T) {
 		t.Errorf("connection = %+v, want connected on both sides", c)
 	}
 
+	// The initial sync matches the people and companies both demo systems
+	// share, and lists the ambiguous one for review (F2.2, F3.8).
+	var people, companies int
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		req, _ := http.NewRequest("GET", ferryURL+"/api/v1/connections", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Connections []struct {
+				Mappings    map[string]int `json:"mappings"`
+				InitialSync []struct {
+					State string `json:"state"`
+				} `json:"initial_sync"`
+			} `json:"connections"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&v)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := v.Connections[0]
+		done := len(c.InitialSync) > 0
+		for _, is := range c.InitialSync {
+			done = done && is.State == "done"
+		}
+		people, companies = c.Mappings["person"], c.Mappings["company"]
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("initial sync not done: %+v", c)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if people < 6 || companies != 3 {
+		t.Errorf("after the initial sync: %d people and %d companies mapped, want at least 6 and 3", people, companies)
+	}
+	req, _ = http.NewRequest("GET", ferryURL+"/api/v1/reviews", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "dana.scully@umbrella-health.example") {
+			t.Errorf("reviews = %s, want the person with two Salesforce Leads", b)
+		}
+	}
+
 	cliEnv, cliOut, cliErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
 	if code := run(ctx, []string{"settings", "get"}, cliEnv); code != 0 {
 		t.Fatalf("settings get: exit %d: %s", code, cliErr.String())

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+)
+
+// seedSharedCustomers adds to both demo emulators the same people and
+// companies seen from each side — what a real workspace and org that have
+// been used side by side look like — so that the demo's initial sync has
+// something to match: leads ↔ Leads, users ↔ Contacts, companies ↔ Accounts
+// (on AccountNumber, as the sample settings say), values present on one side
+// only that the first sync fills in on the other, and one person with two
+// Salesforce Leads, which goes to the review list (F2.2).
+func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) error {
+	type person struct {
+		first, last, email, phone, title, company string
+		lead                                      bool
+	}
+	people := []person{
+		{"Grace", "Hopper", "grace.hopper@acme-robotics.example", "+1 415 555 0101", "", "Acme Robotics", true},
+		{"Alan", "Kay", "alan.kay@globex.example", "", "VP Engineering", "Globex Logistics", true},
+		{"Ada", "Byron", "ada.byron@initech.example", "+44 20 7946 0102", "CTO", "Initech", true},
+		{"Edsger", "Dijkstra", "edsger@acme-robotics.example", "+31 20 555 0103", "", "Acme Robotics", false},
+		{"Barbara", "Liskov", "barbara.liskov@globex.example", "", "Head of Operations", "Globex Logistics", false},
+		{"Ken", "Thompson", "ken@initech.example", "+1 650 555 0104", "Founder", "Initech", false},
+	}
+	var contacts []icemu.ContactSeed
+	var leads, sfContacts []map[string]any
+	for _, p := range people {
+		c := icemu.ContactSeed{Email: p.email, Name: p.first + " " + p.last, Phone: p.phone, Role: "user"}
+		sfRec := map[string]any{"FirstName": p.first, "LastName": p.last, "Email": p.email}
+		if p.title != "" {
+			sfRec["Title"] = p.title // Salesforce knows the title; Intercom learns it
+		}
+		if p.lead {
+			c.Role = "lead"
+			sfRec["Company"] = p.company
+			sfRec["Status"] = "Working - Contacted"
+			leads = append(leads, sfRec)
+		} else {
+			sfContacts = append(sfContacts, sfRec)
+		}
+		contacts = append(contacts, c)
+	}
+	// One Intercom lead matches two Salesforce Leads: ambiguous, so ferry
+	// maps neither and lists it for the admin to pick.
+	contacts = append(contacts, icemu.ContactSeed{Role: "lead", Email: "dana.scully@umbrella-health.example", Name: "Dana Scully"})
+	for _, company := range []string{"Umbrella Health", "Umbrella Health (EMEA)"} {
+		leads = append(leads, map[string]any{"FirstName": "Dana", "LastName": "Scully",
+			"Email": "dana.scully@umbrella-health.example", "Company": company, "Status": "Open - Not Contacted"})
+	}
+	if _, err := ic.BulkLoadContacts(contacts); err != nil {
+		return fmt.Errorf("demo: Intercom contacts: %w", err)
+	}
+	if _, err := sf.LoadRecords("Lead", leads); err != nil {
+		return fmt.Errorf("demo: Salesforce leads: %w", err)
+	}
+	if _, err := sf.LoadRecords("Contact", sfContacts); err != nil {
+		return fmt.Errorf("demo: Salesforce contacts: %w", err)
+	}
+	// The Intercom demo workspace's companies, as Accounts keyed by
+	// AccountNumber = company_id.
+	accounts := []map[string]any{
+		{"Name": "Acme Robotics", "AccountNumber": "acme-001", "Industry": "Manufacturing"},
+		{"Name": "Globex Logistics", "AccountNumber": "globex-002"},
+		{"Name": "Initech", "AccountNumber": "initech-003", "Industry": "Technology"},
+	}
+	if _, err := sf.LoadRecords("Account", accounts); err != nil {
+		return fmt.Errorf("demo: Salesforce accounts: %w", err)
+	}
+	return nil
+}
