@@ -17,6 +17,11 @@ import (
 // engine takes contact.* and company.* and leaves the rest to their own
 // workers).
 //
+// While another owner holds an unexpired lease on any of the connection's
+// events, nothing is claimed: a connection's events are drained by one
+// owner at a time, so a record's changes are applied in order even when
+// several workers or instances run.
+//
 // The lease conditions are repeated outside the subquery so that on
 // PostgreSQL a concurrent claimer that waited for the row lock re-checks them
 // against the committed row and skips events just claimed by the other.
@@ -41,6 +46,8 @@ func (w *writer) ClaimPendingWebhookEvents(ctx context.Context, connID int64, li
 	pending := `processed_at IS NULL AND (claimed_until IS NULL OR claimed_until < $4)`
 	rs, err := w.q.query(ctx, `UPDATE webhook_events SET claimed_by = $1, claimed_until = $2
 		WHERE `+pending+` AND id IN (SELECT id FROM webhook_events WHERE connection_id = $3 AND `+pending+topics+`
+			AND NOT EXISTS (SELECT 1 FROM webhook_events o WHERE o.connection_id = $3 AND o.processed_at IS NULL
+				AND o.claimed_by <> $1 AND o.claimed_until >= $4)
 			ORDER BY id LIMIT $5)
 		RETURNING id, connection_id, notification_id, topic, payload, received_at, processed_at`, args...)
 	out, err := collect(rs, err, func(rs rows) (WebhookEvent, error) {
