@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // eventually waits up to 30 s for cond.
@@ -40,35 +41,12 @@ func (b *bundle) openErrors() []store.SyncError {
 func TestSyncErrors(t *testing.T) {
 	t.Parallel()
 
-	t.Run("RestrictedPicklistCheckedByFerry", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t, setupOpts{workers: true})
-		lead := b.newRecord("Lead", map[string]any{"Email": "pick@example.com"})
-		id := b.newContact(map[string]any{"email": "pick@example.com"})
-		eventually(t, "mapping", func() bool { _, ok := b.mapping(id); return ok })
-		b.updateContact(id, map[string]any{"custom_attributes": map[string]any{"tier": "Platinum"}})
-		eventually(t, "sync error", func() bool { return len(b.openErrors()) == 1 })
-		se := b.openErrors()[0]
-		if se.RecordID != id || se.Object != "Lead" || !strings.Contains(se.Message, "Platinum") || !strings.Contains(se.Message, "Tier__c") {
-			t.Errorf("sync error = %+v; want the record, the field and the value named", se)
-		}
-		if se.JobID == nil {
-			t.Fatal("sync error has no retry job")
-		}
-		if got := b.sfField("Lead", lead, "Tier__c"); got != nil {
-			t.Errorf("Tier__c = %v; an unknown value must never be written to a restricted picklist", got)
-		}
-		if err := b.sf.AddPicklistValue("Lead", "Tier__c", "Platinum"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.store.RetryJob(b.ctx, *se.JobID); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "the retry to resolve the error", func() bool { return len(b.openErrors()) == 0 })
-		if got := b.sfField("Lead", lead, "Tier__c"); got != "Platinum" {
-			t.Errorf("Tier__c = %v after the retry, want Platinum", got)
-		}
-	})
+	for _, db := range storetest.Engines() {
+		t.Run("RestrictedPicklistCheckedByFerry/"+string(db.Engine), func(t *testing.T) {
+			t.Parallel()
+			testRestrictedPicklist(t, setup(t, setupOpts{workers: true, db: &db}))
+		})
+	}
 
 	t.Run("RestrictedPicklistRefusedBySalesforce", func(t *testing.T) {
 		t.Parallel()
@@ -238,4 +216,34 @@ func (b *bundle) jobCount(kind string) int {
 		n += c
 	}
 	return n
+}
+
+// testRestrictedPicklist: ferry refuses to send a value a restricted
+// picklist lacks; after the admin adds it, the retry succeeds.
+func testRestrictedPicklist(t *testing.T, b *bundle) {
+	lead := b.newRecord("Lead", map[string]any{"Email": "pick@example.com"})
+	id := b.newContact(map[string]any{"email": "pick@example.com"})
+	eventually(t, "mapping", func() bool { _, ok := b.mapping(id); return ok })
+	b.updateContact(id, map[string]any{"custom_attributes": map[string]any{"tier": "Platinum"}})
+	eventually(t, "sync error", func() bool { return len(b.openErrors()) == 1 })
+	se := b.openErrors()[0]
+	if se.RecordID != id || se.Object != "Lead" || !strings.Contains(se.Message, "Platinum") || !strings.Contains(se.Message, "Tier__c") {
+		t.Errorf("sync error = %+v; want the record, the field and the value named", se)
+	}
+	if se.JobID == nil {
+		t.Fatal("sync error has no retry job")
+	}
+	if got := b.sfField("Lead", lead, "Tier__c"); got != nil {
+		t.Errorf("Tier__c = %v; an unknown value must never be written to a restricted picklist", got)
+	}
+	if err := b.sf.AddPicklistValue("Lead", "Tier__c", "Platinum"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.RetryJob(b.ctx, *se.JobID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the retry to resolve the error", func() bool { return len(b.openErrors()) == 0 })
+	if got := b.sfField("Lead", lead, "Tier__c"); got != "Platinum" {
+		t.Errorf("Tier__c = %v after the retry, want Platinum", got)
+	}
 }

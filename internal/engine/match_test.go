@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // TestMultipleMatches covers the legacy multiple-match rules (F2.2): the
@@ -160,7 +161,15 @@ func TestConflictLatestWins(t *testing.T) {
 // written again (F3.5), asserted by counting API calls on both emulators.
 func TestNoEcho(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{})
+	for _, db := range storetest.Engines() {
+		t.Run(string(db.Engine), func(t *testing.T) {
+			t.Parallel()
+			testNoEcho(t, setup(t, setupOpts{db: &db}))
+		})
+	}
+}
+
+func testNoEcho(t *testing.T, b *bundle) {
 	sfID := b.newRecord("Contact", map[string]any{"Email": "echo@example.com"})
 	id := b.newContact(map[string]any{"email": "echo@example.com", "role": "user"})
 	b.drain()

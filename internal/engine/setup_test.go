@@ -74,6 +74,8 @@ type setupOpts struct {
 	// the engine's methods directly.
 	workers  bool
 	settings string
+	// db picks the store engine; SQLite when zero.
+	db *storetest.Engine
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -119,7 +121,11 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	// Opened by hand rather than with storetest.Open, which starts the
 	// workers before the engine (which needs the store) can be registered.
 	opts.Secret = storetest.NewBox(t)
-	st, err := store.Open(ctx, storetest.SQLiteURL(t), opts)
+	url := storetest.SQLiteURL(t)
+	if o.db != nil {
+		url = o.db.URL(t)
+	}
+	st, err := store.Open(ctx, url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
