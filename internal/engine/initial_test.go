@@ -139,6 +139,17 @@ func TestInitialSync(t *testing.T) {
 // per change (F3.3).
 func TestBurstIsBatched(t *testing.T) {
 	t.Parallel()
+	for _, engines := range []int{1, 2} {
+		t.Run(fmt.Sprintf("Engines%d", engines), func(t *testing.T) {
+			t.Parallel()
+			testBurst(t, engines)
+		})
+	}
+}
+
+// testBurst drains a burst with one engine, or with two sharing the store as
+// two instances would: each change is written once either way.
+func testBurst(t *testing.T, engines int) {
 	b := setup(t, setupOpts{})
 	const n = 400
 	ids, leads := b.seedPairs(n, n)
@@ -161,7 +172,22 @@ func TestBurstIsBatched(t *testing.T) {
 		return len(evs) >= n
 	})
 	before := b.sf.APICalls()
-	b.drain()
+	if engines == 1 {
+		b.drain()
+	} else {
+		second := engine.New(engine.Options{Store: b.store, Manager: b.mgr, Now: b.clock.Now, Owner: "second", DrainLimit: 150})
+		first := engine.New(engine.Options{Store: b.store, Manager: b.mgr, Now: b.clock.Now, Owner: "first", DrainLimit: 150})
+		errs := make(chan error, 2)
+		for _, e := range []*engine.Engine{first, second} {
+			go func() { errs <- e.Drain(b.ctx, b.connID) }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.drain() // whatever a lease kept from both
+	}
 	calls := b.sf.APICalls() - before
 	if max := int64(n * 2 / 100); calls > max {
 		t.Errorf("%d Salesforce calls for %d changes; want at most %d (0.02 per change)", calls, n, max)
