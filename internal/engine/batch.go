@@ -41,6 +41,8 @@ type pair struct {
 	// attributes sync both ways once from an empty state (F3.4), and the
 	// records' previous states are cleared.
 	fresh bool
+	// gone: the Salesforce record no longer exists; nothing is written.
+	gone bool
 	// promote makes the Intercom lead a user: its Lead was converted into
 	// a Contact (F2.4).
 	promote bool
@@ -175,10 +177,14 @@ func (b *batch) syncPairs(ctx context.Context) error {
 			if r, ok := recs[p.sfID]; ok {
 				p.sf = &r
 				b.planPair(p, st)
-			} else {
-				p.sfErr = fmt.Errorf("%s %s no longer exists in Salesforce", object, p.sfID)
-				p.okSF = false
+				continue
 			}
+			// Deleted in Salesforce since the last poll: the mapping ends
+			// (F2.3), as the poll of the delete would have done.
+			p.okSF, p.gone = false, true
+			b.ops.deleteMappings = append(b.ops.deleteMappings, p.icID)
+			b.history(string(p.object), p.icID, p.sfID, store.OriginSalesforce,
+				"person deleted in Salesforce: delete the identity mapping only (seed 001, F2.3)", "mapping_deleted", "", nil)
 		}
 	}
 	b.writeSalesforce(ctx)
@@ -423,6 +429,9 @@ func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string,
 // finish turns a pair's outcome into states, history and sync errors.
 func (b *batch) finish(p *pair, st states) {
 	connID := b.conn.ID
+	if p.gone {
+		return
+	}
 	rs := p.plan.Commit(p.okIC, p.okSF)
 	for _, row := range fromSync(connID, p.icID, p.sfID, rs) {
 		// Rows that did not change are not written again: at thousands of

@@ -133,4 +133,22 @@ func TestIntercomTriggers(t *testing.T) {
 			t.Error("the Salesforce Contact was deleted; only the mapping may be")
 		}
 	})
+	t.Run("UpdatedAfterSalesforceDeleteEndsMapping", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{})
+		contact := b.newRecord("Contact", map[string]any{"Email": "vanished@example.com"})
+		id := b.newContact(map[string]any{"email": "vanished@example.com", "role": "user"})
+		b.drain()
+		if err := b.sf.DeleteRecord("Contact", contact); err != nil {
+			t.Fatal(err)
+		}
+		b.updateContact(id, map[string]any{"phone": "after-delete"})
+		b.drain()
+		if _, ok := b.mapping(id); ok {
+			t.Error("mapping to a deleted Contact survived")
+		}
+		if errs := b.openErrors(); len(errs) != 0 {
+			t.Errorf("sync errors %+v; a deleted record ends the mapping, it is not an error", errs)
+		}
+	})
 }

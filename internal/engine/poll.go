@@ -28,6 +28,16 @@ func (e *Engine) Poll(ctx context.Context, conn store.Connection) error {
 }
 
 func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
+	// A connection nobody started the initial sync for (connected by a
+	// path that did not call StartInitialSync) gets it now, with its
+	// polls starting from here.
+	if rows, err := e.store.ListInitialSyncs(ctx, conn.ID); err != nil {
+		return err
+	} else if len(rows) == 0 {
+		if err := e.store.InTx(ctx, func(tx store.Tx) error { return StartInitialSync(ctx, tx, conn.ID, e.now()) }); err != nil {
+			return err
+		}
+	}
 	base, err := e.newBatch(ctx, conn, settings.LaneBackground, connection.PurposeBackground)
 	if err != nil {
 		return err
