@@ -15,6 +15,22 @@
 // No store transaction is ever held across an API call: a batch reads what
 // it needs, calls the APIs, then writes states, history, errors, mappings and
 // the processed marks in one short transaction.
+//
+// Wiring in a daemon (the store needs the workers to open, the engine needs
+// the store):
+//
+//	workers := river.NewWorkers()
+//	periodic, bind := jobs.RegisterDeferred(workers, jobs.Options{Logger: log, PollInterval: every})
+//	st, _ := store.Open(ctx, url, store.Options{Workers: workers, PeriodicJobs: periodic, …})
+//	mgr := connection.NewManager(connection.Options{Store: st, …})
+//	eng := engine.New(engine.Options{Store: st, Manager: mgr, Logger: log})
+//	bind(st, eng)
+//	_ = st.Start(ctx)
+//
+// When a connection becomes connected, call StartInitialSync in the same
+// transaction (the first poll does it otherwise). The admin API reads the
+// initial sync's progress with Engine.Progress and applies a match review's
+// pick with EnqueueMapRecord; sync errors are retried through their JobID.
 package engine
 
 import (

@@ -76,6 +76,9 @@ type setupOpts struct {
 	settings string
 	// db picks the store engine; SQLite when zero.
 	db *storetest.Engine
+	// before runs after the emulators start, before anything connects:
+	// schema the settings need.
+	before func(b *bundle)
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -109,6 +112,9 @@ func setup(t testing.TB, o setupOpts) *bundle {
 		if err := b.ic.CustomAttribute("contact", name, "string"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if o.before != nil {
+		o.before(b)
 	}
 
 	var workers *river.Workers
@@ -423,4 +429,9 @@ func (b *bundle) icContactCount() int {
 		n++
 	}
 	return n
+}
+
+// sfField describes an unrestricted picklist field.
+func sfField(object, name string, values ...string) sfemu.FieldSpec {
+	return sfemu.FieldSpec{Object: object, Name: name, Type: "picklist", PicklistValues: values}
 }
