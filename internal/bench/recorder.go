@@ -65,6 +65,7 @@ type Recorder struct {
 	mu        sync.Mutex
 	stats     Stats
 	byRecord  map[string][]Write
+	forget    bool // keep no per-record history
 	observers []func(Write)
 }
 
@@ -78,6 +79,16 @@ func NewRecorder(side Side, next http.Handler) *Recorder {
 func (rec *Recorder) Observe(fn func(Write)) {
 	rec.mu.Lock()
 	rec.observers = append(rec.observers, fn)
+	rec.mu.Unlock()
+}
+
+// KeepHistory says whether writes are kept per record for Writes and
+// Values (the default). Large scenarios turn it off so that the history
+// does not weigh on the memory they measure; observers still see every
+// write.
+func (rec *Recorder) KeepHistory(keep bool) {
+	rec.mu.Lock()
+	rec.forget = !keep
 	rec.mu.Unlock()
 }
 
@@ -138,7 +149,9 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			seen[wr.Record] = true
 			rec.stats.Writes++
 		}
-		rec.byRecord[wr.Record] = append(rec.byRecord[wr.Record], wr)
+		if !rec.forget {
+			rec.byRecord[wr.Record] = append(rec.byRecord[wr.Record], wr)
+		}
 	}
 	obs := rec.observers
 	rec.mu.Unlock()

@@ -41,6 +41,9 @@ func WriteTable(w io.Writer, results []Result) error {
 				r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond)))
 		}
 		row("429 answers", fmt.Sprint(r.TooMany))
+		if r.WebhooksDropped > 0 {
+			row("webhooks dropped by the emulator", fmt.Sprint(r.WebhooksDropped))
+		}
 		if r.RateLimit > 0 {
 			row("Intercom write rate", fmt.Sprintf("%.0f/s (limit %.0f/s)", r.WriteRate, r.RateLimit))
 		}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	"github.com/ferrysync/ferry/internal/jobs"
 )
 
@@ -107,6 +108,9 @@ type Result struct {
 	P50 time.Duration `json:"p50_ns"`
 	P99 time.Duration `json:"p99_ns"`
 	Max time.Duration `json:"max_ns"`
+	// WebhooksDropped are Intercom deliveries the emulator gave up on (its
+	// queue full, or ferry unreachable twice).
+	WebhooksDropped int64 `json:"webhooks_dropped"`
 	// TooMany is how many API calls were answered 429.
 	TooMany int64 `json:"rate_limited_429"`
 	// WriteRate is Intercom writes per second (initial, rate-limited run),
@@ -202,6 +206,29 @@ type measure struct {
 	echoField        string
 	originIsIntercom bool
 	start            time.Time
+	usage0           icemu.Usage
+	made             int64
+}
+
+// maxQueued bounds the webhook deliveries waiting in the Intercom
+// emulator: its queues hold 4,096 and drop beyond (real Intercom queues
+// more), so a burst is fed no faster than the emulator delivers it. Ferry
+// still receives the burst as fast as it takes it.
+const maxQueued = 1500
+
+// pace waits while too many webhook deliveries are queued in the Intercom
+// emulator. Every contact change (the harness's and ferry's writes) queues
+// one delivery.
+func (m *measure) pace(ctx context.Context) {
+	for ctx.Err() == nil {
+		u := m.h.IC.Usage()
+		done := (u.WebhooksSent - m.usage0.WebhooksSent) + (u.WebhooksFailed - m.usage0.WebhooksFailed)
+		queued := m.made + (m.h.ICRec.Stats().Writes - m.icRec0.Writes) - done
+		if queued < maxQueued {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // begin snapshots the counters and starts watching writes: landings on the
@@ -235,6 +262,7 @@ func begin(h *Harness, fromIntercom bool) *measure {
 			m.echo.Add(1)
 		}
 	})
+	m.usage0 = h.IC.Usage()
 	m.sf0, m.ic0 = h.SF.APICalls(), h.IC.APICalls()
 	m.sfRec0, m.icRec0 = h.SFRec.Stats(), h.ICRec.Stats()
 	m.mem = sampleMemory(50 * time.Millisecond)
@@ -251,6 +279,8 @@ func (m *measure) change(p Person, value string) error {
 	}
 	m.changedMu.Unlock()
 	if m.originIsIntercom {
+		m.pace(context.Background())
+		m.made++
 		m.tr.expect(p.SalesforceID, sfField, value)
 		if err := m.h.ChangeIntercom(p, value); err != nil {
 			m.tr.forget(p.SalesforceID, sfField, value)
@@ -292,6 +322,7 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 		res.ICCallsPerChg = float64(res.IntercomCalls) / float64(changes)
 	}
 	res.EchoWrites, res.WritesBack = m.echo.Load(), m.back.Load()
+	res.WebhooksDropped = m.h.IC.Usage().WebhooksFailed - m.usage0.WebhooksFailed
 	m.changedMu.Lock()
 	if len(m.backFields) > 0 {
 		fields := make([]string, 0, len(m.backFields))

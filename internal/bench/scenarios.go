@@ -189,6 +189,8 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 		r, err := failed(res, err)
 		return r[0], err
 	}
+	h.SFRec.KeepHistory(false)
+	h.ICRec.KeepHistory(false)
 	var enrichMu sync.Mutex
 	enriched := map[string]bool{}
 	var firstWrite, lastWrite atomic.Int64
