@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -66,12 +67,13 @@ type Recorder struct {
 	stats     Stats
 	byRecord  map[string][]Write
 	forget    bool // keep no per-record history
+	byRoute   map[string]int64
 	observers []func(Write)
 }
 
 // NewRecorder returns a Recorder in front of an emulator of side.
 func NewRecorder(side Side, next http.Handler) *Recorder {
-	return &Recorder{next: next, side: side, byRecord: map[string][]Write{}}
+	return &Recorder{next: next, side: side, byRecord: map[string][]Write{}, byRoute: map[string]int64{}}
 }
 
 // Observe registers fn to be called with every write as it is seen, outside
@@ -97,6 +99,34 @@ func (rec *Recorder) Stats() Stats {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return rec.stats
+}
+
+// Routes returns how many requests each route received, keyed like
+// "PATCH composite/sobjects" or "PUT contacts/{id}".
+func (rec *Recorder) Routes() map[string]int64 {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return maps.Clone(rec.byRoute)
+}
+
+// routeOf names a request's route: the method and the path without the
+// Salesforce API version, record ids replaced by {id}.
+func routeOf(r *http.Request) string {
+	p := strings.Trim(r.URL.Path, "/")
+	if rest, ok := strings.CutPrefix(p, "services/data/"); ok {
+		if _, after, ok := strings.Cut(rest, "/"); ok {
+			p = after
+		} else {
+			p = ""
+		}
+	}
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if len(s) >= 8 && strings.ContainsAny(s, "0123456789") {
+			segs[i] = "{id}"
+		}
+	}
+	return r.Method + " " + strings.Join(segs, "/")
 }
 
 // Writes returns the writes to one record, oldest first.
@@ -135,7 +165,9 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status/100 == 2 {
 		writes = parseWrites(kind, r, reqBody, cw.body.Bytes(), at)
 	}
+	route := routeOf(r)
 	rec.mu.Lock()
+	rec.byRoute[route]++
 	rec.stats.Requests++
 	switch {
 	case status == http.StatusTooManyRequests:

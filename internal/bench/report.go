@@ -1,9 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -13,6 +17,22 @@ func WriteJSON(w io.Writer, results []Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(results)
+}
+
+// routes formats route counts, most requested first.
+func routes(m map[string]int64) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
+	}
+	return strings.Join(parts, "; ")
 }
 
 // WriteTable writes one table per result, then its targets.
@@ -39,6 +59,12 @@ func WriteTable(w io.Writer, results []Result) error {
 			row("wrong final values", fmt.Sprint(r.Mismatches))
 			row("latency p50 / p99 / max", fmt.Sprintf("%s / %s / %s", r.P50.Round(time.Millisecond),
 				r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond)))
+		}
+		if len(r.SFRoutes) > 0 {
+			row("  Salesforce requests by route", routes(r.SFRoutes))
+		}
+		if len(r.ICRoutes) > 0 {
+			row("  Intercom requests by route", routes(r.ICRoutes))
 		}
 		row("429 answers", fmt.Sprint(r.TooMany))
 		if r.WebhooksDropped > 0 {

@@ -111,6 +111,9 @@ type Result struct {
 	// WebhooksDropped are Intercom deliveries the emulator gave up on (its
 	// queue full, or ferry unreachable twice).
 	WebhooksDropped int64 `json:"webhooks_dropped"`
+	// SFRoutes and ICRoutes break the requests down by route.
+	SFRoutes map[string]int64 `json:"salesforce_routes,omitempty"`
+	ICRoutes map[string]int64 `json:"intercom_routes,omitempty"`
 	// TooMany is how many API calls were answered 429.
 	TooMany int64 `json:"rate_limited_429"`
 	// WriteRate is Intercom writes per second (initial, rate-limited run),
@@ -207,6 +210,8 @@ type measure struct {
 	originIsIntercom bool
 	start            time.Time
 	usage0           icemu.Usage
+	sfRoutes0        map[string]int64
+	icRoutes0        map[string]int64
 	made             int64
 }
 
@@ -265,6 +270,7 @@ func begin(h *Harness, fromIntercom bool) *measure {
 	m.usage0 = h.IC.Usage()
 	m.sf0, m.ic0 = h.SF.APICalls(), h.IC.APICalls()
 	m.sfRec0, m.icRec0 = h.SFRec.Stats(), h.ICRec.Stats()
+	m.sfRoutes0, m.icRoutes0 = h.SFRec.Routes(), h.ICRec.Routes()
 	m.mem = sampleMemory(50 * time.Millisecond)
 	return m
 }
@@ -323,6 +329,8 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 	}
 	res.EchoWrites, res.WritesBack = m.echo.Load(), m.back.Load()
 	res.WebhooksDropped = m.h.IC.Usage().WebhooksFailed - m.usage0.WebhooksFailed
+	res.SFRoutes = subRoutes(m.h.SFRec.Routes(), m.sfRoutes0)
+	res.ICRoutes = subRoutes(m.h.ICRec.Routes(), m.icRoutes0)
 	m.changedMu.Lock()
 	if len(m.backFields) > 0 {
 		fields := make([]string, 0, len(m.backFields))
@@ -366,6 +374,17 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 		}
 		res.Duplicates += int64(duplicates(target.Values(id, field)))
 	}
+}
+
+// subRoutes returns the route counts of now minus those of before.
+func subRoutes(now, before map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range now {
+		if d := v - before[k]; d > 0 {
+			out[k] = d
+		}
+	}
+	return out
 }
 
 // duplicates counts values that occur more than once.

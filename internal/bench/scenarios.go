@@ -206,6 +206,7 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 		enrichMu.Unlock()
 	})
 	sf0, ic0, rec0 := h.SF.APICalls(), h.IC.APICalls(), h.ICRec.Stats()
+	sfRoutes0, icRoutes0 := h.SFRec.Routes(), h.ICRec.Routes()
 	mem := sampleMemory(50 * time.Millisecond)
 	began := time.Now()
 	if err := h.Connect(ctx); err != nil {
@@ -229,6 +230,8 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 	res.SFCallsPerChg = float64(res.SalesforceCalls) / float64(n)
 	res.ICCallsPerChg = float64(res.IntercomCalls) / float64(n)
 	res.TooMany = h.ICRec.Stats().Sub(rec0).TooMany
+	res.SFRoutes = subRoutes(h.SFRec.Routes(), sfRoutes0)
+	res.ICRoutes = subRoutes(h.ICRec.Routes(), icRoutes0)
 	res.RateLimit = float64(icLimit) / 60
 	if span := time.Duration(lastWrite.Load() - firstWrite.Load()); span > 0 {
 		res.WriteRate = float64(writes.Load()) / span.Seconds()
