@@ -18,6 +18,18 @@ import (
 // deletedSuffix names the watermark of an object's deletes.
 const deletedSuffix = ":deleted"
 
+// lastPollMark names the watermark row holding when the connection was last
+// polled.
+const lastPollMark = "poll:last"
+
+type forceKey struct{}
+
+// ForcePoll marks ctx so that Poll runs even if the connection's poll
+// interval has not elapsed (tools, tests, a "sync now" button).
+func ForcePoll(ctx context.Context) context.Context { return context.WithValue(ctx, forceKey{}, true) }
+
+func force(ctx context.Context) bool { v, _ := ctx.Value(forceKey{}).(bool); return v }
+
 // Poll implements jobs.Syncer: it reads each object's changes since its
 // watermark (F3.3) with one query per object, ordered by SystemModstamp and
 // Id, and applies them page by page, saving the watermark after each page,
@@ -43,6 +55,18 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 		return err
 	}
 	ctx = purposeCtx(ctx, connection.PurposeBackground)
+	// The settings' poll interval (F3.3) applies per connection; the
+	// queue's ticks may come more often.
+	now := e.now()
+	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && !force(ctx) &&
+		now.Sub(last.SystemModstamp) < base.c.doc.Poll()-time.Second {
+		return nil
+	}
+	if err := e.store.InTx(ctx, func(tx store.Tx) error {
+		return tx.PutWatermark(ctx, store.Watermark{ConnectionID: conn.ID, Object: lastPollMark, SystemModstamp: now})
+	}); err != nil {
+		return err
+	}
 	objects := []string{"Lead", "Contact"}
 	if base.c.companyField() != "" {
 		objects = append(objects, "Account")

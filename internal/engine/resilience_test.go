@@ -7,6 +7,7 @@ import (
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/engine"
 )
 
 // TestPollResumes: a poll interrupted half way (Intercom refuses ferry's
@@ -45,7 +46,7 @@ func TestPollResumes(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	err := b.eng.Poll(b.ctx, b.conn())
+	err := b.eng.Poll(engine.ForcePoll(b.ctx), b.conn())
 	close(stop)
 	<-done
 	if err == nil {
@@ -55,7 +56,7 @@ func TestPollResumes(t *testing.T) {
 		t.Error("the connection does not show why it broke")
 	}
 	b.ic.AddToken(icToken)
-	if err := b.eng.Poll(b.ctx, b.conn()); err != nil {
+	if err := b.eng.Poll(engine.ForcePoll(b.ctx), b.conn()); err != nil {
 		t.Fatalf("resumed poll: %v", err)
 	}
 	if calls := b.ic.APICalls() - base; calls != n {
@@ -102,7 +103,7 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	// Polls are retried until one gets through; each resumes the last.
-	eventually(t, "a poll to get through", func() bool { return b.eng.Poll(b.ctx, b.conn()) == nil })
+	eventually(t, "a poll to get through", func() bool { return b.eng.Poll(engine.ForcePoll(b.ctx), b.conn()) == nil })
 	b.sf.SetFaults(sfemu.Faults{})
 	b.ic.SetFaults(icemu.Faults{})
 	for i, id := range ids {

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/intercom"
@@ -129,6 +130,25 @@ func TestSalesforceTriggers(t *testing.T) {
 		}
 		if c.CustomAttributes["SALESFORCE_STATUS"] != nil {
 			t.Errorf("SALESFORCE_STATUS = %v; a Contact has none", c.CustomAttributes["SALESFORCE_STATUS"])
+		}
+	})
+	t.Run("PollIntervalFromSettings", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{settings: `{"poll_interval": "10m"}`})
+		b.poll()
+		before := b.sf.APICalls()
+		if err := b.eng.Poll(b.ctx, b.conn()); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.sf.APICalls() - before; n != 0 {
+			t.Errorf("a poll within the 10m interval made %d calls", n)
+		}
+		b.clock.Advance(10 * time.Minute)
+		if err := b.eng.Poll(b.ctx, b.conn()); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.sf.APICalls() - before; n == 0 {
+			t.Error("no poll after the interval elapsed")
 		}
 	})
 }

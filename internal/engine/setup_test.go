@@ -295,7 +295,7 @@ func (b *bundle) drain() {
 // poll runs one poll.
 func (b *bundle) poll() {
 	b.t.Helper()
-	if err := b.eng.Poll(b.ctx, b.conn()); err != nil {
+	if err := b.eng.Poll(engine.ForcePoll(b.ctx), b.conn()); err != nil {
 		b.t.Fatalf("poll: %v", err)
 	}
 }
