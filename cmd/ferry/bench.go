@@ -65,8 +65,8 @@ Flags:
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if *scenario != "all" && !slices.Contains(bench.Scenarios, *scenario) {
-		return usageError{fmt.Sprintf("unknown scenario %q: want %s or all", *scenario, strings.Join(bench.Scenarios, ", "))}
+	if *scenario != "all" && !slices.Contains(bench.ScenarioNames(), *scenario) {
+		return usageError{fmt.Sprintf("unknown scenario %q: want %s or all", *scenario, strings.Join(bench.ScenarioNames(), ", "))}
 	}
 	for name, v := range map[string]int{"people": *people, "changes": *changes, "rate": *rate} {
 		if v < 0 {
@@ -90,7 +90,7 @@ Flags:
 	}
 	names := []string{*scenario}
 	if *scenario == "all" {
-		names = bench.Scenarios
+		names = bench.ScenarioNames()
 	}
 	// Scenarios run one at a time and each table is printed as soon as it
 	// is known: a full run takes minutes.

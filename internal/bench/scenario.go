@@ -22,8 +22,10 @@ const (
 	ScenarioInitial = "initial"
 )
 
-// Scenarios lists them in the order `all` runs them.
-var Scenarios = []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial}
+// ScenarioNames lists the scenarios in the order `all` runs them.
+func ScenarioNames() []string {
+	return []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial}
+}
 
 // Defaults of each scenario: the sizes issue 5 asks about.
 const (
@@ -141,7 +143,7 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 	}
 	names := []string{scenario}
 	if scenario == "all" {
-		names = Scenarios
+		names = ScenarioNames()
 	}
 	var out []Result
 	for _, name := range names {
