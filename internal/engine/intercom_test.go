@@ -1,7 +1,10 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/ferrysync/ferry/internal/store"
 )
 
 // TestIntercomTriggers covers the Intercom → Salesforce trigger table of
@@ -72,6 +75,19 @@ func TestIntercomTriggers(t *testing.T) {
 		}
 		if got := b.sfField("Contact", contact, "Title"); got != "VP" {
 			t.Errorf("Contact.Title = %v, want VP", got)
+		}
+		// F8.3: the change is in the record's history with its origin, rule
+		// and outcome, under either side's id.
+		for _, rid := range []string{id, contact} {
+			h, err := b.store.ListHistory(b.ctx, b.connID, rid, store.Page{})
+			if err != nil || len(h) == 0 {
+				t.Fatalf("history of %s: %v, %v", rid, h, err)
+			}
+			e := h[0]
+			if e.Origin != store.OriginIntercom || !strings.Contains(e.Rule, "updated in Intercom") || e.Outcome != "ok" ||
+				!strings.Contains(e.Changes, `"Phone":"2"`) {
+				t.Errorf("latest history entry = %+v", e)
+			}
 		}
 	})
 
