@@ -174,7 +174,15 @@ func (b *batch) syncPairs(ctx context.Context) error {
 			break
 		}
 		for _, p := range fetch[object] {
-			if r, ok := recs[p.sfID]; ok {
+			if r, ok := recs[p.sfID]; ok && r.IsConverted {
+				// Converted since the last poll: writes to it would fail
+				// (CANNOT_UPDATE_CONVERTED_LEAD). The poll moves the mapping
+				// to the Contact and syncs both ways then (F2.4, F3.4).
+				p.okSF, p.gone = false, true
+				b.history(string(p.object), p.icID, p.sfID, store.OriginIntercom, "Lead converted in Salesforce: the change syncs "+
+					"to the Contact once the conversion is polled (F2.4)", "deferred", "", nil)
+				continue
+			} else if ok {
 				p.sf = &r
 				b.planPair(p, st)
 				continue
@@ -370,6 +378,15 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		}
 		if err != nil {
 			p.okIC = false
+			if isICNotFound(err) {
+				// Deleted (or merged away) in Intercom: the mapping ends
+				// (F2.3), as the delete's own webhook would have done.
+				p.gone = true
+				b.ops.deleteMappings = append(b.ops.deleteMappings, p.icID)
+				b.history(string(p.object), p.icID, p.sfID, store.OriginIntercom,
+					"person deleted in Intercom: delete the identity mapping only (seed 001, F2.3)", "mapping_deleted", "", nil)
+				continue
+			}
 			if ce := classifyIC(err); ce.kind != permanent {
 				b.fail(ce)
 			} else {
