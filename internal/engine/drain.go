@@ -17,6 +17,9 @@ import (
 	"github.com/ferrysync/ferry/internal/sync"
 )
 
+// drainBudget bounds how long one event job keeps draining.
+const drainBudget = 30 * time.Second
+
 // The webhook topics the engine drains; the others (conversations) belong
 // to other workers and are left to them.
 var engineTopics = []string{"contact.", "company."}
@@ -41,7 +44,11 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 	if !engineTopic(ev.Topic) {
 		return nil
 	}
-	for {
+	// Under a steady stream a drain could go on for ever; the job's time is
+	// bounded (River cancels it after JobTimeout), so it stops after a while
+	// and leaves the rest to the jobs of the newer events.
+	start := time.Now()
+	for time.Since(start) < drainBudget {
 		n, err := e.drainOnce(ctx, conn)
 		if err != nil {
 			return e.jobError(ctx, conn.ID, err)
