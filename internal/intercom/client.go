@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,7 +48,8 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 
-	// MaxRetries bounds how many times one call is retried after a 429,
+	// MaxRetries bounds how many times one call is retried after a 429 (and,
+	// for GET, PUT and DELETE, after a 5xx or a broken connection),
 	// default 3. Negative disables retries.
 	MaxRetries int
 	// MaxRateLimitWait bounds a single wait for the rate-limit window to
@@ -181,6 +183,10 @@ func (c *Client) call(ctx context.Context, req request, out any) error {
 		}
 		status, hdr, body, err := c.send(ctx, req, u, contentType, payload, attempt)
 		if err != nil {
+			var te *transportError
+			if errors.As(err, &te) && c.retryServerError(ctx, req, attempt) {
+				continue
+			}
 			return err
 		}
 		if status >= 200 && status < 300 {
@@ -202,8 +208,31 @@ func (c *Client) call(ctx context.Context, req request, out any) error {
 			}
 			continue
 		}
+		if status >= 500 && c.retryServerError(ctx, req, attempt) {
+			continue
+		}
 		return fmt.Errorf("intercom: %s %s: %w", req.method, req.route, apiErr)
 	}
+}
+
+// retryServerError decides whether a call that failed with a 5xx or a
+// transport error is tried again, and waits before it is. Only idempotent
+// methods are: repeating a GET, PUT or DELETE cannot apply a change twice,
+// while a repeated POST could create a second conversation or note. Waits
+// grow 250 ms, 500 ms, 1 s…; the job queue retries beyond MaxRetries.
+func (c *Client) retryServerError(ctx context.Context, req request, attempt int) bool {
+	switch req.method {
+	case http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodHead:
+	default:
+		return false
+	}
+	if attempt > c.maxRetry {
+		return false
+	}
+	d := time.Duration(250<<(attempt-1)) * time.Millisecond
+	c.log.DebugContext(ctx, "intercom: server error, retrying", slog.String("route", req.route),
+		slog.Duration("wait", d), slog.Int("attempt", attempt))
+	return sleep(ctx, d) == nil
 }
 
 // send performs one HTTP exchange and returns the status, headers and the
