@@ -29,6 +29,10 @@ type ClientOptions struct {
 	// before a token refresh), e.g. to count API calls per day and per
 	// purpose, which the caller can carry in ctx.
 	OnCall func(ctx context.Context, call Call)
+	// Retries bounds how often a GET, PATCH or DELETE is tried again after
+	// a 5xx or a broken connection; default 2, negative for none. POSTs
+	// (creates) are never repeated. Each retry is one more API call.
+	Retries int
 }
 
 // Call describes one finished REST request, for OnCall.
@@ -50,6 +54,7 @@ type Client struct {
 	log     *slog.Logger
 	onCall  func(context.Context, Call)
 	callOpt string // Sforce-Call-Options value, or ""
+	retries int    // see ClientOptions.Retries
 
 	usageMu   sync.Mutex
 	usageUsed int
@@ -67,7 +72,11 @@ func NewClient(src TokenSource, opts ClientOptions) *Client {
 		hc:        opts.HTTPClient,
 		log:       opts.Logger,
 		onCall:    opts.OnCall,
+		retries:   opts.Retries,
 		describes: make(map[string]*SObjectDescribe),
+	}
+	if c.retries == 0 {
+		c.retries = 2
 	}
 	if opts.ClientName != "" {
 		c.callOpt = "client=" + opts.ClientName
@@ -128,16 +137,24 @@ func (c *Client) do(ctx context.Context, method, target string, query url.Values
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
+	refreshed, retried := false, 0
+	for {
 		resp, err := c.send(ctx, tok, method, target, query, body)
 		if err != nil {
+			if ctx.Err() == nil && c.retryServerError(ctx, method, &retried) {
+				continue
+			}
 			return nil, err
 		}
 		if resp.status < 400 {
 			return resp, nil
 		}
 		apiErr := parseAPIError(resp.status, resp.body)
-		if attempt == 0 && refreshable(apiErr) {
+		if resp.status >= 500 && c.retryServerError(ctx, method, &retried) {
+			continue
+		}
+		if !refreshed && refreshable(apiErr) {
+			refreshed = true
 			c.log.InfoContext(ctx, "salesforce: session expired, refreshing token")
 			fresh, err := c.src.Refresh(ctx, tok)
 			if err != nil {
@@ -149,6 +166,30 @@ func (c *Client) do(ctx context.Context, method, target string, query url.Values
 			continue
 		}
 		return nil, apiErr
+	}
+}
+
+// retryServerError decides whether a request that failed with a 5xx or a
+// broken connection is sent again, and waits 250 ms, 500 ms… before it is.
+// Only idempotent methods are: a repeated PATCH writes the same values, a
+// repeated POST could create a second record.
+func (c *Client) retryServerError(ctx context.Context, method string, retried *int) bool {
+	switch method {
+	case http.MethodGet, http.MethodPatch, http.MethodDelete:
+	default:
+		return false
+	}
+	if *retried >= c.retries {
+		return false
+	}
+	*retried++
+	t := time.NewTimer(time.Duration(250<<(*retried-1)) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
