@@ -54,3 +54,33 @@ func BenchmarkBurst(b *testing.B) {
 	b.ReportMetric(float64(calls)/float64(b.N*n), "sfcalls/change")
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "changes/s")
 }
+
+// BenchmarkPoll polls 10,000 changed Leads of mapped pairs and reports
+// Salesforce calls per change (one query page per 2,000 records) and
+// changes per second written to Intercom.
+func BenchmarkPoll(b *testing.B) {
+	const n = 10000
+	bd := setup(b, setupOpts{})
+	_, leads := bd.seedPairs(n, n)
+	if err := bd.runInitialSync(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var calls int64
+	for it := range b.N {
+		b.StopTimer()
+		bd.clock.Advance(2 * time.Second)
+		for i, id := range leads {
+			if err := bd.sf.UpdateRecord("Lead", id, map[string]any{"Title": fmt.Sprintf("p%d-%d", it, i)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		before := bd.sf.APICalls()
+		b.StartTimer()
+		bd.poll()
+		b.StopTimer()
+		calls += bd.sf.APICalls() - before
+	}
+	b.ReportMetric(float64(calls)/float64(b.N*n), "sfcalls/change")
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "changes/s")
+}
