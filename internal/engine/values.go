@@ -143,7 +143,8 @@ func (s sfRecord) values(ms []sync.Mapping) map[string]any {
 func (s sfRecord) attrs() sync.SFRecord {
 	return sync.SFRecord{
 		Object: s.Object, ID: s.ID, Status: s.rec.String("Status"), Title: s.rec.String("Title"),
-		Owner: sync.SFOwner{ID: s.rec.String("OwnerId"), Name: s.rec.String("Owner.Name"), Email: s.rec.String("Owner.Email")},
+		Owner: sync.SFOwner{ID: s.rec.String("OwnerId"), Name: s.rec.String("Owner.Name"), Email: s.rec.String("Owner.Email"),
+			Role: s.rec.String("Owner.UserRole.Name")},
 	}
 }
 
@@ -175,6 +176,9 @@ func selectFields(c *connConfig, object, keyField string, ms []sync.Mapping) []s
 			add("OwnerId")
 			add("Owner.Name")
 			add("Owner.Email")
+			// Lead.Owner is polymorphic (a User or a queue); its Name
+			// object still carries UserRole.
+			add("Owner.UserRole.Name")
 		}
 	}
 	for _, m := range ms {
