@@ -337,7 +337,8 @@ func (b *batch) applyChanges(ctx context.Context, changes map[string]*icChange, 
 			b.syncMapped(ch, m, act.Rule, key)
 		case sync.ActMatch:
 			if key == "" {
-				b.history(object, id, m.SFID, store.OriginIntercom, act.Rule, "no_match", "no matching key", nil)
+				// Anonymous visitors change often and can match nothing:
+				// no lookup, and no history row per change.
 				continue
 			}
 			need = append(need, &todo{ch: ch, m: m, has: has, ev: ev})

@@ -168,3 +168,28 @@ func TestIntercomTriggers(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreadableEvent: a signed event whose item does not fit its topic is
+// listed as a sync error with the payload, not lost and not retried for
+// ever.
+func TestUnreadableEvent(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	payload := `{"type":"notification_event","topic":"contact.user.updated","id":"notif_bad","app_id":"x",` +
+		`"data":{"type":"notification_event_data","item":{"type":"contact","id":{"not":"a string"}}}}`
+	if err := b.store.InTx(b.ctx, func(tx store.Tx) error {
+		_, _, err := tx.InsertWebhookEvent(b.ctx, store.WebhookEvent{ConnectionID: b.connID, NotificationID: "notif_bad",
+			Topic: "contact.user.updated", Payload: payload})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.drain()
+	errs := b.openErrors()
+	if len(errs) != 1 || errs[0].RecordID != "notif_bad" || errs[0].RequestBody != payload {
+		t.Fatalf("sync errors = %+v; want one for notif_bad with its payload", errs)
+	}
+	if pending, _ := b.store.ListPendingWebhookEvents(b.ctx, b.connID, 10); len(pending) != 0 {
+		t.Errorf("%d events still pending", len(pending))
+	}
+}
