@@ -168,6 +168,15 @@ func TestBudget(t *testing.T) {
 			b.clock.Advance(24 * time.Hour)
 			b.sf.SetAPIRemaining(15000)
 		}},
+		// The org runs out between two calls: Salesforce answers
+		// REQUEST_LIMIT_EXCEEDED; the connection is not marked broken.
+		{"OrgLimitExceeded", func(b *bundle) { b.sf.SetAPIRemaining(0) }, func(b *bundle) {
+			if c := b.conn(); c.State != store.StateConnected {
+				b.t.Errorf("connection %s (%s) after the org limit; it frees up by itself", c.State, c.Cause)
+			}
+			b.clock.Advance(2 * time.Minute)
+			b.sf.SetAPIRemaining(15000)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
