@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// commit stores the batch's outcome in one transaction. Sync errors get a
+// retry job scheduled far ahead, which the admin's "retry" runs at once
+// (F8.2).
+func (b *batch) commit(ctx context.Context) error {
+	ops := &b.ops
+	return b.e.store.InTx(ctx, func(tx store.Tx) error {
+		for _, id := range ops.deleteMappings {
+			if err := tx.DeleteMappingByIntercomID(ctx, b.conn.ID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		for _, m := range ops.upserts {
+			if _, err := tx.UpsertMapping(ctx, m); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					b.e.log.WarnContext(ctx, "mapping conflicts with another one; skipped", "intercom", m.IntercomID, "salesforce", m.SFID)
+					continue
+				}
+				return err
+			}
+		}
+		for _, id := range uniq(ops.clearIC) {
+			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideIntercom, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range uniq(ops.clearSF) {
+			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideSalesforce, id); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutFieldStates(ctx, dedupeStates(ops.states)); err != nil {
+			return err
+		}
+		if err := tx.AppendHistoryBatch(ctx, ops.history); err != nil {
+			return err
+		}
+		if len(ops.reviews) > 0 {
+			open, err := tx.ListMatchReviews(ctx, b.conn.ID, false)
+			if err != nil {
+				return err
+			}
+			have := map[string]bool{}
+			for _, r := range open {
+				have[r.IntercomID] = true
+			}
+			for _, r := range ops.reviews {
+				if have[r.IntercomID] {
+					continue
+				}
+				have[r.IntercomID] = true
+				if _, err := tx.AddMatchReview(ctx, r); err != nil {
+					return err
+				}
+			}
+		}
+		if len(ops.resolve) > 0 {
+			// Only records with an open error need resolving: look them
+			// up once rather than updating every synced record.
+			open, _, err := tx.ListSyncErrors(ctx, store.SyncErrorFilter{ConnectionID: b.conn.ID, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			has := map[string]bool{}
+			for _, se := range open {
+				has[se.RecordID] = true
+			}
+			for _, r := range ops.resolve {
+				if !has[r.RecordID] && len(open) < 1000 {
+					continue
+				}
+				if _, err := tx.ResolveSyncErrors(ctx, r.ConnectionID, r.RecordID, r.Operation); err != nil {
+					return err
+				}
+			}
+		}
+		for _, se := range ops.errors {
+			if se.Operation != opUpdateSalesforce {
+				if _, err := tx.UpsertSyncError(ctx, se); err != nil {
+					return err
+				}
+				continue
+			}
+			res, err := tx.Enqueue(ctx, jobs.RetryRecordArgs{ConnectionID: b.conn.ID, IntercomID: se.RecordID},
+				jobs.RetryRecordInsertOpts(b.e.now().Add(b.e.opts.RetryAfter)))
+			if err != nil {
+				return err
+			}
+			se.JobID = &res.Job.ID
+			if _, err := tx.UpsertSyncError(ctx, se); err != nil {
+				return err
+			}
+		}
+		if err := tx.MarkWebhookEventsProcessed(ctx, ops.processed); err != nil {
+			return err
+		}
+		for _, w := range ops.watermarks {
+			if err := tx.PutWatermark(ctx, w); err != nil {
+				return err
+			}
+		}
+		if ops.initial != nil {
+			if err := tx.PutInitialSync(ctx, *ops.initial); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func uniq(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// dedupeStates keeps the last row per side, record and field, so one
+// statement never upserts the same key twice.
+func dedupeStates(rows []store.FieldState) []store.FieldState {
+	type key struct{ side, rec, field string }
+	idx := map[key]int{}
+	var out []store.FieldState
+	for _, r := range rows {
+		k := key{string(r.Side), r.RecordID, r.Field}
+		if i, ok := idx[k]; ok {
+			out[i] = r
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b store.FieldState) int {
+		return cmp.Or(cmp.Compare(a.Side, b.Side), cmp.Compare(a.RecordID, b.RecordID), cmp.Compare(a.Field, b.Field))
+	})
+	return out
+}
