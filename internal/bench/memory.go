@@ -17,11 +17,19 @@ type memSampler struct {
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	peak uint64
+	// base is what was in use when sampling started, after a collection:
+	// the emulators' data and an idle ferry.
+	base uint64
 }
 
-// sampleMemory starts sampling every interval.
+// sampleMemory collects garbage (so an earlier scenario's does not count),
+// notes the baseline and starts sampling every interval.
 func sampleMemory(interval time.Duration) *memSampler {
+	runtime.GC()
 	m := &memSampler{stop: make(chan struct{})}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.base = ms.HeapInuse + ms.StackInuse
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -48,14 +56,14 @@ func (m *memSampler) sample() {
 	m.mu.Unlock()
 }
 
-// Stop ends sampling and returns the peak in bytes.
-func (m *memSampler) Stop() uint64 {
+// Stop ends sampling and returns the peak and the baseline in bytes.
+func (m *memSampler) Stop() (peak, base uint64) {
 	close(m.stop)
 	m.wg.Wait()
 	m.sample()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.peak
+	return m.peak, m.base
 }
 
 // maxRSS is the process's peak resident set size (VmHWM) in bytes, 0 where

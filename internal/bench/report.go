@@ -73,7 +73,8 @@ func WriteTable(w io.Writer, results []Result) error {
 		if r.RateLimit > 0 {
 			row("Intercom write rate", fmt.Sprintf("%.0f/s (limit %.0f/s)", r.WriteRate, r.RateLimit))
 		}
-		row("peak heap+stacks (emulators included)", mb(r.PeakHeap))
+		row("peak heap+stacks (emulators included)", fmt.Sprintf("%s (%s at the start: emulators' data, idle ferry; added %s)",
+			mb(r.PeakHeap), mb(r.BaseHeap), mb(r.PeakHeap-r.BaseHeap)))
 		row("process max RSS so far (VmHWM)", mb(r.MaxRSS))
 		for _, n := range r.Notes {
 			row("note", n)

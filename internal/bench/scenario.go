@@ -125,7 +125,11 @@ type Result struct {
 	// PeakHeap is the peak Go heap+stacks in use while the scenario ran
 	// (the emulators included: they run in this process); MaxRSS is the
 	// process's peak RSS so far (VmHWM).
-	PeakHeap uint64   `json:"peak_heap_bytes"`
+	PeakHeap uint64 `json:"peak_heap_bytes"`
+	// BaseHeap is what was in use when the measured part began, after a
+	// garbage collection: the emulators' loaded data and an idle ferry.
+	// PeakHeap minus BaseHeap approximates what ferry's work added.
+	BaseHeap uint64   `json:"base_heap_bytes"`
 	MaxRSS   uint64   `json:"max_rss_bytes"`
 	Targets  []Target `json:"targets,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
@@ -314,7 +318,7 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 	case <-time.After(cfg.PollInterval + time.Second):
 	case <-ctx.Done():
 	}
-	res.PeakHeap = m.mem.Stop()
+	res.PeakHeap, res.BaseHeap = m.mem.Stop()
 	res.MaxRSS = maxRSS()
 	lat, span := m.tr.results()
 	res.Changes = changes
