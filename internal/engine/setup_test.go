@@ -435,3 +435,8 @@ func (b *bundle) icContactCount() int {
 func sfField(object, name string, values ...string) sfemu.FieldSpec {
 	return sfemu.FieldSpec{Object: object, Name: name, Type: "picklist", PicklistValues: values}
 }
+
+// sfTextField describes a custom text field.
+func sfTextField(object, name string) sfemu.FieldSpec {
+	return sfemu.FieldSpec{Object: object, Name: name, Type: "string", Length: 255}
+}
