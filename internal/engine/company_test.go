@@ -2,7 +2,10 @@ package engine_test
 
 import (
 	"testing"
+	"time"
 
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/intercom"
 )
 
@@ -64,5 +67,43 @@ func TestCompanies(t *testing.T) {
 	}
 	if got := b.sfField("Account", other, "Name"); got != "Other" {
 		t.Errorf("an unmatched Account changed: Name = %v", got)
+	}
+}
+
+// TestInitialSyncCompanies: the initial sync also matches existing
+// companies to Accounts (F3.8, F7.1).
+func TestInitialSyncCompanies(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{settings: `{
+		"identity": {"company": {"intercom": "company_id", "salesforce": "AccountNumber"}},
+		"mappings": [{"object": "company", "intercom": "website", "salesforce": "Website", "direction": "both"}]}`})
+	ids, err := b.ic.BulkLoadCompanies([]icemu.CompanySeed{{CompanyID: "A-1", Name: "One"}, {CompanyID: "A-2", Name: "Two"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Attach a contact so listings that leave out empty companies see them.
+	if _, err := b.ic.BulkLoadContacts([]icemu.ContactSeed{{Email: "co@example.com", CompanyIDs: ids}}); err != nil {
+		t.Fatal(err)
+	}
+	old := b.clock.Now().Add(-time.Hour)
+	accts, err := b.sf.LoadRecords("Account", []map[string]any{{"Name": "One Inc", "AccountNumber": "A-1", "Website": "https://one.example",
+		"SystemModstamp": old}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.runInitialSync(); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := b.mapping(ids[0]); !ok || m.SFID != accts[0] {
+		t.Errorf("company A-1 mapping = %+v, %v; want %s", m, ok, accts[0])
+	}
+	if _, ok := b.mapping(ids[1]); ok {
+		t.Error("company A-2 has no Account but was mapped")
+	}
+	if p := b.progress(engine.InitialCompanies); p.State != engine.StateDone || p.Matched != 1 {
+		t.Errorf("companies progress = %+v; want done with 1 matched", p)
+	}
+	if c, err := b.icClient().GetCompany(b.ctx, ids[0]); err != nil || c.Website != "https://one.example" {
+		t.Errorf("company website = %+v, %v; want the Account's", c, err)
 	}
 }
