@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -88,10 +89,13 @@ func (e *Engine) Drain(ctx context.Context, connID int64) error {
 // drainOnce claims one batch of events and processes it. It returns how
 // many events it claimed.
 func (e *Engine) drainOnce(ctx context.Context, conn store.Connection) (int, error) {
+	// Each round claims under its own name, so two workers of one
+	// instance exclude each other like two instances do.
+	owner := fmt.Sprintf("%s/%d", e.opts.Owner, e.rounds.Add(1))
 	var evs []store.WebhookEvent
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		evs, err = tx.ClaimPendingWebhookEvents(ctx, conn.ID, e.opts.DrainLimit, e.opts.Owner, time.Now().Add(e.opts.Lease), engineTopics...)
+		evs, err = tx.ClaimPendingWebhookEvents(ctx, conn.ID, e.opts.DrainLimit, owner, time.Now().Add(e.opts.Lease), engineTopics...)
 		return err
 	})
 	if err != nil || len(evs) == 0 {
@@ -103,7 +107,7 @@ func (e *Engine) drainOnce(ctx context.Context, conn store.Connection) (int, err
 	}
 	release := func(cause error) (int, error) {
 		rerr := e.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
-			return tx.ReleaseWebhookEvents(ctx, ids, e.opts.Owner)
+			return tx.ReleaseWebhookEvents(ctx, ids, owner)
 		})
 		return 0, errors.Join(cause, rerr)
 	}

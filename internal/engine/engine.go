@@ -39,6 +39,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
@@ -98,6 +99,8 @@ type Engine struct {
 	confs map[int64]*connConfig
 	// limitsRead is when each connection's org limits were last read.
 	limitsRead map[int64]time.Time
+	// rounds numbers drain rounds, naming their leases.
+	rounds atomic.Int64
 }
 
 // New returns an Engine.
