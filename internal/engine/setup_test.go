@@ -118,10 +118,15 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	}
 
 	var workers *river.Workers
+	var periodic []*river.PeriodicJob
+	var bindJobs func(store.Store, jobs.Syncer)
 	opts := store.Options{}
 	if o.workers {
+		// As the daemon wires it: workers first (the store needs them to
+		// open), the store and engine bound to them before Start.
 		workers = river.NewWorkers()
-		opts = store.Options{Workers: workers, FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
+		periodic, bindJobs = jobs.RegisterDeferred(workers, jobs.Options{PollInterval: time.Hour, DisconnectedRetry: 100 * time.Millisecond})
+		opts = store.Options{Workers: workers, PeriodicJobs: periodic, FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
 			RetryPolicy: fastRetry{}, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}}
 	}
 	// Opened by hand rather than with storetest.Open, which starts the
@@ -159,7 +164,7 @@ func setup(t testing.TB, o setupOpts) *bundle {
 		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour})
 
 	if o.workers {
-		jobs.Register(workers, jobs.Options{Store: b.store, Syncer: b.eng, PollInterval: time.Hour, DisconnectedRetry: 100 * time.Millisecond})
+		bindJobs(b.store, b.eng)
 	}
 
 	doc := testSettings
