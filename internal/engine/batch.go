@@ -321,6 +321,13 @@ func (b *batch) finish(p *pair, st states) {
 		outcome = "error"
 		msgs = append(msgs, p.sfErr.Error())
 		code, msg := sfErrorCode(p.sfErr)
+		switch code {
+		case salesforce.CodeInvalidOrNullForRestrictedPicklist, salesforce.CodeInvalidField,
+			salesforce.CodeInvalidFieldForInsertUpdate, salesforce.CodeInvalidType:
+			// The schema changed under ferry: read it again before the next
+			// batch, so values are checked against it before sending.
+			b.e.invalidate(connID)
+		}
 		b.syncError(p, code, msg, p.sfReq)
 	}
 	if p.icErr != nil {
