@@ -86,6 +86,11 @@ type Options struct {
 	// DisconnectedRetry is how long work waits after a connection broke
 	// before it looks again. Default 1 minute.
 	DisconnectedRetry time.Duration
+	// SettingsPollInterval makes each connection's settings poll_interval
+	// (F3.3) bound how often it is polled; the queue's poll tick
+	// (jobs.Options.PollInterval) should then be short, e.g. 5 s. Off, every
+	// poll job polls and the tick alone sets the pace (FERRY_POLL_INTERVAL).
+	SettingsPollInterval bool
 }
 
 // Engine is the sync engine. It implements jobs.Syncer and is safe for

@@ -57,7 +57,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// The settings' poll interval (F3.3) applies per connection; the
 	// queue's ticks may come more often.
 	now := e.now()
-	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && !force(ctx) &&
+	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && e.opts.SettingsPollInterval && !force(ctx) &&
 		now.Sub(last.SystemModstamp) < base.c.doc.Poll()-time.Second {
 		return nil
 	}

@@ -161,7 +161,7 @@ func setup(t testing.TB, o setupOpts) *bundle {
 		RedirectURL: "http://127.0.0.1:1/oauth/salesforce/callback", HTTPClient: sfSrv.Client()}
 	b.mgr = connection.NewManager(connection.Options{Store: b.store, Salesforce: b.oauth, IntercomURL: icSrv.URL, Now: clk.Now})
 	b.eng = engine.New(engine.Options{Store: b.store, Manager: b.mgr, Now: clk.Now, PollOverlap: 5 * time.Second,
-		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour})
+		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour, SettingsPollInterval: true})
 
 	if o.workers {
 		bindJobs(b.store, b.eng)
