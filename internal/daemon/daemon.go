@@ -29,6 +29,10 @@ import (
 	"github.com/ferrysync/ferry/internal/web"
 )
 
+// pollTick is how often the queue checks which connections are due for a
+// poll.
+const pollTick = 5 * time.Second
+
 // Options configure Start. Only Config is required.
 type Options struct {
 	// Config is the process configuration (FERRY_* environment).
@@ -115,7 +119,11 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		workers := river.NewWorkers()
 		storeOpts.Workers = workers
 		storeOpts.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
-		storeOpts.PeriodicJobs, bind = jobs.RegisterDeferred(workers, jobs.Options{Logger: logger, PollInterval: cfg.PollInterval})
+		// Polls are due per connection: at the interval its settings ask
+		// for (F3.3, down to seconds), and at least every
+		// FERRY_POLL_INTERVAL. The tick that checks is short and cheap.
+		tick := min(cfg.PollInterval, pollTick)
+		storeOpts.PeriodicJobs, bind = jobs.RegisterDeferred(workers, jobs.Options{Logger: logger, PollInterval: tick})
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, storeOpts)
 	if err != nil {
@@ -151,7 +159,8 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	d.Manager = connection.NewManager(managerOpts)
 	if !opts.NoSync {
-		eo := engine.Options{Store: st, Manager: d.Manager, Logger: logger}
+		eo := engine.Options{Store: st, Manager: d.Manager, Logger: logger,
+			SettingsPollInterval: true, MaxPollInterval: cfg.PollInterval}
 		if opts.Engine != nil {
 			eo = opts.Engine(eo)
 		}

@@ -91,6 +91,10 @@ type Options struct {
 	// (jobs.Options.PollInterval) should then be short, e.g. 5 s. Off, every
 	// poll job polls and the tick alone sets the pace (FERRY_POLL_INTERVAL).
 	SettingsPollInterval bool
+	// MaxPollInterval, with SettingsPollInterval, is the operator's bound
+	// (FERRY_POLL_INTERVAL): a connection is polled at least this often
+	// even if its settings ask for less. Zero means no bound.
+	MaxPollInterval time.Duration
 }
 
 // Engine is the sync engine. It implements jobs.Syncer and is safe for

@@ -57,8 +57,12 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// The settings' poll interval (F3.3) applies per connection; the
 	// queue's ticks may come more often.
 	now := e.now()
+	interval := base.c.doc.Poll()
+	if e.opts.MaxPollInterval > 0 {
+		interval = min(interval, e.opts.MaxPollInterval)
+	}
 	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && e.opts.SettingsPollInterval && !force(ctx) &&
-		now.Sub(last.SystemModstamp) < base.c.doc.Poll()-time.Second {
+		now.Sub(last.SystemModstamp) < interval-time.Second {
 		return nil
 	}
 	if err := e.store.InTx(ctx, func(tx store.Tx) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/intercom"
 )
 
@@ -149,6 +150,32 @@ func TestSalesforceTriggers(t *testing.T) {
 		}
 		if n := b.sf.APICalls() - before; n == 0 {
 			t.Error("no poll after the interval elapsed")
+		}
+	})
+	t.Run("OperatorBoundOnPollInterval", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{settings: `{"poll_interval": "10m"}`})
+		// FERRY_POLL_INTERVAL=1m: no connection waits longer, whatever
+		// its settings say.
+		eng := engine.New(engine.Options{Store: b.store, Manager: b.mgr, Now: b.clock.Now,
+			SettingsPollInterval: true, MaxPollInterval: time.Minute})
+		if err := eng.Poll(b.ctx, b.conn()); err != nil {
+			t.Fatal(err)
+		}
+		before := b.sf.APICalls()
+		b.clock.Advance(30 * time.Second)
+		if err := eng.Poll(b.ctx, b.conn()); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.sf.APICalls() - before; n != 0 {
+			t.Errorf("a poll 30s after the last one made %d calls", n)
+		}
+		b.clock.Advance(time.Minute)
+		if err := eng.Poll(b.ctx, b.conn()); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.sf.APICalls() - before; n == 0 {
+			t.Error("no poll after FERRY_POLL_INTERVAL elapsed, though the settings ask for 10m")
 		}
 	})
 }
