@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -208,16 +209,50 @@ func TestDemo(t *testing.T) {
 	if people < 6 || companies != 3 {
 		t.Errorf("after the initial sync: %d people and %d companies mapped, want at least 6 and 3", people, companies)
 	}
-	req, _ = http.NewRequest("GET", ferryURL+"/api/v1/reviews", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if resp, err := http.DefaultClient.Do(req); err != nil {
-		t.Fatal(err)
-	} else {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(b), "dana.scully@umbrella-health.example") {
-			t.Errorf("reviews = %s, want the person with two Salesforce Leads", b)
+	admin := func(method, path, body string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, ferryURL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	_, b := admin("GET", "/api/v1/reviews", "")
+	var reviews struct {
+		Reviews []struct {
+			ID         int64  `json:"id"`
+			Reason     string `json:"reason"`
+			Candidates []struct {
+				ID string `json:"id"`
+			} `json:"candidates"`
+		} `json:"reviews"`
+	}
+	if err := json.Unmarshal(b, &reviews); err != nil || len(reviews.Reviews) != 1 ||
+		!strings.Contains(reviews.Reviews[0].Reason, "dana.scully@umbrella-health.example") || len(reviews.Reviews[0].Candidates) != 2 {
+		t.Fatalf("reviews = %s, want the person with two Salesforce Leads", b)
+	}
+	// The admin picks one of the two Leads (F2.2): a record that is not a
+	// candidate is refused, a candidate gets mapped.
+	rv := reviews.Reviews[0]
+	if status, b := admin("POST", fmt.Sprintf("/api/v1/reviews/%d/resolve", rv.ID), `{"salesforce_id":"00QFy00000000AAMAQ"}`); status != http.StatusBadRequest {
+		t.Errorf("resolving with a non-candidate: %d %s, want 400", status, b)
+	}
+	if status, b := admin("POST", fmt.Sprintf("/api/v1/reviews/%d/resolve", rv.ID), fmt.Sprintf(`{"salesforce_id":%q}`, rv.Candidates[1].ID)); status != http.StatusOK {
+		t.Fatalf("resolve: %d %s", status, b)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		_, b := admin("GET", "/api/v1/connections", "")
+		if strings.Contains(string(b), fmt.Sprintf(`"person":%d`, people+1)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the picked Lead was not mapped: %s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	cliEnv, cliOut, cliErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})

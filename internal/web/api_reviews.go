@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -77,7 +80,34 @@ func (s *Server) resolveReview(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, r, badRequest("salesforce_id %q is not a 15- or 18-character Salesforce id", in.SalesforceID))
 		return
 	}
-	err = s.store.InTx(ctx, func(tx store.Tx) error { return tx.ResolveMatchReview(ctx, id, resolution) })
+	conn, err := s.connectionParam(r)
+	if err != nil {
+		s.writeFailure(w, r, err)
+		return
+	}
+	// Resolving and mapping commit together: the engine maps the picked
+	// record (and runs the first sync both ways, F3.4) once this commits.
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		open, err := tx.ListMatchReviews(ctx, conn.ID, false)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(open, func(m store.MatchReview) bool { return m.ID == id })
+		if i < 0 {
+			return store.ErrNotFound
+		}
+		review := open[i]
+		if !in.Skip && !strings.Contains(review.Candidates, `"`+in.SalesforceID) {
+			return badRequest("salesforce_id %s is not one of the review's candidates", in.SalesforceID)
+		}
+		if err := tx.ResolveMatchReview(ctx, id, resolution); err != nil {
+			return err
+		}
+		if in.Skip {
+			return nil
+		}
+		return engine.EnqueueMapRecord(ctx, tx, conn.ID, review.IntercomID, in.SalesforceID)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		s.writeFailure(w, r, notFound("review %d does not exist or is already resolved", id))
 		return
