@@ -38,6 +38,9 @@ type Options struct {
 	// DatabaseURL is the store; empty is a SQLite file in a temporary
 	// directory removed by Close.
 	DatabaseURL string
+	// Isolate runs a PostgreSQL harness in a schema of its own, dropped by
+	// Close, so that runs never share rows.
+	Isolate bool
 	// Instances is how many ferry instances share the store (PostgreSQL
 	// only when more than one); Intercom's webhooks are spread over them
 	// round robin. Default 1.
@@ -119,6 +122,14 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 			h.Close()
 		}
 	}()
+	if opts.DatabaseURL != "" && opts.Isolate {
+		isolated, drop, err := isolatePostgres(ctx, opts.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		h.closers = append(h.closers, drop)
+		opts.DatabaseURL = isolated
+	}
 	if opts.DatabaseURL == "" {
 		dir, err := os.MkdirTemp("", "ferry-bench-")
 		if err != nil {

@@ -251,7 +251,8 @@ func (h *Harness) Settle(ctx context.Context, quiet, timeout time.Duration) erro
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("bench: ferry still busy after %s: %w", timeout, errTimeout)
+			return fmt.Errorf("bench: ferry still busy after %s (webhook events pending: %v, last write %s ago): %w",
+				timeout, pending > 0, time.Since(since).Round(time.Millisecond), errTimeout)
 		}
 		select {
 		case <-ctx.Done():

@@ -44,7 +44,8 @@ const (
 // Config sizes and places a scenario run. Zero values take the scenario's
 // defaults.
 type Config struct {
-	// DatabaseURL is ferry's store; empty is a temporary SQLite file.
+	// DatabaseURL is ferry's store; empty is a temporary SQLite file. On
+	// PostgreSQL each scenario runs in a schema of its own, dropped after.
 	DatabaseURL string
 	// Changes is the number of changes of burst and sf-burst.
 	Changes int
@@ -176,7 +177,7 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 // start starts a harness for cfg.
 func start(ctx context.Context, cfg Config, icLimit int) (*Harness, error) {
 	return Start(ctx, Options{
-		DatabaseURL: cfg.DatabaseURL, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
+		DatabaseURL: cfg.DatabaseURL, Isolate: true, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
 		IntercomRateLimit: icLimit, Syncer: cfg.Syncer, Logger: cfg.Logger,
 	})
 }
