@@ -109,17 +109,17 @@ func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client
 		if err != nil {
 			return nil, fmt.Errorf("engine: describe %s: %w", obj, err)
 		}
-		c.catalog.Salesforce[obj] = sfFields(d)
+		c.catalog.Salesforce[obj] = connection.SalesforceFields(d)
 	}
 	for _, model := range []string{"contact", "company"} {
 		attrs, err := ic.ListDataAttributes(ctx, model, false)
 		if err != nil {
 			return nil, fmt.Errorf("engine: intercom data attributes (%s): %w", model, err)
 		}
-		c.catalog.Intercom[model] = icAttributes(attrs)
+		c.catalog.Intercom[model] = connection.IntercomAttributes(attrs)
 		for _, a := range attrs {
 			if a.Custom && a.ID != "" {
-				c.attrIDs[fullName(a)] = a.ID.String()
+				c.attrIDs[connection.AttributeName(a)] = a.ID.String()
 			}
 		}
 	}
@@ -174,48 +174,4 @@ func (e *Engine) ensureSalesforceAttributes(ctx context.Context, ic *intercom.Cl
 	}
 	c.sfAttrsReady = true
 	return nil
-}
-
-// sfFields adapts a describe to the sync rules; hidden fields are already
-// absent from it.
-func sfFields(d *salesforce.SObjectDescribe) []sync.SFField {
-	out := make([]sync.SFField, 0, len(d.Fields))
-	for _, f := range d.Fields {
-		var values []string
-		for _, v := range f.PicklistValues {
-			if v.Active {
-				values = append(values, v.Value)
-			}
-		}
-		out = append(out, sync.SFField{
-			Object: d.Name, Name: f.Name, Type: f.Type, Createable: f.Createable, Updateable: f.Updateable,
-			Nillable: f.Nillable, PicklistValues: values, RestrictedPicklist: f.RestrictedPicklist,
-			Length: f.Length, Precision: f.Precision, Scale: f.Scale, ExternalID: f.ExternalID, Unique: f.Unique,
-		})
-	}
-	return out
-}
-
-// fullName is how mappings name an Intercom attribute.
-func fullName(a intercom.DataAttribute) string {
-	if a.FullName != "" {
-		return a.FullName
-	}
-	if a.Custom {
-		return "custom_attributes." + a.Name
-	}
-	return a.Name
-}
-
-// icAttributes adapts Intercom data attributes, leaving archived ones out.
-func icAttributes(attrs []intercom.DataAttribute) []sync.ICAttribute {
-	out := make([]sync.ICAttribute, 0, len(attrs))
-	for _, a := range attrs {
-		if a.Archived {
-			continue
-		}
-		out = append(out, sync.ICAttribute{Name: a.Name, FullName: fullName(a), DataType: a.DataType, Options: a.Options,
-			APIWritable: a.APIWritable, Custom: a.Custom})
-	}
-	return out
 }

@@ -259,7 +259,7 @@ func (s *Server) catalog(ctx context.Context, connID int64) (cat settings.Catalo
 				}
 				return cat, nil, fmt.Errorf("salesforce describe %s: %w", obj, err)
 			}
-			cat.Salesforce[obj] = sfFields(d)
+			cat.Salesforce[obj] = connection.SalesforceFields(d)
 		}
 	}
 
@@ -279,48 +279,8 @@ func (s *Server) catalog(ctx context.Context, connID int64) (cat settings.Catalo
 				}
 				return cat, nil, fmt.Errorf("intercom data attributes (%s): %w", model, err)
 			}
-			cat.Intercom[model] = icAttributes(attrs)
+			cat.Intercom[model] = connection.IntercomAttributes(attrs)
 		}
 	}
 	return cat, skipped, nil
-}
-
-// sfFields adapts a describe to what validation needs; hidden fields are
-// already absent from it.
-func sfFields(d *salesforce.SObjectDescribe) []sync.SFField {
-	out := make([]sync.SFField, 0, len(d.Fields))
-	for _, f := range d.Fields {
-		var values []string
-		for _, v := range f.PicklistValues {
-			if v.Active {
-				values = append(values, v.Value)
-			}
-		}
-		out = append(out, sync.SFField{
-			Object: d.Name, Name: f.Name, Type: f.Type, Createable: f.Createable, Updateable: f.Updateable,
-			Nillable: f.Nillable, PicklistValues: values, RestrictedPicklist: f.RestrictedPicklist,
-			Length: f.Length, Precision: f.Precision, Scale: f.Scale, ExternalID: f.ExternalID, Unique: f.Unique,
-		})
-	}
-	return out
-}
-
-// icAttributes adapts Intercom data attributes, leaving archived ones out.
-func icAttributes(attrs []intercom.DataAttribute) []sync.ICAttribute {
-	out := make([]sync.ICAttribute, 0, len(attrs))
-	for _, a := range attrs {
-		if a.Archived {
-			continue
-		}
-		full := a.FullName
-		if full == "" {
-			full = a.Name
-			if a.Custom {
-				full = "custom_attributes." + a.Name
-			}
-		}
-		out = append(out, sync.ICAttribute{Name: a.Name, FullName: full, DataType: a.DataType, Options: a.Options,
-			APIWritable: a.APIWritable, Custom: a.Custom})
-	}
-	return out
 }
