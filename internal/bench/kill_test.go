@@ -282,13 +282,17 @@ func testKilledMidBurst(t *testing.T, dbURL string) {
 		}
 		final[p] = v
 	}
-	// Kill once some changes have landed and most have not.
+	// Kill once some changes have landed and most have not, right after a
+	// write: the process may be between the write and its commit.
 	before := m.sfRec0.Writes
-	for h.SFRec.Stats().Writes == before && ctx.Err() == nil {
-		time.Sleep(2 * time.Millisecond)
+	for h.SFRec.Stats().Writes-before < n/8 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
 	}
 	first.kill(t)
 	landedAtKill := h.SFRec.Stats().Writes - before
+	if landedAtKill >= n {
+		t.Fatalf("the burst had landed before the kill; nothing was tested")
+	}
 	t.Logf("killed the first ferry after %d of %d writes", landedAtKill, n)
 
 	second := startChild(t, env)
