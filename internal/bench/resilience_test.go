@@ -66,7 +66,7 @@ func burstOnce(t *testing.T, ctx context.Context, h *Harness, people []Person, f
 		t.Errorf("%s: %d values were written twice", tag, res.Duplicates)
 	}
 	if res.EchoWrites != 0 {
-		t.Errorf("%s: %d echo writes", tag, res.EchoWrites)
+		t.Errorf("%s: %d echo writes; %v", tag, res.EchoWrites, res.Notes)
 	}
 }
 

@@ -213,6 +213,7 @@ type measure struct {
 	changedMu        sync.Mutex
 	changed          map[string]bool // records changed, on the origin side
 	backFields       map[string]int  // writes back, by field
+	echoes           []Write         // the first echo writes, for the notes
 	echoField        string
 	originIsIntercom bool
 	start            time.Time
@@ -272,6 +273,11 @@ func begin(h *Harness, fromIntercom bool) *measure {
 		m.back.Add(1)
 		if w.Field == m.echoField {
 			m.echo.Add(1)
+			m.changedMu.Lock()
+			if len(m.echoes) < 3 {
+				m.echoes = append(m.echoes, w)
+			}
+			m.changedMu.Unlock()
 		}
 	})
 	m.usage0 = h.IC.Usage()
@@ -346,6 +352,10 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 		}
 		slices.Sort(fields)
 		res.Notes = append(res.Notes, "fields written back: "+strings.Join(fields, ", "))
+	}
+	for _, w := range m.echoes {
+		res.Notes = append(res.Notes, fmt.Sprintf("echo: %s of %s written back as %s, %s after the first change",
+			w.Field, w.Record, w.Value, w.At.Sub(m.start).Round(time.Millisecond)))
 	}
 	m.changedMu.Unlock()
 	res.TooMany = m.h.ICRec.Stats().Sub(m.icRec0).TooMany + m.h.SFRec.Stats().Sub(m.sfRec0).TooMany
