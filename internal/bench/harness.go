@@ -141,6 +141,15 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 
 	// Ferry's listeners come first: Intercom needs the webhook URL.
 	lns := make([]net.Listener, opts.Instances)
+	// Closed again by each ferry's Close; closing twice is harmless and
+	// covers a failure before the instances start.
+	h.closers = append(h.closers, func() {
+		for _, ln := range lns {
+			if ln != nil {
+				ln.Close()
+			}
+		}
+	})
 	for i := range lns {
 		if lns[i], err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("bench: listen: %w", err)
@@ -203,9 +212,6 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 			Syncer: opts.Syncer, Logger: opts.Logger.With("ferry", i),
 		})
 		if err != nil {
-			for _, ln := range lns[i:] {
-				ln.Close()
-			}
 			return nil, err
 		}
 		h.Ferries = append(h.Ferries, f)
