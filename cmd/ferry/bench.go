@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,8 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 	workers := fs.Int("workers", 10, "ferry's queue workers")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	verbose := fs.Bool("verbose", false, "log ferry's and the emulators' warnings to stderr")
+	apart := fs.Bool("ferry-process", false, "run ferry as a process of its own, so its memory (peak RSS) is measured without the emulators'")
+	serveFerry := fs.Bool("serve-ferry", false, "internal: be the ferry process of a --ferry-process run")
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, `Usage: ferry bench [flags]
 
@@ -48,8 +51,9 @@ Scenarios and their defaults:
             at the limit, no 429)
   all       each of the above in turn
 
-Memory is the Go heap and stacks of this process, emulators included; max
-RSS is the process's peak so far.
+Memory is the Go heap and stacks of this process, emulators included, and
+the process's peak RSS so far; with --ferry-process ferry runs apart and its
+own peak RSS is reported too.
 
 Flags:
 `, bench.DefaultBurstChanges, bench.DefaultSteadyRate, bench.DefaultSteadyDuration,
@@ -61,6 +65,9 @@ Flags:
 			return err
 		}
 		return usageError{err.Error()}
+	}
+	if *serveFerry {
+		return bench.ServeChild(ctx, env.Getenv, env.Stdout, os.Stdin)
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
@@ -83,7 +90,16 @@ Flags:
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	var command []string
+	if *apart {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("bench: find ferry's executable: %w", err)
+		}
+		command = []string{exe, "bench", "--serve-ferry"}
+	}
 	cfg := bench.Config{
+		Command:     command,
 		DatabaseURL: *dbURL, People: *people, LimitedPeople: *limited, Changes: *changes,
 		Rate: *rate, Duration: *duration, PollInterval: *poll, Timeout: *timeout,
 		Workers: *workers, Logger: logger,

@@ -60,6 +60,11 @@ type Options struct {
 	Settings *settings.Document
 	// Syncer builds each instance's sync engine; default the engine.
 	Syncer func(SyncerDeps) jobs.Syncer
+	// Command, if set, runs each ferry instance as a process of its own
+	// (e.g. ferry bench --serve-ferry, which calls ServeChild), so that
+	// its memory is measured apart from the emulators'. Syncer is then
+	// the child's default engine.
+	Command []string
 	// Logger receives emulator and ferry logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -80,8 +85,9 @@ type Harness struct {
 	// are several instances).
 	WebhookURL string
 
-	opts    Options
-	closers []func()
+	opts     Options
+	closers  []func()
+	children []*childProcess
 }
 
 // BenchSettings is the settings document the scenarios use: people matched
@@ -115,6 +121,12 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 	}
 	if opts.Syncer == nil {
 		opts.Syncer = EngineSyncer
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 5 * time.Second
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 10
 	}
 	h = &Harness{opts: opts}
 	defer func() {
@@ -202,6 +214,13 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 		return nil, err
 	}
 	admin := randomHex(24)
+	if len(opts.Command) > 0 {
+		h.opts = opts
+		if err := h.startChildren(ctx, lns, key, admin, icSecret); err != nil {
+			return nil, err
+		}
+		return h, nil
+	}
 	for i, ln := range lns {
 		f, err := StartFerry(ctx, FerryOptions{
 			DatabaseURL: opts.DatabaseURL, Key: key, Listener: ln, AdminToken: admin,

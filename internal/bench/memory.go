@@ -66,10 +66,13 @@ func (m *memSampler) Stop() (peak, base uint64) {
 	return m.peak, m.base
 }
 
-// maxRSS is the process's peak resident set size (VmHWM) in bytes, 0 where
-// /proc is not available. It covers the whole process lifetime.
-func maxRSS() uint64 {
-	f, err := os.Open("/proc/self/status")
+// maxRSS is this process's peak resident set size (VmHWM) in bytes, 0
+// where /proc is not available. It covers the whole process lifetime.
+func maxRSS() uint64 { return vmHWM("/proc/self/status") }
+
+// vmHWM reads VmHWM from a /proc status file, in bytes (0 if unreadable).
+func vmHWM(path string) uint64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}

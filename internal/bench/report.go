@@ -73,9 +73,16 @@ func WriteTable(w io.Writer, results []Result) error {
 		if r.RateLimit > 0 {
 			row("Intercom write rate", fmt.Sprintf("%.0f/s (limit %.0f/s)", r.WriteRate, r.RateLimit))
 		}
-		row("peak heap+stacks (emulators included)", fmt.Sprintf("%s (%s at the start: emulators' data, idle ferry; added %s)",
+		heapLabel := "peak heap+stacks (emulators included)"
+		if r.FerryRSS > 0 {
+			heapLabel = "peak heap+stacks of the emulators' process"
+		}
+		row(heapLabel, fmt.Sprintf("%s (%s at the start: emulators' data, idle ferry; added %s)",
 			mb(r.PeakHeap), mb(r.BaseHeap), mb(r.PeakHeap-r.BaseHeap)))
 		row("process max RSS so far (VmHWM)", mb(r.MaxRSS))
+		if r.FerryRSS > 0 {
+			row("ferry process max RSS (VmHWM)", mb(r.FerryRSS))
+		}
 		for _, n := range r.Notes {
 			row("note", n)
 		}

@@ -65,6 +65,8 @@ type Config struct {
 	Workers int
 	// Syncer builds the sync engine; default the engine.
 	Syncer func(SyncerDeps) jobs.Syncer
+	// Command runs ferry as a process of its own (see Options.Command).
+	Command []string
 	// Logger receives ferry's and the emulators' logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -127,6 +129,9 @@ type Result struct {
 	// (the emulators included: they run in this process); MaxRSS is the
 	// process's peak RSS so far (VmHWM).
 	PeakHeap uint64 `json:"peak_heap_bytes"`
+	// FerryRSS is the peak RSS (VmHWM) of the ferry processes, when ferry
+	// runs apart (Config.Command); 0 otherwise.
+	FerryRSS uint64 `json:"ferry_max_rss_bytes,omitempty"`
 	// BaseHeap is what was in use when the measured part began, after a
 	// garbage collection: the emulators' loaded data and an idle ferry.
 	// PeakHeap minus BaseHeap approximates what ferry's work added.
@@ -178,7 +183,7 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 func start(ctx context.Context, cfg Config, icLimit int) (*Harness, error) {
 	return Start(ctx, Options{
 		DatabaseURL: cfg.DatabaseURL, Isolate: true, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
-		IntercomRateLimit: icLimit, Syncer: cfg.Syncer, Logger: cfg.Logger,
+		IntercomRateLimit: icLimit, Syncer: cfg.Syncer, Command: cfg.Command, Logger: cfg.Logger,
 	})
 }
 
@@ -326,6 +331,7 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 	case <-ctx.Done():
 	}
 	res.PeakHeap, res.BaseHeap = m.mem.Stop()
+	res.FerryRSS = m.h.ferryRSS()
 	res.MaxRSS = maxRSS()
 	lat, span := m.tr.results()
 	res.Changes = changes

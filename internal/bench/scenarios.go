@@ -152,8 +152,7 @@ func runInitial(ctx context.Context, cfg Config) ([]Result, error) {
 	big.Targets = []Target{
 		target("matched", fmt.Sprint(n), fmt.Sprint(big.Landed), big.Landed == n),
 		target("initial sync wall time", "≤ 2m", big.Wall.Round(time.Second).String(), big.Landed == n && big.Wall <= 2*time.Minute),
-		target("memory added (peak − start, heap+stacks)", "≤ 300 MB",
-			mb(big.PeakHeap-big.BaseHeap), big.PeakHeap-big.BaseHeap <= 300<<20),
+		memTarget(big),
 	}
 	out := []Result{big}
 	lp := cfg.LimitedPeople
@@ -225,6 +224,7 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 		time.Sleep(100 * time.Millisecond)
 	}
 	res.PeakHeap, res.BaseHeap = mem.Stop()
+	res.FerryRSS = h.ferryRSS()
 	res.MaxRSS = maxRSS()
 	res.SalesforceCalls = h.SF.APICalls() - sf0
 	res.IntercomCalls = h.IC.APICalls() - ic0
@@ -250,6 +250,17 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 		res.Error = waitErr.Error()
 	}
 	return res, nil
+}
+
+// memTarget checks the 300 MB goal: on the ferry process's peak RSS when
+// ferry ran apart, else on what the in-process heap grew by during the
+// sync (an approximation: the emulators' garbage counts too).
+func memTarget(r Result) Target {
+	if r.FerryRSS > 0 {
+		return target("ferry process peak RSS", "≤ 300 MB", mb(r.FerryRSS), r.FerryRSS <= 300<<20)
+	}
+	added := r.PeakHeap - r.BaseHeap
+	return target("memory added (peak − start, heap+stacks, emulators included)", "≤ 300 MB", mb(added), added <= 300<<20)
 }
 
 func failed(res Result, err error) ([]Result, error) {
