@@ -49,12 +49,20 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 	// and leaves the rest to the jobs of the newer events.
 	start := time.Now()
 	for time.Since(start) < drainBudget {
+		if done, err := e.coalesce(ctx, conn.ID, ev); err != nil || done {
+			return err
+		}
 		n, err := e.drainOnce(ctx, conn)
 		if err != nil {
 			return e.jobError(ctx, conn.ID, err)
 		}
 		if n == 0 {
 			break
+		}
+		// Once its own event is in, the job is done; the jobs of the newer
+		// events drain what is left.
+		if got, err := e.store.GetWebhookEvent(ctx, ev.ID); err == nil && got.ProcessedAt != nil {
+			return nil
 		}
 	}
 	got, err := e.store.GetWebhookEvent(ctx, ev.ID)
@@ -65,6 +73,40 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 		return river.JobSnooze(min(e.opts.Lease, 10*time.Second))
 	}
 	return nil
+}
+
+// coalesce waits for this instance's next drain round of the connection
+// (see Options.CoalesceWindow) and claims the round's start. It reports done
+// when ev was drained meanwhile, by another round.
+func (e *Engine) coalesce(ctx context.Context, connID int64, ev store.WebhookEvent) (done bool, err error) {
+	if e.opts.CoalesceWindow <= 0 {
+		return false, nil
+	}
+	for {
+		e.mu.Lock()
+		now := time.Now()
+		next := e.nextRound[connID]
+		if !now.Before(next) {
+			e.nextRound[connID] = now.Add(e.opts.CoalesceWindow)
+			e.mu.Unlock()
+			return false, nil
+		}
+		e.mu.Unlock()
+		t := time.NewTimer(next.Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
+		got, err := e.store.GetWebhookEvent(ctx, ev.ID)
+		if err != nil {
+			return false, err
+		}
+		if got.ProcessedAt != nil {
+			return true, nil
+		}
+	}
 }
 
 // Drain processes every pending contact and company event of a connection

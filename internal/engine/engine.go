@@ -65,6 +65,13 @@ type Options struct {
 	// DrainLimit is how many webhook events one drain round claims. Default
 	// 2000.
 	DrainLimit int
+	// CoalesceWindow spaces one connection's drain rounds in this instance:
+	// a change arriving after a quiet spell is drained at once, but under a
+	// stream of changes rounds start at most this often, so the changes
+	// arriving meanwhile are written together — one collections call for
+	// many changes instead of one each (F8.1). It adds at most this much
+	// latency. Default 500 ms; negative for none.
+	CoalesceWindow time.Duration
 	// Lease is how long claimed events stay reserved for this engine before
 	// another worker may take them (a crashed worker's events). Default 5
 	// minutes; it must exceed the time one round takes.
@@ -110,6 +117,9 @@ type Engine struct {
 	limitsRead map[int64]time.Time
 	// rounds numbers drain rounds, naming their leases.
 	rounds atomic.Int64
+	// nextRound is, per connection, when this instance may start its next
+	// drain round (see Options.CoalesceWindow).
+	nextRound map[int64]time.Time
 }
 
 // New returns an Engine.
@@ -125,6 +135,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.DrainLimit <= 0 {
 		opts.DrainLimit = 2000
+	}
+	if opts.CoalesceWindow == 0 {
+		opts.CoalesceWindow = 500 * time.Millisecond
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = 5 * time.Minute
@@ -146,7 +159,8 @@ func New(opts Options) *Engine {
 	if opts.DisconnectedRetry <= 0 {
 		opts.DisconnectedRetry = time.Minute
 	}
-	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{}}
+	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
+		nextRound: map[int64]time.Time{}}
 }
 
 // now is the engine's clock in UTC.
