@@ -101,6 +101,14 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 10
 	}
+	// Without LISTEN/NOTIFY (SQLite) River finds new jobs only by polling;
+	// its default of once a second would be most of a webhook's latency.
+	if opts.FetchPollInterval == 0 {
+		opts.FetchPollInterval = 100 * time.Millisecond
+	}
+	if opts.FetchCooldown == 0 {
+		opts.FetchCooldown = 20 * time.Millisecond
+	}
 	httpClient := opts.HTTPClient
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 60 * time.Second}
