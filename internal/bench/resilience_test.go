@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -106,4 +108,41 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		t.Fatalf("got %d instances, want 2", len(h.Ferries))
 	}
 	burstOnce(t, ctx, h, people, true, "two", 30*time.Second)
+}
+
+// envServeChild makes the test binary a harness's ferry process.
+const envServeChild = "FERRY_BENCH_SERVE_CHILD"
+
+// TestHelperServeChild is not a test: it is the ferry process of
+// TestFerryProcess (the test binary re-executed).
+func TestHelperServeChild(t *testing.T) {
+	if os.Getenv(envServeChild) != "1" {
+		t.Skip("helper process for TestFerryProcess")
+	}
+	if err := ServeChild(context.Background(), os.Getenv, os.Stdout, os.Stdin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// TestFerryProcess runs ferry as a process of its own (the --ferry-process
+// mode): a burst lands and the process's peak RSS is measured.
+func TestFerryProcess(t *testing.T) {
+	if os.Getenv(envServeChild) == "1" {
+		t.Skip("inside the helper process")
+	}
+	t.Parallel()
+	envCmd, err := exec.LookPath("env")
+	if err != nil {
+		t.Skip("no env command to set the child's environment")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	cmd := []string{envCmd, envServeChild + "=1", os.Args[0], "-test.run=^TestHelperServeChild$"}
+	h, people := setup(t, ctx, Options{Command: cmd}, 100)
+	burstOnce(t, ctx, h, people, true, "apart", 20*time.Second)
+	if rss := h.ferryRSS(); rss == 0 {
+		t.Errorf("no peak RSS read for the ferry process")
+	}
 }
