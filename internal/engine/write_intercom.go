@@ -5,16 +5,33 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	gosync "sync"
 
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
 )
 
+// icWriters bounds how many Intercom updates one batch has in flight.
+// Intercom has no batch update, so a batch's writes go one contact a call;
+// running a few at once keeps a round short (the client paces itself under
+// the rate limit).
+const icWriters = 8
+
+// icWrite is one pair's Intercom update and what came of it.
+type icWrite struct {
+	p      *pair
+	w      map[string]any
+	err    error
+	events int
+}
+
 // writeIntercom sends each pair's planned Intercom writes and SALESFORCE_*
 // attributes in one update, adding missing list options first (F3.2), and
-// records the change events (F3.6).
+// records the change events (F3.6). The updates run concurrently; their
+// outcomes are applied to the batch in order afterwards.
 func (b *batch) writeIntercom(ctx context.Context, st states) {
+	var todo []*icWrite
 	for _, p := range b.pairs {
 		w := map[string]any{}
 		maps.Copy(w, p.plan.ToIntercom)
@@ -38,26 +55,27 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 				b.e.log.WarnContext(ctx, "add Intercom list options", "attribute", attr, "error", err)
 			}
 		}
-		var err error
-		if p.object == sync.ObjectCompany {
-			var in intercom.CompanyInput
-			if in, err = companyInput(w); err == nil {
-				_, err = b.ic.UpdateCompany(ctx, p.icID, in)
+		todo = append(todo, &icWrite{p: p, w: w})
+	}
+
+	sem := make(chan struct{}, icWriters)
+	var wg gosync.WaitGroup
+	for _, t := range todo {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t.err = b.updateIntercom(ctx, t.p, t.w)
+			if t.err == nil {
+				t.events = b.recordEvents(ctx, st, t.p)
 			}
-		} else {
-			var in intercom.ContactInput
-			if in, err = contactInput(w); err == nil {
-				_, err = b.ic.UpdateContact(ctx, p.icID, in)
-				if _, conflict := intercom.IsConflict(err); conflict && p.promote {
-					// A user with these details exists already: the lead
-					// stays a lead and follows the Contact's mapping.
-					delete(w, "role")
-					in.Role = nil
-					_, err = b.ic.UpdateContact(ctx, p.icID, in)
-				}
-			}
-		}
-		if err != nil {
+		}()
+	}
+	wg.Wait()
+
+	for _, t := range todo {
+		p := t.p
+		if err := t.err; err != nil {
 			p.okIC = false
 			if isICNotFound(err) {
 				// Deleted (or merged away) in Intercom: the mapping ends
@@ -75,31 +93,65 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 			}
 			continue
 		}
-		p.icWritten = w
-		if p.sfAttrs != nil {
-			prev := st.sfAttrs(p.icID)
-			if p.ic != nil {
-				prev = p.ic.custom()
-			}
-			next := maps.Clone(prev)
-			if next == nil {
-				next = map[string]any{}
-			}
-			maps.Copy(next, p.sfAttrs)
-			for _, ev := range sync.SalesforceEvents(prev, next, b.e.now()) {
-				md := map[string]any{}
-				for k, v := range ev.Metadata {
-					md[k] = v
-				}
-				if err := b.ic.CreateEvent(ctx, intercom.DataEvent{EventName: ev.Name, CreatedAt: intercom.Timestamp(ev.CreatedAt),
-					ID: p.icID, Metadata: md}); err != nil {
-					b.e.log.WarnContext(ctx, "record Intercom event", "event", ev.Name, "contact", p.icID, "error", err)
-					continue
-				}
-				p.events++
-			}
-		}
+		p.icWritten = t.w
+		p.events += t.events
 	}
+}
+
+// updateIntercom sends one pair's update. A lead whose promotion to user
+// conflicts with an existing user stays a lead and follows the Contact's
+// mapping.
+func (b *batch) updateIntercom(ctx context.Context, p *pair, w map[string]any) error {
+	if p.object == sync.ObjectCompany {
+		in, err := companyInput(w)
+		if err != nil {
+			return err
+		}
+		_, err = b.ic.UpdateCompany(ctx, p.icID, in)
+		return err
+	}
+	in, err := contactInput(w)
+	if err != nil {
+		return err
+	}
+	_, err = b.ic.UpdateContact(ctx, p.icID, in)
+	if _, conflict := intercom.IsConflict(err); conflict && p.promote {
+		delete(w, "role")
+		in.Role = nil
+		_, err = b.ic.UpdateContact(ctx, p.icID, in)
+	}
+	return err
+}
+
+// recordEvents sends the SALESFORCE_CHANGE_* events a pair's new
+// SALESFORCE_* attributes call for (F3.6) and returns how many were sent.
+func (b *batch) recordEvents(ctx context.Context, st states, p *pair) int {
+	if p.sfAttrs == nil {
+		return 0
+	}
+	prev := st.sfAttrs(p.icID)
+	if p.ic != nil {
+		prev = p.ic.custom()
+	}
+	next := maps.Clone(prev)
+	if next == nil {
+		next = map[string]any{}
+	}
+	maps.Copy(next, p.sfAttrs)
+	n := 0
+	for _, ev := range sync.SalesforceEvents(prev, next, b.e.now()) {
+		md := map[string]any{}
+		for k, v := range ev.Metadata {
+			md[k] = v
+		}
+		if err := b.ic.CreateEvent(ctx, intercom.DataEvent{EventName: ev.Name, CreatedAt: intercom.Timestamp(ev.CreatedAt),
+			ID: p.icID, Metadata: md}); err != nil {
+			b.e.log.WarnContext(ctx, "record Intercom event", "event", ev.Name, "contact", p.icID, "error", err)
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 // addOptions adds Salesforce picklist values an Intercom list lacks.
