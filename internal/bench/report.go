@@ -73,12 +73,12 @@ func WriteTable(w io.Writer, results []Result) error {
 		if r.RateLimit > 0 {
 			row("Intercom write rate", fmt.Sprintf("%.0f/s (limit %.0f/s)", r.WriteRate, r.RateLimit))
 		}
-		heapLabel := "peak heap+stacks (emulators included)"
+		heapLabel, baseLabel := "peak heap+stacks (emulators included)", "emulators' data, idle ferry"
 		if r.FerryRSS > 0 {
-			heapLabel = "peak heap+stacks of the emulators' process"
+			heapLabel, baseLabel = "peak heap+stacks of the emulators' process", "emulators' data"
 		}
-		row(heapLabel, fmt.Sprintf("%s (%s at the start: emulators' data, idle ferry; added %s)",
-			mb(r.PeakHeap), mb(r.BaseHeap), mb(r.PeakHeap-r.BaseHeap)))
+		row(heapLabel, fmt.Sprintf("%s (%s at the start: %s; added %s)",
+			mb(r.PeakHeap), mb(r.BaseHeap), baseLabel, mb(r.PeakHeap-r.BaseHeap)))
 		row("process max RSS so far (VmHWM)", mb(r.MaxRSS))
 		if r.FerryRSS > 0 {
 			row("ferry process max RSS (VmHWM)", mb(r.FerryRSS))
