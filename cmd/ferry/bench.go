@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/bench"
+	"github.com/ferrysync/ferry/internal/store"
 )
 
 func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
@@ -82,6 +83,15 @@ Flags:
 	}
 	if *duration < 0 || *timeout <= 0 || *workers <= 0 {
 		return usageError{"--duration must not be negative; --timeout and --workers must be positive"}
+	}
+	if *dbURL != "" {
+		engine, _, err := store.ParseDatabaseURL(*dbURL)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if engine != store.EnginePostgres {
+			return usageError{"--database-url takes a postgres:// URL; SQLite always runs on a fresh temporary file"}
+		}
 	}
 	if *poll < time.Second {
 		return usageError{"--poll-interval must be at least 1s"}

@@ -23,6 +23,8 @@ func TestBenchUsage(t *testing.T) {
 		{"PollTooShort", []string{"bench", "--poll-interval", "10ms"}, 2, "--poll-interval must be at least 1s"},
 		{"StrayArgument", []string{"bench", "burst"}, 2, `unexpected argument "burst"`},
 		{"BadFlag", []string{"bench", "--rate", "fast"}, 2, "invalid value"},
+		{"SQLiteURL", []string{"bench", "--database-url", "sqlite:///tmp/x.db"}, 2, "takes a postgres:// URL"},
+		{"BadURL", []string{"bench", "--database-url", "mysql://db"}, 2, "unsupported database URL scheme"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
