@@ -13,6 +13,12 @@
 // Salesforce values are then checked against the emulator's in-memory
 // records.
 //
+// Two limits of the set-up shape the numbers and are reported with them.
+// Memory measured in process includes the emulators (Options.Command runs
+// ferry as a process of its own, so its peak RSS is measured apart). The
+// Intercom emulator's webhook queues hold 4,096 deliveries and drop beyond,
+// so a burst is fed no faster than the emulator delivers it.
+//
 // The same harness runs the resilience tests: a ferry process killed with
 // SIGKILL mid-burst, two instances on one PostgreSQL, and injected faults.
 package bench

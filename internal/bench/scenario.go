@@ -45,7 +45,8 @@ const (
 // defaults.
 type Config struct {
 	// DatabaseURL is ferry's store; empty is a temporary SQLite file. On
-	// PostgreSQL each scenario runs in a schema of its own, dropped after.
+	// PostgreSQL each scenario runs in a schema of its own, dropped after;
+	// a SQLite URL is used as it is, so it must name a new file.
 	DatabaseURL string
 	// Changes is the number of changes of burst and sf-burst.
 	Changes int
