@@ -26,8 +26,8 @@ import (
 type pgStore struct {
 	reader
 
-	pool    *pgxpool.Pool
-	client  *river.Client[pgx.Tx]
+	pool *pgxpool.Pool
+	riverQueue[pgx.Tx]
 	opts    Options
 	schema  string
 	started bool
@@ -166,7 +166,7 @@ func (s *pgStore) inTx(ctx context.Context, fn func(tx *pgTx) error) error {
 	}
 	// Rollback after Commit is a no-op; this also covers panics.
 	defer func() { _ = pgxTx.Rollback(context.WithoutCancel(ctx)) }()
-	tx := &pgTx{writer: writer{reader{q: pgQuerier{pgxTx}, d: pgDialect, box: s.opts.Secret}}, tx: pgxTx, client: s.client}
+	tx := &pgTx{writer: writer{reader{q: pgQuerier{pgxTx}, d: pgDialect, box: s.opts.Secret}}, riverTxQueue: riverTxQueue[pgx.Tx]{tx: pgxTx, client: s.client}}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -188,59 +188,10 @@ func (s *pgStore) CompleteJobTx(ctx context.Context, job *rivertype.JobRow, fn f
 	})
 }
 
-func (s *pgStore) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := s.client.Insert(ctx, args, opts)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
-	}
-	return res, nil
-}
-
-func (s *pgStore) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	res, err := s.client.InsertMany(ctx, params)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
-	}
-	return res, nil
-}
-
-func (s *pgStore) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(s.client.JobRetry(ctx, jobID))("retry", jobID)
-}
-
-func (s *pgStore) CancelJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(s.client.JobCancel(ctx, jobID))("cancel", jobID)
-}
-
-func (s *pgStore) GetJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(s.client.JobGet(ctx, jobID))("get", jobID)
-}
-
 // pgTx is a transaction on the pool.
 type pgTx struct {
 	writer
-	tx     pgx.Tx
-	client *river.Client[pgx.Tx]
-}
-
-func (t *pgTx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
-	}
-	return res, nil
-}
-
-func (t *pgTx) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	res, err := t.client.InsertManyTx(ctx, t.tx, params)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
-	}
-	return res, nil
-}
-
-func (t *pgTx) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(t.client.JobRetryTx(ctx, t.tx, jobID))("retry", jobID)
+	riverTxQueue[pgx.Tx] // holds the transaction
 }
 
 // pgQuerier adapts a pgx pool or transaction.

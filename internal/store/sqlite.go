@@ -33,7 +33,7 @@ type sqliteStore struct {
 	path    string
 	writeDB *sql.DB
 	readDB  *sql.DB
-	client  *river.Client[*sql.Tx]
+	riverQueue[*sql.Tx]
 	opts    Options
 	started bool
 
@@ -183,7 +183,7 @@ func (s *sqliteStore) inTx(ctx context.Context, fn func(tx *sqliteTx) error) (er
 			panic(p)
 		}
 	}()
-	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{sqlTx}, d: sqliteDialect, box: s.opts.Secret}}, tx: sqlTx, client: s.client}
+	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{sqlTx}, d: sqliteDialect, box: s.opts.Secret}}, riverTxQueue: riverTxQueue[*sql.Tx]{tx: sqlTx, client: s.client}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -206,59 +206,10 @@ func (s *sqliteStore) CompleteJobTx(ctx context.Context, job *rivertype.JobRow, 
 	})
 }
 
-func (s *sqliteStore) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := s.client.Insert(ctx, args, opts)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
-	}
-	return res, nil
-}
-
-func (s *sqliteStore) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	res, err := s.client.InsertMany(ctx, params)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
-	}
-	return res, nil
-}
-
-func (s *sqliteStore) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(s.client.JobRetry(ctx, jobID))("retry", jobID)
-}
-
-func (s *sqliteStore) CancelJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(s.client.JobCancel(ctx, jobID))("cancel", jobID)
-}
-
-func (s *sqliteStore) GetJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(s.client.JobGet(ctx, jobID))("get", jobID)
-}
-
 // sqliteTx is a transaction on the writer connection.
 type sqliteTx struct {
 	writer
-	tx     *sql.Tx
-	client *river.Client[*sql.Tx]
-}
-
-func (t *sqliteTx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
-	}
-	return res, nil
-}
-
-func (t *sqliteTx) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	res, err := t.client.InsertManyTx(ctx, t.tx, params)
-	if err != nil {
-		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
-	}
-	return res, nil
-}
-
-func (t *sqliteTx) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
-	return jobResult(t.client.JobRetryTx(ctx, t.tx, jobID))("retry", jobID)
+	riverTxQueue[*sql.Tx] // holds the transaction
 }
 
 // sqlQuerier adapts database/sql, converting times to SQLite's stored text.

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// riverQueue is the job-queue half of a store, the same on both engines but
+// for River's transaction type (*sql.Tx for SQLite, pgx.Tx for PostgreSQL).
+type riverQueue[TTx any] struct {
+	client *river.Client[TTx]
+}
+
+func (q *riverQueue[TTx]) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := q.client.Insert(ctx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (q *riverQueue[TTx]) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	res, err := q.client.InsertMany(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
+	}
+	return res, nil
+}
+
+func (q *riverQueue[TTx]) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(q.client.JobRetry(ctx, jobID))("retry", jobID)
+}
+
+func (q *riverQueue[TTx]) CancelJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(q.client.JobCancel(ctx, jobID))("cancel", jobID)
+}
+
+func (q *riverQueue[TTx]) GetJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(q.client.JobGet(ctx, jobID))("get", jobID)
+}
+
+// riverTxQueue is the job-queue half of a transaction: inserts and retries
+// that commit or roll back with it.
+type riverTxQueue[TTx any] struct {
+	tx     TTx
+	client *river.Client[TTx]
+}
+
+func (t *riverTxQueue[TTx]) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %s: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+func (t *riverTxQueue[TTx]) EnqueueMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	res, err := t.client.InsertManyTx(ctx, t.tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: enqueue %d jobs: %w", len(params), err)
+	}
+	return res, nil
+}
+
+func (t *riverTxQueue[TTx]) RetryJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	return jobResult(t.client.JobRetryTx(ctx, t.tx, jobID))("retry", jobID)
+}
