@@ -168,17 +168,23 @@ func (w *PollTickWorker) Work(ctx context.Context, _ *river.Job[PollTickArgs]) e
 	return nil
 }
 
+// uniqueWhileUnfinished makes a job unique by its arguments among the jobs
+// that have not finished: waiting, scheduled, running or retrying.
+func uniqueWhileUnfinished() river.UniqueOpts {
+	return river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+		},
+	}
+}
+
 // PollInsertOpts makes a poll unique per connection among polls not yet
 // finished.
 func PollInsertOpts() *river.InsertOpts {
 	return &river.InsertOpts{
-		UniqueOpts: river.UniqueOpts{
-			ByArgs: true,
-			ByState: []rivertype.JobState{
-				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-			},
-		},
+		UniqueOpts: uniqueWhileUnfinished(),
 	}
 }
 
@@ -189,13 +195,7 @@ func PollInsertOpts() *river.InsertOpts {
 func RetryRecordInsertOpts(runAt time.Time) *river.InsertOpts {
 	return &river.InsertOpts{
 		ScheduledAt: runAt,
-		UniqueOpts: river.UniqueOpts{
-			ByArgs: true,
-			ByState: []rivertype.JobState{
-				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-			},
-		},
+		UniqueOpts:  uniqueWhileUnfinished(),
 	}
 }
 
@@ -203,13 +203,7 @@ func RetryRecordInsertOpts(runAt time.Time) *river.InsertOpts {
 // it waits or runs.
 func InitialSyncInsertOpts() *river.InsertOpts {
 	return &river.InsertOpts{
-		UniqueOpts: river.UniqueOpts{
-			ByArgs: true,
-			ByState: []rivertype.JobState{
-				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-			},
-		},
+		UniqueOpts: uniqueWhileUnfinished(),
 	}
 }
 
