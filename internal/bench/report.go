@@ -67,6 +67,9 @@ func WriteTable(w io.Writer, results []Result) error {
 			row("  Intercom requests by route", routes(r.ICRoutes))
 		}
 		row("429 answers", fmt.Sprint(r.TooMany))
+		if r.MaxQueued > 0 {
+			row("most webhooks waiting in the emulator", fmt.Sprint(r.MaxQueued))
+		}
 		if r.WebhooksDropped > 0 {
 			row("webhooks dropped by the emulator", fmt.Sprint(r.WebhooksDropped))
 		}

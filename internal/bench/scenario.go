@@ -117,6 +117,11 @@ type Result struct {
 	// WebhooksDropped are Intercom deliveries the emulator gave up on (its
 	// queue full, or ferry unreachable twice).
 	WebhooksDropped int64 `json:"webhooks_dropped"`
+	// MaxQueued is the most webhook deliveries seen waiting in the
+	// Intercom emulator while changes were made: a large number means the
+	// webhook path (the emulator's 4 delivery workers times ferry's intake
+	// time per webhook) held changes back before ferry stored them.
+	MaxQueued int64 `json:"max_webhooks_queued,omitempty"`
 	// SFRoutes and ICRoutes break the requests down by route.
 	SFRoutes map[string]int64 `json:"salesforce_routes,omitempty"`
 	ICRoutes map[string]int64 `json:"intercom_routes,omitempty"`
@@ -224,6 +229,7 @@ type measure struct {
 	originIsIntercom bool
 	start            time.Time
 	usage0           icemu.Usage
+	maxQueued        int64 // most webhook deliveries seen waiting in the emulator
 	sfRoutes0        map[string]int64
 	icRoutes0        map[string]int64
 	made             int64
@@ -243,6 +249,7 @@ func (m *measure) pace(ctx context.Context) {
 		u := m.h.IC.Usage()
 		done := (u.WebhooksSent - m.usage0.WebhooksSent) + (u.WebhooksFailed - m.usage0.WebhooksFailed)
 		queued := m.made + (m.h.ICRec.Stats().Writes - m.icRec0.Writes) - done
+		m.maxQueued = max(m.maxQueued, queued)
 		if queued < maxQueued {
 			return
 		}
@@ -349,6 +356,7 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 	}
 	res.EchoWrites, res.WritesBack = m.echo.Load(), m.back.Load()
 	res.WebhooksDropped = m.h.IC.Usage().WebhooksFailed - m.usage0.WebhooksFailed
+	res.MaxQueued = m.maxQueued
 	res.SFRoutes = subRoutes(m.h.SFRec.Routes(), m.sfRoutes0)
 	res.ICRoutes = subRoutes(m.h.ICRec.Routes(), m.icRoutes0)
 	m.changedMu.Lock()
