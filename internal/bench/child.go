@@ -61,8 +61,6 @@ func ServeChild(ctx context.Context, getenv func(string) string, stdout io.Write
 		AdminToken: getenv(childAdmin), SalesforceURL: getenv(childSF), IntercomURL: getenv(childIC),
 		IntercomClientID: intercomClientID, IntercomClientSecret: getenv(childICSecret),
 		PollInterval: poll, Workers: workers,
-		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
-		Syncer: EngineSyncer,
 	})
 	if err != nil {
 		return err

@@ -10,21 +10,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/ferrysync/ferry/internal/config"
-	"github.com/ferrysync/ferry/internal/connection"
-	"github.com/ferrysync/ferry/internal/jobs"
-	"github.com/ferrysync/ferry/internal/salesforce"
-	"github.com/ferrysync/ferry/internal/secret"
+	"github.com/ferrysync/ferry/internal/daemon"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/settings"
 	"github.com/ferrysync/ferry/internal/store"
-	"github.com/ferrysync/ferry/internal/web"
 )
 
-// FerryOptions configure one ferry instance run in process, wired like
-// `ferry serve`: store and queue workers, connection manager, sync engine and
-// the HTTP server with the webhook endpoint and the admin API.
+// FerryOptions configure one ferry instance run in process. It runs the
+// daemon's own assembly (internal/daemon), as `ferry serve` does: store and
+// queue workers, connection manager, sync engine, and the HTTP server with
+// the webhook endpoint and the admin API.
 type FerryOptions struct {
 	// DatabaseURL is the store (SQLite file or postgres://). Required.
 	DatabaseURL string
@@ -49,28 +45,18 @@ type FerryOptions struct {
 	PollInterval time.Duration
 	// Workers is the number of queue workers. Default 10 (as serve).
 	Workers int
-	// FetchPollInterval and FetchCooldown tune how fast idle workers see
-	// new jobs (see store.Options); zero keeps River's defaults.
-	FetchPollInterval, FetchCooldown time.Duration
-	// JobTimeout and RescueStuckJobsAfter are passed to the store: how long
-	// a job may run, and when a job whose process died runs again. Zero
-	// keeps River's defaults (1 minute, 1 hour).
-	JobTimeout, RescueStuckJobsAfter time.Duration
-	// Syncer builds the sync engine once the store and manager exist. Nil
-	// runs no sync: events and polls stay queued.
-	Syncer func(SyncerDeps) jobs.Syncer
+	// FetchPollInterval, FetchCooldown, JobTimeout and RescueStuckJobsAfter
+	// tune the queue (see daemon.Options); zero keeps the daemon's
+	// defaults.
+	FetchPollInterval, FetchCooldown, JobTimeout, RescueStuckJobsAfter time.Duration
+	// Engine adjusts the sync engine's options (e.g. a short event lease
+	// for the SIGKILL test); nil runs it as serve does.
+	Engine func(engine.Options) engine.Options
 	// Logger receives ferry's logs; nil discards them.
 	Logger *slog.Logger
 }
 
-// SyncerDeps is what a sync engine is built from.
-type SyncerDeps struct {
-	Store   store.Store
-	Manager *connection.Manager
-	Logger  *slog.Logger
-}
-
-// Ferry is a running in-process ferry instance.
+// Ferry is a running ferry instance.
 type Ferry struct {
 	// URL is ferry's base URL (the public URL).
 	URL string
@@ -78,70 +64,21 @@ type Ferry struct {
 	Addr string
 	// Store is the instance's store.
 	Store store.Store
-	// Manager hands out the connection's clients.
-	Manager *connection.Manager
 	// ConnID is the default connection.
 	ConnID int64
 
 	adminToken string
-	http       *http.Server
-	served     chan error
-	log        *slog.Logger
+	daemon     *daemon.Daemon // nil for an instance in another process
 }
 
-// lateStore is the store as the workers see it: set right after Open (the
-// workers are registered before, as Open starts them).
-type lateStore struct{ store.Store }
-
-// lateSyncer lets the queue workers be registered before the store they
-// need is open: the engine is set right after Open, before Start. It passes
-// the optional jobs interfaces (initial sync, record retry) through.
-type lateSyncer struct{ s jobs.Syncer }
-
-func (l *lateSyncer) HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error {
-	return l.s.HandleIntercomEvent(ctx, conn, ev)
-}
-
-func (l *lateSyncer) Poll(ctx context.Context, conn store.Connection) error {
-	return l.s.Poll(ctx, conn)
-}
-
-// InitialSync implements jobs.InitialSyncer when the engine does.
-func (l *lateSyncer) InitialSync(ctx context.Context, conn store.Connection) error {
-	s, ok := l.s.(jobs.InitialSyncer)
-	if !ok {
-		return fmt.Errorf("bench: the syncer runs no initial sync")
-	}
-	return s.InitialSync(ctx, conn)
-}
-
-// RetryRecord implements jobs.RecordRetrier when the engine does.
-func (l *lateSyncer) RetryRecord(ctx context.Context, conn store.Connection, args jobs.RetryRecordArgs) error {
-	s, ok := l.s.(jobs.RecordRetrier)
-	if !ok {
-		return fmt.Errorf("bench: the syncer retries no records")
-	}
-	return s.RetryRecord(ctx, conn, args)
-}
-
-// StartFerry opens and migrates the store, ensures the default connection,
-// starts the workers and serves HTTP. Stop it with Close.
+// StartFerry starts a ferry instance in this process. Stop it with Close.
 func StartFerry(ctx context.Context, opts FerryOptions) (*Ferry, error) {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 5 * time.Second
 	}
-	if opts.Workers <= 0 {
-		opts.Workers = 10
-	}
-	box, err := secret.NewBox(opts.Key)
-	if err != nil {
-		return nil, fmt.Errorf("bench: ferry key: %w", err)
-	}
 	ln := opts.Listener
 	if ln == nil {
+		var err error
 		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("bench: ferry listen: %w", err)
 		}
@@ -166,95 +103,30 @@ func StartFerry(ctx context.Context, opts FerryOptions) (*Ferry, error) {
 		},
 		PollInterval: opts.PollInterval,
 	}
-
-	late, lateSt := &lateSyncer{}, &lateStore{}
-	storeOpts := store.Options{
-		Secret: box, Logger: opts.Logger,
+	d, err := daemon.Start(ctx, daemon.Options{
+		Config: cfg, Key: opts.Key, Listener: ln, Logger: opts.Logger, Workers: opts.Workers,
 		FetchPollInterval: opts.FetchPollInterval, FetchCooldown: opts.FetchCooldown,
 		JobTimeout: opts.JobTimeout, RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
-	}
-	if opts.Syncer != nil {
-		workers := river.NewWorkers()
-		storeOpts.Workers = workers
-		storeOpts.PeriodicJobs = jobs.Register(workers, jobs.Options{
-			Store: lateSt, Syncer: late, Logger: opts.Logger, PollInterval: opts.PollInterval,
-		})
-	}
-	st, err := store.Open(ctx, opts.DatabaseURL, storeOpts)
+		Engine: opts.Engine,
+	})
 	if err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("bench: open store: %w", err)
+		return nil, fmt.Errorf("bench: start ferry: %w", err)
 	}
-	lateSt.Store = st
-	fail := func(err error) (*Ferry, error) {
-		_ = st.Close()
-		ln.Close()
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		return fail(fmt.Errorf("bench: migrate: %w", err))
-	}
-	httpClient := &http.Client{Timeout: 60 * time.Second}
-	manager := connection.NewManager(connection.Options{
-		Store:  st,
-		Logger: opts.Logger,
-		Salesforce: salesforce.Config{
-			LoginURL: cfg.Salesforce.LoginURL, ClientID: cfg.Salesforce.ClientID,
-			ClientSecret: cfg.Salesforce.ClientSecret, RedirectURL: cfg.SalesforceCallbackURL(),
-		},
-		SalesforceAPIVersion: cfg.Salesforce.APIVersion,
-		IntercomURL:          cfg.Intercom.URL,
-		HTTPClient:           httpClient,
-	})
-	connID, err := defaultConnection(ctx, st)
-	if err != nil {
-		return fail(err)
-	}
-	if opts.Syncer != nil {
-		late.s = opts.Syncer(SyncerDeps{Store: st, Manager: manager, Logger: opts.Logger})
-	}
-	if err := st.Start(ctx); err != nil {
-		return fail(fmt.Errorf("bench: start workers: %w", err))
-	}
-	srv := web.New(web.Options{
-		Config: cfg, Store: st, Manager: manager, Logger: opts.Logger,
-		HTTPClient: httpClient, DefaultConnectionID: connID,
-	})
-	f := &Ferry{
-		URL: public, Addr: ln.Addr().String(), Store: st, Manager: manager, ConnID: connID,
-		adminToken: opts.AdminToken, served: make(chan error, 1), log: opts.Logger,
-		http: &http.Server{
-			Handler:           srv.Handler(),
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
-		},
-	}
-	go func() { f.served <- f.http.Serve(ln) }()
-	return f, nil
+	return &Ferry{URL: public, Addr: d.Addr, Store: d.Store, ConnID: d.ConnID,
+		adminToken: opts.AdminToken, daemon: d}, nil
 }
 
-// defaultConnection returns the first connection, creating it on a new
-// database. Two instances starting at once on one PostgreSQL may both
-// create one; the oldest wins, as ListConnections orders them.
+// defaultConnection returns the connection the instances run (the oldest).
 func defaultConnection(ctx context.Context, st store.Store) (int64, error) {
 	conns, err := st.ListConnections(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("bench: list connections: %w", err)
 	}
-	if len(conns) > 0 {
-		return conns[0].ID, nil
+	if len(conns) == 0 {
+		return 0, errors.New("bench: ferry created no connection")
 	}
-	var id int64
-	err = st.InTx(ctx, func(tx store.Tx) error {
-		c, err := tx.CreateConnection(ctx, store.Connection{Name: "default"})
-		id = c.ID
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("bench: create connection: %w", err)
-	}
-	return id, nil
+	return conns[0].ID, nil
 }
 
 // Connect connects the default connection to both emulators the way an
@@ -317,19 +189,11 @@ func (f *Ferry) admin(ctx context.Context, hc *http.Client, method, path string,
 	return out, nil
 }
 
-// Close stops HTTP, lets running jobs finish (bounded) and closes the store.
+// Close stops HTTP, lets running jobs finish (bounded) and closes the
+// store.
 func (f *Ferry) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var errs []error
-	if err := f.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		errs = append(errs, err)
+	if f.daemon == nil {
+		return nil
 	}
-	if err := f.Store.Stop(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if err := f.Store.Close(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	return f.daemon.Close()
 }

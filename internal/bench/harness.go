@@ -19,7 +19,7 @@ import (
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
-	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/settings"
 )
@@ -58,12 +58,13 @@ type Options struct {
 	// Settings is the settings document applied after connecting; default
 	// BenchSettings().
 	Settings *settings.Document
-	// Syncer builds each instance's sync engine; default the engine.
-	Syncer func(SyncerDeps) jobs.Syncer
+	// Engine adjusts each in-process instance's sync engine options; nil
+	// runs it as serve does.
+	Engine func(engine.Options) engine.Options
 	// Command, if set, runs each ferry instance as a process of its own
 	// (e.g. ferry bench --serve-ferry, which calls ServeChild), so that
-	// its memory is measured apart from the emulators'. Syncer is then
-	// the child's default engine.
+	// its memory is measured apart from the emulators'. Engine does not
+	// apply to such instances.
 	Command []string
 	// Logger receives emulator and ferry logs; nil discards them.
 	Logger *slog.Logger
@@ -118,9 +119,6 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Syncer == nil {
-		opts.Syncer = EngineSyncer
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 5 * time.Second
@@ -227,8 +225,7 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 			SalesforceURL: h.SFURL, IntercomURL: h.ICURL,
 			IntercomClientID: intercomClientID, IntercomClientSecret: icSecret,
 			PollInterval: opts.PollInterval, Workers: opts.Workers,
-			FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
-			Syncer: opts.Syncer, Logger: opts.Logger.With("ferry", i),
+			Engine: opts.Engine, Logger: opts.Logger.With("ferry", i),
 		})
 		if err != nil {
 			return nil, err
@@ -239,8 +236,8 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 	return h, nil
 }
 
-// Connect connects ferry to both emulators through the real OAuth flows,
-// applies the settings document and makes sure the initial sync runs.
+// Connect connects ferry to both emulators through the real OAuth flows
+// and applies the settings document.
 func (h *Harness) Connect(ctx context.Context) error {
 	if err := h.Ferries[0].Connect(ctx); err != nil {
 		return err
@@ -249,10 +246,8 @@ func (h *Harness) Connect(ctx context.Context) error {
 	if h.opts.Settings != nil {
 		doc = *h.opts.Settings
 	}
-	if err := h.Ferries[0].PutSettings(ctx, doc); err != nil {
-		return err
-	}
-	return startInitialSync(ctx, h.Ferries[0])
+	// Connecting both sides starts the initial sync (the daemon does it).
+	return h.Ferries[0].PutSettings(ctx, doc)
 }
 
 // Close stops ferry and the emulators, newest first.

@@ -20,7 +20,6 @@ import (
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/engine"
-	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
@@ -59,10 +58,10 @@ func TestHelperFerryProcess(t *testing.T) {
 		DatabaseURL: os.Getenv(envDB), Key: key, PublicURL: os.Getenv(envPublic),
 		AdminToken: os.Getenv(envAdmin), SalesforceURL: os.Getenv(envSF), IntercomURL: os.Getenv(envIC),
 		IntercomClientID: intercomClientID, IntercomClientSecret: os.Getenv(envICSecret),
-		PollInterval: time.Second, FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
-		JobTimeout: 8 * time.Second, RescueStuckJobsAfter: 10 * time.Second,
-		Syncer: func(d SyncerDeps) jobs.Syncer {
-			return engine.New(engine.Options{Store: d.Store, Manager: d.Manager, Logger: d.Logger, Lease: childLease})
+		PollInterval: time.Second, JobTimeout: 8 * time.Second, RescueStuckJobsAfter: 10 * time.Second,
+		Engine: func(o engine.Options) engine.Options {
+			o.Lease = childLease
+			return o
 		},
 		Logger: testLogger(),
 	})
@@ -262,9 +261,6 @@ func testKilledMidBurst(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	if err := f.PutSettings(ctx, BenchSettings()); err != nil {
-		t.Fatal(err)
-	}
-	if err := startInitialSync(ctx, f); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.MapPeople(ctx, people, 20*time.Second); err != nil {

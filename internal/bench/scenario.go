@@ -11,7 +11,6 @@ import (
 	"time"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
-	"github.com/ferrysync/ferry/internal/jobs"
 )
 
 // Scenario names.
@@ -64,8 +63,6 @@ type Config struct {
 	Timeout time.Duration
 	// Workers is ferry's number of queue workers (default 10).
 	Workers int
-	// Syncer builds the sync engine; default the engine.
-	Syncer func(SyncerDeps) jobs.Syncer
 	// Command runs ferry as a process of its own (see Options.Command).
 	Command []string
 	// Logger receives ferry's and the emulators' logs; nil discards them.
@@ -189,7 +186,7 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 func start(ctx context.Context, cfg Config, icLimit int) (*Harness, error) {
 	return Start(ctx, Options{
 		DatabaseURL: cfg.DatabaseURL, Isolate: true, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
-		IntercomRateLimit: icLimit, Syncer: cfg.Syncer, Command: cfg.Command, Logger: cfg.Logger,
+		IntercomRateLimit: icLimit, Command: cfg.Command, Logger: cfg.Logger,
 	})
 }
 
