@@ -233,10 +233,11 @@ type measure struct {
 }
 
 // maxQueued bounds the webhook deliveries waiting in the Intercom
-// emulator: its queues hold 4,096 and drop beyond (real Intercom queues
-// more), so a burst is fed no faster than the emulator delivers it. Ferry
+// emulator: its 4 queues hold 1,024 each and drop beyond (real Intercom
+// queues more), so a burst is fed no faster than the emulator delivers it,
+// with a margin for ferry's own writes, which queue deliveries too. Ferry
 // still receives the burst as fast as it takes it.
-const maxQueued = 1500
+const maxQueued = 1000
 
 // pace waits while too many webhook deliveries are queued in the Intercom
 // emulator. Every contact change (the harness's and ferry's writes) queues
