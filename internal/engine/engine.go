@@ -172,10 +172,4 @@ func purposeCtx(ctx context.Context, p connection.Purpose) context.Context {
 }
 
 // The engine is what the queue's workers run.
-var (
-	_ jobs.Syncer        = (*Engine)(nil)
-	_ jobs.RecordRetrier = (*Engine)(nil)
-	_ jobs.InitialSyncer = (*Engine)(nil)
-)
-
-var _ jobs.RecordMapper = (*Engine)(nil)
+var _ jobs.Syncer = (*Engine)(nil)

@@ -66,7 +66,7 @@ func (e *Engine) Progress(ctx context.Context, connID int64) ([]store.InitialSyn
 	return e.store.ListInitialSyncs(ctx, connID)
 }
 
-// InitialSync implements jobs.InitialSyncer: it pages through the Intercom
+// InitialSync implements jobs.Syncer: it pages through the Intercom
 // contacts (and companies, when account sync is on), matches each page
 // against Salesforce with IN-list queries, creates the mappings, syncs all
 // mapped attributes both ways once (F3.4) and writes the SALESFORCE_*

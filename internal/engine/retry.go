@@ -11,7 +11,7 @@ import (
 	"github.com/ferrysync/ferry/internal/sync"
 )
 
-// RetryRecord implements jobs.RecordRetrier: the retry of a sync error
+// RetryRecord implements jobs.Syncer: the retry of a sync error
 // (F8.2). The schema is read again first, since the admin may have fixed
 // the field that refused the value; then the record is synced from its
 // current Intercom state. A success resolves the error; a new failure

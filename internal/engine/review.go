@@ -26,7 +26,7 @@ func EnqueueMapRecord(ctx context.Context, tx store.Tx, connID int64, intercomID
 	return nil
 }
 
-// MapRecord implements jobs.RecordMapper: it maps the Intercom record to the
+// MapRecord implements jobs.Syncer: it maps the Intercom record to the
 // chosen Salesforce record, replacing any mapping it had, and syncs the new
 // pair both ways once (F3.4). A Salesforce record already mapped to another
 // Intercom record is left alone and the refusal recorded in the history.

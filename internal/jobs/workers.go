@@ -21,6 +21,14 @@ type Syncer interface {
 	HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error
 	// Poll reads Salesforce changes since the connection's watermarks.
 	Poll(ctx context.Context, conn store.Connection) error
+	// InitialSync matches the records both systems had when the connection
+	// was made (F3.8), resuming where it stopped.
+	InitialSync(ctx context.Context, conn store.Connection) error
+	// RetryRecord re-syncs one record, the sync-errors page's retry (F8.2).
+	RetryRecord(ctx context.Context, conn store.Connection, args RetryRecordArgs) error
+	// MapRecord maps a record to the one the admin picked in the match
+	// review list (F2.2).
+	MapRecord(ctx context.Context, conn store.Connection, args MapRecordArgs) error
 }
 
 // Options configure the workers.
@@ -207,17 +215,6 @@ func InitialSyncInsertOpts() *river.InsertOpts {
 	}
 }
 
-// RecordRetrier is implemented by a Syncer that can re-sync one record
-// (the sync-errors page's retry).
-type RecordRetrier interface {
-	RetryRecord(ctx context.Context, conn store.Connection, args RetryRecordArgs) error
-}
-
-// InitialSyncer is implemented by a Syncer that runs the initial sync.
-type InitialSyncer interface {
-	InitialSync(ctx context.Context, conn store.Connection) error
-}
-
 // RetryRecordWorker runs RetryRecordArgs.
 type RetryRecordWorker struct {
 	river.WorkerDefaults[RetryRecordArgs]
@@ -230,11 +227,7 @@ func (w *RetryRecordWorker) Work(ctx context.Context, job *river.Job[RetryRecord
 	if err != nil {
 		return err
 	}
-	r, ok := w.opts.Syncer.(RecordRetrier)
-	if !ok {
-		return river.JobCancel(errors.New("the syncer cannot retry records"))
-	}
-	return r.RetryRecord(ctx, conn, job.Args)
+	return w.opts.Syncer.RetryRecord(ctx, conn, job.Args)
 }
 
 // InitialSyncWorker runs InitialSyncArgs.
@@ -253,17 +246,7 @@ func (w *InitialSyncWorker) Work(ctx context.Context, job *river.Job[InitialSync
 	if err != nil {
 		return err
 	}
-	s, ok := w.opts.Syncer.(InitialSyncer)
-	if !ok {
-		return river.JobCancel(errors.New("the syncer cannot run an initial sync"))
-	}
-	return s.InitialSync(ctx, conn)
-}
-
-// RecordMapper is implemented by a Syncer that maps a record to the one the
-// admin picked in the match review list (F2.2).
-type RecordMapper interface {
-	MapRecord(ctx context.Context, conn store.Connection, args MapRecordArgs) error
+	return w.opts.Syncer.InitialSync(ctx, conn)
 }
 
 // MapRecordWorker runs MapRecordArgs.
@@ -278,9 +261,5 @@ func (w *MapRecordWorker) Work(ctx context.Context, job *river.Job[MapRecordArgs
 	if err != nil {
 		return err
 	}
-	m, ok := w.opts.Syncer.(RecordMapper)
-	if !ok {
-		return river.JobCancel(errors.New("the syncer cannot map records"))
-	}
-	return m.MapRecord(ctx, conn, job.Args)
+	return w.opts.Syncer.MapRecord(ctx, conn, job.Args)
 }
