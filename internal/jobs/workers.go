@@ -101,8 +101,11 @@ type IntercomEventWorker struct {
 	opts *Options
 }
 
-// Work applies the event and marks it processed in the transaction that
-// completes the job, so it is applied once even if the process dies.
+// Work applies the event, unless a drain round took it already, and marks
+// it processed. Applying is idempotent (the engine's field states turn a
+// repeat into no writes), so a crash between the two only makes the job run
+// again and find the event processed; the mark need not commit with the
+// job's completion.
 func (w *IntercomEventWorker) Work(ctx context.Context, job *river.Job[IntercomEventArgs]) error {
 	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
 	if err != nil {
@@ -115,13 +118,15 @@ func (w *IntercomEventWorker) Work(ctx context.Context, job *river.Job[IntercomE
 		}
 		return err
 	}
-	if ev.ProcessedAt == nil {
-		if err := w.opts.Syncer.HandleIntercomEvent(ctx, conn, ev); err != nil {
-			return fmt.Errorf("intercom event %d (%s): %w", ev.ID, ev.Topic, err)
-		}
+	if ev.ProcessedAt != nil {
+		return nil
 	}
-	return store.CompleteInTx(ctx, w.opts.Store, job, func(tx store.Tx) error {
-		return tx.MarkWebhookEventProcessed(ctx, ev.ID)
+	if err := w.opts.Syncer.HandleIntercomEvent(ctx, conn, ev); err != nil {
+		return fmt.Errorf("intercom event %d (%s): %w", ev.ID, ev.Topic, err)
+	}
+	// The engine marks what it drains; topics it leaves alone are marked here.
+	return w.opts.Store.InTx(ctx, func(tx store.Tx) error {
+		return tx.MarkWebhookEventsProcessed(ctx, []int64{ev.ID})
 	})
 }
 
