@@ -207,7 +207,6 @@ type icChange struct {
 func (b *batch) processEvents(ctx context.Context, evs []store.WebhookEvent) error {
 	contacts := map[string]*icChange{}
 	companies := map[string]*icChange{}
-	var order []string
 	type merge struct{ from, into string }
 	var merges []merge
 	for _, ev := range evs {
@@ -236,10 +235,7 @@ func (b *batch) processEvents(ctx context.Context, evs []store.WebhookEvent) err
 			if kind == "" {
 				continue
 			}
-			prev := contacts[pe.Contact.ID]
-			if prev == nil {
-				order = append(order, pe.Contact.ID)
-			} else if kind == sync.Created && prev.kind != sync.Created {
+			if prev := contacts[pe.Contact.ID]; prev != nil && kind == sync.Created && prev.kind != sync.Created {
 				kind = prev.kind
 			}
 			contacts[pe.Contact.ID] = &icChange{kind: kind, rec: contactRecord(pe.Contact, raw)}
@@ -247,10 +243,7 @@ func (b *batch) processEvents(ctx context.Context, evs []store.WebhookEvent) err
 			if kind == "" {
 				continue
 			}
-			prev := companies[pe.Company.ID]
-			if prev == nil {
-				order = append(order, "company:"+pe.Company.ID)
-			} else if kind == sync.Created && prev.kind != sync.Created {
+			if prev := companies[pe.Company.ID]; prev != nil && kind == sync.Created && prev.kind != sync.Created {
 				kind = prev.kind
 			}
 			companies[pe.Company.ID] = &icChange{kind: kind, rec: companyRecord(pe.Company, raw)}
