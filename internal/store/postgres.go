@@ -28,9 +28,8 @@ type pgStore struct {
 
 	pool *pgxpool.Pool
 	riverQueue[pgx.Tx]
-	opts    Options
-	schema  string
-	started bool
+	opts   Options
+	schema string
 }
 
 var pgDialect = &dialect{
@@ -80,6 +79,7 @@ func openPostgres(ctx context.Context, databaseURL string, opts Options) (*pgSto
 	}
 	rcfg := riverConfig(opts)
 	rcfg.Schema = s.schema
+	s.working = opts.Workers != nil
 	s.client, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {
 		pool.Close()
@@ -125,27 +125,6 @@ func (s *pgStore) Migrate(ctx context.Context) error {
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("store: postgres: river migrate: %w", err)
-	}
-	return nil
-}
-
-func (s *pgStore) Start(ctx context.Context) error {
-	if s.opts.Workers == nil {
-		return nil
-	}
-	if err := s.client.Start(ctx); err != nil {
-		return fmt.Errorf("store: start workers: %w", err)
-	}
-	s.started = true
-	return nil
-}
-
-func (s *pgStore) Stop(ctx context.Context) error {
-	if !s.started {
-		return nil
-	}
-	if err := s.client.Stop(ctx); err != nil {
-		return fmt.Errorf("store: stop workers: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,29 @@ import (
 // for River's transaction type (*sql.Tx for SQLite, pgx.Tx for PostgreSQL).
 type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
+	// working: the client has workers (Options.Workers); started: Start ran.
+	working, started bool
+}
+
+func (q *riverQueue[TTx]) Start(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("store: start workers: %w", err)
+	}
+	q.started = true
+	return nil
+}
+
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
+	if !q.started {
+		return nil
+	}
+	if err := q.client.Stop(ctx); err != nil {
+		return fmt.Errorf("store: stop workers: %w", err)
+	}
+	return nil
 }
 
 func (q *riverQueue[TTx]) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {

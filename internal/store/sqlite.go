@@ -34,8 +34,7 @@ type sqliteStore struct {
 	writeDB *sql.DB
 	readDB  *sql.DB
 	riverQueue[*sql.Tx]
-	opts    Options
-	started bool
+	opts Options
 
 	// migrateMu serializes Migrate within the process; a file lock does it
 	// across processes.
@@ -83,6 +82,7 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 		readDB:  readDB,
 		opts:    opts,
 	}
+	s.working = opts.Workers != nil
 	s.client, err = river.NewClient(riversqlite.New(writeDB), riverConfig(opts))
 	if err != nil {
 		s.Close()
@@ -134,27 +134,6 @@ func (s *sqliteStore) Migrate(ctx context.Context) error {
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("store: sqlite: river migrate: %w", err)
-	}
-	return nil
-}
-
-func (s *sqliteStore) Start(ctx context.Context) error {
-	if s.opts.Workers == nil {
-		return nil
-	}
-	if err := s.client.Start(ctx); err != nil {
-		return fmt.Errorf("store: start workers: %w", err)
-	}
-	s.started = true
-	return nil
-}
-
-func (s *sqliteStore) Stop(ctx context.Context) error {
-	if !s.started {
-		return nil
-	}
-	if err := s.client.Stop(ctx); err != nil {
-		return fmt.Errorf("store: stop workers: %w", err)
 	}
 	return nil
 }
