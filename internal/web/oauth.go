@@ -179,3 +179,37 @@ func (s *Server) connectedPage(w http.ResponseWriter, r *http.Request) {
 	}
 	page(w, http.StatusOK, "Connected", name+" is connected to ferry. You can close this page.")
 }
+
+// callbackStart does what both OAuth callbacks begin with: check and use up
+// the state, then read the provider's refusal or the code. On failure it has
+// answered the browser and returns ok false. name is the provider as people
+// read it ("Salesforce"); login is the login host the flow started at.
+func (s *Server) callbackStart(w http.ResponseWriter, r *http.Request, provider, name string) (st store.OAuthState, login, code string, ok bool) {
+	q := r.URL.Query()
+	again := ". Start again from /connect/" + provider + "."
+	if q.Get("state") == "" {
+		s.metrics.oauth.WithLabelValues(provider, "invalid_state").Inc()
+		s.oauthFail(w, r, http.StatusBadRequest, "invalid_state", "The sign-in response has no state"+again)
+		return st, "", "", false
+	}
+	st, login, err := s.consumeState(r.Context(), provider, q.Get("state"))
+	if err != nil {
+		s.stateFailure(w, r, provider, err)
+		return st, "", "", false
+	}
+	if e := q.Get("error"); e != "" {
+		s.metrics.oauth.WithLabelValues(provider, "denied").Inc()
+		msg := name + " did not authorize ferry (" + e + ")"
+		if d := q.Get("error_description"); d != "" {
+			msg += ": " + d
+		}
+		s.oauthFail(w, r, http.StatusBadRequest, "access_denied", msg+again)
+		return st, "", "", false
+	}
+	if code = q.Get("code"); code == "" {
+		s.metrics.oauth.WithLabelValues(provider, "no_code").Inc()
+		s.oauthFail(w, r, http.StatusBadRequest, "missing_code", "The sign-in response has no authorization code"+again)
+		return st, "", "", false
+	}
+	return st, login, code, true
+}

@@ -39,26 +39,8 @@ func (s *Server) connectIntercom(w http.ResponseWriter, r *http.Request) {
 // workspace id, then the token is stored (encrypted by the store).
 func (s *Server) intercomCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q := r.URL.Query()
-	if q.Get("state") == "" {
-		s.metrics.oauth.WithLabelValues(providerIntercom, "invalid_state").Inc()
-		s.oauthFail(w, r, http.StatusBadRequest, "invalid_state", "The sign-in response has no state. Start again from /connect/intercom.")
-		return
-	}
-	st, _, err := s.consumeState(ctx, providerIntercom, q.Get("state"))
-	if err != nil {
-		s.stateFailure(w, r, providerIntercom, err)
-		return
-	}
-	if e := q.Get("error"); e != "" {
-		s.metrics.oauth.WithLabelValues(providerIntercom, "denied").Inc()
-		s.oauthFail(w, r, http.StatusBadRequest, "access_denied", "Intercom did not authorize ferry ("+e+"). Start again from /connect/intercom.")
-		return
-	}
-	code := q.Get("code")
-	if code == "" {
-		s.metrics.oauth.WithLabelValues(providerIntercom, "no_code").Inc()
-		s.oauthFail(w, r, http.StatusBadRequest, "missing_code", "The sign-in response has no authorization code. Start again from /connect/intercom.")
+	st, _, code, ok := s.callbackStart(w, r, providerIntercom, "Intercom")
+	if !ok {
 		return
 	}
 	app := intercom.New(intercom.Config{BaseURL: s.cfg.Intercom.URL, ClientID: s.cfg.Intercom.ClientID,

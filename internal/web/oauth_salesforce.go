@@ -101,30 +101,8 @@ func (s *Server) salesforceApp(login string) *salesforce.Config {
 // connected (F1.1, F1.3).
 func (s *Server) salesforceCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q := r.URL.Query()
-	if q.Get("state") == "" {
-		s.metrics.oauth.WithLabelValues(providerSalesforce, "invalid_state").Inc()
-		s.oauthFail(w, r, http.StatusBadRequest, "invalid_state", "The sign-in response has no state. Start again from /connect/salesforce.")
-		return
-	}
-	st, login, err := s.consumeState(ctx, providerSalesforce, q.Get("state"))
-	if err != nil {
-		s.stateFailure(w, r, providerSalesforce, err)
-		return
-	}
-	if e := q.Get("error"); e != "" {
-		s.metrics.oauth.WithLabelValues(providerSalesforce, "denied").Inc()
-		msg := "Salesforce did not authorize ferry (" + e + ")"
-		if d := q.Get("error_description"); d != "" {
-			msg += ": " + d
-		}
-		s.oauthFail(w, r, http.StatusBadRequest, "access_denied", msg+". Start again from /connect/salesforce.")
-		return
-	}
-	code := q.Get("code")
-	if code == "" {
-		s.metrics.oauth.WithLabelValues(providerSalesforce, "no_code").Inc()
-		s.oauthFail(w, r, http.StatusBadRequest, "missing_code", "The sign-in response has no authorization code. Start again from /connect/salesforce.")
+	st, login, code, ok := s.callbackStart(w, r, providerSalesforce, "Salesforce")
+	if !ok {
 		return
 	}
 	app := s.salesforceApp(login)
