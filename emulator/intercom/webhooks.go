@@ -18,7 +18,7 @@ import (
 )
 
 const (
-	webhookQueueSize = 4096
+	webhookQueueSize = 65536
 	webhookWorkers   = 4
 	webhookTimeout   = 5 * time.Second // Intercom's answer deadline
 )
