@@ -16,32 +16,46 @@ func runBurst(ctx context.Context, cfg Config) ([]Result, error) {
 		n = DefaultBurstChanges
 	}
 	res := Result{Scenario: ScenarioBurst, Direction: "intercom→salesforce", People: n}
-	h, err := start(ctx, cfg, unlimited)
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	res.Store = string(h.Ferries[0].Store.Engine())
-	people, err := prepare(ctx, h, cfg, n)
-	if err != nil {
+	if started, err := changeAtOnce(ctx, cfg, &res, n, true, "burst"); err != nil {
+		if !started {
+			return nil, err
+		}
 		return failed(res, err)
 	}
-	m := begin(h, true)
-	final := make(map[Person]string, n)
-	for i, p := range people {
-		v := fmt.Sprintf("burst-%d", i)
-		if err := m.change(p, v); err != nil {
-			return failed(res, err)
-		}
-		final[p] = v
-	}
-	m.finish(ctx, cfg, &res, n, final)
 	res.Targets = []Target{
 		target("Salesforce API calls per change", "≤ 0.02", fmt.Sprintf("%.4f", res.SFCallsPerChg), res.SFCallsPerChg <= 0.02),
 		target("echo writes", "0", fmt.Sprint(res.EchoWrites), res.EchoWrites == 0),
 		target("changes landed", fmt.Sprint(n), fmt.Sprint(res.Landed), res.Landed == n && res.Mismatches == 0),
 	}
 	return []Result{res}, nil
+}
+
+// changeAtOnce starts a harness with n mapped people, changes each one's
+// value at once on one side (Intercom when fromIntercom, else Salesforce) and
+// measures how the changes land into res. started is false when the harness
+// itself could not start.
+func changeAtOnce(ctx context.Context, cfg Config, res *Result, n int, fromIntercom bool, prefix string) (started bool, err error) {
+	h, err := start(ctx, cfg, unlimited)
+	if err != nil {
+		return false, err
+	}
+	defer h.Close()
+	res.Store = string(h.Ferries[0].Store.Engine())
+	people, err := prepare(ctx, h, cfg, n)
+	if err != nil {
+		return true, err
+	}
+	m := begin(h, fromIntercom)
+	final := make(map[Person]string, n)
+	for i, p := range people {
+		v := fmt.Sprintf("%s-%d", prefix, i)
+		if err := m.change(p, v); err != nil {
+			return true, err
+		}
+		final[p] = v
+	}
+	m.finish(ctx, cfg, res, n, final)
+	return true, nil
 }
 
 // runSteady: Rate changes a second in Intercom for Duration, each to a
@@ -108,26 +122,12 @@ func runSFBurst(ctx context.Context, cfg Config) ([]Result, error) {
 	}
 	res := Result{Scenario: ScenarioSFBurst, Direction: "salesforce→intercom", People: n}
 	res.Notes = append(res.Notes, fmt.Sprintf("poll interval %s", cfg.PollInterval))
-	h, err := start(ctx, cfg, unlimited)
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	res.Store = string(h.Ferries[0].Store.Engine())
-	people, err := prepare(ctx, h, cfg, n)
-	if err != nil {
+	if started, err := changeAtOnce(ctx, cfg, &res, n, false, "sf"); err != nil {
+		if !started {
+			return nil, err
+		}
 		return failed(res, err)
 	}
-	m := begin(h, false)
-	final := make(map[Person]string, n)
-	for i, p := range people {
-		v := fmt.Sprintf("sf-%d", i)
-		if err := m.change(p, v); err != nil {
-			return failed(res, err)
-		}
-		final[p] = v
-	}
-	m.finish(ctx, cfg, &res, n, final)
 	limit := cfg.PollInterval + time.Second
 	res.Targets = []Target{
 		target("Salesforce→Intercom max latency", "≤ "+limit.String(), res.Max.Round(time.Millisecond).String(), res.Landed == n && res.Max <= limit),
