@@ -293,8 +293,6 @@ type Tx interface {
 	// InsertWebhookEvent stores a webhook unless its notification id was
 	// seen; it returns the stored event and whether it is new.
 	InsertWebhookEvent(ctx context.Context, e WebhookEvent) (WebhookEvent, bool, error)
-	// MarkWebhookEventProcessed records that an event was handled.
-	MarkWebhookEventProcessed(ctx context.Context, id int64) error
 	// MarkWebhookEventsProcessed marks many events processed.
 	MarkWebhookEventsProcessed(ctx context.Context, ids []int64) error
 	// ClaimPendingWebhookEvents leases a batch of unprocessed events to

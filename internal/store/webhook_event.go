@@ -64,15 +64,3 @@ func (w *writer) InsertWebhookEvent(ctx context.Context, e WebhookEvent) (Webhoo
 	existing, err := w.GetWebhookEvent(ctx, id)
 	return existing, false, err
 }
-
-// MarkWebhookEventProcessed records that an event's job finished.
-func (w *writer) MarkWebhookEventProcessed(ctx context.Context, id int64) error {
-	n, err := w.q.exec(ctx, `UPDATE webhook_events SET processed_at = $2 WHERE id = $1`, id, now())
-	if err != nil {
-		return fmt.Errorf("store: mark webhook event %d processed: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("store: mark webhook event %d processed: %w", id, ErrNotFound)
-	}
-	return nil
-}

@@ -771,13 +771,18 @@ func exerciseWebhookEvents(t *testing.T, s store.Store) {
 	if got.Payload != ev.Payload || got.Topic != ev.Topic || got.ProcessedAt != nil {
 		t.Fatalf("event = %+v", got)
 	}
-	inTx(t, s, func(tx store.Tx) error { return tx.MarkWebhookEventProcessed(ctx, first.ID) })
+	inTx(t, s, func(tx store.Tx) error { return tx.MarkWebhookEventsProcessed(ctx, []int64{first.ID}) })
 	got, _ = s.GetWebhookEvent(ctx, first.ID)
 	if got.ProcessedAt == nil {
 		t.Fatal("ProcessedAt not set")
 	}
-	err = s.InTx(ctx, func(tx store.Tx) error { return tx.MarkWebhookEventProcessed(ctx, -1) })
-	wantErr(t, err, store.ErrNotFound)
+	// Marking again (a job that finds its event drained) keeps the first
+	// time; unknown ids are ignored.
+	inTx(t, s, func(tx store.Tx) error { return tx.MarkWebhookEventsProcessed(ctx, []int64{first.ID, -1}) })
+	again, _ := s.GetWebhookEvent(ctx, first.ID)
+	if again.ProcessedAt == nil || !again.ProcessedAt.Equal(*got.ProcessedAt) {
+		t.Fatalf("ProcessedAt moved from %v to %v on a second mark", got.ProcessedAt, again.ProcessedAt)
+	}
 	err = s.InTx(ctx, func(tx store.Tx) error {
 		_, _, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: c.ID})
 		return err
