@@ -135,6 +135,9 @@ type Store interface {
 	// transaction, so the job's effects land exactly once even if the
 	// process dies: either both commit or the job is rescued and re-run.
 	// Call it from a worker's Work with job.JobRow (or use CompleteInTx).
+	// Caution: with two instances on PostgreSQL, River v0.47's completer was
+	// seen to panic ("job that wasn't finalized") after jobs completed this
+	// way; ferry's own workers are idempotent and do not use it.
 	CompleteJobTx(ctx context.Context, job *rivertype.JobRow, fn func(tx Tx) error) error
 
 	// Enqueue inserts a job on its own. Prefer Tx.Enqueue when the job
