@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -62,6 +63,38 @@ func (c *connConfig) hasField(object, field string) bool {
 		}
 	}
 	return false
+}
+
+// options returns the Intercom list options of a mapped attribute as the
+// configuration knows them.
+func (c *connConfig) options(object sync.Object, attr string) []string {
+	for _, m := range c.mappings[object] {
+		if m.Attribute.FullName == attr {
+			return m.Attribute.Options
+		}
+	}
+	return nil
+}
+
+// withOptions returns a copy of c whose mapped attribute attr has the list
+// options opts, and caches it if c is still the connection's cached
+// configuration. The copy keeps batches that still hold c unaffected.
+func (e *Engine) withOptions(connID int64, c *connConfig, object sync.Object, attr string, opts []string) *connConfig {
+	n := *c
+	n.mappings = maps.Clone(c.mappings)
+	ms := slices.Clone(c.mappings[object])
+	for i := range ms {
+		if ms[i].Attribute.FullName == attr {
+			ms[i].Attribute.Options = slices.Clone(opts)
+		}
+	}
+	n.mappings[object] = ms
+	e.mu.Lock()
+	if e.confs[connID] == c {
+		e.confs[connID] = &n
+	}
+	e.mu.Unlock()
+	return &n
 }
 
 // invalidate drops the cached configuration of a connection, e.g. before a

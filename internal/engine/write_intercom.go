@@ -154,24 +154,38 @@ func (b *batch) recordEvents(ctx context.Context, st states, p *pair) int {
 	return n
 }
 
-// addOptions adds Salesforce picklist values an Intercom list lacks.
+// addOptions adds Salesforce picklist values an Intercom list lacks
+// (F3.2). Intercom replaces a list's options with what an update sends, so
+// the values are merged with the list as Intercom has it now, read just
+// before the update, never with ferry's cached copy: that copy misses the
+// options ferry added since it was read (Silver, then Bronze, sent [Gold,
+// Bronze]) and those added in Intercom. No option is ever removed.
 func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string, add []string) error {
 	id := b.c.attrIDs[attr]
 	if id == "" {
 		return fmt.Errorf("no data attribute id for %s", attr)
 	}
-	var have []string
-	for _, m := range b.c.mappings[object] {
-		if m.Attribute.FullName == attr {
-			have = m.Attribute.Options
+	if _, changed := sync.MergeOptions(b.c.options(object, attr), add); !changed {
+		return nil // added earlier in this batch, or since the plan was made
+	}
+	model := "contact"
+	if object == sync.ObjectCompany {
+		model = "company"
+	}
+	attrs, err := b.ic.ListDataAttributes(ctx, model, false)
+	if err != nil {
+		return fmt.Errorf("read the list options: %w", err)
+	}
+	i := slices.IndexFunc(attrs, func(a intercom.DataAttribute) bool { return a.ID.String() == id })
+	if i < 0 {
+		return fmt.Errorf("data attribute %s (%s) no longer exists", attr, id)
+	}
+	merged, changed := sync.MergeOptions(attrs[i].Options, add)
+	if changed {
+		if _, err := b.ic.UpdateDataAttribute(ctx, id, intercom.DataAttributeInput{Options: merged}); err != nil {
+			return err
 		}
 	}
-	opts := slices.Clone(have)
-	for _, v := range add {
-		if !slices.Contains(opts, v) {
-			opts = append(opts, v)
-		}
-	}
-	_, err := b.ic.UpdateDataAttribute(ctx, id, intercom.DataAttributeInput{Options: opts})
-	return err
+	b.c = b.e.withOptions(b.conn.ID, b.c, object, attr, merged)
+	return nil
 }
