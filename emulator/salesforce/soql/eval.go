@@ -42,8 +42,8 @@ type operand struct {
 	str     string // text (as is) or id (idKey form)
 	num     float64
 	b       bool
-	t       int64 // date/datetime, or lo of a range
-	hi      int64 // end (exclusive) of a relative date range
+	t       instant // date/datetime, or lo of a range
+	hi      instant // end (exclusive) of a relative date range
 	isRange bool
 }
 
@@ -132,7 +132,7 @@ func (c *condMatcher) operand(v Value, now time.Time) operand {
 	case ValueBool:
 		return operand{b: v.Bool}
 	case ValueDate, ValueDateTime:
-		return operand{t: v.Time.UnixNano()}
+		return operand{t: instantOf(v.Time)}
 	case ValueRelativeDate:
 		lo, hi := relativeRange(v, now)
 		return operand{t: lo, hi: hi, isRange: true}
@@ -182,13 +182,13 @@ func (c *condMatcher) match(r Record) bool {
 		}
 		switch c.op {
 		case OpLess:
-			return t < c.val.t
+			return t.compare(c.val.t) < 0
 		case OpLessEqual:
-			return t < c.val.hi
+			return t.compare(c.val.hi) < 0
 		case OpGreater:
-			return t >= c.val.hi
+			return t.compare(c.val.hi) >= 0
 		case OpGreaterEqual:
-			return t >= c.val.t
+			return t.compare(c.val.t) >= 0
 		}
 		return false
 	}
@@ -231,7 +231,7 @@ func (c *condMatcher) equal(v any, o operand) bool {
 	}
 	if o.isRange {
 		t, ok := storedTime(v)
-		return ok && t >= o.t && t < o.hi
+		return ok && t.compare(o.t) >= 0 && t.compare(o.hi) < 0
 	}
 	if c.kind == kindID {
 		s, ok := v.(string)
@@ -277,7 +277,7 @@ func (c *condMatcher) compare(v any, o operand) (int, bool) {
 		if !ok {
 			return 0, false
 		}
-		return cmpOrdered(t, o.t), true
+		return t.compare(o.t), true
 	}
 	return 0, false
 }

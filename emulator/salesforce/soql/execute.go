@@ -197,7 +197,7 @@ type sortKey struct {
 	null bool
 	s    string
 	n    float64
-	t    int64
+	t    instant
 }
 
 type sortItem struct {
@@ -270,7 +270,7 @@ func (s *sorter) less(a []sortKey, aseq int, b []sortKey, bseq int) bool {
 		case kindNumber, kindBool:
 			cmp = cmpOrdered(ka.n, kb.n)
 		case kindDate, kindDateTime:
-			cmp = cmpOrdered(ka.t, kb.t)
+			cmp = ka.t.compare(kb.t)
 		case kindID:
 			cmp = cmpOrdered(ka.s, kb.s)
 		default:

@@ -7,33 +7,58 @@ import (
 	"unicode/utf8"
 )
 
-// The engine compares dates and datetimes as Unix nanoseconds in UTC; a
-// date is its midnight UTC.
-const day = int64(24 * time.Hour)
+// instant is a date or datetime as the engine compares them: Unix seconds
+// and nanoseconds, UTC; a date is its midnight UTC. Unix nanoseconds in one
+// int64 would overflow after 2262-04-11 (and before 1677), inside the range
+// Salesforce accepts (1700-01-01 to 4000-12-31), so the seconds are kept
+// apart and every comparison stays exact.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+// instantOf converts t.
+func instantOf(t time.Time) instant { return instant{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+
+// compare orders two instants.
+func (a instant) compare(b instant) int {
+	if c := cmpOrdered(a.sec, b.sec); c != 0 {
+		return c
+	}
+	return cmpOrdered(int64(a.nsec), int64(b.nsec))
+}
+
+// addDays moves a by n whole days of 86,400 seconds (UTC has no DST).
+func (a instant) addDays(n int64) instant { return instant{sec: a.sec + n*daySeconds, nsec: a.nsec} }
+
+// time returns a as a time.Time in UTC, for messages and tests.
+func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)).UTC() }
+
+const daySeconds = 24 * 60 * 60
 
 // storedTime converts a record's date or datetime value without
 // allocating: "2006-01-02", "2006-01-02T15:04:05.000+0000" and the Z and
 // ±hh:mm variants. time.Time values are accepted too.
-func storedTime(v any) (int64, bool) {
+func storedTime(v any) (instant, bool) {
 	switch v := v.(type) {
 	case string:
 		return parseTime(v)
 	case time.Time:
-		return v.UnixNano(), true
+		return instantOf(v), true
 	}
-	return 0, false
+	return instant{}, false
 }
 
-func parseTime(s string) (int64, bool) {
+func parseTime(s string) (instant, bool) {
 	if len(s) < 10 || !digitsAt(s, 0, 4) || s[4] != '-' || !digitsAt(s, 5, 2) || s[7] != '-' || !digitsAt(s, 8, 2) {
-		return 0, false
+		return instant{}, false
 	}
 	y, mo, d := num(s[0:4]), num(s[5:7]), num(s[8:10])
 	if len(s) == 10 {
-		return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).UnixNano(), true
+		return instantOf(time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)), true
 	}
 	if len(s) < 19 || (s[10] != 'T' && s[10] != ' ') || !digitsAt(s, 11, 2) || s[13] != ':' || !digitsAt(s, 14, 2) || s[16] != ':' || !digitsAt(s, 17, 2) {
-		return 0, false
+		return instant{}, false
 	}
 	h, mi, sec := num(s[11:13]), num(s[14:16]), num(s[17:19])
 	i := 19
@@ -59,7 +84,7 @@ func parseTime(s string) (int64, bool) {
 		}
 		i++
 		if !digitsAt(s, i, 2) {
-			return 0, false
+			return instant{}, false
 		}
 		oh := num(s[i : i+2])
 		i += 2
@@ -67,19 +92,20 @@ func parseTime(s string) (int64, bool) {
 			i++
 		}
 		if !digitsAt(s, i, 2) {
-			return 0, false
+			return instant{}, false
 		}
 		om := num(s[i : i+2])
 		i += 2
 		offset = sign * (oh*3600 + om*60)
 	default:
-		return 0, false
+		return instant{}, false
 	}
 	if i != len(s) {
-		return 0, false
+		return instant{}, false
 	}
-	t := time.Date(y, time.Month(mo), d, h, mi, sec, nsec, time.UTC).UnixNano()
-	return t - int64(offset)*int64(time.Second), true
+	t := instantOf(time.Date(y, time.Month(mo), d, h, mi, sec, nsec, time.UTC))
+	t.sec -= int64(offset)
+	return t, true
 }
 
 func num(s string) int {
@@ -233,31 +259,31 @@ func (p *likePattern) match(s string) bool {
 
 // relativeRange returns [lo, hi) of a relative date literal, anchored at
 // now's UTC day.
-func relativeRange(v Value, now time.Time) (lo, hi int64) {
+func relativeRange(v Value, now time.Time) (lo, hi instant) {
 	u := now.UTC()
-	today := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC).UnixNano()
+	today := instantOf(time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC))
 	n := int64(v.N)
 	switch v.Relative {
 	case "YESTERDAY":
-		return today - day, today
+		return today.addDays(-1), today
 	case "TOMORROW":
-		return today + day, today + 2*day
+		return today.addDays(1), today.addDays(2)
 	case "LAST_N_DAYS":
-		return today - n*day, today + day
+		return today.addDays(-n), today.addDays(1)
 	case "NEXT_N_DAYS":
-		return today + day, today + day + n*day
+		return today.addDays(1), today.addDays(1 + n)
 	case "N_DAYS_AGO":
-		return today - n*day, today - n*day + day
+		return today.addDays(-n), today.addDays(1 - n)
 	case "LAST_WEEK", "THIS_WEEK", "NEXT_WEEK":
 		// Weeks start on Sunday, as in Salesforce's default (en_US) locale.
-		start := today - int64(u.Weekday())*day
+		start := today.addDays(-int64(u.Weekday()))
 		switch v.Relative {
 		case "LAST_WEEK":
-			start -= 7 * day
+			start = start.addDays(-7)
 		case "NEXT_WEEK":
-			start += 7 * day
+			start = start.addDays(7)
 		}
-		return start, start + 7*day
+		return start, start.addDays(7)
 	case "LAST_MONTH", "THIS_MONTH", "NEXT_MONTH":
 		m := u.Month()
 		switch v.Relative {
@@ -267,7 +293,7 @@ func relativeRange(v Value, now time.Time) (lo, hi int64) {
 			m++
 		}
 		start := time.Date(u.Year(), m, 1, 0, 0, 0, 0, time.UTC)
-		return start.UnixNano(), start.AddDate(0, 1, 0).UnixNano()
+		return instantOf(start), instantOf(start.AddDate(0, 1, 0))
 	case "LAST_YEAR", "THIS_YEAR", "NEXT_YEAR":
 		y := u.Year()
 		switch v.Relative {
@@ -276,9 +302,9 @@ func relativeRange(v Value, now time.Time) (lo, hi int64) {
 		case "NEXT_YEAR":
 			y++
 		}
-		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+		return instantOf(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)), instantOf(time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC))
 	}
-	return today, today + day // TODAY
+	return today, today.addDays(1) // TODAY
 }
 
 // lowerASCIIFold returns s lower-cased for set keys; strings.ToLower does

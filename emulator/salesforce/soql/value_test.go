@@ -42,8 +42,8 @@ func TestRelativeRange(t *testing.T) {
 		t.Run(tt.lit, func(t *testing.T) {
 			t.Parallel()
 			lo, hi := relativeRange(Value{Kind: ValueRelativeDate, Relative: tt.lit, N: tt.n}, tt.now)
-			if lo != d(tt.lo).UnixNano() || hi != d(tt.hi).UnixNano() {
-				t.Errorf("got [%v, %v), want [%s, %s)", time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC(), tt.lo, tt.hi)
+			if lo != instantOf(d(tt.lo)) || hi != instantOf(d(tt.hi)) {
+				t.Errorf("got [%v, %v), want [%s, %s)", lo.time(), hi.time(), tt.lo, tt.hi)
 			}
 		})
 	}
@@ -51,7 +51,7 @@ func TestRelativeRange(t *testing.T) {
 
 func TestParseTime(t *testing.T) {
 	t.Parallel()
-	want := time.Date(2024, 3, 1, 10, 0, 0, 123000000, time.UTC).UnixNano()
+	want := instantOf(time.Date(2024, 3, 1, 10, 0, 0, 123000000, time.UTC))
 	tests := []struct {
 		in string
 		ok bool
@@ -70,11 +70,11 @@ func TestParseTime(t *testing.T) {
 			t.Parallel()
 			got, ok := parseTime(tt.in)
 			if (ok && got == want) != tt.ok {
-				t.Errorf("parseTime(%q) = %v, %v", tt.in, time.Unix(0, got).UTC(), ok)
+				t.Errorf("parseTime(%q) = %v, %v", tt.in, got.time(), ok)
 			}
 		})
 	}
-	if got, ok := parseTime("2024-02-29"); !ok || got != time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC).UnixNano() {
+	if got, ok := parseTime("2024-02-29"); !ok || got != instantOf(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("date = %v, %v", got, ok)
 	}
 }
