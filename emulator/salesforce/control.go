@@ -15,7 +15,7 @@ package salesforce
 //	POST  /__emulator/api-access         {"enabled":bool}
 //	POST  /__emulator/limits             {"remaining":N}
 //	POST  /__emulator/revoke-all
-//	POST  /__emulator/faults             {"latencyMs":N,"errorRate":0.05,"errorStatus":503,"lockRowRate":0.0}
+//	POST  /__emulator/faults             {"latencyMs":N,"errorRate":0.05,"errorStatus":503,"lockRowRate":0.0,"tokenLatencyMs":N}
 //	GET   /__emulator/usage              → {"apiCalls":N,"remaining":N}
 //	POST  /__emulator/records/{object}        fields → {"id"}    (as a UI user)
 //	PATCH /__emulator/records/{object}/{id}   fields → 204       (as a UI user)
@@ -90,8 +90,8 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 		return nil, nil
 	})
 	h("POST /__emulator/faults", withBody(func(in Faults, r *http.Request) (any, error) {
-		if in.ErrorRate < 0 || in.ErrorRate > 1 || in.LockRowRate < 0 || in.LockRowRate > 1 || in.LatencyMs < 0 {
-			return nil, errBadRequest("INVALID_ARGUMENT", "rates must be within 0–1 and latencyMs ≥ 0")
+		if in.ErrorRate < 0 || in.ErrorRate > 1 || in.LockRowRate < 0 || in.LockRowRate > 1 || in.LatencyMs < 0 || in.TokenLatencyMs < 0 {
+			return nil, errBadRequest("INVALID_ARGUMENT", "rates must be within 0–1 and latencyMs, tokenLatencyMs ≥ 0")
 		}
 		if in.ErrorStatus != 0 && in.ErrorStatus != 500 && in.ErrorStatus != 503 {
 			return nil, errBadRequest("INVALID_ARGUMENT", "errorStatus must be 500 or 503")

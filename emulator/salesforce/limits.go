@@ -18,6 +18,9 @@ type Faults struct {
 	ErrorStatus int `json:"errorStatus"`
 	// LockRowRate is the share of writes answered 400 UNABLE_TO_LOCK_ROW.
 	LockRowRate float64 `json:"lockRowRate"`
+	// TokenLatencyMs is added to every call of the OAuth token endpoint
+	// (code exchange and refresh), as a slow login host would.
+	TokenLatencyMs int `json:"tokenLatencyMs"`
 }
 
 // SetFaults replaces the injected faults; the zero value turns them off.
@@ -50,16 +53,22 @@ func (s *Server) APIRemaining() int {
 	return s.opts.APIDailyLimit - int(s.apiUsed)
 }
 
+// sleepFor waits ms milliseconds, or until the request is gone.
+func sleepFor(r *http.Request, ms int) {
+	if ms <= 0 {
+		return
+	}
+	t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
+	}
+}
+
 // injectFault sleeps and fails calls as configured.
 func (s *Server) injectFault(r *http.Request, f Faults) error {
-	if f.LatencyMs > 0 {
-		t := time.NewTimer(time.Duration(f.LatencyMs) * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
+	sleepFor(r, f.LatencyMs)
 	if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
 		if f.ErrorStatus == http.StatusInternalServerError {
 			return &sfError{status: http.StatusInternalServerError, code: "UNKNOWN_EXCEPTION", msg: "An unexpected error occurred. Please include this ErrorId if you contact support: 1520911380-83947 (-1129719237)"}

@@ -239,6 +239,10 @@ type tokenResponse struct {
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	s.authMu.Lock()
+	latency := s.faults.TokenLatencyMs
+	s.authMu.Unlock()
+	sleepFor(r, latency)
 	w.Header().Set("Cache-Control", "no-store")
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "malformed request body")

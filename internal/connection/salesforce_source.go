@@ -13,18 +13,23 @@ import (
 )
 
 // salesforceSource is the daemon's salesforce.TokenSource: tokens live
-// encrypted in the store, and a refresh happens under the credential's row
-// lock after re-reading it, so that several instances never refresh the same
-// token twice (with refresh-token rotation, replaying an old refresh token
-// revokes it).
+// encrypted in the store. A refresh calls the token endpoint outside any
+// store transaction (SQLite has one writer: a slow token endpoint inside a
+// transaction would stall webhook intake) and stores the result with a
+// compare-and-swap on the credential's version; an instance that lost the
+// race uses the winner's token. Within one process refreshes are
+// serialised, so one stale token is refreshed once.
 type salesforceSource struct {
 	connID int64
 	store  store.Store
 	oauth  *salesforce.Config
 	health *Health
 
-	mu  sync.Mutex
-	tok *salesforce.Token // cached; nil until first read
+	// refreshing serialises this process's refreshes; mu guards tok only,
+	// so calls with the current token are not held up by a slow refresh.
+	refreshing sync.Mutex
+	mu         sync.Mutex
+	tok        *salesforce.Token // cached; nil until first read
 }
 
 var _ salesforce.TokenSource = (*salesforceSource)(nil)
@@ -51,61 +56,72 @@ func (s *salesforceSource) Token(ctx context.Context) (*salesforce.Token, error)
 	return tok, nil
 }
 
-// Refresh replaces stale. Inside one transaction it locks and re-reads the
-// stored credential: if another instance already refreshed, that token is
-// used; otherwise the refresh token is spent and the result stored before the
-// lock is released. A revoked refresh token disconnects the connection.
+// Refresh replaces stale. It re-reads the stored credential: if another
+// caller or instance already refreshed, that token is used. Otherwise the
+// refresh token is spent, with no transaction open, and the result swapped
+// in only if the credential did not change meanwhile; if it did, the token
+// stored by the winner is used. A revoked refresh token disconnects the
+// connection.
 func (s *salesforceSource) Refresh(ctx context.Context, stale *salesforce.Token) (*salesforce.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var fresh *salesforce.Token
-	var refreshErr error
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		cred, err := tx.LockCredential(ctx, s.connID, store.CredentialSalesforce)
-		if err != nil {
-			return fmt.Errorf("lock Salesforce credential: %w", err)
-		}
-		current, err := decodeSalesforceToken(cred)
-		if err != nil {
-			return err
-		}
-		if stale == nil || current.AccessToken != stale.AccessToken {
-			fresh = current
-			return nil
-		}
-		if current.RefreshToken == "" {
-			refreshErr = salesforce.ErrNoRefreshToken
-			return nil
-		}
-		got, err := refreshConfig(s.oauth, current).RefreshToken(ctx, current.RefreshToken)
-		if err != nil {
-			refreshErr = err
-			return nil
-		}
-		if got.RefreshToken == "" {
-			got.RefreshToken = current.RefreshToken // no rotation: keep the old one
-		}
-		c, err := store.SalesforceCredential(s.connID, storedToken(got))
-		if err != nil {
-			return err
-		}
-		if err := tx.PutCredential(ctx, c); err != nil {
-			return fmt.Errorf("store refreshed token: %w", err)
-		}
-		fresh = got
-		return nil
-	})
+	s.refreshing.Lock()
+	defer s.refreshing.Unlock()
+	fresh, err := s.refresh(ctx, stale)
 	if err != nil {
+		if cause := SalesforceCause(err); cause != "" {
+			s.health.Disconnect(context.WithoutCancel(ctx), s.connID, SideSalesforce, cause, err)
+		}
 		return nil, fmt.Errorf("connection %d: refresh Salesforce token: %w", s.connID, err)
 	}
-	if refreshErr != nil {
-		if cause := SalesforceCause(refreshErr); cause != "" {
-			s.health.Disconnect(ctx, s.connID, SideSalesforce, cause, refreshErr)
-		}
-		return nil, fmt.Errorf("connection %d: refresh Salesforce token: %w", s.connID, refreshErr)
-	}
+	s.mu.Lock()
 	s.tok = fresh
+	s.mu.Unlock()
 	return fresh, nil
+}
+
+func (s *salesforceSource) refresh(ctx context.Context, stale *salesforce.Token) (*salesforce.Token, error) {
+	cred, err := s.store.GetCredential(ctx, s.connID, store.CredentialSalesforce)
+	if err != nil {
+		return nil, fmt.Errorf("read Salesforce credential: %w", err)
+	}
+	current, err := decodeSalesforceToken(cred)
+	if err != nil {
+		return nil, err
+	}
+	if stale == nil || current.AccessToken != stale.AccessToken {
+		return current, nil
+	}
+	if current.RefreshToken == "" {
+		return nil, salesforce.ErrNoRefreshToken
+	}
+	got, err := refreshConfig(s.oauth, current).RefreshToken(ctx, current.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if got.RefreshToken == "" {
+		got.RefreshToken = current.RefreshToken // no rotation: keep the old one
+	}
+	next, err := store.SalesforceCredential(s.connID, storedToken(got))
+	if err != nil {
+		return nil, err
+	}
+	next.Version = cred.Version
+	var swapped bool
+	if err := s.store.InTx(ctx, func(tx store.Tx) error {
+		swapped, err = tx.SwapCredential(ctx, next)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("store refreshed token: %w", err)
+	}
+	if swapped {
+		return got, nil
+	}
+	// Another instance stored a token (or a reconnect did) since it was
+	// read: that one is the connection's token now.
+	won, err := s.store.GetCredential(ctx, s.connID, store.CredentialSalesforce)
+	if err != nil {
+		return nil, fmt.Errorf("read Salesforce credential stored by another refresh: %w", err)
+	}
+	return decodeSalesforceToken(won)
 }
 
 // refreshConfig returns the connected app's configuration aimed at the login

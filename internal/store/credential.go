@@ -26,6 +26,9 @@ type Credential struct {
 	Kind         CredentialKind
 	Data         []byte
 	UpdatedAt    time.Time
+	// Version counts the credential's writes; SwapCredential replaces it
+	// only if it is still the version the caller read.
+	Version int64
 }
 
 // String keeps the secret out of fmt and log output.
@@ -128,17 +131,13 @@ func validKind(kind CredentialKind) bool {
 
 // GetCredential returns a decrypted credential.
 func (r *reader) GetCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error) {
-	return r.getCredential(ctx, connID, kind, "")
-}
-
-func (r *reader) getCredential(ctx context.Context, connID int64, kind CredentialKind, lock string) (Credential, error) {
 	if r.box == nil {
 		return Credential{}, fmt.Errorf("store: get %s credential: %w", kind, ErrNoSecret)
 	}
 	c := Credential{ConnectionID: connID, Kind: kind}
 	var sealed []byte
-	err := r.q.queryRow(ctx, `SELECT sealed, updated_at FROM credentials WHERE connection_id = $1 AND kind = $2`+lock,
-		connID, string(kind)).Scan(&sealed, timeCol{&c.UpdatedAt})
+	err := r.q.queryRow(ctx, `SELECT sealed, updated_at, version FROM credentials WHERE connection_id = $1 AND kind = $2`,
+		connID, string(kind)).Scan(&sealed, timeCol{&c.UpdatedAt}, &c.Version)
 	if err != nil {
 		return Credential{}, notFound(err, "store: get %s credential of connection %d", kind, connID)
 	}
@@ -149,20 +148,30 @@ func (r *reader) getCredential(ctx context.Context, connID int64, kind Credentia
 	return c, nil
 }
 
-// PutCredential encrypts and stores a credential, replacing any previous one.
-func (w *writer) PutCredential(ctx context.Context, c Credential) error {
+// seal checks a credential's kind and encrypts its data.
+func (w *writer) seal(c Credential, op string) ([]byte, error) {
 	if w.box == nil {
-		return fmt.Errorf("store: put %s credential: %w", c.Kind, ErrNoSecret)
+		return nil, fmt.Errorf("store: %s %s credential: %w", op, c.Kind, ErrNoSecret)
 	}
 	if !validKind(c.Kind) {
-		return fmt.Errorf("store: put credential: unknown kind %q: %w", c.Kind, ErrInvalid)
+		return nil, fmt.Errorf("store: %s credential: unknown kind %q: %w", op, c.Kind, ErrInvalid)
 	}
 	sealed, err := w.box.Seal(c.Data, credentialAD(c.ConnectionID, c.Kind))
 	if err != nil {
-		return fmt.Errorf("store: put %s credential: %w", c.Kind, err)
+		return nil, fmt.Errorf("store: %s %s credential: %w", op, c.Kind, err)
 	}
-	_, err = w.q.exec(ctx, `INSERT INTO credentials (connection_id, kind, sealed, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (connection_id, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+	return sealed, nil
+}
+
+// PutCredential encrypts and stores a credential, replacing any previous one.
+func (w *writer) PutCredential(ctx context.Context, c Credential) error {
+	sealed, err := w.seal(c, "put")
+	if err != nil {
+		return err
+	}
+	_, err = w.q.exec(ctx, `INSERT INTO credentials (connection_id, kind, sealed, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+		ON CONFLICT (connection_id, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
+			version = credentials.version + 1`,
 		c.ConnectionID, string(c.Kind), sealed, now())
 	if err != nil {
 		return fmt.Errorf("store: put %s credential of connection %d: %w", c.Kind, c.ConnectionID, err)
@@ -170,11 +179,23 @@ func (w *writer) PutCredential(ctx context.Context, c Credential) error {
 	return nil
 }
 
-// LockCredential reads a credential under a row lock until the transaction
-// ends (SELECT … FOR UPDATE on PostgreSQL; on SQLite the writer transaction
-// is already exclusive).
-func (w *writer) LockCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error) {
-	return w.getCredential(ctx, connID, kind, w.d.forUpdate)
+// SwapCredential stores c only if the stored credential is still at
+// c.Version (as read by GetCredential) and reports whether it did. A token
+// refresh calls the token endpoint outside any transaction and then swaps:
+// the loser of two concurrent refreshes finds the version moved and uses
+// the winner's token, and no transaction waits on the network.
+func (w *writer) SwapCredential(ctx context.Context, c Credential) (bool, error) {
+	sealed, err := w.seal(c, "swap")
+	if err != nil {
+		return false, err
+	}
+	n, err := w.q.exec(ctx, `UPDATE credentials SET sealed = $3, updated_at = $4, version = version + 1
+		WHERE connection_id = $1 AND kind = $2 AND version = $5`,
+		c.ConnectionID, string(c.Kind), sealed, now(), c.Version)
+	if err != nil {
+		return false, fmt.Errorf("store: swap %s credential of connection %d: %w", c.Kind, c.ConnectionID, err)
+	}
+	return n == 1, nil
 }
 
 // DeleteCredential forgets a credential (after revoking it, F1.5).

@@ -36,9 +36,6 @@ type row interface {
 // dialect is where the engines' SQL differs inside entity code.
 type dialect struct {
 	engine Engine
-	// forUpdate is appended to a SELECT that must lock its rows. SQLite has
-	// no row locks; its writer transaction (BEGIN IMMEDIATE) is exclusive.
-	forUpdate string
 	// jobConnectionIs matches River jobs whose args' connection_id is $1.
 	jobConnectionIs string
 	// isUniqueViolation reports a unique-constraint error.

@@ -33,8 +33,7 @@ type pgStore struct {
 }
 
 var pgDialect = &dialect{
-	engine:    EnginePostgres,
-	forUpdate: " FOR UPDATE",
+	engine: EnginePostgres,
 	// jsonb equality, so a non-numeric connection_id cannot break the cast.
 	jobConnectionIs: `args -> 'connection_id' = to_jsonb($1::bigint)`,
 	isUniqueViolation: func(err error) bool {

@@ -246,10 +246,10 @@ type Tx interface {
 
 	// PutCredential encrypts and stores (or replaces) a credential.
 	PutCredential(ctx context.Context, c Credential) error
-	// LockCredential re-reads a credential under a row lock held until the
-	// transaction ends, so that only one instance refreshes a token at a
-	// time; the others then read the refreshed one.
-	LockCredential(ctx context.Context, connID int64, kind CredentialKind) (Credential, error)
+	// SwapCredential stores c only if the stored one is still at
+	// c.Version, and reports whether it did (a token refresh's
+	// compare-and-swap: no transaction is held across the token call).
+	SwapCredential(ctx context.Context, c Credential) (bool, error)
 	// DeleteCredential forgets a credential.
 	DeleteCredential(ctx context.Context, connID int64, kind CredentialKind) error
 

@@ -30,7 +30,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Connections", exerciseConnections},
 		{"DeleteConnectionPurges", exerciseDeletePurges},
 		{"Credentials", exerciseCredentials},
-		{"LockCredential", exerciseLockCredential},
+		{"SwapCredential", exerciseSwapCredential},
 		{"Settings", exerciseSettings},
 		{"Mappings", exerciseMappings},
 		{"FieldStates", exerciseFieldStates},
@@ -293,10 +293,11 @@ func exerciseCredentials(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrInvalid)
 }
 
-// exerciseLockCredential has several goroutines refresh the same token:
-// each locks, reads a counter from the token, and writes it back plus one.
-// Without the lock, updates would be lost.
-func exerciseLockCredential(t *testing.T, s store.Store) {
+// exerciseSwapCredential has several goroutines refresh the same token with
+// read, then compare-and-swap, retrying when they lose: each reads a counter
+// from the token and writes it back plus one. A swap that ignored the
+// version would lose updates; one that never succeeded would hang.
+func exerciseSwapCredential(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := newConnection(t, s)
 	cred, _ := store.SalesforceCredential(c.ID, store.SalesforceToken{RefreshToken: "r", AccessToken: "0"})
@@ -308,24 +309,30 @@ func exerciseLockCredential(t *testing.T, s store.Store) {
 	for range workers {
 		wg.Go(func() {
 			for range rounds {
-				errs <- s.InTx(ctx, func(tx store.Tx) error {
-					cur, err := tx.LockCredential(ctx, c.ID, store.CredentialSalesforce)
+				for {
+					cur, err := s.GetCredential(ctx, c.ID, store.CredentialSalesforce)
 					if err != nil {
-						return err
+						errs <- err
+						return
 					}
-					tok, err := cur.SalesforceToken()
-					if err != nil {
-						return err
-					}
+					tok, _ := cur.SalesforceToken()
 					var n int
 					fmt.Sscan(tok.AccessToken, &n)
 					tok.AccessToken = fmt.Sprint(n + 1)
-					next, err := store.SalesforceCredential(c.ID, tok)
-					if err != nil {
+					next, _ := store.SalesforceCredential(c.ID, tok)
+					next.Version = cur.Version
+					var swapped bool
+					if err := s.InTx(ctx, func(tx store.Tx) error {
+						swapped, err = tx.SwapCredential(ctx, next)
 						return err
+					}); err != nil {
+						errs <- err
+						return
 					}
-					return tx.PutCredential(ctx, next)
-				})
+					if swapped {
+						break
+					}
+				}
 			}
 		})
 	}
@@ -337,13 +344,25 @@ func exerciseLockCredential(t *testing.T, s store.Store) {
 	got, _ := s.GetCredential(ctx, c.ID, store.CredentialSalesforce)
 	tok, _ := got.SalesforceToken()
 	if tok.AccessToken != fmt.Sprint(workers*rounds) {
-		t.Fatalf("counter = %s, want %d (a refresh raced)", tok.AccessToken, workers*rounds)
+		t.Fatalf("counter = %s, want %d (a swap lost an update)", tok.AccessToken, workers*rounds)
 	}
-	err := s.InTx(ctx, func(tx store.Tx) error {
-		_, err := tx.LockCredential(ctx, c.ID, store.CredentialIntercom)
-		return err
-	})
-	wantErr(t, err, store.ErrNotFound)
+	// A stale version never overwrites; PutCredential moves the version.
+	stale := got
+	stale.Version--
+	var swapped bool
+	inTx(t, s, func(tx store.Tx) (err error) { swapped, err = tx.SwapCredential(ctx, stale); return err })
+	if swapped {
+		t.Fatal("a swap with a stale version replaced the credential")
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.PutCredential(ctx, got) })
+	if again, _ := s.GetCredential(ctx, c.ID, store.CredentialSalesforce); again.Version <= got.Version {
+		t.Fatalf("version after PutCredential = %d, want more than %d", again.Version, got.Version)
+	}
+	missing := store.Credential{ConnectionID: c.ID, Kind: store.CredentialIntercom, Data: []byte("{}")}
+	inTx(t, s, func(tx store.Tx) (err error) { swapped, err = tx.SwapCredential(ctx, missing); return err })
+	if swapped {
+		t.Fatal("a swap created a credential that did not exist")
+	}
 }
 
 func exerciseSettings(t *testing.T, s store.Store) {
