@@ -1,6 +1,11 @@
 package connection
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/sync"
@@ -51,4 +56,49 @@ func AttributeName(a intercom.DataAttribute) string {
 		return "custom_attributes." + a.Name
 	}
 	return a.Name
+}
+
+// DescribeSalesforce describes objects afresh (not from the client's
+// cache: the admin may just have added the field being mapped) and adapts
+// them for the sync rules. Objects in optional that the user cannot see
+// (404) are left out; any other failure is returned. The engine binds
+// settings and the admin API validates them against this one reading.
+func DescribeSalesforce(ctx context.Context, sf *salesforce.Client, objects []string, optional ...string) (map[string][]sync.SFField, error) {
+	out := make(map[string][]sync.SFField, len(objects))
+	for _, obj := range objects {
+		sf.InvalidateDescribe(obj)
+		d, err := sf.Describe(ctx, obj)
+		if err != nil {
+			if slices.Contains(optional, obj) && errors.Is(err, salesforce.ErrNotFound) {
+				continue
+			}
+			return out, fmt.Errorf("salesforce describe %s: %w", obj, err)
+		}
+		out[obj] = SalesforceFields(d)
+	}
+	return out, nil
+}
+
+// IntercomModels are the Intercom data attribute models mappings use.
+var IntercomModels = []string{"contact", "company"}
+
+// ListIntercomAttributes reads the contact and company data attributes,
+// adapted for the sync rules, and the ids of the custom ones by mapping
+// name (to add list options, F3.2).
+func ListIntercomAttributes(ctx context.Context, ic *intercom.Client) (map[string][]sync.ICAttribute, map[string]string, error) {
+	out := map[string][]sync.ICAttribute{}
+	ids := map[string]string{}
+	for _, model := range IntercomModels {
+		attrs, err := ic.ListDataAttributes(ctx, model, false)
+		if err != nil {
+			return out, ids, fmt.Errorf("intercom data attributes (%s): %w", model, err)
+		}
+		out[model] = IntercomAttributes(attrs)
+		for _, a := range attrs {
+			if a.Custom && a.ID != "" {
+				ids[AttributeName(a)] = a.ID.String()
+			}
+		}
+	}
+	return out, ids, nil
 }

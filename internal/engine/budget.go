@@ -19,13 +19,9 @@ import (
 // so many connections do not resume in the same second).
 func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, sf *salesforce.Client, lane settings.Lane, calls int) error {
 	now := e.now()
-	rows, err := e.store.ListUsage(ctx, connID, now, now)
+	used, err := connection.UsedToday(ctx, e.store, connID, now)
 	if err != nil {
-		return fmt.Errorf("engine: read API usage: %w", err)
-	}
-	used := 0
-	for _, r := range rows {
-		used += int(r.Count)
+		return fmt.Errorf("engine: %w", err)
 	}
 	orgRemaining := -1
 	if u, m := sf.Usage(); m > 0 {

@@ -129,32 +129,17 @@ func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client
 		return c, nil
 	}
 
-	c = &connConfig{version: version, loadedAt: time.Now(), doc: doc, attrIDs: map[string]string{}}
-	c.catalog = settings.Catalog{Salesforce: map[string][]sync.SFField{}, Intercom: map[string][]sync.ICAttribute{}}
+	c = &connConfig{version: version, loadedAt: time.Now(), doc: doc}
 	setup := purposeCtx(ctx, connection.PurposeSetup)
 	objects := []string{"Lead", "Contact"}
 	if doc.Identity.Company.Salesforce != "" {
 		objects = append(objects, "Account")
 	}
-	for _, obj := range objects {
-		sf.InvalidateDescribe(obj)
-		d, err := sf.Describe(setup, obj)
-		if err != nil {
-			return nil, fmt.Errorf("engine: describe %s: %w", obj, err)
-		}
-		c.catalog.Salesforce[obj] = connection.SalesforceFields(d)
+	if c.catalog.Salesforce, err = connection.DescribeSalesforce(setup, sf, objects); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
-	for _, model := range []string{"contact", "company"} {
-		attrs, err := ic.ListDataAttributes(ctx, model, false)
-		if err != nil {
-			return nil, fmt.Errorf("engine: intercom data attributes (%s): %w", model, err)
-		}
-		c.catalog.Intercom[model] = connection.IntercomAttributes(attrs)
-		for _, a := range attrs {
-			if a.Custom && a.ID != "" {
-				c.attrIDs[connection.AttributeName(a)] = a.ID.String()
-			}
-		}
+	if c.catalog.Intercom, c.attrIDs, err = connection.ListIntercomAttributes(ctx, ic); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
 	bound, problems := settings.Bind(doc, c.catalog)
 	c.problems = problems

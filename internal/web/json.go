@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ferrysync/ferry/internal/app"
+	"github.com/ferrysync/ferry/internal/settings"
 )
 
 // maxBody bounds admin API request bodies; the largest is a settings
@@ -52,14 +55,6 @@ func (e *httpError) Error() string { return e.msg }
 
 func badRequest(format string, args ...any) error {
 	return &httpError{status: http.StatusBadRequest, code: "bad_request", msg: fmt.Sprintf(format, args...)}
-}
-
-func notFound(format string, args ...any) error {
-	return &httpError{status: http.StatusNotFound, code: "not_found", msg: fmt.Sprintf(format, args...)}
-}
-
-func conflict(format string, args ...any) error {
-	return &httpError{status: http.StatusConflict, code: "conflict", msg: fmt.Sprintf(format, args...)}
 }
 
 // readBody reads a bounded request body.
@@ -107,8 +102,45 @@ func (s *Server) writeFailure(w http.ResponseWriter, r *http.Request, err error)
 		writeError(w, he.status, he.code, he.msg)
 		return
 	}
+	var rej *app.SettingsRejected
+	if errors.As(err, &rej) {
+		status, code := http.StatusUnprocessableEntity, "invalid_settings"
+		if rej.Malformed {
+			status, code = http.StatusBadRequest, "malformed_settings"
+		}
+		writeJSON(w, status, problemsBody{Error: apiError{Code: code, Message: rej.Message},
+			Problems: rej.Problems, SkippedChecks: rej.SkippedChecks})
+		return
+	}
+	var ae *app.Error
+	if errors.As(err, &ae) {
+		status, code := appStatus(ae.Kind)
+		writeError(w, status, code, ae.Msg)
+		return
+	}
 	s.log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err)
 	writeError(w, http.StatusInternalServerError, "internal", "internal error; see the server log")
+}
+
+// appStatus is the HTTP status and error code of an app.Error kind.
+func appStatus(k app.Kind) (int, string) {
+	switch k {
+	case app.NotFound:
+		return http.StatusNotFound, "not_found"
+	case app.Conflict:
+		return http.StatusConflict, "conflict"
+	case app.Unavailable:
+		return http.StatusBadGateway, "schema_unavailable"
+	}
+	return http.StatusBadRequest, "bad_request"
+}
+
+// problemsBody is the answer to a rejected settings document: the error
+// and every problem found.
+type problemsBody struct {
+	Error         apiError           `json:"error"`
+	Problems      []settings.Problem `json:"problems"`
+	SkippedChecks []string           `json:"skipped_checks,omitempty"`
 }
 
 // pathID parses the {id} path value.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/config"
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/store"
@@ -36,6 +37,9 @@ type Options struct {
 	// DefaultConnectionID is the connection `ferry serve` runs from the
 	// environment; API calls without ?connection= use it.
 	DefaultConnectionID int64
+	// App is the application layer the handlers call; nil builds one from
+	// Store, Manager, Logger, Now and DefaultConnectionID.
+	App *app.App
 }
 
 // Server serves ferry's HTTP endpoints. Build it with New.
@@ -56,6 +60,7 @@ type Server struct {
 	sessionKey []byte
 
 	metrics *metrics
+	app     *app.App
 }
 
 // New returns a Server.
@@ -85,6 +90,10 @@ func New(opts Options) *Server {
 	s.stateKey = deriveKey(s.cfg.SecretKey, s.cfg.AdminToken, "oauth-state")
 	s.sessionKey = deriveKey(s.cfg.SecretKey, s.cfg.AdminToken, "admin-session")
 	s.metrics = newMetrics(s.reg, s.store, s.log)
+	s.app = opts.App
+	if s.app == nil {
+		s.app = app.New(app.Options{Store: s.store, Manager: s.manager, Logger: s.log, Now: s.now, DefaultConnectionID: s.defConn})
+	}
 	return s
 }
 
