@@ -103,4 +103,3 @@ func expectedVersion(ifMatch string, bodyVersion int64) (int64, error) {
 	}
 	return v, nil
 }
-
