@@ -117,6 +117,23 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 			return err
 		}
 	}
+	// A person found by the poll is matched by the legacy rules with every
+	// Lead and Contact that shares the key (F2.2), as when Intercom finds
+	// the match first: one query per object per IN list, for the keys that
+	// lead to an Intercom person.
+	var sfCands map[string][]sfRecord
+	if !company {
+		var keys []string
+		for _, r := range need {
+			if len(cands[r.Key]) > 0 {
+				keys = append(keys, r.Key)
+			}
+		}
+		var err error
+		if sfCands, err = b.lookupPeople(ctx, keys); err != nil {
+			return err
+		}
+	}
 	var icIDs []string
 	for _, cs := range cands {
 		for _, c := range cs {
@@ -124,6 +141,10 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 		}
 	}
 	taken, err := b.e.store.ListMappingsByIntercomIDs(ctx, b.conn.ID, icIDs)
+	if err != nil {
+		return err
+	}
+	takenSF, err := b.takenTargets(ctx, sfCands)
 	if err != nil {
 		return err
 	}
@@ -136,20 +157,45 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 		var outcome sync.Outcome
 		var matchedID, reason string
 		var candIDs []string
+		var review []sfRecord // Salesforce records tying for one Intercom person
+		object := string(objectOf(r.Object))
 		if company {
 			if len(cands[r.Key]) == 1 {
 				outcome, matchedID = sync.Matched, cands[r.Key][0].ID
 			}
 		} else {
-			mt := sync.MatchIntercom(sync.SFPerson{Object: r.Object, ID: r.ID, Key: r.Key, IsConverted: r.IsConverted}, k, icPeople(cands[r.Key]))
-			outcome, matchedID, reason = mt.Outcome, mt.Record.ID, mt.Reason
-			for _, c := range mt.Candidates {
+			recs := sfCands[r.Key]
+			if findRecord(recs, r.ID).ID == "" {
+				recs = append(recs, r)
+			}
+			pm := sync.MatchFromSalesforce(sync.SFPerson{Object: r.Object, ID: r.ID, Key: r.Key, IsConverted: r.IsConverted}, k,
+				icPeople(cands[r.Key]), sfPeople(recs))
+			outcome, matchedID, reason = pm.Outcome, pm.Intercom.ID, pm.Reason
+			for _, c := range pm.ICCandidates {
 				candIDs = append(candIDs, c.ID)
+			}
+			switch {
+			case pm.Outcome == sync.Matched && pm.Salesforce.ID != r.ID:
+				// The person goes to another record (a Contact over this
+				// Lead): map it there; this record stays as it is.
+				b.mapElsewhere(r, m, has, findIC(cands[r.Key], pm.Intercom.ID), findRecord(recs, pm.Salesforce.ID), reason, taken, takenSF)
+				markSeen(r)
+				continue
+			case pm.Outcome == sync.Ambiguous && pm.Intercom.ID != "":
+				for _, c := range pm.SFCandidates {
+					review = append(review, findRecord(recs, c.ID))
+				}
+				if tm, ok := taken[pm.Intercom.ID]; ok && findRecord(review, tm.SFID).ID != "" && tm.SFID != r.ID {
+					// Mapped already to one of the tying records: that
+					// mapping stands, as when Intercom re-matches it.
+					markSeen(r)
+					continue
+				}
+				matchedID, candIDs = "", []string{pm.Intercom.ID}
 			}
 		}
 		act := sync.Decide(sync.Event{Kind: sync.Updated, Side: sync.Salesforce, HasMapping: has,
 			KeyChanged: has, Found: sync.Classify(outcome, matchedID, candIDs, mappedIC)})
-		object := string(objectOf(r.Object))
 		switch act.Kind {
 		case sync.ActCreateMapping, sync.ActRepoint:
 			var target icRecord
@@ -172,9 +218,22 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 			b.mapPair(target, r, r.Key, company, act.Rule, store.OriginSalesforce)
 		case sync.ActSyncMapped, sync.ActSyncChanged:
 			b.syncPolled(r, m, act.Rule)
-		case sync.ActUnmapReview:
-			b.ops.deleteMappings = append(b.ops.deleteMappings, mappedIC)
-			b.history(object, mappedIC, r.ID, store.OriginSalesforce, act.Rule, "multiple_matches", reason, nil)
+		case sync.ActReview, sync.ActUnmapReview:
+			if act.Kind == sync.ActUnmapReview {
+				b.ops.deleteMappings = append(b.ops.deleteMappings, mappedIC)
+			}
+			icID := mappedIC
+			if review != nil {
+				// F2.2: the Intercom person is listed for the admin to pick
+				// one of the tying records.
+				icID = candIDs[0]
+				b.review(icID, reason, review)
+			}
+			var listed any
+			if review != nil {
+				listed = candidateList(review)
+			}
+			b.history(object, icID, r.ID, store.OriginSalesforce, act.Rule, "multiple_matches", reason, listed)
 			markSeen(r)
 		default:
 			b.history(object, mappedIC, r.ID, store.OriginSalesforce, act.Rule, string(act.Kind), reason, nil)
@@ -182,6 +241,48 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 		}
 	}
 	return nil
+}
+
+// mapElsewhere maps Intercom person p to target, the record the legacy rules
+// give it instead of the polled record r (F2.2: a Contact wins over Leads).
+// r's own mapping stands unless it was p's, which moves to target.
+func (b *batch) mapElsewhere(r sfRecord, m store.Mapping, has bool, p icRecord, target sfRecord, reason string,
+	taken map[string]store.Mapping, takenSF map[string]string) {
+	object := string(objectOf(target.Object))
+	rule := "person updated in Salesforce: try to match; the Intercom person goes to the record the multiple-match rules pick (F2.2, F3.4)"
+	if owner, ok := takenSF[target.ID]; ok && owner != p.ID {
+		b.history(object, p.ID, target.ID, store.OriginSalesforce, rule, "skipped",
+			fmt.Sprintf("%s %s is already mapped to Intercom %s", target.Object, target.ID, owner), nil)
+		return
+	}
+	tm, ok := taken[p.ID]
+	switch {
+	case ok && tm.SFID == target.ID:
+		return // mapped there already (before, or earlier in this batch)
+	case ok && tm.SFID != r.ID:
+		b.history(object, p.ID, target.ID, store.OriginSalesforce, rule, "skipped",
+			fmt.Sprintf("Intercom %s is already mapped to %s %s", p.ID, tm.SFObject, tm.SFID), nil)
+		return
+	case ok:
+		b.ops.clearSF = append(b.ops.clearSF, r.ID) // p was r's: it moves
+	}
+	if has && m.IntercomID != p.ID {
+		// r keeps its own mapping; its values sync as any update's.
+		b.syncPolled(r, m, "person updated in Salesforce: sync all mapped attributes to Intercom (seed 001)")
+	}
+	taken[p.ID] = store.Mapping{SFID: target.ID, SFObject: store.SalesforceObject(target.Object)}
+	takenSF[target.ID] = p.ID
+	b.mapPair(p, target, target.Key, false, rule+": "+reason, store.OriginSalesforce)
+}
+
+// findIC returns the Intercom record with id among recs.
+func findIC(recs []icRecord, id string) icRecord {
+	for _, r := range recs {
+		if r.ID == id {
+			return r
+		}
+	}
+	return icRecord{}
 }
 
 // applyConversions moves the mappings of converted Leads to their Contacts

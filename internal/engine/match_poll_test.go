@@ -1,0 +1,84 @@
+package engine_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMultipleMatchesFoundByPoll: the legacy multiple-match rules (F2.2) hold
+// when the Salesforce poll finds the match first (issue 8 item 7). An
+// Intercom lead with a phone and no match waits; then Leads and Contacts with
+// its email are created in Salesforce and polled.
+func TestMultipleMatchesFoundByPoll(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name            string
+		leads, contacts int
+		wantObject      string // "" for no mapping
+		wantReview      bool
+	}{
+		{name: "OneLeadIsMapped", leads: 1, wantObject: "Lead"},
+		{name: "TwoLeadsNoContactAreReviewedNotMapped", leads: 2, wantReview: true},
+		{name: "LeadAndContactMapToTheContact", leads: 1, contacts: 1, wantObject: "Contact"},
+		{name: "ContactAndTwoLeadsMapToTheContact", leads: 2, contacts: 1, wantObject: "Contact"},
+		{name: "TwoContactsAreReviewedNotMapped", contacts: 2, leads: 1, wantReview: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{})
+			email := strings.ToLower(tt.name) + "@example.com"
+			id := b.newContact(map[string]any{"email": email, "role": "lead", "phone": "+1 555 0100"})
+			b.drain()
+			if _, ok := b.mapping(id); ok {
+				t.Fatal("mapped before any Salesforce record exists")
+			}
+			ids := map[string][]string{}
+			for range tt.leads {
+				ids["Lead"] = append(ids["Lead"], b.newRecord("Lead", map[string]any{"Email": email}))
+			}
+			for range tt.contacts {
+				ids["Contact"] = append(ids["Contact"], b.newRecord("Contact", map[string]any{"Email": email}))
+			}
+			b.poll()
+			m, ok := b.mapping(id)
+			switch {
+			case tt.wantObject == "" && ok:
+				t.Errorf("mapped to %s %s; want no mapping", m.SFObject, m.SFID)
+			case tt.wantObject != "" && (!ok || string(m.SFObject) != tt.wantObject || m.SFID != ids[tt.wantObject][0]):
+				t.Errorf("mapping = %+v, %v; want %s %v", m, ok, tt.wantObject, ids[tt.wantObject])
+			}
+			// The phone is written to the mapped record only.
+			for object, list := range ids {
+				for _, sfID := range list {
+					want := object == tt.wantObject && sfID == ids[tt.wantObject][0]
+					if got := b.sfField(object, sfID, "Phone"); (got != nil && got != "") != want {
+						t.Errorf("%s %s Phone = %v, written = %v, want written = %v", object, sfID, got, !want, want)
+					}
+				}
+			}
+			reviews, err := b.store.ListMatchReviews(b.ctx, b.connID, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(reviews) == 1 && reviews[0].IntercomID == id; got != tt.wantReview {
+				t.Errorf("review listed = %v (%+v), want %v", got, reviews, tt.wantReview)
+			}
+			if tt.wantReview && len(reviews) == 1 {
+				for _, object := range []string{"Lead", "Contact"} {
+					if object == "Lead" && tt.contacts > 1 {
+						continue // the Contacts are the candidates
+					}
+					for _, sfID := range ids[object] {
+						if !strings.Contains(reviews[0].Candidates, sfID) {
+							t.Errorf("review candidates %s lack %s %s", reviews[0].Candidates, object, sfID)
+						}
+					}
+				}
+				if got := b.icContact(id).CustomAttributes["SALESFORCE_ID"]; got != nil {
+					t.Errorf("SALESFORCE_ID = %v on an ambiguous match", got)
+				}
+			}
+		})
+	}
+}
