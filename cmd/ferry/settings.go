@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+
+	"github.com/ferrysync/ferry/internal/settings"
 )
 
 func cmdSettings(ctx context.Context, args []string, env *cliEnv) error {
@@ -23,6 +25,13 @@ Reads or replaces the settings document through the admin API of the ferry
 at FERRY_PUBLIC_URL, authorized by FERRY_ADMIN_TOKEN. "set" validates the
 document against the live Salesforce describe and Intercom data attributes;
 an invalid document is rejected whole, with every problem listed.`)
+		inactive := settings.InactiveSections()
+		if len(inactive) > 0 {
+			fmt.Fprintln(env.Stderr, "\nAccepted and kept, but they do nothing yet:")
+			for _, in := range inactive {
+				fmt.Fprintf(env.Stderr, "  %s: %s\n", in.Section, in.Message)
+			}
+		}
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -51,12 +60,15 @@ an invalid document is rejected whole, with every problem listed.`)
 			return err
 		}
 		var view struct {
-			Settings json.RawMessage `json:"settings"`
+			Settings json.RawMessage     `json:"settings"`
+			Inactive []settings.Inactive `json:"inactive"`
 		}
 		if err := json.Unmarshal(data, &view); err != nil || view.Settings == nil {
 			return fmt.Errorf("unexpected answer from ferry: %s", data)
 		}
-		// Only the document, so that get | edit | set round-trips.
+		// Only the document on standard output, so that get | edit | set
+		// round-trips; the notes go to standard error.
+		printInactive(env.Stderr, view.Inactive)
 		return writeIndented(env.Stdout, view.Settings)
 	case "set":
 		if len(rest) != 2 {
@@ -76,17 +88,26 @@ an invalid document is rejected whole, with every problem listed.`)
 			return err
 		}
 		var view struct {
-			Version       int64    `json:"version"`
-			SkippedChecks []string `json:"skipped_checks"`
+			Version       int64               `json:"version"`
+			SkippedChecks []string            `json:"skipped_checks"`
+			Inactive      []settings.Inactive `json:"inactive"`
 		}
 		_ = json.Unmarshal(data, &view)
 		fmt.Fprintf(env.Stdout, "settings saved (version %d)\n", view.Version)
 		for _, s := range view.SkippedChecks {
 			fmt.Fprintf(env.Stderr, "warning: not checked: %s\n", s)
 		}
+		printInactive(env.Stderr, view.Inactive)
 		return nil
 	default:
 		return usageError{fmt.Sprintf("unknown settings action %q: want get or set", rest[0])}
+	}
+}
+
+// printInactive notes the settings sections that do nothing yet.
+func printInactive(w io.Writer, inactive []settings.Inactive) {
+	for _, in := range inactive {
+		fmt.Fprintf(w, "note: %s: %s\n", in.Section, in.Message)
 	}
 }
 

@@ -24,12 +24,15 @@ var DescribedObjects = []string{"Lead", "Contact", "Account", "Case"}
 // SettingsView is a connection's settings document and its version. A
 // connection that never saved settings shows the defaults at version 0.
 type SettingsView struct {
-	ConnectionID  int64             `json:"connection_id"`
-	Version       int64             `json:"version"`
-	UpdatedAt     *time.Time        `json:"updated_at,omitempty"`
-	Settings      json.RawMessage   `json:"settings"`
-	SkippedChecks []string          `json:"skipped_checks,omitempty"`
-	Document      settings.Document `json:"-"`
+	ConnectionID  int64           `json:"connection_id"`
+	Version       int64           `json:"version"`
+	UpdatedAt     *time.Time      `json:"updated_at,omitempty"`
+	Settings      json.RawMessage `json:"settings"`
+	SkippedChecks []string        `json:"skipped_checks,omitempty"`
+	// Inactive names the sections that are accepted and shown but do
+	// nothing yet, with a sentence saying so.
+	Inactive []settings.Inactive `json:"inactive"`
+	Document settings.Document   `json:"-"`
 }
 
 // SettingsRejected is why a settings document was not saved: every
@@ -56,7 +59,7 @@ func (a *App) Settings(ctx context.Context, connID int64) (SettingsView, error) 
 		if err != nil {
 			return SettingsView{}, err
 		}
-		return SettingsView{ConnectionID: connID, Settings: raw, Document: doc}, nil
+		return SettingsView{ConnectionID: connID, Settings: raw, Document: doc, Inactive: settings.InactiveSections()}, nil
 	case err != nil:
 		return SettingsView{}, err
 	}
@@ -65,7 +68,8 @@ func (a *App) Settings(ctx context.Context, connID int64) (SettingsView, error) 
 		return SettingsView{}, fmt.Errorf("settings of connection %d: %w", connID, err)
 	}
 	t := st.UpdatedAt.UTC()
-	return SettingsView{ConnectionID: connID, Version: st.Version, UpdatedAt: &t, Settings: st.Doc, Document: doc}, nil
+	return SettingsView{ConnectionID: connID, Version: st.Version, UpdatedAt: &t, Settings: st.Doc, Document: doc,
+		Inactive: settings.InactiveSections()}, nil
 }
 
 // SaveSettings parses raw, checks it and validates it against the live
@@ -133,7 +137,7 @@ func (a *App) SaveSettings(ctx context.Context, connID int64, raw []byte, versio
 		"skipped_checks", skipped)
 	t := saved.UpdatedAt.UTC()
 	return SettingsView{ConnectionID: connID, Version: saved.Version, UpdatedAt: &t, Settings: stored,
-		SkippedChecks: skipped, Document: doc}, nil
+		SkippedChecks: skipped, Document: doc, Inactive: settings.InactiveSections()}, nil
 }
 
 // parseProblem turns a parse error into a problem, pulling out the field

@@ -184,3 +184,39 @@ func TestSettingsNotConnected(t *testing.T) {
 }
 
 func etag(v int64) string { return `"` + itoa(v) + `"` }
+
+// Settings that are accepted and shown but do nothing yet say so next to
+// the document, on GET and on PUT, until the code implementing them lands
+// (issue 8 item 14); cases is one of them.
+func TestSettingsInactiveSectionsSaySo(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, res := range []response{
+		b.admin(t, http.MethodGet, "/api/v1/settings", ""),
+		b.admin(t, http.MethodPut, "/api/v1/settings", `{"cases":{"enabled":true}}`),
+	} {
+		if res.status != http.StatusOK {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		var body struct {
+			Settings map[string]any `json:"settings"`
+			Inactive []struct{ Section, Message string }
+		}
+		if err := json.Unmarshal(res.body, &body); err != nil {
+			t.Fatal(err)
+		}
+		var sections []string
+		for _, in := range body.Inactive {
+			if _, shown := body.Settings[in.Section]; !shown {
+				t.Errorf("inactive section %q is not in the document", in.Section)
+			}
+			if !strings.Contains(in.Message, "not active yet") {
+				t.Errorf("%s: message %q does not say it is not active yet", in.Section, in.Message)
+			}
+			sections = append(sections, in.Section)
+		}
+		if !slices.Contains(sections, "cases") {
+			t.Errorf("inactive = %v; cases does nothing yet and must say so", sections)
+		}
+	}
+}
