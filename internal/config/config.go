@@ -50,6 +50,14 @@ type Config struct {
 	// PollInterval is how often Salesforce is polled for changes.
 	// FERRY_POLL_INTERVAL.
 	PollInterval time.Duration
+
+	// MetricsToken, when set, is the bearer token /metrics and /readyz
+	// require (they list connection names). FERRY_METRICS_TOKEN.
+	MetricsToken string
+	// MetricsListen, when set, moves /metrics and /readyz (and a copy of
+	// /healthz) to a second listen address, e.g. one only the monitoring
+	// network reaches. FERRY_METRICS_LISTEN.
+	MetricsListen string
 }
 
 // SalesforceConfig is the connected app ferry uses.
@@ -88,6 +96,8 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"FERRY_INTERCOM_CLIENT_ID", "", "Intercom app client id (OAuth)"},
 	{"FERRY_INTERCOM_CLIENT_SECRET", "", "Intercom app client secret (OAuth; verifies webhook signatures)"},
 	{"FERRY_POLL_INTERVAL", DefaultPollInterval.String(), "how often Salesforce is polled for changes (at least 1s)"},
+	{"FERRY_METRICS_TOKEN", "", "bearer token that /metrics and /readyz then require"},
+	{"FERRY_METRICS_LISTEN", "", "second listen address serving /metrics, /readyz and /healthz instead of the main one"},
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -119,7 +129,9 @@ func Load(getenv func(string) string) (Config, error) {
 			ClientID:     get("FERRY_INTERCOM_CLIENT_ID", ""),
 			ClientSecret: getenv("FERRY_INTERCOM_CLIENT_SECRET"),
 		},
-		PollInterval: DefaultPollInterval,
+		PollInterval:  DefaultPollInterval,
+		MetricsToken:  getenv("FERRY_METRICS_TOKEN"),
+		MetricsListen: get("FERRY_METRICS_LISTEN", ""),
 	}
 	var errs []error
 	if v := get("FERRY_POLL_INTERVAL", ""); v != "" {

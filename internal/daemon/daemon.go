@@ -72,9 +72,13 @@ type Daemon struct {
 	ConnID int64
 	// Addr is the address the HTTP server listens on.
 	Addr string
+	// OpsAddr is where /metrics and /readyz are served when
+	// FERRY_METRICS_LISTEN is set; empty otherwise.
+	OpsAddr string
 
 	log    *slog.Logger
 	http   *http.Server
+	ops    *http.Server
 	served chan error
 }
 
@@ -137,7 +141,7 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{Config: cfg, Store: st, log: logger, served: make(chan error, 1)}
+	d := &Daemon{Config: cfg, Store: st, log: logger, served: make(chan error, 2)}
 	fail := func(err error) (*Daemon, error) {
 		_ = st.Close()
 		return nil, err
@@ -206,10 +210,17 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		}
 	}
 	d.Addr = ln.Addr().String()
-	d.http = &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	d.http = srv.HTTPServer(srv.Handler())
+	if cfg.MetricsListen != "" {
+		opsLn, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			_ = ln.Close()
+			_ = st.Stop(ctx)
+			return fail(fmt.Errorf("listen on %s (FERRY_METRICS_LISTEN): %w", cfg.MetricsListen, err))
+		}
+		d.OpsAddr = opsLn.Addr().String()
+		d.ops = srv.HTTPServer(srv.OpsHandler())
+		go func() { d.served <- d.ops.Serve(opsLn) }()
 	}
 	go func() { d.served <- d.http.Serve(ln) }()
 	logger.Info("ferry serving", "listen", d.Addr, "public_url", cfg.PublicURL,
@@ -270,8 +281,13 @@ func (d *Daemon) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var errs []error
-	if err := d.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		errs = append(errs, err)
+	for _, srv := range []*http.Server{d.http, d.ops} {
+		if srv == nil {
+			continue
+		}
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
 	}
 	if err := d.Store.Stop(ctx); err != nil {
 		errs = append(errs, err)

@@ -217,6 +217,10 @@ type Reader interface {
 
 	// ListMatchReviews returns ambiguous matches, newest first.
 	ListMatchReviews(ctx context.Context, connID int64, includeResolved bool) ([]MatchReview, error)
+
+	// GetAdminSession returns a signed-in admin session that has not
+	// expired or ended; otherwise ErrNotFound.
+	GetAdminSession(ctx context.Context, id string) (AdminSession, error)
 }
 
 // Tx is one transaction: every read of Reader (seeing the transaction's own
@@ -318,6 +322,12 @@ type Tx interface {
 	// ConsumeOAuthState returns and deletes a state; a second consume, an
 	// unknown or expired state gives ErrNotFound.
 	ConsumeOAuthState(ctx context.Context, state string) (OAuthState, error)
+
+	// CreateAdminSession stores a signed-in admin session until it expires.
+	CreateAdminSession(ctx context.Context, s AdminSession) error
+	// DeleteAdminSession ends a session (signing out); an unknown id is
+	// not an error.
+	DeleteAdminSession(ctx context.Context, id string) error
 }
 
 // CompleteInTx runs fn and completes job in one transaction; see

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -31,46 +30,32 @@ func (s *Server) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) isAdmin(r *http.Request) bool {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, tok, ok := strings.Cut(auth, " ")
-		return ok && strings.EqualFold(scheme, "Bearer") && s.checkToken(strings.TrimSpace(tok))
+	if r.Header.Get("Authorization") != "" {
+		return s.bearerIs(r, s.cfg.AdminToken)
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		return s.checkSession(c.Value)
-	}
-	return false
+	return s.sessionFrom(r)
 }
 
-// checkToken compares tok with the admin token in constant time. Hashing
-// both first keeps the comparison's time independent of their lengths.
-// Without a configured admin token nobody is admin.
-func (s *Server) checkToken(tok string) bool {
-	if s.cfg.AdminToken == "" || tok == "" {
+// bearerIs reports whether r carries want as its bearer token; never for
+// an empty want.
+func (s *Server) bearerIs(r *http.Request, want string) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && sameToken(strings.TrimSpace(tok), want)
+}
+
+// checkToken compares tok with the admin token in constant time. Without a
+// configured admin token nobody is admin.
+func (s *Server) checkToken(tok string) bool { return sameToken(tok, s.cfg.AdminToken) }
+
+// sameToken compares in constant time; hashing both first keeps the time
+// independent of their lengths. An empty token matches nothing.
+func sameToken(tok, want string) bool {
+	if want == "" || tok == "" {
 		return false
 	}
 	a := sha256.Sum256([]byte(tok))
-	b := sha256.Sum256([]byte(s.cfg.AdminToken))
+	b := sha256.Sum256([]byte(want))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
-
-// sessionValue is "expiryUnix.signature": nothing secret inside, and the
-// signature's key changes with the admin token, so rotating the token ends
-// every session.
-func (s *Server) sessionValue(expires time.Time) string {
-	exp := strconv.FormatInt(expires.Unix(), 10)
-	return exp + "." + s.sign(s.sessionKey, "session", exp)
-}
-
-func (s *Server) checkSession(v string) bool {
-	exp, sig, ok := strings.Cut(v, ".")
-	if !ok || s.cfg.AdminToken == "" {
-		return false
-	}
-	if !hmac.Equal([]byte(sig), []byte(s.sign(s.sessionKey, "session", exp))) {
-		return false
-	}
-	unix, err := strconv.ParseInt(exp, 10, 64)
-	return err == nil && s.now().Before(time.Unix(unix, 0))
 }
 
 // sign returns the base64url HMAC-SHA256 of the parts under key.
@@ -85,6 +70,7 @@ func (s *Server) sign(key []byte, parts ...string) string {
 
 // createSession exchanges the admin token (JSON body {"token": …}) for an
 // HttpOnly session cookie, so a browser can follow /connect/… links.
+// Failed attempts are limited per client (see signInLimiter).
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Token string `json:"token"`
@@ -93,29 +79,20 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, r, err)
 		return
 	}
-	if !s.checkToken(in.Token) {
-		writeError(w, http.StatusUnauthorized, "unauthorized", "wrong admin token")
+	expires, err := s.signIn(w, r, in.Token)
+	if err != nil {
+		s.writeFailure(w, r, err)
 		return
 	}
-	expires := s.now().Add(sessionTTL)
-	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
-		Value:    s.sessionValue(expires),
-		Path:     "/",
-		Expires:  expires,
-		MaxAge:   int(sessionTTL / time.Second),
-		HttpOnly: true,
-		Secure:   strings.HasPrefix(s.cfg.PublicURL, "https://"),
-		// Lax: the cookie rides along top-level navigations (the OAuth
-		// start) but not cross-site POSTs, which guards the API from CSRF.
-		SameSite: http.SameSiteLaxMode,
-	})
 	writeJSON(w, http.StatusOK, map[string]any{"expires_at": expires.UTC()})
 }
 
-// deleteSession clears the session cookie.
+// deleteSession signs out: the session ends in the store (on every
+// instance) and the cookie is cleared.
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), SameSite: http.SameSiteLaxMode})
+	if err := s.endSession(w, r); err != nil {
+		s.writeFailure(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

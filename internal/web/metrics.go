@@ -57,6 +57,7 @@ func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
 func (s *Server) instrument(route string, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		bodyDeadline(w, r, s.timeouts.Body)
 		rec := &statusRecorder{ResponseWriter: w}
 		next(rec, r)
 		d := time.Since(start)

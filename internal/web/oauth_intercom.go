@@ -26,7 +26,7 @@ func (s *Server) connectIntercom(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, r, err)
 		return
 	}
-	state, err := s.newState(ctx, providerIntercom, conn.ID, "", "", to)
+	state, err := s.newState(ctx, w, providerIntercom, conn.ID, "", "", to)
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return

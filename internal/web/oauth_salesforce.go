@@ -40,7 +40,7 @@ func (s *Server) connectSalesforce(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	verifier := salesforce.GenerateVerifier()
-	state, err := s.newState(ctx, providerSalesforce, conn.ID, verifier, login, to)
+	state, err := s.newState(ctx, w, providerSalesforce, conn.ID, verifier, login, to)
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return

@@ -338,6 +338,8 @@ func TestIntercomConnect(t *testing.T) {
 	t.Run("a state of one provider is refused by the other", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
+		// The browser has a flow of each provider under way.
+		b.authorize(t, "/connect/salesforce?connection="+itoa(b.connID))
 		cb := b.authorize(t, "/connect/intercom?connection="+itoa(b.connID))
 		u := b.url + "/oauth/salesforce/callback?" + cb.RawQuery
 		res := b.do(t, http.MethodGet, u, "", "", "Accept", "application/json")

@@ -40,6 +40,10 @@ type Options struct {
 	// App is the application layer the handlers call; nil builds one from
 	// Store, Manager, Logger, Now and DefaultConnectionID.
 	App *app.App
+	// Timeouts bound slow and idle clients, in the handlers and in the
+	// http.Server that HTTPServer builds; zero fields take
+	// DefaultTimeouts.
+	Timeouts Timeouts
 }
 
 // Server serves ferry's HTTP endpoints. Build it with New.
@@ -59,21 +63,25 @@ type Server struct {
 	stateKey   []byte
 	sessionKey []byte
 
-	metrics *metrics
-	app     *app.App
+	metrics  *metrics
+	app      *app.App
+	limiter  *signInLimiter
+	timeouts Timeouts
 }
 
 // New returns a Server.
 func New(opts Options) *Server {
 	s := &Server{
-		cfg:     opts.Config,
-		store:   opts.Store,
-		manager: opts.Manager,
-		log:     opts.Logger,
-		reg:     opts.Registry,
-		client:  opts.HTTPClient,
-		now:     opts.Now,
-		defConn: opts.DefaultConnectionID,
+		cfg:      opts.Config,
+		store:    opts.Store,
+		manager:  opts.Manager,
+		log:      opts.Logger,
+		reg:      opts.Registry,
+		client:   opts.HTTPClient,
+		now:      opts.Now,
+		defConn:  opts.DefaultConnectionID,
+		limiter:  newSignInLimiter(),
+		timeouts: opts.Timeouts.orDefault(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -112,7 +120,8 @@ func deriveKey(secretKey, adminToken, purpose string) []byte {
 	return h.Sum(nil)
 }
 
-// Handler returns the HTTP handler with every route.
+// Handler returns the HTTP handler with every route. With
+// FERRY_METRICS_LISTEN set, /metrics and /readyz are left to OpsHandler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.HandlerFunc) {
@@ -123,8 +132,9 @@ func (s *Server) Handler() http.Handler {
 	}
 
 	handle("GET /healthz", s.healthz)
-	handle("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.handler(s.reg))
+	if s.cfg.MetricsListen == "" {
+		s.opsRoutes(mux)
+	}
 
 	// OAuth: the start needs the admin, the callback carries a signed state.
 	admin("GET /connect/salesforce", s.connectSalesforce)
@@ -160,9 +170,29 @@ func (s *Server) Handler() http.Handler {
 	admin("GET /api/v1/reviews", s.listReviews)
 	admin("POST /api/v1/reviews/{id}/resolve", s.resolveReview)
 
-	// Anything else under the API answers in JSON, not the mux's text 404.
+	// Anything else under the API answers in JSON, not the mux's text:
+	// 405 with Allow for a known path, else 404.
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r, "/api/"); len(allow) > 0 {
+			notAllowed(w, r, allow)
+			return
+		}
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
-	return mux
+	return secureHeaders(mux)
+}
+
+// OpsHandler serves /metrics, /readyz and /healthz alone, for the separate
+// listener of FERRY_METRICS_LISTEN.
+func (s *Server) OpsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", s.instrument("GET /healthz", s.healthz))
+	s.opsRoutes(mux)
+	return secureHeaders(mux)
+}
+
+// opsRoutes adds /readyz and /metrics, behind FERRY_METRICS_TOKEN if set.
+func (s *Server) opsRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /readyz", s.requireMetricsToken(s.instrument("GET /readyz", s.readyz)))
+	mux.Handle("GET /metrics", s.requireMetricsToken(s.metrics.handler(s.reg)))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -47,6 +48,7 @@ type bundle struct {
 	connID  int64  // the default connection
 	client  *http.Client
 	logs    *syncBuffer // everything ferry logged, at debug level
+	srv     *web.Server
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -73,6 +75,13 @@ func setup(t testing.TB) *bundle {
 }
 
 func setupOn(t testing.TB, databaseURL string) *bundle {
+	t.Helper()
+	return setupWith(t, databaseURL, nil)
+}
+
+// setupWith is setupOn with a chance to change ferry's configuration (and
+// server options) before the server is built.
+func setupWith(t testing.TB, databaseURL string, adjust func(*config.Config, *web.Options)) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	b := &bundle{logs: &syncBuffer{}}
@@ -124,13 +133,37 @@ func setupOn(t testing.TB, databaseURL string) *bundle {
 		Logger:               logger,
 	})
 	b.reg = prometheus.NewRegistry()
-	srv := web.New(web.Options{Config: b.cfg, Store: b.store, Manager: b.manager, Registry: b.reg,
-		Logger: logger, DefaultConnectionID: b.connID})
-	handler = srv.Handler()
+	opts := web.Options{Store: b.store, Manager: b.manager, Registry: b.reg, Logger: logger, DefaultConnectionID: b.connID}
+	if adjust != nil {
+		adjust(&b.cfg, &opts)
+	}
+	opts.Config = b.cfg
+	b.srv = web.New(opts)
+	handler = b.srv.Handler()
 
-	// Redirects are followed by hand, so every hop can be checked.
-	b.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Redirects are followed by hand, so every hop can be checked. The
+	// client keeps the OAuth flows' browser-binding cookies, as the
+	// admin's browser does; session cookies are sent by hand.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.client = &http.Client{Jar: flowJar{jar},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return b
+}
+
+// flowJar keeps only the OAuth browser-binding cookies (ferry_oauth_…).
+type flowJar struct{ http.CookieJar }
+
+func (j flowJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	var keep []*http.Cookie
+	for _, c := range cookies {
+		if strings.HasPrefix(c.Name, "ferry_oauth_") {
+			keep = append(keep, c)
+		}
+	}
+	j.CookieJar.SetCookies(u, keep)
 }
 
 // response is a finished request.

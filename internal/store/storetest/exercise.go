@@ -41,6 +41,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"WebhookEvents", exerciseWebhookEvents},
 		{"MatchReviews", exerciseMatchReviews},
 		{"OAuthStates", exerciseOAuthStates},
+		{"AdminSessions", exerciseAdminSessions},
 		{"TxRollback", exerciseTxRollback},
 		{"Jobs", exerciseJobs},
 	} {
@@ -871,6 +872,31 @@ func exerciseOAuthStates(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	err = s.InTx(ctx, func(tx store.Tx) error {
 		return tx.CreateOAuthState(ctx, store.OAuthState{State: "short", ConnectionID: c.ID})
+	})
+	wantErr(t, err, store.ErrInvalid)
+}
+
+func exerciseAdminSessions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	live := store.AdminSession{ID: "sess-" + t.Name() + "-0123456789", ExpiresAt: time.Now().Add(time.Hour)}
+	expired := store.AdminSession{ID: live.ID + "-expired", ExpiresAt: time.Now().Add(-time.Minute)}
+	inTx(t, s, func(tx store.Tx) error {
+		return errors.Join(tx.CreateAdminSession(ctx, expired), tx.CreateAdminSession(ctx, live))
+	})
+	got, err := s.GetAdminSession(ctx, live.ID)
+	noErr(t, err)
+	if got.CreatedAt.IsZero() || got.ExpiresAt.Sub(live.ExpiresAt).Abs() > time.Millisecond {
+		t.Fatalf("session %+v, want expiry %v", got, live.ExpiresAt)
+	}
+	_, err = s.GetAdminSession(ctx, expired.ID)
+	wantErr(t, err, store.ErrNotFound)
+	// Signing out ends the session; signing out again is fine.
+	inTx(t, s, func(tx store.Tx) error { return tx.DeleteAdminSession(ctx, live.ID) })
+	_, err = s.GetAdminSession(ctx, live.ID)
+	wantErr(t, err, store.ErrNotFound)
+	inTx(t, s, func(tx store.Tx) error { return tx.DeleteAdminSession(ctx, live.ID) })
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.CreateAdminSession(ctx, store.AdminSession{ID: "short", ExpiresAt: time.Now().Add(time.Hour)})
 	})
 	wantErr(t, err, store.ErrInvalid)
 }
