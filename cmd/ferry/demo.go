@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"time"
@@ -161,7 +162,13 @@ Both sides are connected through OAuth and a sample mapping is applied. Try:
 // emulators' authorize pages and ferry's callbacks — and applies the sample
 // settings through the admin API.
 func demoConnect(ctx context.Context, ferryURL, adminToken string) error {
-	browser := &http.Client{Timeout: 30 * time.Second}
+	// A browser keeps cookies: ferry binds each OAuth flow to the
+	// browser that starts it.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return err
+	}
+	browser := &http.Client{Timeout: 30 * time.Second, Jar: jar}
 	for _, side := range []string{"salesforce", "intercom"} {
 		req, err := http.NewRequestWithContext(ctx, "GET", ferryURL+"/connect/"+side, nil)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/config"
@@ -133,7 +134,13 @@ func defaultConnection(ctx context.Context, st store.Store) (int64, error) {
 // admin's browser would: ferry's /connect endpoints, the emulators'
 // (auto-approving) authorize pages and ferry's callbacks.
 func (f *Ferry) Connect(ctx context.Context) error {
-	browser := &http.Client{Timeout: 30 * time.Second}
+	// A browser keeps cookies: ferry binds each OAuth flow to the
+	// browser that starts it.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return err
+	}
+	browser := &http.Client{Timeout: 30 * time.Second, Jar: jar}
 	for _, side := range []string{"salesforce", "intercom"} {
 		if _, err := f.admin(ctx, browser, http.MethodGet, "/connect/"+side, nil); err != nil {
 			return fmt.Errorf("bench: connect %s: %w", side, err)
