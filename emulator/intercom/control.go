@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // The control surface (/__emulator/…) does what the Messenger or the inbox
@@ -83,6 +84,38 @@ func (s *Server) SetContactOwner(id string, ownerID int64) error {
 	return nil
 }
 
+// AddTeammate adds a teammate (admin) to the workspace, as an owner
+// inviting a colleague would, and returns its id.
+func (s *Server) AddTeammate(name, email string) (string, error) {
+	if strings.TrimSpace(name) == "" || !strings.Contains(email, "@") {
+		return "", fmt.Errorf("intercom: add teammate: a name and an email are required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.st.admins {
+		if strings.EqualFold(a.Email, email) {
+			return "", fmt.Errorf("intercom: add teammate: %s is already a teammate", email)
+		}
+	}
+	s.st.nextAdminID++
+	a := &admin{ID: strconv.FormatInt(992000000+s.st.nextAdminID, 10), Name: name, Email: email}
+	s.addAdminLocked(a)
+	return a.ID, nil
+}
+
+// SetTeammateEmail changes a teammate's email, as the teammate would in
+// their profile.
+func (s *Server) SetTeammateEmail(id, email string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.st.adminByID[id]
+	if a == nil {
+		return fmt.Errorf("intercom: set teammate email: admin %s not found", id)
+	}
+	a.Email = email
+	return nil
+}
+
 // StartConversation has a contact write in from the Messenger; it fires
 // conversation.user.created and returns the conversation id.
 func (s *Server) StartConversation(contactID, body string) (string, error) {
@@ -154,6 +187,17 @@ func (s *Server) controlRoutes() {
 		}
 		err := s.SetContactOwner(r.PathValue("id"), owner)
 		return controlAnswer(err, func() any { return s.contactByID(r.PathValue("id")) })
+	}))
+	m.HandleFunc("POST /__emulator/admins", withBody(func(body struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}, r *http.Request) (any, error) {
+		id, err := s.AddTeammate(body.Name, body.Email)
+		return controlAnswer(err, func() any {
+			s.mu.RLock()
+			defer s.mu.RUnlock()
+			return s.st.adminByID[id].json()
+		})
 	}))
 	m.HandleFunc("POST /__emulator/conversations", withBody(func(body struct {
 		ContactID string `json:"contact_id"`

@@ -37,6 +37,7 @@
 //	POST /__emulator/contacts                      MessengerCreateContact
 //	POST /__emulator/contacts/{id}/attributes      MessengerUpdateContact
 //	POST /__emulator/contacts/{id}/owner           SetContactOwner
+//	POST /__emulator/admins {"name","email"}       AddTeammate
 //	POST /__emulator/conversations                 StartConversation
 //	POST /__emulator/conversations/{id}/reply      UserReply
 //	POST /__emulator/conversations/{id}/assign     AssignConversation

@@ -30,6 +30,7 @@ type state struct {
 	conversations map[string]*conversation
 	convOrder     []*conversation
 	nextConvID    int64
+	nextAdminID   int64
 	nextPartID    int64
 
 	attrs      []*dataAttribute // custom ones, by id

@@ -100,6 +100,7 @@ type txOps struct {
 	errors         []store.SyncError
 	resolve        []store.SyncError // ConnectionID, RecordID, Operation of successes
 	processed      []int64
+	convTasks      []store.ConversationTask // conversations' Tasks (tasks.go)
 	watermarks     []store.Watermark
 	initial        *store.InitialSync
 }

@@ -102,6 +102,9 @@ func (b *batch) commit(ctx context.Context) error {
 				return err
 			}
 		}
+		if err := tx.PutConversationTasks(ctx, ops.convTasks); err != nil {
+			return err
+		}
 		if err := tx.MarkWebhookEventsProcessed(ctx, ops.processed); err != nil {
 			return err
 		}

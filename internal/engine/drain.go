@@ -41,7 +41,12 @@ func engineTopic(topic string) bool {
 // lease, the job is snoozed and checks again, so ev is never marked done
 // before it was applied.
 func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error {
-	if !engineTopic(ev.Topic) {
+	drain := e.drainOnce
+	switch {
+	case engineTopic(ev.Topic):
+	case taskTopic(ev.Topic):
+		drain = e.drainTasksOnce
+	default:
 		return nil
 	}
 	// Under a steady stream a drain could go on for ever; the job's time is
@@ -52,7 +57,7 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 		if done, err := e.coalesce(ctx, conn.ID, ev); err != nil || done {
 			return err
 		}
-		n, err := e.drainOnce(ctx, conn)
+		n, err := drain(ctx, conn)
 		if err != nil {
 			return e.jobError(ctx, conn.ID, err)
 		}
@@ -110,34 +115,44 @@ func (e *Engine) coalesce(ctx context.Context, connID int64, ev store.WebhookEve
 }
 
 // Drain processes every pending contact and company event of a connection
-// now, in batches. The daemon does not need it (the event jobs drain); tools
-// and tests do.
+// now, in batches, then its conversation events (Tasks, F6.1). The daemon
+// does not need it (the event jobs drain); tools and tests do.
 func (e *Engine) Drain(ctx context.Context, connID int64) error {
 	conn, err := e.store.GetConnection(ctx, connID)
 	if err != nil {
 		return err
 	}
-	for {
-		n, err := e.drainOnce(ctx, conn)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
+	for _, drain := range []func(context.Context, store.Connection) (int, error){e.drainOnce, e.drainTasksOnce} {
+		for {
+			n, err := drain(ctx, conn)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
 		}
 	}
+	return nil
 }
 
-// drainOnce claims one batch of events and processes it. It returns how
-// many events it claimed.
+// drainOnce claims one batch of contact and company events and processes
+// it. It returns how many events it claimed.
 func (e *Engine) drainOnce(ctx context.Context, conn store.Connection) (int, error) {
+	return e.drainRound(ctx, conn, engineTopics, (*batch).processEvents)
+}
+
+// drainRound claims one batch of events of the given topics and processes
+// it with process. It returns how many events it claimed.
+func (e *Engine) drainRound(ctx context.Context, conn store.Connection, topics []string,
+	process func(*batch, context.Context, []store.WebhookEvent) error) (int, error) {
 	// Each round claims under its own name, so two workers of one
 	// instance exclude each other like two instances do.
 	owner := fmt.Sprintf("%s/%d", e.opts.Owner, e.rounds.Add(1))
 	var evs []store.WebhookEvent
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		evs, err = tx.ClaimPendingWebhookEvents(ctx, conn.ID, e.opts.DrainLimit, owner, time.Now().Add(e.opts.Lease), engineTopics...)
+		evs, err = tx.ClaimPendingWebhookEvents(ctx, conn.ID, e.opts.DrainLimit, owner, time.Now().Add(e.opts.Lease), topics...)
 		return err
 	})
 	if err != nil || len(evs) == 0 {
@@ -158,7 +173,7 @@ func (e *Engine) drainOnce(ctx context.Context, conn store.Connection) (int, err
 		return release(err)
 	}
 	ctx = purposeCtx(ctx, connection.PurposeBackground)
-	if err := b.processEvents(ctx, evs); err != nil {
+	if err := process(b, ctx, evs); err != nil {
 		return release(err)
 	}
 	if berr := b.err(); berr != nil {

@@ -120,6 +120,8 @@ type Engine struct {
 	// nextRound is, per connection, when this instance may start its next
 	// drain round (see Options.CoalesceWindow).
 	nextRound map[int64]time.Time
+	// dirs are the connections' Users and teammates (ownership.go).
+	dirs map[int64]*directory
 }
 
 // New returns an Engine.
@@ -160,7 +162,7 @@ func New(opts Options) *Engine {
 		opts.DisconnectedRetry = time.Minute
 	}
 	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
-		nextRound: map[int64]time.Time{}}
+		nextRound: map[int64]time.Time{}, dirs: map[int64]*directory{}}
 }
 
 // now is the engine's clock in UTC.

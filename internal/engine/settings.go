@@ -35,6 +35,9 @@ type connConfig struct {
 	problems []settings.Problem
 	// sfAttrsReady: the SALESFORCE_* data attributes exist (F3.6).
 	sfAttrsReady bool
+	// task is Task's describe, read by the first conversation round
+	// (tasks.go); guarded by Engine.mu.
+	task *salesforce.SObjectDescribe
 }
 
 // personKey returns the Intercom key ("email" or "external_id") and the

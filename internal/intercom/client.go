@@ -98,6 +98,10 @@ type Client struct {
 	maxRetry int
 }
 
+// BaseURL is the API host the client talks to (a conversation's link in
+// the inbox is on the same region's app host).
+func (c *Client) BaseURL() string { return c.baseURL }
+
 // New returns a Client for cfg, filling in defaults.
 func New(cfg Config) *Client {
 	if cfg.BaseURL == "" {

@@ -72,6 +72,16 @@ type ConversationPart struct {
 	ExternalID  FlexString `json:"external_id,omitempty"`
 	Redacted    bool       `json:"redacted,omitempty"`
 	URL         string     `json:"url,omitempty"`
+	// Attachments are files attached to the part (images, uploads).
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file attached to a conversation part.
+type Attachment struct {
+	Type        string `json:"type,omitempty"`
+	Name        string `json:"name,omitempty"`
+	URL         string `json:"url"`
+	ContentType string `json:"content_type,omitempty"`
 }
 
 // Author is who wrote a part: an admin, user, lead, bot or team.

@@ -174,6 +174,10 @@ type Tasks struct {
 	// RelateOpportunities relates a Task to the Contact's single open
 	// Opportunity (F6.3). Default true.
 	RelateOpportunities bool `json:"relate_opportunities"`
+	// Type is the Task Type given to conversation Tasks. Empty, or a value
+	// the org's Task Type picklist lacks, gives "Other" when the picklist
+	// has it, else its default value.
+	Type string `json:"type,omitempty"`
 }
 
 // The case owner choices (F6.5).
@@ -212,6 +216,9 @@ type Ownership struct {
 	// RestoreIntercomOwner puts back owners edited by hand in Intercom while
 	// ferry assigns owners (F5.3). Default true.
 	RestoreIntercomOwner bool `json:"restore_intercom_owner"`
+	// AssignConversations assigns a new conversation from a mapped person
+	// to that person's owner teammate in Intercom. Default false.
+	AssignConversations bool `json:"assign_conversations,omitempty"`
 }
 
 // MinPollInterval is the shortest poll interval accepted: Salesforce's

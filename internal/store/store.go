@@ -221,6 +221,9 @@ type Reader interface {
 	// GetAdminSession returns a signed-in admin session that has not
 	// expired or ended; otherwise ErrNotFound.
 	GetAdminSession(ctx context.Context, id string) (AdminSession, error)
+	// ListConversationTasks returns the Salesforce Tasks of conversations,
+	// each conversation's first Task first.
+	ListConversationTasks(ctx context.Context, connID int64, conversationIDs []string) ([]ConversationTask, error)
 }
 
 // Tx is one transaction: every read of Reader (seeing the transaction's own
@@ -316,6 +319,9 @@ type Tx interface {
 	// ResolveMatchReview records the admin's decision (ErrNotFound if
 	// already resolved).
 	ResolveMatchReview(ctx context.Context, id int64, resolution string) error
+
+	// PutConversationTasks inserts or updates conversations' Tasks.
+	PutConversationTasks(ctx context.Context, tasks []ConversationTask) error
 
 	// CreateOAuthState stores a pending OAuth state until it expires.
 	CreateOAuthState(ctx context.Context, s OAuthState) error

@@ -42,6 +42,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MatchReviews", exerciseMatchReviews},
 		{"OAuthStates", exerciseOAuthStates},
 		{"AdminSessions", exerciseAdminSessions},
+		{"ConversationTasks", exerciseConversationTasks},
 		{"TxRollback", exerciseTxRollback},
 		{"Jobs", exerciseJobs},
 	} {
