@@ -200,6 +200,10 @@ func (s *Server) routes() {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if requestTooLarge(w, r) {
+		s.log.Debug("salesforce emulator: request too large", "method", r.Method, "path", r.URL.Path, "uri_bytes", len(r.RequestURI))
+		return
+	}
 	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
 		s.mux.ServeHTTP(w, r)
 		return
