@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -20,7 +21,14 @@ const (
 	opUpdateSalesforce = "update_salesforce"
 	opUpdateIntercom   = "update_intercom"
 	opWebhook          = "process_webhook"
+	// opMatchSalesforce: looking a record up in Salesforce to match it
+	// (F2.1) failed for that record alone.
+	opMatchSalesforce = "match_salesforce"
 )
+
+// retriedByJob reports the operations whose sync errors get a retry job
+// (F8.2): RetryRecord syncs the record again from its current state.
+func retriedByJob(op string) bool { return op == opUpdateSalesforce || op == opMatchSalesforce }
 
 // pair is one mapped record pair to sync in a batch: the record(s) whose
 // current values are known and whether the pair is new (F3.4).
@@ -359,7 +367,28 @@ func (b *batch) syncError(p *pair, code, message string, req map[string]any) {
 		Operation: opUpdateSalesforce, Code: code, Message: message, Details: string(details), RequestBody: string(body)})
 }
 
-// sfErrorCode extracts Salesforce's own code and message.
+// lookupError records that rec could not be looked up in Salesforce by
+// key, as its sync error (F8.2) and in its history (F8.3). The value is
+// shown by its length and start: it may be many kilobytes.
+func (b *batch) lookupError(rec icRecord, object, key, rule string, err error) {
+	code, msg := sfErrorCode(err)
+	var tl *keyTooLongError
+	if errors.As(err, &tl) {
+		code = "KEY_TOO_LONG"
+	}
+	start := key
+	if len(start) > 100 {
+		start = strings.ToValidUTF8(start[:100], "") + "…"
+	}
+	req, _ := json.Marshal(map[string]any{"lookup_value_start": start, "lookup_value_bytes": len(key)})
+	details, _ := json.Marshal(map[string]any{"intercom_id": rec.ID, "object": object})
+	b.ops.errors = append(b.ops.errors, store.SyncError{ConnectionID: b.conn.ID, Object: object, RecordID: rec.ID,
+		Operation: opMatchSalesforce, Code: code, Message: msg, Details: string(details), RequestBody: string(req)})
+	b.history(object, rec.ID, "", store.OriginIntercom, rule, "error", msg, nil)
+}
+
+// sfErrorCode extracts Salesforce's own code and message; an answer
+// without a code (a front end's page) is named by its HTTP status.
 func sfErrorCode(err error) (string, string) {
 	var re *salesforce.RecordError
 	if errors.As(err, &re) {
@@ -371,6 +400,9 @@ func sfErrorCode(err error) (string, string) {
 	}
 	var ae *salesforce.APIError
 	if errors.As(err, &ae) {
+		if ae.Code == "" {
+			return fmt.Sprintf("HTTP_%d", ae.StatusCode), ae.Message
+		}
 		return ae.Code, ae.Message
 	}
 	return "ERROR", err.Error()

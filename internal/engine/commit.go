@@ -86,7 +86,7 @@ func (b *batch) commit(ctx context.Context) error {
 			}
 		}
 		for _, se := range ops.errors {
-			if se.Operation != opUpdateSalesforce {
+			if !retriedByJob(se.Operation) {
 				if _, err := tx.UpsertSyncError(ctx, se); err != nil {
 					return err
 				}

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ferrysync/ferry/internal/intercom"
@@ -10,61 +13,69 @@ import (
 	"github.com/ferrysync/ferry/internal/sync"
 )
 
-// IN-list bounds: Salesforce takes queries up to 100,000 characters, but a
-// GET's URL should stay well under 16 KB.
+// IN-list bounds: at most this many values a query; FitInLists keeps each
+// query's URL within Salesforce's limit.
 const (
 	inListValues = 300
-	inListChars  = 8000
 	// icSearchValues bounds one Intercom IN filter.
 	icSearchValues = 100
 )
 
 // lookupPeople finds the Leads and Contacts whose key field is one of keys,
 // one query per object per IN list, and returns them by normalized key.
-// Converted Leads are left out: they never match (F2.1).
-func (b *batch) lookupPeople(ctx context.Context, keys []string) (map[string][]sfRecord, error) {
-	out := map[string][]sfRecord{}
+// Converted Leads are left out: they never match (F2.1). Keys that could not
+// be looked up in every object come back in refused (see queryKeys).
+func (b *batch) lookupPeople(ctx context.Context, keys []string) (out map[string][]sfRecord, refused map[string]error, err error) {
+	out, refused = map[string][]sfRecord{}, map[string]error{}
 	if len(keys) == 0 {
-		return out, nil
+		return out, refused, nil
 	}
 	k, field := b.c.personKey()
 	for _, object := range []string{"Lead", "Contact"} {
 		obj, _ := sync.ObjectForSObject(object)
 		fields := selectFields(b.c, object, field, b.c.mappings[obj])
-		for _, list := range salesforce.InLists(keys, inListValues, inListChars) {
+		build := func(list string) string {
 			q := fmt.Sprintf("SELECT %s FROM %s WHERE %s IN %s", strings.Join(fields, ", "), object, field, list)
 			if object == "Lead" {
 				q += " AND IsConverted = false"
 			}
-			if err := b.query(ctx, q, func(r salesforce.Record) {
-				rec := newSFRecord(object, r, field, k == sync.KeyEmail)
-				out[rec.Key] = append(out[rec.Key], rec)
-			}); err != nil {
-				return nil, err
+			return q
+		}
+		failed, err := b.queryKeys(ctx, keys, field, build, func(r salesforce.Record) {
+			rec := newSFRecord(object, r, field, k == sync.KeyEmail)
+			out[rec.Key] = append(out[rec.Key], rec)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for key, err := range failed {
+			if refused[key] == nil {
+				refused[key] = err
 			}
 		}
 	}
-	return out, nil
+	return out, refused, nil
 }
 
 // lookupAccounts finds Accounts by the company key field.
-func (b *batch) lookupAccounts(ctx context.Context, keys []string) (map[string][]sfRecord, error) {
+func (b *batch) lookupAccounts(ctx context.Context, keys []string) (map[string][]sfRecord, map[string]error, error) {
 	out := map[string][]sfRecord{}
 	field := b.c.companyField()
 	if len(keys) == 0 || field == "" {
-		return out, nil
+		return out, map[string]error{}, nil
 	}
 	fields := selectFields(b.c, "Account", field, b.c.mappings[sync.ObjectCompany])
-	for _, list := range salesforce.InLists(keys, inListValues, inListChars) {
-		q := fmt.Sprintf("SELECT %s FROM Account WHERE %s IN %s", strings.Join(fields, ", "), field, list)
-		if err := b.query(ctx, q, func(r salesforce.Record) {
-			rec := newSFRecord("Account", r, field, false)
-			out[rec.Key] = append(out[rec.Key], rec)
-		}); err != nil {
-			return nil, err
-		}
+	build := func(list string) string {
+		return fmt.Sprintf("SELECT %s FROM Account WHERE %s IN %s", strings.Join(fields, ", "), field, list)
 	}
-	return out, nil
+	refused, err := b.queryKeys(ctx, keys, field, build, func(r salesforce.Record) {
+		rec := newSFRecord("Account", r, field, false)
+		out[rec.Key] = append(out[rec.Key], rec)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, refused, nil
 }
 
 // getSF reads records of one object by id (a conversion's Contact, a
@@ -80,16 +91,91 @@ func (b *batch) getSF(ctx context.Context, object string, ids []string) (map[str
 	}
 	obj, _ := sync.ObjectForSObject(object)
 	fields := selectFields(b.c, object, field, b.c.mappings[obj])
-	for _, list := range salesforce.InLists(ids, inListValues, inListChars) {
-		q := fmt.Sprintf("SELECT %s FROM %s WHERE Id IN %s", strings.Join(fields, ", "), object, list)
-		if err := b.query(ctx, q, func(r salesforce.Record) {
-			rec := newSFRecord(object, r, field, k == sync.KeyEmail && object != "Account")
-			out[rec.ID] = rec
-		}); err != nil {
+	build := func(list string) string {
+		return fmt.Sprintf("SELECT %s FROM %s WHERE Id IN %s", strings.Join(fields, ", "), object, list)
+	}
+	refused, err := b.queryKeys(ctx, ids, "Id", build, func(r salesforce.Record) {
+		rec := newSFRecord(object, r, field, k == sync.KeyEmail && object != "Account")
+		out[rec.ID] = rec
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, err := range refused {
+		// An id missing from the answer means the record was deleted;
+		// one that could not be asked about must not look so.
+		return nil, fmt.Errorf("engine: read %s %s: %w", object, id, err)
+	}
+	return out, nil
+}
+
+// queryKeys looks records up by key, one query per IN list (build puts the
+// list in place), each sized to fit Salesforce's URL limit. It returns the
+// keys that could not be looked up and why: too long for any query (never
+// sent), or refused by Salesforce for its length although ferry sized the
+// query to fit (a proxy with a lower limit). A refused list is halved until
+// the refused key stands alone, so one key never costs the others their
+// lookup. Any other error stops the lookup.
+func (b *batch) queryKeys(ctx context.Context, keys []string, field string, build func(list string) string,
+	each func(salesforce.Record)) (map[string]error, error) {
+	groups, tooLong := b.sf.FitInLists(keys, inListValues, build)
+	refused := make(map[string]error, len(tooLong))
+	for _, key := range tooLong {
+		refused[key] = &keyTooLongError{field: field, bytes: len(key)}
+	}
+	var run func(g []string) error
+	run = func(g []string) error {
+		list, err := salesforce.InList(g)
+		if err != nil {
+			return err
+		}
+		err = b.query(ctx, build(list), each)
+		switch {
+		case err == nil || !uriRefused(err):
+			return err
+		case len(g) == 1:
+			refused[g[0]] = err
+			return nil
+		}
+		if err := run(g[:len(g)/2]); err != nil {
+			return err
+		}
+		return run(g[len(g)/2:])
+	}
+	for _, g := range groups {
+		if err := run(g); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return refused, nil
+}
+
+// keyTooLongError: a record's key cannot fit any Salesforce query, so the
+// record cannot be looked up and was never sent.
+type keyTooLongError struct {
+	field string
+	bytes int
+}
+
+func (e *keyTooLongError) Error() string {
+	return fmt.Sprintf("the %s value to look up is %s bytes long: no Salesforce query can carry it (Salesforce refuses "+
+		"request URLs over 16,384 bytes), so the record cannot be matched until the value is shortened", e.field, thousands(e.bytes))
+}
+
+// thousands formats n with comma separators, as messages show sizes.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// uriRefused reports Salesforce refusing a request for its length (414 URI
+// Too Long, 431 Request Header Fields Too Large).
+func uriRefused(err error) bool {
+	var ae *salesforce.APIError
+	return errors.As(err, &ae) && (ae.StatusCode == http.StatusRequestURITooLong || ae.StatusCode == http.StatusRequestHeaderFieldsTooLarge)
 }
 
 // query runs a SOQL query within the budget and yields its records.

@@ -79,6 +79,9 @@ type setupOpts struct {
 	// before runs after the emulators start, before anything connects:
 	// schema the settings need.
 	before func(b *bundle)
+	// sfFront, if set, wraps the Salesforce emulator: what stands between
+	// ferry and Salesforce (a proxy, a recorder).
+	sfFront func(http.Handler) http.Handler
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -92,7 +95,11 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	b := &bundle{t: t, ctx: ctx, clock: clk}
 
 	b.sf = sfemu.New(sfemu.Options{Seed: "empty", Now: clk.Now, AutoApprove: true})
-	sfSrv := httptest.NewServer(b.sf)
+	var sfHandler http.Handler = b.sf
+	if o.sfFront != nil {
+		sfHandler = o.sfFront(b.sf)
+	}
+	sfSrv := httptest.NewServer(sfHandler)
 	t.Cleanup(sfSrv.Close)
 	b.sfURL = sfSrv.URL
 	b.ic = icemu.New(icemu.Options{Tokens: []string{icToken}, ClientSecret: icSecret, Now: clk.Now,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/store"
@@ -18,10 +19,11 @@ func (b *batch) applyChanges(ctx context.Context, changes map[string]*icChange, 
 	}
 	k, _ := b.c.personKey()
 	type todo struct {
-		ch  *icChange
-		m   store.Mapping
-		has bool
-		ev  sync.Event
+		ch   *icChange
+		m    store.Mapping
+		has  bool
+		ev   sync.Event
+		rule string
 	}
 	var need []*todo
 	var keys []string
@@ -44,7 +46,7 @@ func (b *batch) applyChanges(ctx context.Context, changes map[string]*icChange, 
 				// no lookup, and no history row per change.
 				continue
 			}
-			need = append(need, &todo{ch: ch, m: m, has: has, ev: ev})
+			need = append(need, &todo{ch: ch, m: m, has: has, ev: ev, rule: act.Rule})
 			keys = append(keys, key)
 		default:
 			b.history(object, id, m.SFID, store.OriginIntercom, act.Rule, string(act.Kind), "", nil)
@@ -54,15 +56,27 @@ func (b *batch) applyChanges(ctx context.Context, changes map[string]*icChange, 
 		return nil
 	}
 	var cands map[string][]sfRecord
+	var refused map[string]error
 	var err error
 	if company {
-		cands, err = b.lookupAccounts(ctx, keys)
+		cands, refused, err = b.lookupAccounts(ctx, keys)
 	} else {
-		cands, err = b.lookupPeople(ctx, keys)
+		cands, refused, err = b.lookupPeople(ctx, keys)
 	}
 	if err != nil {
 		return err
 	}
+	// A record whose key could not be looked up fails alone: its sync
+	// error says why, and the others are matched.
+	need = slices.DeleteFunc(need, func(t *todo) bool {
+		key := t.ch.rec.key(k)
+		if err := refused[key]; err != nil {
+			b.lookupError(t.ch.rec, objectName(t.ch.rec, t.m, t.has), key, t.rule, err)
+			return true
+		}
+		b.ops.resolve = append(b.ops.resolve, store.SyncError{ConnectionID: b.conn.ID, RecordID: t.ch.rec.ID, Operation: opMatchSalesforce})
+		return false
+	})
 	// Targets already mapped to another Intercom record cannot be mapped
 	// again (one mapping per record on each side).
 	taken, err := b.takenTargets(ctx, cands)

@@ -130,44 +130,54 @@ func InList(values []string) (string, error) {
 }
 
 // InLists splits values into parenthesised IN lists (see InList) of at most
-// maxValues values and at most maxChars characters each, so that lookups
-// stay within Salesforce's URL and query-length limits. Duplicates are
+// maxValues values and at most maxChars characters each. Duplicates are
 // dropped across all lists. A single value longer than maxChars still gets
-// a list of its own rather than being lost.
+// a list of its own rather than being lost; Client.FitInLists is the form
+// that keeps every query within Salesforce's URI limit.
 func InLists(values []string, maxValues, maxChars int) []string {
-	var (
-		out   []string
-		b     strings.Builder
-		count int
-	)
-	flush := func() {
-		if count > 0 {
-			b.WriteByte(')')
-			out = append(out, b.String())
-			b.Reset()
-			count = 0
-		}
+	groups, _ := splitInLists(values, maxValues, maxChars, func(s string) int { return len(s) }, true)
+	out := make([]string, len(groups))
+	for i, g := range groups {
+		out[i], _ = InList(g)
 	}
+	return out
+}
+
+// splitInLists groups values, without duplicates, so that each group's IN
+// list has at most maxValues values and measures at most maxSize, size
+// measuring a piece of the list's text ("(", ",", ")" and quoted values). A
+// value too big for any list gets one of its own when keepOversized is set,
+// and is returned in tooBig otherwise.
+func splitInLists(values []string, maxValues, maxSize int, size func(string) int, keepOversized bool) (groups [][]string, tooBig []string) {
+	open, sep, closing := size("("), size(","), size(")")
+	var cur []string
+	curSize := 0
 	seen := make(map[string]struct{}, len(values))
 	for _, v := range values {
 		if _, dup := seen[v]; dup {
 			continue
 		}
 		seen[v] = struct{}{}
-		q := QuoteSOQL(v)
-		if count > 0 && (count >= maxValues || b.Len()+1+len(q)+1 > maxChars) {
-			flush()
+		q := size(QuoteSOQL(v))
+		if open+q+closing > maxSize && !keepOversized {
+			tooBig = append(tooBig, v)
+			continue
 		}
-		if count == 0 {
-			b.WriteByte('(')
+		if len(cur) > 0 && (len(cur) >= maxValues || curSize+sep+q+closing > maxSize) {
+			groups = append(groups, cur)
+			cur = nil
+		}
+		if len(cur) == 0 {
+			curSize = open + q
 		} else {
-			b.WriteByte(',')
+			curSize += sep + q
 		}
-		b.WriteString(q)
-		count++
+		cur = append(cur, v)
 	}
-	flush()
-	return out
+	if len(cur) > 0 {
+		groups = append(groups, cur)
+	}
+	return groups, tooBig
 }
 
 // SOQLDateTime formats t as an unquoted SOQL dateTime literal in UTC
