@@ -129,8 +129,10 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 				keys = append(keys, r.Key)
 			}
 		}
+		// The keys are Salesforce's own field values, short enough for
+		// any query: none is refused for its length.
 		var err error
-		if sfCands, err = b.lookupPeople(ctx, keys); err != nil {
+		if sfCands, _, err = b.lookupPeople(ctx, keys); err != nil {
 			return err
 		}
 	}

@@ -25,7 +25,9 @@ func TestFitInListsKeepsEveryQueryWithinTheURILimit(t *testing.T) {
 	}
 	huge := strings.Repeat("y", 20000) + "@example.com"
 	keys = append(keys, keys[0], huge) // a duplicate and one that fits no query
-	build := func(list string) string { return "SELECT Id, Email FROM Lead WHERE Email IN " + list + " AND IsConverted = false" }
+	build := func(list string) string {
+		return "SELECT Id, Email FROM Lead WHERE Email IN " + list + " AND IsConverted = false"
+	}
 
 	groups, tooLong := b.client.FitInLists(keys, 300, build)
 	if len(tooLong) != 1 || tooLong[0] != huge {
