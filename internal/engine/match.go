@@ -94,19 +94,27 @@ func (b *batch) getSF(ctx context.Context, object string, ids []string) (map[str
 	build := func(list string) string {
 		return fmt.Sprintf("SELECT %s FROM %s WHERE Id IN %s", strings.Join(fields, ", "), object, list)
 	}
-	refused, err := b.queryKeys(ctx, ids, "Id", build, func(r salesforce.Record) {
+	if err := b.queryIDs(ctx, ids, "Id", build, func(r salesforce.Record) {
 		rec := newSFRecord(object, r, field, k == sync.KeyEmail && object != "Account")
 		out[rec.ID] = rec
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
-	for id, err := range refused {
-		// An id missing from the answer means the record was deleted;
-		// one that could not be asked about must not look so.
-		return nil, fmt.Errorf("engine: read %s %s: %w", object, id, err)
-	}
 	return out, nil
+}
+
+// queryIDs is queryKeys for Salesforce ids (18 characters, always fit):
+// an id that could not be asked about is an error, since a record missing
+// from the answer would look deleted.
+func (b *batch) queryIDs(ctx context.Context, ids []string, field string, build func(list string) string, each func(salesforce.Record)) error {
+	refused, err := b.queryKeys(ctx, ids, field, build, each)
+	if err != nil {
+		return err
+	}
+	for id, err := range refused {
+		return fmt.Errorf("engine: look up %s %s: %w", field, id, err)
+	}
+	return nil
 }
 
 // queryKeys looks records up by key, one query per IN list (build puts the

@@ -322,7 +322,9 @@ func (b *batch) taskTargets(ctx context.Context, works map[string]*convWork, ord
 			}
 		}
 	}
-	found, err := b.lookupPeople(ctx, uniq(keys))
+	// A key too long for any query cannot match anyone: like a key
+	// nobody has, it finds no Lead or Contact.
+	found, _, err := b.lookupPeople(ctx, uniq(keys))
 	if err != nil {
 		return nil, err
 	}
@@ -392,13 +394,13 @@ func (b *batch) recoverTasks(ctx context.Context, works map[string]*convWork, or
 	var tasks []found
 	// Clocks differ: look a while before the row was written.
 	after := since.Add(-10 * time.Minute).UTC().Format("2006-01-02T15:04:05Z")
-	for _, list := range salesforce.InLists(uniq(whos), inListValues, inListChars) {
-		q := fmt.Sprintf("SELECT Id, WhoId, Description FROM Task WHERE WhoId IN %s AND CreatedDate >= %s", list, after)
-		if err := b.query(ctx, q, func(r salesforce.Record) {
-			tasks = append(tasks, found{r.String("Id"), r.String("WhoId"), r.String("Description")})
-		}); err != nil {
-			return err
-		}
+	build := func(list string) string {
+		return fmt.Sprintf("SELECT Id, WhoId, Description FROM Task WHERE WhoId IN %s AND CreatedDate >= %s", list, after)
+	}
+	if err := b.queryIDs(ctx, uniq(whos), "WhoId", build, func(r salesforce.Record) {
+		tasks = append(tasks, found{r.String("Id"), r.String("WhoId"), r.String("Description")})
+	}); err != nil {
+		return err
 	}
 	for _, id := range order {
 		w := works[id]
@@ -449,14 +451,14 @@ func (b *batch) relatedOpportunities(ctx context.Context, works map[string]*conv
 		return out, nil
 	}
 	roles := map[string][]sync.OpportunityRole{}
-	for _, list := range salesforce.InLists(uniq(contacts), inListValues, inListChars) {
-		q := "SELECT ContactId, OpportunityId, Opportunity.IsClosed FROM OpportunityContactRole WHERE ContactId IN " + list
-		if err := b.query(ctx, q, func(r salesforce.Record) {
-			c := r.String("ContactId")
-			roles[c] = append(roles[c], sync.OpportunityRole{OpportunityID: r.String("OpportunityId"), Closed: r.Bool("Opportunity.IsClosed")})
-		}); err != nil {
-			return nil, err
-		}
+	build := func(list string) string {
+		return "SELECT ContactId, OpportunityId, Opportunity.IsClosed FROM OpportunityContactRole WHERE ContactId IN " + list
+	}
+	if err := b.queryIDs(ctx, uniq(contacts), "ContactId", build, func(r salesforce.Record) {
+		c := r.String("ContactId")
+		roles[c] = append(roles[c], sync.OpportunityRole{OpportunityID: r.String("OpportunityId"), Closed: r.Bool("Opportunity.IsClosed")})
+	}); err != nil {
+		return nil, err
 	}
 	for _, c := range uniq(contacts) {
 		if opp, _ := sync.RelatedOpportunity(roles[c]); opp != "" {
