@@ -141,6 +141,7 @@ Flags:`)
 	fmt.Fprintf(env.Stdout, `
 ferry demo is running (Ctrl-C stops it; everything lives in %s and is removed on exit)
 
+  admin web UI     %s/signin/link?token=%s   (opens signed in)
   ferry            %s
   admin token      %s
   Salesforce org   %s   (user %s / %s)
@@ -152,7 +153,7 @@ Both sides are connected through OAuth and a sample mapping is applied. Try:
   export FERRY_PUBLIC_URL=%s FERRY_ADMIN_TOKEN=%s
   go run ./cmd/ferry settings get
 
-`, dir, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL,
+`, dir, ferryURL, adminToken, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL,
 		adminToken, ferryURL, ferryURL, adminToken)
 	return d.Wait(ctx)
 }

@@ -167,3 +167,9 @@ func (a *App) RetryAllSyncErrors(ctx context.Context, connID int64, code string)
 	a.log.InfoContext(ctx, "sync errors retried", "connection", connID, "retried", out.Retried, "without_job", out.WithoutJob)
 	return out, nil
 }
+
+// SyncErrorCodes returns the distinct causes (Salesforce codes) of a
+// connection's open sync errors, to filter by.
+func (a *App) SyncErrorCodes(ctx context.Context, connID int64) ([]string, error) {
+	return a.store.ListSyncErrorCodes(ctx, connID)
+}

@@ -156,13 +156,19 @@ func (b APIBudget) Allows(lane Lane, usedToday, orgRemaining int) bool {
 	if remaining < 0 && orgRemaining < 0 && b.DailyLimit <= 0 {
 		return true // nothing known, nothing configured
 	}
+	return remaining > b.Reserve(lane)
+}
+
+// Reserve is how many remaining calls lane leaves to the lanes after it:
+// it stops when no more than that many remain.
+func (b APIBudget) Reserve(lane Lane) int {
 	switch lane {
 	case LaneBackfill:
-		return remaining > b.ReserveInbox+b.ReserveBackground
+		return b.ReserveInbox + b.ReserveBackground
 	case LaneBackground:
-		return remaining > b.ReserveInbox
+		return b.ReserveInbox
 	default:
-		return remaining > 0
+		return 0
 	}
 }
 

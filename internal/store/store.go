@@ -224,6 +224,14 @@ type Reader interface {
 	// ListConversationTasks returns the Salesforce Tasks of conversations,
 	// each conversation's first Task first.
 	ListConversationTasks(ctx context.Context, connID int64, conversationIDs []string) ([]ConversationTask, error)
+	// CountHistorySince counts history entries with an outcome since a
+	// time, by origin (the admin overview's changes synced today).
+	CountHistorySince(ctx context.Context, connID int64, since time.Time, outcome string) (map[Origin]int, error)
+	// ListMappingsByMatchKey returns mappings matched by a key such as a
+	// normalized email (finding a record's history by email).
+	ListMappingsByMatchKey(ctx context.Context, connID int64, key string, limit int) ([]Mapping, error)
+	// ListSyncErrorCodes returns the distinct codes of open sync errors.
+	ListSyncErrorCodes(ctx context.Context, connID int64) ([]string, error)
 }
 
 // Tx is one transaction: every read of Reader (seeing the transaction's own

@@ -170,6 +170,9 @@ func (s *Server) Handler() http.Handler {
 	admin("GET /api/v1/reviews", s.listReviews)
 	admin("POST /api/v1/reviews/{id}/resolve", s.resolveReview)
 
+	// The admin web UI.
+	s.uiRoutes(handle)
+
 	// Anything else under the API answers in JSON, not the mux's text:
 	// 405 with Allow for a known path, else 404.
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// Overview is what the admin sees first for a connection: its health, the
+// initial sync, how far behind sync is, what it did today and what it may
+// still spend.
+type Overview struct {
+	Connection ConnectionView `json:"connection"`
+	// InitialSyncDone is the share of the initial sync's objects finished,
+	// 0–100 (the engine does not know the totals before it has listed
+	// them, so progress within an object is shown as counts).
+	InitialSyncDone int `json:"initial_sync_done"`
+	// OldestPending is when the oldest Intercom change still waiting to be
+	// synced arrived (nil: none waiting).
+	OldestPending *time.Time `json:"oldest_pending,omitempty"`
+	// LastPoll is when Salesforce was last read for changes (nil: never).
+	LastPoll *time.Time `json:"last_poll,omitempty"`
+	// ToSalesforce and ToIntercom count the records synced today (UTC)
+	// from Intercom to Salesforce and back.
+	ToSalesforce int `json:"to_salesforce_today"`
+	ToIntercom   int `json:"to_intercom_today"`
+	// OpenErrors and OpenReviews count what waits for the admin.
+	OpenErrors  int         `json:"open_errors"`
+	OpenReviews int         `json:"open_reviews"`
+	Budget      BudgetToday `json:"budget"`
+}
+
+// BudgetToday is today's Salesforce API use against ferry's budget (F8.1).
+type BudgetToday struct {
+	Used   int                `json:"used"`
+	Budget settings.APIBudget `json:"budget"`
+	// Lanes says, per lane, whether it may still spend calls now.
+	Lanes []LaneState `json:"lanes"`
+	Org   *OrgUsage   `json:"org,omitempty"`
+}
+
+// LaneState is one lane of the budget and whether it runs now.
+type LaneState struct {
+	Lane settings.Lane `json:"lane"`
+	// StopsBelow is how many remaining calls the lane leaves to others.
+	StopsBelow int  `json:"stops_below"`
+	Open       bool `json:"open"`
+}
+
+// Overview returns the overview of connection connID.
+func (a *App) Overview(ctx context.Context, connID int64) (Overview, error) {
+	c, err := a.Connection(ctx, connID)
+	if err != nil {
+		return Overview{}, err
+	}
+	var o Overview
+	if o.Connection, err = a.ViewConnection(ctx, c); err != nil {
+		return Overview{}, err
+	}
+	if n := len(o.Connection.InitialSync); n > 0 {
+		done := 0
+		for _, is := range o.Connection.InitialSync {
+			if is.State == "done" {
+				done++
+			}
+		}
+		o.InitialSyncDone = done * 100 / n
+	}
+	pending, err := a.store.ListPendingWebhookEvents(ctx, c.ID, 1)
+	if err != nil {
+		return Overview{}, err
+	}
+	if len(pending) > 0 {
+		t := pending[0].ReceivedAt.UTC()
+		o.OldestPending = &t
+	}
+	for _, obj := range []store.SalesforceObject{store.ObjectLead, store.ObjectContact, store.ObjectAccount} {
+		w, err := a.store.GetWatermark(ctx, c.ID, string(obj))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return Overview{}, err
+		}
+		if t := w.UpdatedAt.UTC(); o.LastPoll == nil || t.After(*o.LastPoll) {
+			o.LastPoll = &t
+		}
+	}
+	now := a.now().UTC()
+	counts, err := a.store.CountHistorySince(ctx, c.ID, now.Truncate(24*time.Hour), "ok")
+	if err != nil {
+		return Overview{}, err
+	}
+	o.ToSalesforce, o.ToIntercom = counts[store.OriginIntercom], counts[store.OriginSalesforce]
+	if _, o.OpenErrors, err = a.store.ListSyncErrors(ctx, store.SyncErrorFilter{ConnectionID: c.ID, Limit: 1}); err != nil {
+		return Overview{}, err
+	}
+	reviews, err := a.store.ListMatchReviews(ctx, c.ID, false)
+	if err != nil {
+		return Overview{}, err
+	}
+	o.OpenReviews = len(reviews)
+	if o.Budget, err = a.Budget(ctx, c.ID); err != nil {
+		return Overview{}, err
+	}
+	return o, nil
+}
+
+// Budget returns today's API use against the connection's budget and which
+// lanes are open, by the same rule the engine checks before each batch.
+func (a *App) Budget(ctx context.Context, connID int64) (BudgetToday, error) {
+	st, err := a.Settings(ctx, connID)
+	if err != nil {
+		return BudgetToday{}, err
+	}
+	b := BudgetToday{Budget: st.Document.APIBudget, Org: a.orgUsage(ctx, connID)}
+	if b.Used, err = connection.UsedToday(ctx, a.store, connID, a.now()); err != nil {
+		return BudgetToday{}, err
+	}
+	orgRemaining := -1
+	if b.Org != nil {
+		orgRemaining = b.Org.Remaining
+	}
+	for _, lane := range []settings.Lane{settings.LaneInbox, settings.LaneBackground, settings.LaneBackfill} {
+		b.Lanes = append(b.Lanes, LaneState{Lane: lane, StopsBelow: b.Budget.Reserve(lane), Open: b.Budget.Allows(lane, b.Used, orgRemaining)})
+	}
+	return b, nil
+}
