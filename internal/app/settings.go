@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/settings"
 	"github.com/ferrysync/ferry/internal/store"
@@ -110,22 +111,30 @@ func (a *App) SaveSettings(ctx context.Context, connID int64, raw []byte, versio
 	}
 	var saved store.Settings
 	err = a.store.InTx(ctx, func(tx store.Tx) error {
+		var before *settings.Document
+		cur, err := tx.GetSettings(ctx, connID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			cur.Version = 0
+		case err != nil:
+			return err
+		default:
+			if prev, err := settings.Parse(cur.Doc); err == nil {
+				before = &prev // unreadable ones count as none: match again
+			}
+		}
 		expect := version
 		if expect < 0 {
 			// No version given: replace whatever is there (the CLI's
 			// `settings set FILE`).
-			cur, err := tx.GetSettings(ctx, connID)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				expect = 0
-			case err != nil:
-				return err
-			default:
-				expect = cur.Version
-			}
+			expect = cur.Version
 		}
-		saved, err = tx.PutSettings(ctx, connID, stored, expect)
-		return err
+		if saved, err = tx.PutSettings(ctx, connID, stored, expect); err != nil {
+			return err
+		}
+		// Records left unmatched without settings, or under another key,
+		// are matched again.
+		return engine.SettingsSaved(ctx, tx, connID, before, doc, saved.UpdatedAt)
 	})
 	if errors.Is(err, store.ErrVersionConflict) {
 		return SettingsView{}, errorf(Conflict, "the settings changed since version %d; load them again, reapply your edit and save with the new version", version)

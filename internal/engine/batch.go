@@ -83,6 +83,9 @@ type batch struct {
 	failed *batchError
 	// budget is set when the API budget stopped the batch (F8.1).
 	budget *errBudget
+	// superseded: the initial-sync run this batch's progress belongs to was
+	// restarted (RestartMatching) before the batch committed.
+	superseded bool
 }
 
 // err is the error that stopped the batch, if any.

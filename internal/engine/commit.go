@@ -114,9 +114,13 @@ func (b *batch) commit(ctx context.Context) error {
 			}
 		}
 		if ops.initial != nil {
-			if err := tx.PutInitialSync(ctx, *ops.initial); err != nil {
+			ok, err := tx.PutInitialSyncProgress(ctx, *ops.initial)
+			if err != nil {
 				return err
 			}
+			// A newer run started meanwhile: this step's work stands, its
+			// progress belongs to a run that is over.
+			b.superseded = !ok
 		}
 		return nil
 	})

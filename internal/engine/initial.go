@@ -24,6 +24,10 @@ const (
 	StateDone    = "done"
 )
 
+// firstRun names the initial sync's first run; RestartMatching numbers the
+// next ones.
+const firstRun = "1"
+
 // initialPage is how many Intercom records one initial-sync step matches:
 // one Intercom page, two IN-list queries and at most one Collections call.
 const initialPage = 150
@@ -50,11 +54,12 @@ func StartInitialSync(ctx context.Context, tx store.Tx, connID int64, now time.T
 		}
 	}
 	for _, object := range []string{InitialContacts, InitialCompanies} {
-		if err := tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: connID, Object: object, State: StateRunning, StartedAt: now}); err != nil {
+		if err := tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: connID, Object: object, State: StateRunning,
+			Cursor: firstRun, StartedAt: now}); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Enqueue(ctx, jobs.InitialSyncArgs{ConnectionID: connID}, jobs.InitialSyncInsertOpts()); err != nil {
+	if _, err := tx.Enqueue(ctx, jobs.InitialSyncArgs{ConnectionID: connID, Run: firstRun}, jobs.InitialSyncInsertOpts()); err != nil {
 		return fmt.Errorf("engine: enqueue initial sync: %w", err)
 	}
 	return nil
@@ -73,18 +78,62 @@ func (e *Engine) Progress(ctx context.Context, connID int64) ([]store.InitialSyn
 // attributes. Progress is stored after every page, so the sync resumes
 // where it stopped. It runs in the backfill lane, which the API budget stops
 // first (F8.1).
-func (e *Engine) InitialSync(ctx context.Context, conn store.Connection) error {
-	return e.jobError(ctx, conn.ID, e.initialSync(ctx, conn))
+func (e *Engine) InitialSync(ctx context.Context, conn store.Connection, args jobs.InitialSyncArgs) error {
+	return e.jobError(ctx, conn.ID, e.initialSync(ctx, conn, args.Run))
 }
 
-func (e *Engine) initialSync(ctx context.Context, conn store.Connection) error {
+func (e *Engine) initialSync(ctx context.Context, conn store.Connection, run string) error {
+	err := e.initialRun(ctx, conn, run)
+	if errors.Is(err, errMatchingRestarted) {
+		// A newer run took over (the settings changed what matching
+		// needs); its own job carries on from the start.
+		e.log.InfoContext(ctx, "initial sync restarted by a settings change", "connection", conn.ID)
+		return nil
+	}
+	return err
+}
+
+func (e *Engine) initialRun(ctx context.Context, conn store.Connection, run string) error {
 	rows, err := e.store.ListInitialSyncs(ctx, conn.ID)
 	if err != nil {
 		return err
 	}
 	progress := map[string]store.InitialSync{}
 	for _, r := range rows {
+		if run != "" && r.Cursor != run {
+			return errMatchingRestarted // a newer run has its own job
+		}
 		progress[r.Object] = r
+	}
+	if len(rows) > 0 {
+		run = rows[0].Cursor
+	}
+	for _, object := range []string{InitialContacts, InitialCompanies} {
+		if _, ok := progress[object]; !ok {
+			p := store.InitialSync{ConnectionID: conn.ID, Object: object, State: StateRunning, Cursor: run, StartedAt: e.now()}
+			if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutInitialSync(ctx, p) }); err != nil {
+				return err
+			}
+			progress[object] = p
+		}
+	}
+	// Matching without settings would use default keys and account sync
+	// off, and leave companies unmatched for good: wait for them. Saving
+	// them restarts matching (SettingsSaved).
+	if _, err := e.store.GetSettings(ctx, conn.ID); errors.Is(err, store.ErrNotFound) {
+		for _, object := range []string{InitialContacts, InitialCompanies} {
+			p := progress[object]
+			if p.State == StateDone {
+				continue
+			}
+			p.State, p.Message = StatePaused, waitingForSettings
+			if err := e.putProgress(ctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	} else if err != nil {
+		return err
 	}
 	base, err := e.newBatch(ctx, conn, settings.LaneBackfill, connection.PurposeBackfill)
 	if err != nil {
@@ -92,17 +141,14 @@ func (e *Engine) initialSync(ctx context.Context, conn store.Connection) error {
 	}
 	ctx = purposeCtx(ctx, connection.PurposeBackfill)
 	for _, object := range []string{InitialContacts, InitialCompanies} {
-		p, ok := progress[object]
-		if !ok {
-			p = store.InitialSync{ConnectionID: conn.ID, Object: object, State: StateRunning, StartedAt: e.now()}
-		}
+		p := progress[object]
 		if p.State == StateDone {
 			continue
 		}
 		if object == InitialCompanies && base.c.companyField() == "" {
 			now := e.now()
 			p.State, p.FinishedAt, p.Message = StateDone, &now, "account sync is off"
-			if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutInitialSync(ctx, p) }); err != nil {
+			if err := e.putProgress(ctx, p); err != nil {
 				return err
 			}
 			continue
@@ -110,6 +156,22 @@ func (e *Engine) initialSync(ctx context.Context, conn store.Connection) error {
 		if err := e.initialObject(ctx, base, p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// putProgress stores p if its run is still the current one, else reports
+// errMatchingRestarted.
+func (e *Engine) putProgress(ctx context.Context, p store.InitialSync) error {
+	var ok bool
+	if err := e.store.InTx(ctx, func(tx store.Tx) (err error) {
+		ok, err = tx.PutInitialSyncProgress(ctx, p)
+		return err
+	}); err != nil {
+		return err
+	}
+	if !ok {
+		return errMatchingRestarted
 	}
 	return nil
 }
@@ -153,7 +215,13 @@ func (e *Engine) initialObject(ctx context.Context, base *batch, p store.Initial
 		p.State, p.Message = StateRunning, ""
 		q := p
 		b.ops.initial = &q
-		return b.commit(ctx)
+		if err := b.commit(ctx); err != nil {
+			return err
+		}
+		if b.superseded {
+			return errMatchingRestarted
+		}
+		return nil
 	}
 	add := func(r icRecord) error {
 		if skip > 0 {
@@ -192,7 +260,7 @@ func (e *Engine) initialObject(ctx context.Context, base *batch, p store.Initial
 	p.State, p.FinishedAt, p.Message = StateDone, &now, ""
 	e.log.InfoContext(ctx, "initial sync done", "connection", p.ConnectionID, "object", p.Object,
 		"processed", p.Processed, "matched", p.Matched, "ambiguous", p.Ambiguous)
-	return e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutInitialSync(ctx, p) })
+	return e.putProgress(ctx, p)
 }
 
 // initialStep matches one page of Intercom records that have no mapping yet.

@@ -8,6 +8,7 @@ import (
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -49,7 +50,7 @@ func (b *bundle) runInitialSync() error {
 	}); err != nil {
 		b.t.Fatal(err)
 	}
-	return b.eng.InitialSync(b.ctx, b.conn())
+	return b.eng.InitialSync(b.ctx, b.conn(), jobs.InitialSyncArgs{ConnectionID: b.connID})
 }
 
 func (b *bundle) progress(object string) store.InitialSync {
@@ -107,7 +108,7 @@ func TestInitialSync(t *testing.T) {
 	firstMatched := p.Matched
 
 	b.clock.Advance(24 * time.Hour)
-	if err := b.eng.InitialSync(b.ctx, b.conn()); err != nil {
+	if err := b.eng.InitialSync(b.ctx, b.conn(), jobs.InitialSyncArgs{ConnectionID: b.connID}); err != nil {
 		t.Fatalf("resumed initial sync: %v", err)
 	}
 	p = b.progress(engine.InitialContacts)

@@ -82,6 +82,8 @@ type setupOpts struct {
 	// sfFront, if set, wraps the Salesforce emulator: what stands between
 	// ferry and Salesforce (a proxy, a recorder).
 	sfFront func(http.Handler) http.Handler
+	// noSettings connects without saving settings first.
+	noSettings bool
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -179,6 +181,9 @@ func setup(t testing.TB, o setupOpts) *bundle {
 		doc = o.settings
 	}
 	if err := b.store.InTx(ctx, func(tx store.Tx) error {
+		if o.noSettings {
+			return nil
+		}
 		_, err := tx.PutSettings(ctx, b.connID, []byte(doc), 0)
 		return err
 	}); err != nil {

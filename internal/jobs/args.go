@@ -40,6 +40,10 @@ func (RetryRecordArgs) Kind() string { return "retry_record" }
 // (F3.8).
 type InitialSyncArgs struct {
 	ConnectionID int64 `json:"connection_id"`
+	// Run is the run this job is for: matching restarted by a settings
+	// change is a new run with its own job, and a job whose run was
+	// superseded does nothing. Empty: whichever run is current.
+	Run string `json:"run,omitempty"`
 }
 
 // Kind implements river.JobArgs.

@@ -22,8 +22,8 @@ type Syncer interface {
 	// Poll reads Salesforce changes since the connection's watermarks.
 	Poll(ctx context.Context, conn store.Connection) error
 	// InitialSync matches the records both systems had when the connection
-	// was made (F3.8), resuming where it stopped.
-	InitialSync(ctx context.Context, conn store.Connection) error
+	// was made (F3.8), resuming where it stopped; args.Run names the run.
+	InitialSync(ctx context.Context, conn store.Connection, args InitialSyncArgs) error
 	// RetryRecord re-syncs one record, the sync-errors page's retry (F8.2).
 	RetryRecord(ctx context.Context, conn store.Connection, args RetryRecordArgs) error
 	// MapRecord maps a record to the one the admin picked in the match
@@ -251,7 +251,7 @@ func (w *InitialSyncWorker) Work(ctx context.Context, job *river.Job[InitialSync
 	if err != nil {
 		return err
 	}
-	return w.opts.Syncer.InitialSync(ctx, conn)
+	return w.opts.Syncer.InitialSync(ctx, conn, job.Args)
 }
 
 // MapRecordWorker runs MapRecordArgs.

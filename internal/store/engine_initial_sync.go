@@ -16,7 +16,8 @@ type InitialSync struct {
 	// State is "running", "paused" (waiting for the API budget or a
 	// reconnect) or "done".
 	State string
-	// Cursor is where to resume; its meaning belongs to the engine.
+	// Cursor identifies the run (the engine starts a new one when matching
+	// must run again); its meaning belongs to the engine.
 	Cursor    string
 	Processed int64
 	Matched   int64
@@ -66,4 +67,21 @@ func (w *writer) PutInitialSync(ctx context.Context, s InitialSync) error {
 		return w.wrapWrite(err, "store: put initial sync %s", s.Object)
 	}
 	return nil
+}
+
+// PutInitialSyncProgress updates one progress row if its run is still the
+// stored one (same Cursor): a run superseded by a restart (the settings
+// changed what matching needs) must not write over the new run's progress.
+func (w *writer) PutInitialSyncProgress(ctx context.Context, s InitialSync) (bool, error) {
+	if s.Object == "" || s.State == "" {
+		return false, fmt.Errorf("store: put initial sync progress: object and state are required: %w", ErrInvalid)
+	}
+	n, err := w.q.exec(ctx, `UPDATE initial_syncs SET state = $4, processed = $5, matched = $6, ambiguous = $7,
+		message = $8, finished_at = $9, updated_at = $10 WHERE connection_id = $1 AND object = $2 AND cursor = $3`,
+		s.ConnectionID, s.Object, s.Cursor, s.State, s.Processed, s.Matched, s.Ambiguous, s.Message,
+		nullTime(s.FinishedAt), now())
+	if err != nil {
+		return false, w.wrapWrite(err, "store: put initial sync progress %s", s.Object)
+	}
+	return n > 0, nil
 }

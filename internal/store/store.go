@@ -321,6 +321,10 @@ type Tx interface {
 
 	// PutInitialSync saves the initial sync progress of one object kind.
 	PutInitialSync(ctx context.Context, s InitialSync) error
+	// PutInitialSyncProgress saves progress only while the run it belongs
+	// to is current (the stored Cursor is s.Cursor) and reports whether it
+	// did.
+	PutInitialSyncProgress(ctx context.Context, s InitialSync) (bool, error)
 
 	// AddMatchReview stores an ambiguous match for the admin.
 	AddMatchReview(ctx context.Context, r MatchReview) (MatchReview, error)
