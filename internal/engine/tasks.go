@@ -11,6 +11,7 @@ import (
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
 )
@@ -40,10 +41,6 @@ const (
 
 // taskObject names Task entries in a person's history.
 const taskObject = "task"
-
-// taskFields are the Task fields ferry writes or reads (F1.4); a hidden or
-// missing one disables Task creation.
-var taskFields = []string{"Description", "CreatedById", "ActivityDate", "Subject", "Type", "Status", "Priority", "OwnerId", "WhoId"}
 
 // drainTasksOnce claims one batch of conversation events and processes it.
 func (e *Engine) drainTasksOnce(ctx context.Context, conn store.Connection) (int, error) {
@@ -227,9 +224,10 @@ func (b *batch) staleDirectory(dir *directory, works map[string]*convWork) bool 
 	return false
 }
 
-// taskSchema describes Task (once per settings version and catalog age) and
-// says, in the setup check's words, which required fields are hidden or
-// missing.
+// taskSchema describes Task (once per settings version and catalog age)
+// and asks the setup check whether Tasks can run: a hidden or missing
+// Task field disables them with the check's own message and fix (F1.4),
+// instead of failing conversation by conversation.
 func (b *batch) taskSchema(ctx context.Context) (*salesforce.SObjectDescribe, string, error) {
 	b.e.mu.Lock()
 	d := b.c.task
@@ -247,24 +245,23 @@ func (b *batch) taskSchema(ctx context.Context) (*salesforce.SObjectDescribe, st
 		b.c.task = d
 		b.e.mu.Unlock()
 	}
-	var missing []string
-	for _, f := range taskFields {
-		if d.Field(f) == nil {
-			missing = append(missing, f)
+	var needs []setupcheck.Need
+	for _, n := range setupcheck.Needs(b.c.doc) {
+		if n.Object == "Task" {
+			needs = append(needs, n)
 		}
 	}
-	return d, taskFieldsProblem(missing), nil
-}
-
-// taskFieldsProblem is the setup check's message for hidden or missing Task
-// fields, with its fix; "" when none is.
-func taskFieldsProblem(missing []string) string {
-	if len(missing) == 0 {
-		return ""
+	res := setupcheck.Check(needs, setupcheck.Schema{"Task": connection.SalesforceFields(d)}, setupcheck.Result{}, b.e.now())
+	if ok, _ := res.Feature(setupcheck.Tasks); ok {
+		return d, "", nil
 	}
-	return fmt.Sprintf("ferry requires these fields in the Salesforce Task object: %s. Fix: in Salesforce Setup, "+
-		"Object Manager > Task > Fields & Relationships > %s > Set Field-Level Security > Visible.",
-		strings.Join(missing, ", "), missing[0])
+	var why []string
+	for _, p := range res.Problems {
+		if slices.Contains(p.Features, setupcheck.Tasks) {
+			why = append(why, p.Message+". Fix: "+p.Fix+".")
+		}
+	}
+	return d, strings.Join(why, " "), nil
 }
 
 // taskTargets finds the Leads and Contacts of conversations that have no

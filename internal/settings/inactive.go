@@ -16,7 +16,6 @@ type Inactive struct {
 // a section lands, delete its line here.
 func InactiveSections() []Inactive {
 	return []Inactive{
-		{"tasks", "not active yet: ferry does not log conversations as Salesforce Tasks yet; the values are kept for when it does"},
 		{"cases", "not active yet: ferry does not show or create Salesforce Cases yet; the values are kept for when it does"},
 		{"ownership", "not active yet: ferry does not sync owners between Salesforce and Intercom yet; the values are kept for when it does"},
 	}
