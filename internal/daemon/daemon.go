@@ -187,7 +187,10 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 			return fail(err)
 		}
 	}
-	if err := st.Start(ctx); err != nil {
+	// The workers outlive ctx (a SIGTERM ends it): Close stops them
+	// gracefully, letting running jobs finish or hand their work back,
+	// instead of cancelling them mid-write.
+	if err := st.Start(context.WithoutCancel(ctx)); err != nil {
 		return fail(err)
 	}
 
@@ -275,8 +278,9 @@ func (d *Daemon) Wait(ctx context.Context) error {
 	return errors.Join(serveErr, d.Close())
 }
 
-// Close stops HTTP, lets running jobs finish (for up to 20 s) and closes the
-// store.
+// Close stops HTTP, lets running jobs finish (for up to 20 s; drain jobs
+// end after their current round and hand the rest back), cancels those
+// still running so they release what they hold, and closes the store.
 func (d *Daemon) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -288,6 +292,9 @@ func (d *Daemon) Close() error {
 		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if d.Engine != nil {
+		d.Engine.StopDraining()
 	}
 	if err := d.Store.Stop(ctx); err != nil {
 		errs = append(errs, err)

@@ -53,7 +53,7 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 	// bounded (River cancels it after JobTimeout), so it stops after a while
 	// and leaves the rest to the jobs of the newer events.
 	start := time.Now()
-	for time.Since(start) < drainBudget {
+	for time.Since(start) < drainBudget && !e.stopping.Load() {
 		if done, err := e.coalesce(ctx, conn.ID, ev); err != nil || done {
 			return err
 		}
@@ -162,11 +162,14 @@ func (e *Engine) drainRound(ctx context.Context, conn store.Connection, topics [
 	for i, ev := range evs {
 		ids[i] = ev.ID
 	}
+	ctx, stopLease := e.holdLease(ctx, owner, ids)
+	defer stopLease()
 	release := func(cause error) (int, error) {
-		rerr := e.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
-			return tx.ReleaseWebhookEvents(ctx, ids, owner)
-		})
-		return 0, errors.Join(cause, rerr)
+		stopLease()
+		if lost := context.Cause(ctx); errors.Is(lost, errLeaseLost) {
+			cause = errors.Join(lost, cause)
+		}
+		return 0, errors.Join(cause, e.release(ctx, owner, ids))
 	}
 	b, err := e.newBatch(ctx, conn, settings.LaneBackground, connection.PurposeBackground)
 	if err != nil {

@@ -73,8 +73,10 @@ type Options struct {
 	// latency. Default 500 ms; negative for none.
 	CoalesceWindow time.Duration
 	// Lease is how long claimed events stay reserved for this engine before
-	// another worker may take them (a crashed worker's events). Default 5
-	// minutes; it must exceed the time one round takes.
+	// another worker may take them (a crashed worker's events). A round
+	// renews it every Lease/3 while it runs, so it bounds how long a
+	// crashed process's events wait, not how long a round may take.
+	// Default 10 seconds.
 	Lease time.Duration
 	// Owner names this instance in event leases; default a random id.
 	Owner string
@@ -117,6 +119,8 @@ type Engine struct {
 	limitsRead map[int64]time.Time
 	// rounds numbers drain rounds, naming their leases.
 	rounds atomic.Int64
+	// stopping: a shutdown began; drain jobs hand their work back.
+	stopping atomic.Bool
 	// nextRound is, per connection, when this instance may start its next
 	// drain round (see Options.CoalesceWindow).
 	nextRound map[int64]time.Time
@@ -142,7 +146,7 @@ func New(opts Options) *Engine {
 		opts.CoalesceWindow = 500 * time.Millisecond
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 5 * time.Minute
+		opts.Lease = 10 * time.Second
 	}
 	if opts.Owner == "" {
 		b := make([]byte, 8)

@@ -84,6 +84,8 @@ type setupOpts struct {
 	sfFront func(http.Handler) http.Handler
 	// noSettings connects without saving settings first.
 	noSettings bool
+	// engine adjusts the engine's options.
+	engine func(*engine.Options)
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -169,8 +171,12 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	b.oauth = salesforce.Config{LoginURL: sfSrv.URL, ClientID: sfemu.DefaultClientID, ClientSecret: sfemu.DefaultClientSecret,
 		RedirectURL: "http://127.0.0.1:1/oauth/salesforce/callback", HTTPClient: sfSrv.Client()}
 	b.mgr = connection.NewManager(connection.Options{Store: b.store, Salesforce: b.oauth, IntercomURL: icSrv.URL, Now: clk.Now})
-	b.eng = engine.New(engine.Options{Store: b.store, Manager: b.mgr, Now: clk.Now, PollOverlap: 5 * time.Second,
-		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour, SettingsPollInterval: true})
+	eo := engine.Options{Store: b.store, Manager: b.mgr, Now: clk.Now, PollOverlap: 5 * time.Second,
+		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour, SettingsPollInterval: true}
+	if o.engine != nil {
+		o.engine(&eo)
+	}
+	b.eng = engine.New(eo)
 
 	if o.workers {
 		bindJobs(b.store, b.eng)

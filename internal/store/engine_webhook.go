@@ -64,21 +64,48 @@ func (w *writer) ClaimPendingWebhookEvents(ctx context.Context, connID int64, li
 }
 
 // ReleaseWebhookEvents gives up owner's lease on events it could not finish
-// (a transient failure), so a retry can claim them at once.
+// (a transient failure, a shutdown), so a retry or another instance can
+// claim them at once.
 func (w *writer) ReleaseWebhookEvents(ctx context.Context, ids []int64, owner string) error {
+	_, err := w.setClaims(ctx, ids, owner, nil)
+	return err
+}
+
+// RenewWebhookEventClaims extends owner's lease on unprocessed events to
+// leaseUntil and returns how many it still held. A drain round renews its
+// lease while it runs, so the lease can be short and a crashed process's
+// events are taken over within seconds; fewer than len(ids) means another
+// owner took some over (this one stalled past its lease) and the round must
+// not commit them.
+func (w *writer) RenewWebhookEventClaims(ctx context.Context, ids []int64, owner string, leaseUntil time.Time) (int, error) {
+	return w.setClaims(ctx, ids, owner, &leaseUntil)
+}
+
+// setClaims sets (until not nil) or clears owner's lease on the events ids
+// it holds, and returns how many it held.
+func (w *writer) setClaims(ctx context.Context, ids []int64, owner string, until *time.Time) (int, error) {
+	set, op := `claimed_by = '', claimed_until = NULL`, "release"
+	var args0 []any
+	if until != nil {
+		set, op = `claimed_until = $2`, "renew lease of"
+		args0 = []any{normTime(*until)}
+	}
+	total := 0
 	for start := 0; start < len(ids); start += chunkSize {
 		chunk := ids[start:min(start+chunkSize, len(ids))]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, owner)
+		args := append([]any{owner}, args0...)
+		first := len(args) + 1
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		if _, err := w.q.exec(ctx, `UPDATE webhook_events SET claimed_by = '', claimed_until = NULL
-			WHERE claimed_by = $1 AND id IN (`+placeholders(2, len(chunk))+`)`, args...); err != nil {
-			return fmt.Errorf("store: release %d webhook events: %w", len(chunk), err)
+		n, err := w.q.exec(ctx, `UPDATE webhook_events SET `+set+`
+			WHERE claimed_by = $1 AND processed_at IS NULL AND id IN (`+placeholders(first, len(chunk))+`)`, args...)
+		if err != nil {
+			return total, fmt.Errorf("store: %s %d webhook events: %w", op, len(chunk), err)
 		}
+		total += int(n)
 	}
-	return nil
+	return total, nil
 }
 
 // escapeLike escapes LIKE's wildcards so a prefix matches literally.

@@ -89,8 +89,34 @@ func TestClaimPendingWebhookEvents(t *testing.T) {
 			if got := fmt.Sprint(ids(claim("b", 10, -time.Second))); got != "[n3 n4]" {
 				t.Fatalf("b claimed %s after the release, want [n3 n4]", got)
 			}
-			if got := fmt.Sprint(ids(claim("c", 10, time.Minute))); got != "[n3 n4]" {
+			c := claim("c", 10, time.Second)
+			if got := fmt.Sprint(ids(c)); got != "[n3 n4]" {
 				t.Fatalf("c claimed %s after b's lease expired, want [n3 n4]", got)
+			}
+			// A renewed lease keeps others off after the first one would
+			// have run out; a renewal by an owner that lost the events
+			// renews nothing.
+			renew := func(owner string, lease time.Duration) int {
+				t.Helper()
+				var n int
+				if err := s.InTx(ctx, func(tx store.Tx) error {
+					var err error
+					n, err = tx.RenewWebhookEventClaims(ctx, []int64{c[0].ID, c[1].ID}, owner, time.Now().Add(lease))
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := renew("c", time.Minute); n != 2 {
+				t.Fatalf("c renewed %d of its 2 events", n)
+			}
+			time.Sleep(1100 * time.Millisecond) // past the first lease
+			if d := claim("d", 10, time.Minute); len(d) != 0 {
+				t.Fatalf("d claimed %v while c's renewed lease runs", ids(d))
+			}
+			if n := renew("b", time.Minute); n != 0 {
+				t.Fatalf("b renewed %d events it no longer holds", n)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -31,11 +32,26 @@ func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
 	if !q.started {
 		return nil
 	}
-	if err := q.client.Stop(ctx); err != nil {
-		return fmt.Errorf("store: stop workers: %w", err)
+	err := q.client.Stop(ctx)
+	if err == nil || ctx.Err() == nil {
+		if err != nil {
+			return fmt.Errorf("store: stop workers: %w", err)
+		}
+		return nil
+	}
+	// Jobs still running when the graceful wait ends are cancelled: their
+	// work returns with a cancelled context and hands back what it held
+	// (the drain releases its events), which beats leaving it to expire.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelGrace)
+	defer cancel()
+	if cerr := q.client.StopAndCancel(cctx); cerr != nil {
+		return fmt.Errorf("store: stop workers: %w; cancel the jobs still running: %w", err, cerr)
 	}
 	return nil
 }
+
+// cancelGrace is how long Stop waits for cancelled jobs to return.
+const cancelGrace = 5 * time.Second
 
 func (q *riverQueue[TTx]) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	res, err := q.client.Insert(ctx, args, opts)

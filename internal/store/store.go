@@ -119,8 +119,9 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Start starts the workers, if Options.Workers was set.
 	Start(ctx context.Context) error
-	// Stop waits for running jobs to finish (until ctx ends) and stops the
-	// workers.
+	// Stop waits for running jobs to finish (until ctx ends), then cancels
+	// the jobs still running and waits briefly for them to return (so they
+	// can hand back what they hold), and stops the workers.
 	Stop(ctx context.Context) error
 	// Close releases the database pools. Stop the workers first.
 	Close() error
@@ -318,6 +319,9 @@ type Tx interface {
 	ClaimPendingWebhookEvents(ctx context.Context, connID int64, limit int, owner string, leaseUntil time.Time, topicPrefixes ...string) ([]WebhookEvent, error)
 	// ReleaseWebhookEvents gives up owner's lease on events.
 	ReleaseWebhookEvents(ctx context.Context, ids []int64, owner string) error
+	// RenewWebhookEventClaims extends owner's lease on unprocessed events
+	// and returns how many it still held (a drain round's heartbeat).
+	RenewWebhookEventClaims(ctx context.Context, ids []int64, owner string, leaseUntil time.Time) (int, error)
 
 	// PutInitialSync saves the initial sync progress of one object kind.
 	PutInitialSync(ctx context.Context, s InitialSync) error
