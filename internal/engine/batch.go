@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/settings"
@@ -28,7 +29,9 @@ const (
 
 // retriedByJob reports the operations whose sync errors get a retry job
 // (F8.2): RetryRecord syncs the record again from its current state.
-func retriedByJob(op string) bool { return op == opUpdateSalesforce || op == opMatchSalesforce }
+func retriedByJob(op string) bool {
+	return op == opUpdateSalesforce || op == opMatchSalesforce || op == connection.OpKeptChange
+}
 
 // pair is one mapped record pair to sync in a batch: the record(s) whose
 // current values are known and whether the pair is new (F3.4).
@@ -63,6 +66,9 @@ type pair struct {
 	sfAttrs   map[string]any // SALESFORCE_* values written
 	events    int
 	icWritten map[string]any
+	// kept are the Intercom values of paused mappings (their Salesforce
+	// field is missing) that changed, by field: kept until it is back.
+	kept map[string]any
 }
 
 // batch is one round of work for a connection: the pairs to sync and
@@ -235,6 +241,7 @@ func (b *batch) planPair(p *pair, st states) {
 		changes[1].Values = changedOnly(changes[1].Values, state.Salesforce)
 	}
 	p.plan = sync.Plan(ms, state, changes)
+	p.kept = b.keptChanges(p, state)
 	p.okSF, p.okIC = true, true
 	if p.sf != nil && p.object != sync.ObjectCompany {
 		p.sfAttrs = b.sfAttrChanges(p, st)
@@ -277,6 +284,7 @@ func (b *batch) finish(p *pair, st states) {
 	if p.gone {
 		return
 	}
+	b.keep(p)
 	rs := p.plan.Commit(p.okIC, p.okSF)
 	for _, row := range fromSync(connID, p.icID, p.sfID, rs) {
 		// Rows that did not change are not written again: at thousands of

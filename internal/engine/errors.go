@@ -48,7 +48,9 @@ func classifySF(err error) *batchError {
 	if cause := connection.SalesforceCause(err); cause != "" {
 		return &batchError{kind: breaking, side: connection.SideSalesforce, cause: cause, err: err}
 	}
-	if salesforce.IsTransient(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	// A query naming a field that is gone (schemaChanged) is retried too,
+	// with the schema read again (jobError).
+	if salesforce.IsTransient(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || schemaChanged(err) {
 		return &batchError{kind: transient, side: connection.SideSalesforce, err: err}
 	}
 	return &batchError{kind: permanent, side: connection.SideSalesforce, err: err}
@@ -79,6 +81,12 @@ func (e *errBudget) Error() string {
 func (e *Engine) jobError(ctx context.Context, connID int64, err error) error {
 	if err == nil {
 		return nil
+	}
+	if schemaChanged(err) {
+		// The next attempt reads the schema again and leaves the lost
+		// field out; the setup check shows the problem.
+		e.invalidate(connID)
+		e.log.WarnContext(ctx, "a Salesforce field ferry uses is gone; retrying with the schema read again", "connection", connID, "error", err)
 	}
 	var be *batchError
 	if !errors.As(err, &be) {

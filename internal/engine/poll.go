@@ -75,7 +75,21 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 		objects = append(objects, "Account")
 	}
 	for _, object := range objects {
-		if err := e.pollObject(ctx, base, object); err != nil {
+		if ok, why := base.c.setup.Feature(objectFeature(object)); !ok {
+			// Its key field is gone: nothing can be matched until the
+			// admin fixes it (the setup check shows how).
+			e.log.WarnContext(ctx, "not polling "+object+": "+why, "connection", conn.ID)
+			continue
+		}
+		err := e.pollObject(ctx, base, object)
+		if schemaChanged(err) {
+			// A field was hidden or deleted since the schema was read:
+			// read it again and poll without it.
+			if base, err = e.rebind(ctx, base); err == nil {
+				err = e.pollObject(ctx, base, object)
+			}
+		}
+		if err != nil {
 			return err
 		}
 		if err := e.pollDeleted(ctx, base, object); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
 )
@@ -30,9 +31,15 @@ type connConfig struct {
 	// attrIDs maps Intercom attribute full names to data attribute ids, for
 	// adding list options (F3.2).
 	attrIDs map[string]string
-	// problems are why the settings could not be bound; no attribute syncs
-	// then, matching and the SALESFORCE_* attributes still do.
+	// problems are why some mappings could not be bound; those mappings
+	// are left out and the others sync.
 	problems []settings.Problem
+	// setup is the setup check run with this schema (F1.4).
+	setup setupcheck.Result
+	// paused are, by object, the mappings whose Salesforce field is missing
+	// or read-only: changes to their Intercom attributes are kept (as
+	// sync errors with a retry) until the field is back.
+	paused map[sync.Object][]settings.Mapping
 	// sfAttrsReady: the SALESFORCE_* data attributes exist (F3.6).
 	sfAttrsReady bool
 	// task is Task's describe, read by the first conversation round
@@ -128,26 +135,24 @@ func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client
 	e.mu.Lock()
 	c := e.confs[connID]
 	e.mu.Unlock()
-	if c != nil && c.version == version && time.Since(c.loadedAt) < e.opts.CatalogTTL {
+	if c != nil && c.version == version && time.Since(c.loadedAt) < e.opts.CatalogTTL && e.setupCurrent(ctx, connID, c) {
 		return c, nil
 	}
 
 	c = &connConfig{version: version, loadedAt: time.Now(), doc: doc}
-	setup := purposeCtx(ctx, connection.PurposeSetup)
-	objects := []string{"Lead", "Contact"}
-	if doc.Identity.Company.Salesforce != "" {
-		objects = append(objects, "Account")
-	}
-	if c.catalog.Salesforce, err = connection.DescribeSalesforce(setup, sf, objects); err != nil {
+	// The setup check describes the objects: the settings are bound to
+	// the same reading, and its result says which mappings are paused.
+	if c.catalog.Salesforce, c.setup, err = connection.RunSetupCheck(ctx, e.store, sf, connID, doc, e.now(), e.log); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	c.paused = pausedMappings(doc, c.setup)
 	if c.catalog.Intercom, c.attrIDs, err = connection.ListIntercomAttributes(ctx, ic); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	bound, problems := settings.Bind(doc, c.catalog)
 	c.problems = problems
 	if len(problems) > 0 {
-		e.log.WarnContext(ctx, "settings do not fit the live schema; only matching runs", "connection", connID,
+		e.log.WarnContext(ctx, "settings do not fit the live schema; the mappings concerned are paused, the others sync", "connection", connID,
 			"problems", len(problems), "first", problems[0].String())
 	}
 	c.mappings = map[sync.Object][]sync.Mapping{}
@@ -169,6 +174,50 @@ func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client
 	e.confs[connID] = c
 	e.mu.Unlock()
 	return c, nil
+}
+
+// setupCurrent reports whether the connection's last stored setup check
+// found what c was built with: a check run meanwhile (on demand, or by
+// another instance) that found other problems, such as a field back, makes
+// the engine bind the settings again. Same problems keep the cache, so
+// instances never make each other re-read the schema.
+func (e *Engine) setupCurrent(ctx context.Context, connID int64, c *connConfig) bool {
+	last, err := connection.LastSetupCheck(ctx, e.store, connID)
+	return err == nil && setupcheck.SameProblems(last, c.setup)
+}
+
+// SetupCheck runs the connection's setup check now (F1.4): the schema is
+// read again, the result stored, the settings bound afresh (a field back
+// resumes its mapping and writes the changes kept meanwhile) and the
+// result returned.
+func (e *Engine) SetupCheck(ctx context.Context, connID int64) (setupcheck.Result, error) {
+	e.invalidate(connID)
+	sf, err := e.opts.Manager.Salesforce(ctx, connID)
+	if err != nil {
+		return setupcheck.Result{}, err
+	}
+	ic, err := e.opts.Manager.Intercom(ctx, connID)
+	if err != nil {
+		return setupcheck.Result{}, err
+	}
+	c, err := e.config(ctx, connID, sf, ic)
+	if err != nil {
+		return setupcheck.Result{}, err
+	}
+	return c.setup, nil
+}
+
+// Feature says whether a feature can run on a connection and, if not, why
+// in words, from the last stored setup check (no API call). Features that
+// need Salesforce fields (task or lead creation) ask before they start
+// instead of failing record by record.
+func (e *Engine) Feature(ctx context.Context, connID int64, f setupcheck.Feature) (available bool, reason string, err error) {
+	res, err := connection.LastSetupCheck(ctx, e.store, connID)
+	if err != nil {
+		return false, "", err
+	}
+	available, reason = res.Feature(f)
+	return available, reason, nil
 }
 
 // ensureSalesforceAttributes creates the SALESFORCE_* contact data

@@ -308,10 +308,18 @@ func TestBind(t *testing.T) {
 		first.Attribute.FullName != "phone" || first.Direction != sync.DirBoth {
 		t.Errorf("first mapping = %+v", first)
 	}
+	// A field gone from the schema leaves its own mapping out; the others
+	// still bind and keep syncing.
 	bad := Sample()
 	bad.Mappings[0].Salesforce = "Nope"
-	if got, ps := Bind(bad, catalog()); got != nil || len(ps) != 1 {
-		t.Errorf("Bind(invalid) = %v, %v; want no mappings and one problem", got, ps)
+	if got, ps := Bind(bad, catalog()); len(got) != len(Sample().Mappings)-1 || len(ps) != 1 || got[0].Field.Name == "Nope" {
+		t.Errorf("Bind(one field gone) = %d mappings, %v; want all but that one and one problem", len(got), ps)
+	}
+	// A document that fails Check binds nothing.
+	broken := Sample()
+	broken.Mappings[1].Direction = "sideways"
+	if got, ps := Bind(broken, catalog()); got != nil || len(ps) != 1 {
+		t.Errorf("Bind(broken document) = %v, %v; want no mappings and one problem", got, ps)
 	}
 }
 

@@ -161,11 +161,14 @@ func Validate(d Document, c Catalog) []Problem {
 	return ps
 }
 
-// Bind validates the document like [Validate] and, when it is valid, returns
-// its mappings bound to the live schema for the sync engine. When there are
-// problems it returns no mappings.
+// Bind validates the document like [Validate] and returns its mappings
+// bound to the live schema for the sync engine: every mapping that has no
+// problem of its own. A mapping whose field was hidden or deleted after the
+// document was saved is left out and named in the problems, and the other
+// mappings keep syncing. A document that fails [Check] binds nothing.
 func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 	ps := Check(d)
+	broken := len(ps) > 0
 	add := func(path, format string, args ...any) {
 		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
@@ -213,6 +216,7 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 		if obj.SObject() == "" || m.Intercom == "" || m.Salesforce == "" {
 			continue // Check reported it
 		}
+		before := len(ps)
 		f, okF := c.field(obj.SObject(), m.Salesforce)
 		if !okF {
 			add(p+".salesforce", "%s.%s does not exist or is hidden from the connected user", obj.SObject(), m.Salesforce)
@@ -245,10 +249,13 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 					f.Ref(), a.FullName, strings.Join(bad, ", "))
 			}
 		}
+		if len(ps) > before {
+			continue
+		}
 		out = append(out, sync.Mapping{Object: obj, Attribute: a, Field: f, Direction: dir})
 	}
-	if len(ps) > 0 {
+	if broken {
 		return nil, ps
 	}
-	return out, nil
+	return out, ps
 }

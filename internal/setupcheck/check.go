@@ -213,11 +213,12 @@ func Check(needs []Need, schema Schema, prev Result, now time.Time) Result {
 			add(n, KindReadOnly)
 		}
 	}
-	res := Result{CheckedAt: now.UTC(), Problems: []Problem{}}
+	now = now.UTC().Truncate(time.Microsecond) // the stored precision: a result read back equals the one written
+	res := Result{CheckedAt: now, Problems: []Problem{}}
 	for _, k := range order {
 		p := groups[k]
 		p.Message, p.Fix = words(p.Object, p.Kind, p.Fields)
-		p.Since = now.UTC()
+		p.Since = now
 		for _, old := range prev.Problems {
 			if old.Object == p.Object && old.Kind == p.Kind && !old.Since.IsZero() {
 				p.Since = old.Since
@@ -261,6 +262,31 @@ func (r Result) Missing(object, field string) bool {
 	for _, p := range r.Problems {
 		if p.Object == object && (p.Kind == KindMissing || p.Kind == KindNoObject) &&
 			slices.ContainsFunc(p.Fields, func(f string) bool { return strings.EqualFold(f, field) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// SameProblems reports whether two results found the same problems,
+// whenever they ran.
+func SameProblems(a, b Result) bool {
+	if len(a.Problems) != len(b.Problems) {
+		return false
+	}
+	for i := range a.Problems {
+		if a.Problems[i].Message != b.Problems[i].Message || a.Problems[i].Kind != b.Problems[i].Kind {
+			return false
+		}
+	}
+	return true
+}
+
+// Paused reports whether the mapping of object.field is paused: the field
+// is missing, hidden or read-only (for a mapping that writes it).
+func (r Result) Paused(object, field string) bool {
+	for _, p := range r.Problems {
+		if p.Object == object && slices.ContainsFunc(p.Mapped, func(f string) bool { return strings.EqualFold(f, field) }) {
 			return true
 		}
 	}

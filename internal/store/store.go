@@ -194,6 +194,9 @@ type Reader interface {
 	// GetWatermark returns how far polling an object has read.
 	GetWatermark(ctx context.Context, connID int64, object string) (Watermark, error)
 
+	// GetSetupCheck returns the last setup check of a connection (F1.4).
+	GetSetupCheck(ctx context.Context, connID int64) (SetupCheck, error)
+
 	// GetSyncError returns one sync error.
 	GetSyncError(ctx context.Context, id int64) (SyncError, error)
 	// ListSyncErrors returns a page of sync errors, most recent first, and
@@ -290,6 +293,9 @@ type Tx interface {
 
 	// PutWatermark saves how far polling an object has read.
 	PutWatermark(ctx context.Context, w Watermark) error
+
+	// PutSetupCheck replaces the setup check of a connection.
+	PutSetupCheck(ctx context.Context, c SetupCheck) error
 
 	// UpsertSyncError records a failure, updating the open error of the
 	// same record and operation (attempts+1) if there is one.

@@ -1,0 +1,164 @@
+package connection
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/setupcheck"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/sync"
+)
+
+// Kept changes: a change to a mapped attribute whose Salesforce field is
+// missing (hidden or deleted) is kept as an open sync error of this
+// operation and code, with a retry job; when the setup check finds the
+// field back, the retries run at once and write the change.
+const (
+	OpKeptChange         = "kept_change"
+	CodeFieldUnavailable = "FIELD_UNAVAILABLE"
+)
+
+// RunSetupCheck is the setup check's I/O (F1.4): it describes the objects
+// ferry uses afresh, checks them against doc's needs ([setupcheck.Check]),
+// and stores the result so the connection's state shows it. Lead and
+// Contact must be describable; an object the user cannot see otherwise is
+// a problem of the result, not an error. It returns the fields read, which
+// the engine binds the settings to.
+//
+// When a mapped field that the last stored check had missing is back, the
+// changes kept meanwhile are written: the object's poll is moved back to
+// when the field went missing (Salesforce-side edits made meanwhile are read
+// again) and the kept-change retries of that object run now.
+func RunSetupCheck(ctx context.Context, st store.Store, sf *salesforce.Client, connID int64, doc settings.Document,
+	now time.Time, log *slog.Logger) (map[string][]sync.SFField, setupcheck.Result, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx = WithPurpose(ctx, PurposeSetup)
+	var optional []string
+	for _, o := range setupcheck.Objects {
+		if o != "Lead" && o != "Contact" {
+			optional = append(optional, o)
+		}
+	}
+	fields, err := DescribeSalesforce(ctx, sf, setupcheck.Objects, optional...)
+	if err != nil {
+		return nil, setupcheck.Result{}, err
+	}
+	prev, err := LastSetupCheck(ctx, st, connID)
+	if err != nil {
+		return nil, setupcheck.Result{}, err
+	}
+	res := setupcheck.Check(setupcheck.Needs(doc), setupcheck.Schema(fields), prev, now)
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return nil, setupcheck.Result{}, fmt.Errorf("setup check: %w", err)
+	}
+	returned := res.Returned(prev)
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.PutSetupCheck(ctx, store.SetupCheck{ConnectionID: connID, Result: raw, CheckedAt: res.CheckedAt}); err != nil {
+			return err
+		}
+		for _, ref := range returned {
+			object, field, _ := strings.Cut(ref, ".")
+			if err := rewindPoll(ctx, tx, connID, object, prev.Since(object, field)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, setupcheck.Result{}, fmt.Errorf("setup check: %w", err)
+	}
+	if !setupcheck.SameProblems(prev, res) {
+		if res.OK {
+			log.InfoContext(ctx, "setup check passed", "connection", connID)
+		}
+		for _, p := range res.Problems {
+			log.WarnContext(ctx, "setup check: "+p.Message, "connection", connID, "fix", p.Fix)
+		}
+	}
+	if len(returned) > 0 {
+		log.InfoContext(ctx, "mapped Salesforce fields are back; writing the changes kept meanwhile", "connection", connID, "fields", returned)
+		if err := retryKept(ctx, st, connID, returned); err != nil {
+			return nil, setupcheck.Result{}, err
+		}
+	}
+	return fields, res, nil
+}
+
+// LastSetupCheck returns the connection's last stored setup check, or the
+// zero result (no known problem) before the first.
+func LastSetupCheck(ctx context.Context, st store.Reader, connID int64) (setupcheck.Result, error) {
+	row, err := st.GetSetupCheck(ctx, connID)
+	if errors.Is(err, store.ErrNotFound) {
+		return setupcheck.Result{}, nil
+	}
+	if err != nil {
+		return setupcheck.Result{}, err
+	}
+	var res setupcheck.Result
+	if err := json.Unmarshal(row.Result, &res); err != nil {
+		return setupcheck.Result{}, fmt.Errorf("setup check of connection %d: %w", connID, err)
+	}
+	return res, nil
+}
+
+// rewindPoll moves an object's poll watermark back to since, so records
+// edited in Salesforce while one of its fields was missing are read again
+// with it.
+func rewindPoll(ctx context.Context, tx store.Tx, connID int64, object string, since time.Time) error {
+	wm, err := tx.GetWatermark(ctx, connID, object)
+	if errors.Is(err, store.ErrNotFound) || since.IsZero() {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !since.Before(wm.SystemModstamp) {
+		return nil
+	}
+	wm.SystemModstamp, wm.LastID = since, ""
+	return tx.PutWatermark(ctx, wm)
+}
+
+// retryKept runs now the retries of the changes kept for the returned
+// fields' objects.
+func retryKept(ctx context.Context, st store.Store, connID int64, returned []string) error {
+	var objects []string
+	for _, ref := range returned {
+		o, _, _ := strings.Cut(ref, ".")
+		if !slices.Contains(objects, o) {
+			objects = append(objects, o)
+		}
+	}
+	for _, o := range objects {
+		for offset := 0; ; offset += 1000 {
+			errs, _, err := st.ListSyncErrors(ctx, store.SyncErrorFilter{ConnectionID: connID, Object: o, Code: CodeFieldUnavailable,
+				Limit: 1000, Offset: offset})
+			if err != nil {
+				return err
+			}
+			for _, se := range errs {
+				if se.JobID == nil || se.Operation != OpKeptChange {
+					continue
+				}
+				if _, err := st.RetryJob(ctx, *se.JobID); err != nil {
+					return fmt.Errorf("retry kept change of %s: %w", se.RecordID, err)
+				}
+			}
+			if len(errs) < 1000 {
+				break
+			}
+		}
+	}
+	return nil
+}
