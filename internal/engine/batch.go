@@ -305,7 +305,7 @@ func (b *batch) finish(p *pair, st states) {
 		// Keep what ferry last wrote of the SALESFORCE_* attributes across the
 		// states cleared for a new pair, so unchanged values are not rewritten.
 		for _, r := range st.ic[p.icID] {
-			if strings.HasPrefix(r.Field, sfAttrPrefix) {
+			if strings.HasPrefix(r.Field, sfAttrPrefix) || r.Field == ownerField {
 				b.ops.states = append(b.ops.states, r)
 			}
 		}

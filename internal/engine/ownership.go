@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/intercom"
@@ -160,4 +162,163 @@ func (b *batch) assignToOwners(ctx context.Context, works map[string]*convWork, 
 		}
 	}
 	return nil
+}
+
+// ownerField is the contact attribute that holds the owner; its field
+// state (Intercom side) is the owner ferry last wrote, so its webhook is
+// known as an echo and a teammate's change by hand is seen (F5.3).
+const ownerField = "owner_id"
+
+// ownerID reads an owner id from a value ferry wrote or Intercom sent;
+// false for none.
+func ownerID(v any) (int64, bool) {
+	s := ""
+	switch x := v.(type) {
+	case nil:
+		return 0, false
+	case string:
+		s = x
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		s = fmt.Sprint(x)
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, false
+	}
+	return id, true
+}
+
+// ownerString is an owner id as ferry compares and stores it: "" for none.
+func ownerString(v any) string {
+	if id, ok := ownerID(v); ok {
+		return strconv.FormatInt(id, 10)
+	}
+	return ""
+}
+
+// ownerChange is an owner write planned for one pair.
+type ownerChange struct {
+	to     string // admin id, "" clears
+	rule   string
+	restor bool // putting back an owner changed by hand in Intercom
+	from   string
+	// keep: Intercom already has the owner Salesforce gives; nothing is
+	// written, but ferry now assigns it (a later change by hand is put
+	// back).
+	keep bool
+}
+
+// planOwner decides whether a person's Intercom owner must be written
+// (F5.2, F5.3), with ownership on: when the Salesforce side is known, the
+// owner it resolves to; when only an Intercom change is known and
+// restore_intercom_owner is on, the owner ferry set, put back over a
+// change by hand. The owner ferry last wrote is never written again (no
+// echo).
+func (b *batch) planOwner(ctx context.Context, p *pair, st states) *ownerChange {
+	own := b.c.doc.Ownership
+	if !own.Enabled || p.object == sync.ObjectCompany || p.gone {
+		return nil
+	}
+	var written *store.FieldState
+	for i, r := range st.ic[p.icID] {
+		if r.Field == ownerField {
+			written = &st.ic[p.icID][i]
+		}
+	}
+	icOwner, icKnown := "", false
+	if p.ic != nil && p.ic.raw != nil {
+		icOwner, icKnown = ownerString(p.ic.raw[ownerField]), true
+	}
+	if p.sf != nil {
+		dir, err := b.directory(ctx, false)
+		if err != nil {
+			b.e.log.WarnContext(ctx, "owner sync: read Users and teammates", "error", err)
+			return nil
+		}
+		in := b.ownerInput(p.sf, dir)
+		if unknownUser(dir, in) {
+			if d, err := b.directory(ctx, true); err == nil {
+				dir, in = d, b.ownerInput(p.sf, d)
+			}
+		}
+		dec := sync.ResolveOwner(in)
+		known := icOwner
+		if !icKnown {
+			if written == nil {
+				return &ownerChange{to: dec.Teammate, rule: dec.Rule}
+			}
+			known = decodeOwner(written.Value)
+		}
+		if known == dec.Teammate {
+			if written == nil || decodeOwner(written.Value) != known {
+				return &ownerChange{to: known, rule: dec.Rule, keep: true}
+			}
+			return nil
+		}
+		return &ownerChange{to: dec.Teammate, rule: dec.Rule, from: known}
+	}
+	if icKnown && own.RestoreIntercomOwner && written != nil && written.Origin == store.OriginFerry {
+		if want := decodeOwner(written.Value); icOwner != want {
+			return &ownerChange{to: want, restor: true, from: icOwner,
+				rule: "ferry assigns owners from Salesforce: an owner changed by hand in Intercom is put back (F5.3)"}
+		}
+	}
+	return nil
+}
+
+// decodeOwner reads a stored owner state.
+func decodeOwner(v string) string { return ownerString(decodeValue(v)) }
+
+// ownerInput gathers a person's Salesforce owners for sync.ResolveOwner.
+func (b *batch) ownerInput(r *sfRecord, dir *directory) sync.OwnerInput {
+	in := sync.OwnerInput{Teammates: dir.teammates, Fallback: dir.icAdmin}
+	switch r.Object {
+	case "Contact":
+		in.AccountOwner, in.ContactOwner = r.rec.String("Account.OwnerId"), r.rec.String("OwnerId")
+	case "Lead":
+		in.LeadOwner = r.rec.String("OwnerId")
+	}
+	return in
+}
+
+// unknownUser reports an owner that is a User the directory does not know
+// (added since it was read).
+func unknownUser(dir *directory, in sync.OwnerInput) bool {
+	for _, u := range []string{in.AccountOwner, in.ContactOwner, in.LeadOwner} {
+		if strings.HasPrefix(u, "005") {
+			if _, ok := dir.userEmail[u]; !ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ownerWritten records an owner write: its state (so its webhook is an
+// echo, and a later change by hand is seen) and, for a restore, why.
+func (b *batch) ownerWritten(p *pair, oc *ownerChange) {
+	var v any
+	if oc.to != "" {
+		v = oc.to
+	}
+	b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: b.conn.ID, Side: store.SideIntercom, RecordID: p.icID,
+		Field: ownerField, Value: encodeValue(v), Origin: store.OriginFerry, ChangedAt: b.e.now(), WrittenHash: sync.HashValue(v)})
+	if oc.keep {
+		return
+	}
+	to, from := oc.to, oc.from
+	if to == "" {
+		to = "nobody"
+	}
+	if from == "" {
+		from = "nobody"
+	}
+	outcome := "owner_set"
+	if oc.restor {
+		outcome = "owner_restored"
+	}
+	b.history(string(p.object), p.icID, p.sfID, store.OriginFerry, oc.rule, outcome,
+		fmt.Sprintf("Intercom owner %s → %s", from, to), nil)
 }

@@ -172,6 +172,9 @@ func selectFields(c *connConfig, object, keyField string, ms []sync.Mapping) []s
 				add(f)
 			}
 		}
+		if object == "Contact" && c.doc.Ownership.Enabled && c.hasField(object, "AccountId") {
+			add("Account.OwnerId") // the Account owner overrides (F5.2)
+		}
 		if c.hasField(object, "OwnerId") {
 			add("OwnerId")
 			add("Owner.Name")
@@ -220,6 +223,13 @@ func contactInput(w map[string]any) (intercom.ContactInput, error) {
 		case "unsubscribed_from_emails":
 			b, _ := v.(bool)
 			in.UnsubscribedFromEmails = &b
+		case ownerField:
+			id, ok := ownerID(v)
+			if !ok {
+				in.ClearOwner = true
+				continue
+			}
+			in.OwnerID = &id
 		default:
 			return in, fmt.Errorf("intercom attribute %q cannot be written through the contacts API", k)
 		}

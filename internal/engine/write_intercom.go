@@ -22,6 +22,7 @@ const icWriters = 8
 type icWrite struct {
 	p      *pair
 	w      map[string]any
+	owner  *ownerChange
 	err    error
 	events int
 }
@@ -41,6 +42,18 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		if p.promote {
 			w["role"] = intercom.RoleUser
 		}
+		// The owner goes in the same update as the attributes (F5.3).
+		oc := b.planOwner(ctx, p, st)
+		if oc != nil && oc.keep {
+			b.ownerWritten(p, oc)
+			oc = nil
+		}
+		if oc != nil {
+			w[ownerField] = nil
+			if oc.to != "" {
+				w[ownerField] = oc.to
+			}
+		}
 		if len(w) == 0 {
 			continue
 		}
@@ -55,7 +68,7 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 				b.e.log.WarnContext(ctx, "add Intercom list options", "attribute", attr, "error", err)
 			}
 		}
-		todo = append(todo, &icWrite{p: p, w: w})
+		todo = append(todo, &icWrite{p: p, w: w, owner: oc})
 	}
 
 	sem := make(chan struct{}, icWriters)
@@ -95,6 +108,9 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		}
 		p.icWritten = t.w
 		p.events += t.events
+		if t.owner != nil {
+			b.ownerWritten(p, t.owner)
+		}
 	}
 }
 

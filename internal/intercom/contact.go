@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"context"
+	"encoding/json"
 	"iter"
 	"net/http"
 	"net/url"
@@ -96,6 +97,22 @@ type ContactInput struct {
 	OwnerID                *int64         `json:"owner_id,omitempty"`
 	UnsubscribedFromEmails *bool          `json:"unsubscribed_from_emails,omitempty"`
 	CustomAttributes       map[string]any `json:"custom_attributes,omitempty"`
+	// ClearOwner sends "owner_id": null, which removes the owner (OwnerID
+	// is then ignored).
+	ClearOwner bool `json:"-"`
+}
+
+// MarshalJSON sends the set fields, and owner_id null for ClearOwner.
+func (in ContactInput) MarshalJSON() ([]byte, error) {
+	type plain ContactInput
+	if !in.ClearOwner {
+		return json.Marshal(plain(in))
+	}
+	in.OwnerID = nil
+	return json.Marshal(struct {
+		plain
+		OwnerID *int64 `json:"owner_id"`
+	}{plain: plain(in)})
 }
 
 // Ptr returns a pointer to v, for building inputs.

@@ -17,6 +17,7 @@ type Inactive struct {
 func InactiveSections() []Inactive {
 	return []Inactive{
 		{"cases", "not active yet: ferry does not show or create Salesforce Cases yet; the values are kept for when it does"},
-		{"ownership", "not active yet: ferry does not sync owners between Salesforce and Intercom yet; the values are kept for when it does"},
+		{"ownership", "lead_owner_from_intercom is not active yet: ferry does not create Salesforce Leads from Intercom yet; " +
+			"the rest of the section (owner sync, restoring owners, assigning conversations) is active"},
 	}
 }
