@@ -34,6 +34,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"bench":    {"measure ferry end to end against both emulators (API calls per change, echoes, latency, memory)", cmdBench},
+		"check":    {"check that the Salesforce fields ferry needs are visible and writable", cmdCheck},
 		"demo":     {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
 		"errors":   {"list, show and retry sync errors (errors list|show ID|retry ID|all)", cmdErrors},
 		"emulate":  {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},

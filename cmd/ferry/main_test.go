@@ -268,6 +268,43 @@ func TestDemo(t *testing.T) {
 	if len(doc.Mappings) == 0 {
 		t.Errorf("demo settings have no mappings: %s", cliOut.String())
 	}
+	// The setup check runs on demand and finds the demo org complete.
+	checkEnv, checkOut, checkErr := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	if code := run(ctx, []string{"check"}, checkEnv); code != 0 || !strings.Contains(checkOut.String(), "every Salesforce field ferry needs is there") {
+		t.Errorf("check: exit %d, stdout %q, stderr %q", code, checkOut.String(), checkErr.String())
+	}
+	// Task.Type hidden in the org (as in Professional Edition): the check
+	// names it with its fix, says tasks are off and exits 1.
+	sfURL := regexp.MustCompile(`Salesforce org +(http://\S+)`).FindStringSubmatch(out.String())
+	if sfURL == nil {
+		t.Fatalf("the demo does not print the Salesforce org's URL: %s", out.String())
+	}
+	hide := func(hidden bool) {
+		body := fmt.Sprintf(`{"object":"Task","field":"Type","hidden":%v}`, hidden)
+		req, _ := http.NewRequest("POST", sfURL[1]+"/__emulator/field-security", strings.NewReader(body))
+		req.SetBasicAuth("admin@example.com", "password")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("hide Task.Type: %s", resp.Status)
+		}
+	}
+	hide(true)
+	checkEnv, checkOut, checkErr = testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+	code := run(ctx, []string{"check"}, checkEnv)
+	for _, want := range []string{"ferry requires these fields in the Salesforce Task object: Type",
+		"fix: Object Manager > Task > Fields & Relationships > Type > Set Field-Level Security > Visible", "off until fixed: tasks"} {
+		if !strings.Contains(checkOut.String(), want) {
+			t.Errorf("check with Task.Type hidden does not print %q: %s", want, checkOut.String())
+		}
+	}
+	if code != 1 {
+		t.Errorf("check with a problem: exit %d, want 1 (stderr %q)", code, checkErr.String())
+	}
+	hide(false)
 	// Sections that do nothing yet say so, beside the document.
 	if !strings.Contains(cliErr.String(), "note: cases: not active yet") {
 		t.Errorf("settings get does not say cases do nothing yet: %q", cliErr.String())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -29,7 +30,11 @@ type ConnectionView struct {
 	// InitialSync is the progress of the initial sync at connect, per
 	// object (F3.8); empty until both sides are connected.
 	InitialSync []InitialSyncView `json:"initial_sync"`
-	CreatedAt   time.Time         `json:"created_at"`
+	// SetupCheck is the last setup check (F1.4): Salesforce fields ferry
+	// needs that are missing, hidden or read-only, each with its fix, and
+	// the features off meanwhile; absent before the first check.
+	SetupCheck *setupcheck.Result `json:"setup_check,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
 }
 
 // InitialSyncView is the initial sync's progress for one object.
@@ -106,6 +111,13 @@ func (a *App) ViewConnection(ctx context.Context, c store.Connection) (Connectio
 			Object: is.Object, State: is.State, Processed: is.Processed, Matched: is.Matched, Ambiguous: is.Ambiguous,
 			Message: is.Message, StartedAt: is.StartedAt.UTC(), FinishedAt: is.FinishedAt,
 		})
+	}
+	res, err := connection.LastSetupCheck(ctx, a.store, c.ID)
+	if err != nil {
+		return ConnectionView{}, err
+	}
+	if !res.CheckedAt.IsZero() {
+		v.SetupCheck = &res
 	}
 	return v, nil
 }

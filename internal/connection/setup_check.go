@@ -95,6 +95,45 @@ func RunSetupCheck(ctx context.Context, st store.Store, sf *salesforce.Client, c
 	return fields, res, nil
 }
 
+// SetupCheck runs the setup check of a connection now, with its saved
+// settings (on demand: the admin API, `ferry check`, the admin UI), and
+// returns the result it stored. The engine notices a result with other
+// problems and binds the settings again: a field back resumes its mapping.
+func (m *Manager) SetupCheck(ctx context.Context, connID int64) (setupcheck.Result, error) {
+	doc := settings.Default()
+	st, err := m.opts.Store.GetSettings(ctx, connID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return setupcheck.Result{}, err
+	default:
+		if doc, err = settings.Parse(st.Doc); err != nil {
+			return setupcheck.Result{}, fmt.Errorf("settings of connection %d: %w", connID, err)
+		}
+	}
+	sf, err := m.Salesforce(ctx, connID)
+	if err != nil {
+		return setupcheck.Result{}, err
+	}
+	_, res, err := RunSetupCheck(ctx, m.opts.Store, sf, connID, doc, m.opts.Now(), m.opts.Logger)
+	return res, err
+}
+
+// Feature says whether a feature can run on a connection and, if not, why
+// in words, from the last stored setup check (no API call). Code that
+// needs Salesforce fields (task or lead creation) asks before it starts
+// instead of failing record by record:
+//
+//	if ok, why, err := mgr.Feature(ctx, connID, setupcheck.Tasks); err == nil && !ok { … show why … }
+func (m *Manager) Feature(ctx context.Context, connID int64, f setupcheck.Feature) (available bool, reason string, err error) {
+	res, err := LastSetupCheck(ctx, m.opts.Store, connID)
+	if err != nil {
+		return false, "", err
+	}
+	available, reason = res.Feature(f)
+	return available, reason, nil
+}
+
 // LastSetupCheck returns the connection's last stored setup check, or the
 // zero result (no known problem) before the first.
 func LastSetupCheck(ctx context.Context, st store.Reader, connID int64) (setupcheck.Result, error) {

@@ -83,7 +83,7 @@ func TestHiddenMappedFieldKeepsTheRestSyncing(t *testing.T) {
 	if err := b.sf.SetFieldHidden("Lead", "Title", false); err != nil {
 		t.Fatal(err)
 	}
-	res, err = b.eng.SetupCheck(b.ctx, b.connID)
+	res, err = b.mgr.SetupCheck(b.ctx, b.connID)
 	if err != nil || !res.OK {
 		t.Fatalf("setup check after unhiding = %+v, %v", res, err)
 	}
@@ -111,14 +111,14 @@ func TestHiddenTaskFieldTurnsTasksOff(t *testing.T) {
 		}
 	}})
 	b.poll()
-	ok, why, err := b.eng.Feature(b.ctx, b.connID, setupcheck.Tasks)
+	ok, why, err := b.mgr.Feature(b.ctx, b.connID, setupcheck.Tasks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ok || why != "ferry requires these fields in the Salesforce Task object: Type" {
 		t.Fatalf("Feature(tasks) = %v, %q; want off with the exact message", ok, why)
 	}
-	if ok, why, _ := b.eng.Feature(b.ctx, b.connID, setupcheck.LeadSync); !ok {
+	if ok, why, _ := b.mgr.Feature(b.ctx, b.connID, setupcheck.LeadSync); !ok {
 		t.Fatalf("lead sync off: %s", why)
 	}
 }

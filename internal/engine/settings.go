@@ -186,40 +186,6 @@ func (e *Engine) setupCurrent(ctx context.Context, connID int64, c *connConfig) 
 	return err == nil && setupcheck.SameProblems(last, c.setup)
 }
 
-// SetupCheck runs the connection's setup check now (F1.4): the schema is
-// read again, the result stored, the settings bound afresh (a field back
-// resumes its mapping and writes the changes kept meanwhile) and the
-// result returned.
-func (e *Engine) SetupCheck(ctx context.Context, connID int64) (setupcheck.Result, error) {
-	e.invalidate(connID)
-	sf, err := e.opts.Manager.Salesforce(ctx, connID)
-	if err != nil {
-		return setupcheck.Result{}, err
-	}
-	ic, err := e.opts.Manager.Intercom(ctx, connID)
-	if err != nil {
-		return setupcheck.Result{}, err
-	}
-	c, err := e.config(ctx, connID, sf, ic)
-	if err != nil {
-		return setupcheck.Result{}, err
-	}
-	return c.setup, nil
-}
-
-// Feature says whether a feature can run on a connection and, if not, why
-// in words, from the last stored setup check (no API call). Features that
-// need Salesforce fields (task or lead creation) ask before they start
-// instead of failing record by record.
-func (e *Engine) Feature(ctx context.Context, connID int64, f setupcheck.Feature) (available bool, reason string, err error) {
-	res, err := connection.LastSetupCheck(ctx, e.store, connID)
-	if err != nil {
-		return false, "", err
-	}
-	available, reason = res.Feature(f)
-	return available, reason, nil
-}
-
 // ensureSalesforceAttributes creates the SALESFORCE_* contact data
 // attributes that are missing (F3.6).
 func (e *Engine) ensureSalesforceAttributes(ctx context.Context, ic *intercom.Client, c *connConfig) error {

@@ -159,6 +159,8 @@ func (s *Server) Handler() http.Handler {
 	admin("GET /api/v1/settings", s.getSettings)
 	admin("PUT /api/v1/settings", s.putSettings)
 
+	admin("GET /api/v1/setup-check", s.setupCheck)
+
 	admin("GET /api/v1/sync-errors", s.listSyncErrors)
 	admin("GET /api/v1/sync-errors/{id}", s.getSyncError)
 	admin("POST /api/v1/sync-errors/{id}/retry", s.retrySyncError)
