@@ -360,13 +360,39 @@ func (b *batch) finish(p *pair, st states) {
 	if outcome == "ok" && len(p.plan.ToSalesforce) > 0 && len(p.plan.Failures()) == 0 {
 		b.ops.resolve = append(b.ops.resolve, store.SyncError{ConnectionID: connID, RecordID: p.icID, Operation: opUpdateSalesforce})
 	}
+	rule := p.rule
+	if stale := staleFields(p.plan); len(stale) > 0 {
+		// Older than a change already seen (F3.5): nothing is written for
+		// these fields, and history says why.
+		msgs = append(msgs, "ignored as older than a change already seen: "+strings.Join(stale, ", "))
+		if len(changes) == 0 && outcome == "ok" {
+			outcome, rule = "stale", staleRule
+		}
+	}
 	if len(changes) == 0 && outcome == "ok" && !p.fresh {
 		return // nothing happened: an echo or an unchanged record
 	}
 	if len(changes) == 0 && outcome == "ok" {
 		outcome = "unchanged"
 	}
-	b.history(string(p.object), p.icID, p.sfID, p.origin, p.rule, outcome, strings.Join(msgs, "; "), changes)
+	b.history(string(p.object), p.icID, p.sfID, p.origin, rule, outcome, strings.Join(msgs, "; "), changes)
+}
+
+// staleFields names the fields whose incoming values a plan ignored as
+// stale, by the name on the side that reported them.
+func staleFields(plan sync.RecordPlan) []string {
+	var out []string
+	for _, d := range plan.Decisions {
+		if d.Verdict != sync.Stale {
+			continue
+		}
+		attr, field, _ := strings.Cut(d.Key, "=")
+		if d.Side == sync.Salesforce {
+			attr = field
+		}
+		out = append(out, attr)
+	}
+	return out
 }
 
 // syncError records a failed write to Salesforce with what was sent (F8.2);

@@ -253,18 +253,28 @@ func (b *batch) processEvents(ctx context.Context, evs []store.WebhookEvent) err
 			if kind == "" {
 				continue
 			}
-			if prev := contacts[pe.Contact.ID]; prev != nil && kind == sync.Created && prev.kind != sync.Created {
+			rec := contactRecord(pe.Contact, raw)
+			prev := contacts[pe.Contact.ID]
+			if b.staleEvent(prev, rec, pe.Topic) {
+				continue
+			}
+			if prev != nil && kind == sync.Created && prev.kind != sync.Created {
 				kind = prev.kind
 			}
-			contacts[pe.Contact.ID] = &icChange{kind: kind, rec: contactRecord(pe.Contact, raw)}
+			contacts[pe.Contact.ID] = &icChange{kind: kind, rec: rec}
 		case pe.Company != nil && pe.Kind == intercom.KindCompany && b.c.companyField() != "":
 			if kind == "" {
 				continue
 			}
-			if prev := companies[pe.Company.ID]; prev != nil && kind == sync.Created && prev.kind != sync.Created {
+			rec := companyRecord(pe.Company, raw)
+			prev := companies[pe.Company.ID]
+			if b.staleEvent(prev, rec, pe.Topic) {
+				continue
+			}
+			if prev != nil && kind == sync.Created && prev.kind != sync.Created {
 				kind = prev.kind
 			}
-			companies[pe.Company.ID] = &icChange{kind: kind, rec: companyRecord(pe.Company, raw)}
+			companies[pe.Company.ID] = &icChange{kind: kind, rec: rec}
 		}
 	}
 
@@ -340,6 +350,23 @@ func (b *batch) processEvents(ctx context.Context, evs []store.WebhookEvent) err
 	}
 	return b.syncPairs(ctx)
 }
+
+// staleEvent reports whether rec, from a webhook of topic, is older than
+// the change prev already collapsed for the same record in this batch (a
+// late redelivery), and records it in the history as stale: the newer
+// state is the one synced, whatever order the webhooks came in (F3.5).
+func (b *batch) staleEvent(prev *icChange, rec icRecord, topic string) bool {
+	if prev == nil || rec.UpdatedAt.IsZero() || !rec.UpdatedAt.Before(prev.rec.UpdatedAt) {
+		return false
+	}
+	b.history(objectName(rec, store.Mapping{}, false), rec.ID, "", store.OriginIntercom, staleRule, "stale",
+		fmt.Sprintf("%s of %s ignored: a change of %s was already seen", topic, rec.UpdatedAt.Format(time.RFC3339),
+			prev.rec.UpdatedAt.Format(time.RFC3339)), nil)
+	return true
+}
+
+// staleRule names the rule that ignores older changes in history.
+const staleRule = "a change older than the last one seen from the same side is stale (F3.5)"
 
 // stop turns an API error met while matching into the batch's stopping
 // error, or returns other errors as they are.

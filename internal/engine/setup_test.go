@@ -86,6 +86,9 @@ type setupOpts struct {
 	noSettings bool
 	// engine adjusts the engine's options.
 	engine func(*engine.Options)
+	// hookFront, if set, wraps ferry's webhook endpoint: what Intercom's
+	// deliveries meet on their way (a failing proxy, a gate).
+	hookFront func(http.Handler) http.Handler
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -205,7 +208,11 @@ func setup(t testing.TB, o setupOpts) *bundle {
 		t.Fatal(err)
 	}
 
-	hook := httptest.NewServer(intercom.NewWebhookHandler(intercom.WebhookConfig{Secret: icSecret,
+	front := func(h http.Handler) http.Handler { return h }
+	if o.hookFront != nil {
+		front = o.hookFront
+	}
+	hook := httptest.NewServer(front(intercom.NewWebhookHandler(intercom.WebhookConfig{Secret: icSecret,
 		Sink: intercom.SinkFunc(func(ctx context.Context, ev *intercom.Event) error {
 			if ev.Kind == intercom.KindPing {
 				return nil
@@ -219,7 +226,7 @@ func setup(t testing.TB, o setupOpts) *bundle {
 				_, err = tx.Enqueue(ctx, jobs.IntercomEventArgs{ConnectionID: b.connID, EventID: stored.ID}, nil)
 				return err
 			})
-		})}))
+		})})))
 	t.Cleanup(hook.Close)
 	b.ic.AddWebhook(hook.URL)
 

@@ -87,8 +87,9 @@ const (
 	// Echo: the value is the one ferry wrote to this side; it is not a
 	// change and must not be written back (F3.5, no loops).
 	Echo Verdict = "echo"
-	// Stale: the other side changed later; latest change wins, field by
-	// field (F3.5).
+	// Stale: the other side changed later (latest change wins, field by
+	// field, F3.5), or this side itself did (the change is an older one
+	// delivered late).
 	Stale Verdict = "stale"
 	// Unchanged: the side reports the value ferry already knew.
 	Unchanged Verdict = "unchanged"
@@ -110,6 +111,11 @@ const (
 //   - a value equal to what ferry wrote there is an echo, whatever its time;
 //   - a value equal to the known one is unchanged;
 //   - a direction that forbids the flow wins over recency;
+//   - a change older than the last one seen from the same side (the field's
+//     value there is the side's own change, recorded later by the side's
+//     clock) is stale: a late redelivery of an older change never undoes a
+//     newer one. At the same time the value is taken, as the side's
+//     clock cannot order the two;
 //   - the latest change wins: if the other side's current value is its own
 //     change, recorded later, this one is stale. On a tie Salesforce wins, so
 //     the outcome does not depend on which side's event arrives first.
@@ -126,6 +132,9 @@ func resolveHash(mine, theirs FieldState, side Side, h string, at time.Time, dir
 	}
 	if !dir.Allows(side) {
 		return Blocked
+	}
+	if mine.Origin == own(side) && !mine.ChangedAt.IsZero() && !at.IsZero() && at.Before(mine.ChangedAt) {
+		return Stale
 	}
 	other := side.Other()
 	if theirs.Origin == own(other) && dir.Allows(other) && !theirs.ChangedAt.IsZero() && !at.IsZero() {

@@ -47,7 +47,12 @@ func TestResolve(t *testing.T) {
 		{"older Salesforce change loses to later Intercom change", sfFerry, icOwn, Salesforce, "C", at(-1), DirBoth, Stale},
 		{"tie: Salesforce wins", sfFerry, icOwn, Salesforce, "C", at(0), DirBoth, Apply},
 		{"tie: Intercom loses", icFerry, sfOwn, Intercom, "C", at(0), DirBoth, Stale},
-		{"the other side's value is ferry's: no contest", icOwn, sfFerry, Intercom, "C", at(-5), DirBoth, Apply},
+		{"the other side's value is ferry's: no contest", FieldState{Value: "A", Origin: OriginIntercom, ChangedAt: at(-9)}, sfFerry, Intercom, "C", at(-5), DirBoth, Apply},
+		{"a late redelivery of an older Intercom change is stale", icOwn, sfFerry, Intercom, "C", at(-5), DirBoth, Stale},
+		{"a late older Salesforce change is stale", FieldState{Value: "A", Origin: OriginSalesforce, ChangedAt: at(0)}, none, Salesforce, "C", at(-1), DirBoth, Stale},
+		{"the same second as the side's last change applies", icOwn, sfFerry, Intercom, "C", at(0), DirBoth, Apply},
+		{"older than ferry's write there: the other side decides", icFerry, FieldState{Value: "B", Origin: OriginSalesforce, ChangedAt: at(-9)}, Intercom, "C", at(-5), DirBoth, Apply},
+		{"redelivered older change, even the side's earlier value", FieldState{Value: "new", Origin: OriginIntercom, ChangedAt: at(3)}, FieldState{Value: "new", Origin: OriginFerry, ChangedAt: at(3), WrittenHash: h("new")}, Intercom, "old", at(1), DirBoth, Stale},
 		{"the other side cannot send here: its time does not count", none, sfOwn, Intercom, "C", at(-5), DirToSalesforce, Apply},
 		{"unknown time applies", icFerry, sfOwn, Intercom, "C", time.Time{}, DirBoth, Apply},
 	}
