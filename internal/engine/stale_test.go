@@ -97,6 +97,9 @@ func testLateRedelivery(t *testing.T, drainBetween bool) {
 		if e.Outcome == "stale" && strings.Contains(e.Rule, "older than the last one seen") {
 			stale++
 		}
+		if strings.Contains(e.Changes, `"Title":"`+older+`"`) {
+			t.Errorf("Salesforce's Title was set back to the older value (history %d: %s), even if only for a moment", e.ID, e.Changes)
+		}
 	}
 	if stale != 1 {
 		t.Errorf("%d stale history entries, want 1; history: %+v", stale, h)
