@@ -63,9 +63,9 @@ func CauseMessage(cause string) string {
 	case store.CauseApprovalsExceeded:
 		return "The connecting Salesforce user approved ferry more than five times; Salesforce revoked ferry's oldest token. Reconnect, or connect with a different Salesforce user."
 	case store.CauseAPIDisabled:
-		return "API access is disabled for this Salesforce org or user (API_DISABLED_FOR_ORG). Enable \"API Enabled\" on the user's profile or permission set, then reconnect."
+		return "Salesforce refuses ferry's API calls: API access is turned off for this org or for the connected user (API_DISABLED_FOR_ORG). In Salesforce, give the connected user's profile or permission set the \"API Enabled\" permission (the org's edition must include API access). Sync is paused meanwhile, changes keep queueing, and it resumes by itself within one poll interval of Salesforce accepting calls again; no reconnect is needed."
 	case store.CauseAPILimitReached:
-		return "The Salesforce org's daily API request limit is used up (REQUEST_LIMIT_EXCEEDED). Sync resumes by itself as the 24-hour window moves; changes keep queueing meanwhile."
+		return "Salesforce refuses ferry's API calls: the org's daily API request allowance is used up (REQUEST_LIMIT_EXCEEDED), by ferry and the org's other apps together, or what is left is kept for inbox actions. Sync is paused meanwhile, changes keep queueing, and it resumes by itself within one poll interval of calls being available again (Salesforce frees them over a rolling 24 hours). To resume sooner, raise the org's API allowance in Salesforce or reduce other integrations' calls."
 	case CauseIntercomUnauthorized:
 		return "Intercom refused ferry's access token (revoked, or the app was uninstalled). Reconnect Intercom."
 	case store.CauseUserDisconnected:

@@ -14,9 +14,14 @@ import (
 // checkBudget says whether lane may spend calls more Salesforce calls today
 // (F8.1): ferry's own daily limit against today's counted usage (all
 // purposes), and the org's remaining requests from the last
-// Sforce-Limit-Info header, so other apps' usage counts too. When it may
-// not, the error carries when the next UTC day starts (plus a little jitter
-// so many connections do not resume in the same second).
+// Sforce-Limit-Info header, so other apps' usage counts too. When ferry's
+// own limit stops it, the error carries when the next UTC day starts (the
+// day it counts by; plus a little jitter so many connections do not resume
+// in the same second). When the org's remaining requests stop it, the
+// error stands for the org's limit (the connection pauses with
+// api_limit_reached and is checked again with backoff): the org frees
+// requests over a rolling 24 hours, so waiting for midnight would be wrong,
+// and a stale header must never make ferry wait at all.
 func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, sf *salesforce.Client, lane settings.Lane, calls int) error {
 	now := e.now()
 	used, err := connection.UsedToday(ctx, e.store, connID, now)
@@ -35,10 +40,14 @@ func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, s
 	if c.doc.APIBudget.Allows(lane, used+calls-1, orgRemaining) {
 		return nil
 	}
+	if !c.doc.APIBudget.Allows(lane, used+calls-1, -1) {
+		midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
+		return &errBudget{until: midnight.Add(time.Duration(rand.Int64N(int64(time.Minute))))}
+	}
 	// The org's remaining requests come from the last call's header, which
 	// goes stale while paused (the org's window rolls on, other apps
-	// stop): read /limits again, at most once a minute, before giving up.
-	if orgRemaining >= 0 && c.doc.APIBudget.Allows(lane, used+calls-1, -1) && e.limitsDue(connID, now) {
+	// stop): read /limits again, at most once a minute, before pausing.
+	if e.limitsDue(connID, now) {
 		limits, err := sf.Limits(purposeCtx(ctx, connection.PurposeSetup))
 		if err != nil {
 			return fmt.Errorf("engine: read org limits: %w", err)
@@ -49,8 +58,8 @@ func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, s
 			}
 		}
 	}
-	midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
-	return &errBudget{until: midnight.Add(time.Duration(rand.Int64N(int64(time.Minute))))}
+	return fmt.Errorf("engine: the org's remaining API requests do not cover %d more calls of the %s lane: %w",
+		calls, lane, salesforce.ErrRequestLimitExceeded)
 }
 
 // limitsDue reports whether the org's limits may be read again for a

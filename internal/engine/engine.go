@@ -117,6 +117,9 @@ type Engine struct {
 	confs map[int64]*connConfig
 	// limitsRead is when each connection's org limits were last read.
 	limitsRead map[int64]time.Time
+	// probes schedules, per connection whose Salesforce API is paused,
+	// the next read of the org's limits.
+	probes map[int64]*apiProbe
 	// rounds numbers drain rounds, naming their leases.
 	rounds atomic.Int64
 	// stopping: a shutdown began; drain jobs hand their work back.
@@ -166,6 +169,7 @@ func New(opts Options) *Engine {
 		opts.DisconnectedRetry = time.Minute
 	}
 	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
+		probes:    map[int64]*apiProbe{},
 		nextRound: map[int64]time.Time{}, dirs: map[int64]*directory{}}
 }
 

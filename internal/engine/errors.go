@@ -11,11 +11,7 @@ import (
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
-	"github.com/ferrysync/ferry/internal/store"
 )
-
-// apiLimitWait is how long work waits when the org's API limit is reached.
-const apiLimitWait = 30 * time.Minute
 
 // errKind says how a failed API call is handled.
 type errKind int
@@ -98,12 +94,13 @@ func (e *Engine) jobError(ctx context.Context, connID int64, err error) error {
 			return river.JobSnooze(e.opts.DisconnectedRetry)
 		}
 	}
-	if be != nil && be.kind == breaking && be.cause == store.CauseAPILimitReached {
-		// The org's daily limit is a rolling 24-hour window: it frees up
-		// by itself, so the connection is not marked broken (that would
-		// wait for a reconnect nobody needs); work waits and looks again.
-		e.log.WarnContext(ctx, "Salesforce API limit reached; sync waits", "connection", connID)
-		return river.JobSnooze(apiLimitWait)
+	if cause := apiPauseCause(err); cause != "" {
+		// The API limit frees up by itself (a rolling 24-hour window) and
+		// API access comes back when an admin turns it on: neither needs
+		// a reconnect. The connection shows the pause; the polls check
+		// until calls are accepted and then drain what queued up.
+		e.pauseAPI(ctx, connID, cause, err)
+		return river.JobSnooze(e.opts.DisconnectedRetry)
 	}
 	if be != nil && be.kind == breaking {
 		e.opts.Manager.Health().Disconnect(context.WithoutCancel(ctx), connID, be.side, be.cause, be.err)

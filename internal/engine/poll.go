@@ -34,8 +34,28 @@ func force(ctx context.Context) bool { v, _ := ctx.Value(forceKey{}).(bool); ret
 // Id, and applies them page by page, saving the watermark after each page,
 // then reads the object's deletes. A poll interrupted half way resumes from
 // the last saved page; re-read records are skipped by their SystemModstamp.
+//
+// While Salesforce refuses calls (the API limit, API access off: the
+// connection's state says which), a poll only checks, with backoff, whether
+// it accepts them again; the one that finds it does catches up at once.
 func (e *Engine) Poll(ctx context.Context, conn store.Connection) error {
-	return e.jobError(ctx, conn.ID, e.poll(ctx, conn))
+	if conn.State.APIPaused() {
+		ok, err := e.probeAPI(ctx, conn)
+		if err != nil || !ok {
+			return err
+		}
+		conn.State, conn.Cause = store.StateConnected, ""
+		ctx = ForcePoll(ctx)
+		e.resume(ctx, conn)
+	}
+	err := e.poll(ctx, conn)
+	if cause := apiPauseCause(err); cause != "" {
+		// Not snoozed: a snoozed poll would keep the next ones out (polls
+		// are unique per connection). The next tick's poll probes.
+		e.pauseAPI(ctx, conn.ID, cause, err)
+		return nil
+	}
+	return e.jobError(ctx, conn.ID, err)
 }
 
 func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
@@ -57,10 +77,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// The settings' poll interval (F3.3) applies per connection; the
 	// queue's ticks may come more often.
 	now := e.now()
-	interval := base.c.doc.Poll()
-	if e.opts.MaxPollInterval > 0 {
-		interval = min(interval, e.opts.MaxPollInterval)
-	}
+	interval := e.pollInterval(base.c.doc)
 	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && e.opts.SettingsPollInterval && !force(ctx) &&
 		now.Sub(last.SystemModstamp) < interval-time.Second {
 		return nil

@@ -19,7 +19,9 @@ import (
 type Syncer interface {
 	// HandleIntercomEvent applies one stored webhook event.
 	HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error
-	// Poll reads Salesforce changes since the connection's watermarks.
+	// Poll reads Salesforce changes since the connection's watermarks. For
+	// a connection whose Salesforce API is paused (store.ConnectionState
+	// APIPaused) it checks, with backoff, whether calls are accepted again.
 	Poll(ctx context.Context, conn store.Connection) error
 	// InitialSync matches the records both systems had when the connection
 	// was made (F3.8), resuming where it stopped; args.Run names the run.
@@ -142,6 +144,11 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	if err != nil {
 		var snooze *river.JobSnoozeError
 		if errors.As(err, &snooze) {
+			if conn.State.APIPaused() {
+				// Salesforce refuses calls for now: the poll checks
+				// (with backoff) whether it accepts them again.
+				return w.opts.Syncer.Poll(ctx, conn)
+			}
 			// A later tick enqueues the next poll; this one has nothing to wait for.
 			return nil
 		}
@@ -171,7 +178,7 @@ func (w *PollTickWorker) Work(ctx context.Context, _ *river.Job[PollTickArgs]) e
 		return err
 	}
 	for _, c := range conns {
-		if c.State != store.StateConnected {
+		if c.State != store.StateConnected && !c.State.APIPaused() {
 			continue
 		}
 		if _, err := w.opts.Store.Enqueue(ctx, PollArgs{ConnectionID: c.ID}, PollInsertOpts()); err != nil {

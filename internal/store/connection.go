@@ -15,7 +15,24 @@ const (
 	StatePending      ConnectionState = "pending"
 	StateConnected    ConnectionState = "connected"
 	StateDisconnected ConnectionState = "disconnected"
+	// StateAPILimitReached: Salesforce refuses API calls because the org's
+	// daily request limit is used up (REQUEST_LIMIT_EXCEEDED). Work waits;
+	// ferry re-reads the org's limits with backoff and returns to connected
+	// by itself once calls are accepted again. Cause is CauseAPILimitReached.
+	StateAPILimitReached ConnectionState = "api_limit_reached"
+	// StateAPIDisabled: Salesforce refuses API calls because API access is
+	// off for the org or the connected user (API_DISABLED_FOR_ORG); as
+	// StateAPILimitReached, it ends by itself once calls are accepted. Cause
+	// is CauseAPIDisabled.
+	StateAPIDisabled ConnectionState = "api_disabled"
 )
+
+// APIPaused reports a state in which Salesforce refuses API calls for a
+// while (the API limit, API access off): the connection's credentials are
+// good, work waits, and ferry checks until calls are accepted again.
+func (s ConnectionState) APIPaused() bool {
+	return s == StateAPILimitReached || s == StateAPIDisabled
+}
 
 // Causes of a disconnection (F1.3).
 const (
@@ -93,7 +110,7 @@ func (w *writer) CreateConnection(ctx context.Context, c Connection) (Connection
 // disconnected, and why.
 func (w *writer) UpdateConnectionState(ctx context.Context, id int64, state ConnectionState, cause string) error {
 	switch state {
-	case StatePending, StateConnected, StateDisconnected:
+	case StatePending, StateConnected, StateDisconnected, StateAPILimitReached, StateAPIDisabled:
 	default:
 		return fmt.Errorf("store: update connection %d: unknown state %q: %w", id, state, ErrInvalid)
 	}

@@ -101,7 +101,8 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, conn := range conns {
 		id := strconv.FormatInt(conn.ID, 10)
-		for _, state := range []store.ConnectionState{store.StatePending, store.StateConnected, store.StateDisconnected} {
+		for _, state := range []store.ConnectionState{store.StatePending, store.StateConnected, store.StateDisconnected,
+			store.StateAPILimitReached, store.StateAPIDisabled} {
 			v, cause := 0.0, ""
 			if conn.State == state {
 				v, cause = 1, conn.Cause
