@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
 )
@@ -35,10 +36,35 @@ func (b *bundle) keptErrors() []store.SyncError {
 // fields keep syncing both ways, the connection's setup check shows the
 // problem with its fix, the change made meanwhile to the hidden field is
 // kept as a sync error, and once the field is visible again a setup check
-// (no restart) writes it (issue 8 item 2).
+// (no restart), on demand or by the periodic schema refresh, writes it
+// (issue 8 item 2).
 func TestHiddenMappedFieldKeepsTheRestSyncing(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{workers: true})
+	for _, tc := range []struct {
+		name string
+		opts setupOpts
+		// back makes ferry notice the field is visible again.
+		back func(b *bundle)
+	}{
+		{name: "OnDemandCheck", opts: setupOpts{workers: true}, back: func(b *bundle) {
+			if res, err := b.mgr.SetupCheck(b.ctx, b.connID); err != nil || !res.OK {
+				b.t.Fatalf("setup check after unhiding = %+v, %v", res, err)
+			}
+		}},
+		{name: "PeriodicSchemaRefresh", opts: setupOpts{workers: true, engine: func(o *engine.Options) { o.CatalogTTL = 300 * time.Millisecond }},
+			back: func(b *bundle) {
+				time.Sleep(400 * time.Millisecond) // the cached schema expires
+				b.poll()
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testHiddenMappedField(t, setup(t, tc.opts), tc.back)
+		})
+	}
+}
+
+func testHiddenMappedField(t *testing.T, b *bundle, back func(b *bundle)) {
 	sfID := b.newRecord("Lead", map[string]any{"Email": "hide@example.com", "Title": "Engineer", "Phone": "100"})
 	id := b.newContact(map[string]any{"email": "hide@example.com", "role": "lead"})
 	b.waitFor("the Intercom lead is mapped to the Lead", func() bool { m, ok := b.mapping(id); return ok && m.SFID == sfID })
@@ -83,10 +109,7 @@ func TestHiddenMappedFieldKeepsTheRestSyncing(t *testing.T) {
 	if err := b.sf.SetFieldHidden("Lead", "Title", false); err != nil {
 		t.Fatal(err)
 	}
-	res, err = b.mgr.SetupCheck(b.ctx, b.connID)
-	if err != nil || !res.OK {
-		t.Fatalf("setup check after unhiding = %+v, %v", res, err)
-	}
+	back(b)
 	b.waitFor("the kept title reaches the Lead", func() bool { return b.sfField("Lead", sfID, "Title") == "CTO" })
 	b.waitFor("the kept change's sync error is resolved", func() bool { return len(b.keptErrors()) == 0 })
 	if got := b.sfField("Lead", sfID, "Phone"); got != "222" {

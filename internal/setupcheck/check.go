@@ -293,13 +293,14 @@ func (r Result) Paused(object, field string) bool {
 	return false
 }
 
-// Returned lists the mapped fields ("Lead.Title") that prev had missing and
-// r no longer has: their kept changes can be written now.
+// Returned lists the mapped fields ("Lead.Title") whose mappings prev had
+// paused (missing, hidden or read-only) and r no longer has: their kept
+// changes can be written now.
 func (r Result) Returned(prev Result) []string {
 	var out []string
 	for _, p := range prev.Problems {
 		for _, f := range p.Mapped {
-			if (p.Kind == KindMissing || p.Kind == KindNoObject) && !r.Missing(p.Object, f) {
+			if !r.Paused(p.Object, f) {
 				out = append(out, p.Object+"."+f)
 			}
 		}

@@ -189,6 +189,13 @@ func TestCheckSinceAndReturned(t *testing.T) {
 	if r := back.Returned(again); !slices.Equal(r, []string{"Lead.Title"}) {
 		t.Fatalf("Returned = %v, want [Lead.Title]", r)
 	}
+	ro := setupcheck.Check(needs, readOnly(fullSchema(), "Contact", "Title"), back, t0.Add(3*time.Hour))
+	if !ro.Paused("Contact", "Title") || ro.Missing("Contact", "Title") {
+		t.Fatal("a read-only mapped field is not paused")
+	}
+	if r := setupcheck.Check(needs, fullSchema(), ro, t0.Add(4*time.Hour)).Returned(ro); !slices.Equal(r, []string{"Contact.Title"}) {
+		t.Fatalf("writable again: Returned = %v, want [Contact.Title]", r)
+	}
 	if !again.Missing("Lead", "title") || back.Missing("Lead", "Title") {
 		t.Fatal("Missing disagrees with the problems")
 	}

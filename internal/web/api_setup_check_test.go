@@ -20,6 +20,18 @@ func TestSetupCheckAPI(t *testing.T) {
 	}
 	b.connectSalesforce(t, b.connID)
 	b.connectIntercomToken(t, b.connID)
+	// Connecting ran the check: the connection shows its result.
+	var atConnect struct {
+		SetupCheck *struct {
+			OK bool `json:"ok"`
+		} `json:"setup_check"`
+	}
+	if err := json.Unmarshal(b.admin(t, http.MethodGet, "/api/v1/connections/"+strconv.FormatInt(b.connID, 10), "").body, &atConnect); err != nil {
+		t.Fatal(err)
+	}
+	if atConnect.SetupCheck == nil || !atConnect.SetupCheck.OK {
+		t.Fatalf("no setup check at connect: %+v", atConnect.SetupCheck)
+	}
 	if err := b.sf.SetFieldHidden("Task", "Type", true); err != nil {
 		t.Fatal(err)
 	}

@@ -155,6 +155,11 @@ func (s *Server) salesforceCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.oauth.WithLabelValues(providerSalesforce, "connected").Inc()
 	s.log.InfoContext(ctx, "salesforce connected", "connection", st.ConnectionID, "org", id.OrgID, "user", id.UserID, "instance", tok.InstanceURL)
+	// The setup check runs at connect, so the connection shows at once
+	// which fields ferry needs are missing; connecting succeeded either way.
+	if _, err := s.app.SetupCheck(ctx, st.ConnectionID); err != nil {
+		s.log.WarnContext(ctx, "setup check at connect", "connection", st.ConnectionID, "error", err)
+	}
 	finishFlow(w, r, st, providerSalesforce)
 }
 
