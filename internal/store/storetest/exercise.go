@@ -35,6 +35,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Mappings", exerciseMappings},
 		{"FieldStates", exerciseFieldStates},
 		{"Watermarks", exerciseWatermarks},
+		{"SetupChecks", exerciseSetupChecks},
 		{"SyncErrors", exerciseSyncErrors},
 		{"History", exerciseHistory},
 		{"Usage", exerciseUsage},
@@ -575,6 +576,30 @@ func exerciseFieldStates(t *testing.T, s store.Store) {
 	}
 	err = s.InTx(ctx, func(tx store.Tx) error {
 		return tx.PutFieldStates(ctx, []store.FieldState{{ConnectionID: c.ID, Side: "slack", RecordID: "x", Field: "y"}})
+	})
+	wantErr(t, err, store.ErrInvalid)
+}
+
+// exerciseSetupChecks: the last setup check of a connection is replaced,
+// read back exactly (its time included) and refused when it is not JSON.
+func exerciseSetupChecks(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := newConnection(t, s)
+	_, err := s.GetSetupCheck(ctx, c.ID)
+	wantErr(t, err, store.ErrNotFound)
+	at := time.Date(2026, 12, 4, 23, 0, 0, 123456000, time.UTC)
+	for i, res := range []string{`{"ok":false}`, `{"ok":true}`} {
+		inTx(t, s, func(tx store.Tx) error {
+			return tx.PutSetupCheck(ctx, store.SetupCheck{ConnectionID: c.ID, Result: []byte(res), CheckedAt: at.Add(time.Duration(i) * time.Minute)})
+		})
+	}
+	got, err := s.GetSetupCheck(ctx, c.ID)
+	noErr(t, err)
+	if string(got.Result) != `{"ok":true}` || !got.CheckedAt.Equal(at.Add(time.Minute)) {
+		t.Fatalf("setup check = %s at %v", got.Result, got.CheckedAt)
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.PutSetupCheck(ctx, store.SetupCheck{ConnectionID: c.ID, Result: []byte("not json"), CheckedAt: at})
 	})
 	wantErr(t, err, store.ErrInvalid)
 }
