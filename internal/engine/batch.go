@@ -49,7 +49,8 @@ type pair struct {
 	// attributes sync both ways once from an empty state (F3.4), and the
 	// records' previous states are cleared.
 	fresh bool
-	// gone: the Salesforce record no longer exists; nothing is written.
+	// gone: one side's record no longer exists and the mapping ends;
+	// nothing more is written (what was written already is in history).
 	gone bool
 	// promote makes the Intercom lead a user: its Lead was converted into
 	// a Contact (F2.4).
@@ -64,7 +65,7 @@ type pair struct {
 	sfErr     error
 	icErr     error
 	sfAttrs   map[string]any // SALESFORCE_* values written
-	events    int
+	events    []string       // SALESFORCE_CHANGE_* data events sent
 	icWritten map[string]any
 	// kept are the Intercom values of paused mappings (their Salesforce
 	// field is missing) that changed, by field: kept until it is back.
@@ -282,6 +283,7 @@ func (b *batch) sfAttrChanges(p *pair, st states) map[string]any {
 func (b *batch) finish(p *pair, st states) {
 	connID := b.conn.ID
 	if p.gone {
+		b.finishGone(p)
 		return
 	}
 	b.keep(p)
@@ -321,6 +323,9 @@ func (b *batch) finish(p *pair, st states) {
 	}
 	if p.okIC && len(p.icWritten) > 0 {
 		changes["intercom"] = p.icWritten
+	}
+	if p.okIC && len(p.events) > 0 {
+		changes["intercom_events"] = p.events
 	}
 	var msgs []string
 	outcome := "ok"
@@ -376,6 +381,27 @@ func (b *batch) finish(p *pair, st states) {
 		outcome = "unchanged"
 	}
 	b.history(string(p.object), p.icID, p.sfID, p.origin, rule, outcome, strings.Join(msgs, "; "), changes)
+}
+
+// finishGone records what was written to Salesforce for a pair whose
+// Intercom record turned out to be gone when its Intercom write was sent
+// (F8.3): the Salesforce write had already happened, and the mapping's end
+// alone would hide it. A failed write is in history too; it is not a sync
+// error, as there is no record left to retry it for.
+func (b *batch) finishGone(p *pair) {
+	if p.sfReq == nil {
+		return // nothing was sent to Salesforce
+	}
+	outcome, msg := "ok", "written before the Intercom record was found deleted; the mapping ended"
+	changes := map[string]any{"salesforce": p.plan.ToSalesforce}
+	switch {
+	case p.sfErr != nil:
+		outcome, msg, changes = "error", p.sfErr.Error()+"; the Intercom record no longer exists", nil
+	case !p.okSF:
+		return // not sent: the batch stopped before it
+	}
+	b.history(string(p.object), p.icID, p.sfID, p.origin, p.rule, outcome, msg, changes)
+	b.ops.resolve = append(b.ops.resolve, store.SyncError{ConnectionID: b.conn.ID, RecordID: p.icID})
 }
 
 // staleFields names the fields whose incoming values a plan ignored as

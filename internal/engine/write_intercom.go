@@ -24,7 +24,7 @@ type icWrite struct {
 	w      map[string]any
 	owner  *ownerChange
 	err    error
-	events int
+	events []string
 }
 
 // writeIntercom sends each pair's planned Intercom writes and SALESFORCE_*
@@ -107,7 +107,7 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 			continue
 		}
 		p.icWritten = t.w
-		p.events += t.events
+		p.events = append(p.events, t.events...)
 		if t.owner != nil {
 			b.ownerWritten(p, t.owner)
 		}
@@ -140,10 +140,11 @@ func (b *batch) updateIntercom(ctx context.Context, p *pair, w map[string]any) e
 }
 
 // recordEvents sends the SALESFORCE_CHANGE_* events a pair's new
-// SALESFORCE_* attributes call for (F3.6) and returns how many were sent.
-func (b *batch) recordEvents(ctx context.Context, st states, p *pair) int {
+// SALESFORCE_* attributes call for (F3.6) and returns the names of those
+// sent, for the history.
+func (b *batch) recordEvents(ctx context.Context, st states, p *pair) []string {
 	if p.sfAttrs == nil {
-		return 0
+		return nil
 	}
 	prev := st.sfAttrs(p.icID)
 	if p.ic != nil {
@@ -154,7 +155,7 @@ func (b *batch) recordEvents(ctx context.Context, st states, p *pair) int {
 		next = map[string]any{}
 	}
 	maps.Copy(next, p.sfAttrs)
-	n := 0
+	var sent []string
 	for _, ev := range sync.SalesforceEvents(prev, next, b.e.now()) {
 		md := map[string]any{}
 		for k, v := range ev.Metadata {
@@ -165,9 +166,9 @@ func (b *batch) recordEvents(ctx context.Context, st states, p *pair) int {
 			b.e.log.WarnContext(ctx, "record Intercom event", "event", ev.Name, "contact", p.icID, "error", err)
 			continue
 		}
-		n++
+		sent = append(sent, ev.Name)
 	}
-	return n
+	return sent
 }
 
 // addOptions adds Salesforce picklist values an Intercom list lacks
