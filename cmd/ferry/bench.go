@@ -18,13 +18,13 @@ import (
 func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	scenario := fs.String("scenario", "all", "burst, steady, sf-burst, initial or all")
+	scenario := fs.String("scenario", "all", "burst, steady, sf-burst, initial, conversations or all")
 	dbURL := fs.String("database-url", "", "ferry's store: postgres://… for PostgreSQL (default a temporary SQLite file)")
 	people := fs.Int("people", 0, fmt.Sprintf("initial: people on each side (default %d)", bench.DefaultInitialPeople))
 	limited := fs.Int("limited-people", 0, fmt.Sprintf("initial: people in the run at Intercom's default rate limit, -1 to skip (default %d)", bench.DefaultLimitedPeople))
-	changes := fs.Int("changes", 0, fmt.Sprintf("burst and sf-burst: changes made at once (default %d each)", bench.DefaultBurstChanges))
+	changes := fs.Int("changes", 0, fmt.Sprintf("burst and sf-burst: changes made at once (default %d each); conversations: how many (default %d)", bench.DefaultBurstChanges, bench.DefaultConversations))
 	rate := fs.Int("rate", 0, fmt.Sprintf("steady: changes per second (default %d)", bench.DefaultSteadyRate))
-	duration := fs.Duration("duration", 0, fmt.Sprintf("steady: how long changes are made (default %s)", bench.DefaultSteadyDuration))
+	duration := fs.Duration("duration", 0, fmt.Sprintf("steady: how long changes are made (default %s); conversations: over how long they close (default %s)", bench.DefaultSteadyDuration, bench.DefaultCloseSpan))
 	poll := fs.Duration("poll-interval", bench.DefaultPollInterval, "how often ferry polls Salesforce")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long a scenario waits for its changes to land")
 	workers := fs.Int("workers", 10, "ferry's queue workers")
@@ -50,6 +50,10 @@ Scenarios and their defaults:
             raised (target: <= 2 minutes, <= 300 MB), then %d people at
             Intercom's default limit of 10,000 calls/min (target: enrichment
             at the limit, no 429)
+  conversations
+            %d people write in (one Salesforce Task each), then their
+            conversations close over %s (target: <= 0.05 Salesforce calls
+            per closed conversation, no duplicate Task)
   all       each of the above in turn
 
 Memory is the Go heap and stacks of this process, emulators included, and
@@ -58,7 +62,8 @@ own peak RSS is reported too.
 
 Flags:
 `, bench.DefaultBurstChanges, bench.DefaultSteadyRate, bench.DefaultSteadyDuration,
-			bench.DefaultSFBurstChanges, bench.DefaultInitialPeople, bench.DefaultLimitedPeople)
+			bench.DefaultSFBurstChanges, bench.DefaultInitialPeople, bench.DefaultLimitedPeople,
+			bench.DefaultConversations, bench.DefaultCloseSpan)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -168,6 +168,39 @@ func (s *Server) AssignConversation(conversationID string, assigneeID int64, byA
 	return nil
 }
 
+// CloseConversation closes a conversation as a teammate would in the inbox
+// (byAdmin "" means the app's own admin); it fires
+// conversation.admin.closed.
+func (s *Server) CloseConversation(conversationID, byAdmin string) error {
+	return s.manageAs(conversationID, byAdmin, "close")
+}
+
+// ReopenConversation reopens a conversation as a teammate would; it fires
+// conversation.admin.opened.
+func (s *Server) ReopenConversation(conversationID, byAdmin string) error {
+	return s.manageAs(conversationID, byAdmin, "open")
+}
+
+func (s *Server) manageAs(conversationID, byAdmin, messageType string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if byAdmin == "" {
+		byAdmin = s.st.ownAdminID
+	}
+	a := s.st.adminByID[byAdmin]
+	if a == nil {
+		return fmt.Errorf("intercom: %s: admin %s not found", messageType, byAdmin)
+	}
+	c, herr := s.conversationLocked(conversationID)
+	if herr != nil {
+		return fmt.Errorf("intercom: %s: %w", messageType, herr)
+	}
+	if herr := s.manageLocked(c, a, messageType, "", "", 0); herr != nil {
+		return fmt.Errorf("intercom: %s: %w", messageType, herr)
+	}
+	return nil
+}
+
 func (s *Server) controlRoutes() {
 	m := s.mux
 	m.HandleFunc("POST /__emulator/contacts", withBody(func(attrs map[string]any, r *http.Request) (any, error) {
@@ -220,6 +253,14 @@ func (s *Server) controlRoutes() {
 		err := s.AssignConversation(r.PathValue("id"), id, body.AdminID)
 		return controlAnswer(err, func() any { return s.conversationByID(r.PathValue("id")) })
 	}))
+	for path, fn := range map[string]func(string, string) error{"close": s.CloseConversation, "open": s.ReopenConversation} {
+		m.HandleFunc("POST /__emulator/conversations/{id}/"+path, withBody(func(body struct {
+			AdminID string `json:"admin_id"`
+		}, r *http.Request) (any, error) {
+			err := fn(r.PathValue("id"), body.AdminID)
+			return controlAnswer(err, func() any { return s.conversationByID(r.PathValue("id")) })
+		}))
+	}
 	m.HandleFunc("POST /__emulator/tokens/revoke", withBody(func(body struct {
 		Token string `json:"token"`
 	}, r *http.Request) (any, error) {

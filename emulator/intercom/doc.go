@@ -41,6 +41,8 @@
 //	POST /__emulator/conversations                 StartConversation
 //	POST /__emulator/conversations/{id}/reply      UserReply
 //	POST /__emulator/conversations/{id}/assign     AssignConversation
+//	POST /__emulator/conversations/{id}/close      CloseConversation
+//	POST /__emulator/conversations/{id}/open       ReopenConversation
 //	POST /__emulator/tokens/revoke {"token"}       RevokeToken
 //	POST /__emulator/rate-limit {"per_minute"}     SetRateLimit
 //	POST /__emulator/faults {"latency_ms","error_rate","error_status"}  SetFaults

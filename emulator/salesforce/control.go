@@ -215,6 +215,30 @@ func (s *Server) Record(object, id string) (map[string]any, bool) {
 	return out, true
 }
 
+// Records returns copies of an object's live records in creation order
+// (hidden fields included), for tests and benchmarks that check what an
+// org holds without spending API calls.
+func (s *Server) Records(object string) []map[string]any {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tableByName(object)
+	if t == nil {
+		return nil
+	}
+	var out []map[string]any
+	for _, r := range t.order {
+		if r.deleted {
+			continue
+		}
+		m := make(map[string]any, len(r.f))
+		for k, v := range r.f {
+			m[k] = v
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 // LoadRecords inserts many records fast, for tests and benchmarks: no API
 // call is counted, references are not checked, and system fields such as
 // CreatedDate, SystemModstamp or Id may be given. Values may be Go strings,

@@ -27,6 +27,10 @@ func BenchmarkInitial(b *testing.B) {
 	benchScenario(b, ScenarioInitial, Config{People: 10_000, LimitedPeople: -1})
 }
 
+func BenchmarkConversations(b *testing.B) {
+	benchScenario(b, ScenarioConversations, Config{Changes: 300, Duration: 5 * time.Second})
+}
+
 func benchScenario(b *testing.B, scenario string, cfg Config) {
 	cfg.PollInterval = 2 * time.Second
 	cfg.Timeout = 2 * time.Minute

@@ -23,7 +23,7 @@ const (
 
 // ScenarioNames lists the scenarios in the order `all` runs them.
 func ScenarioNames() []string {
-	return []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial}
+	return []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial, ScenarioConversations}
 }
 
 // Defaults of each scenario: the sizes issue 5 asks about.
@@ -171,8 +171,10 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 			res, err = runSFBurst(ctx, cfg)
 		case ScenarioInitial:
 			res, err = runInitial(ctx, cfg)
+		case ScenarioConversations:
+			res, err = runConversations(ctx, cfg)
 		default:
-			return out, fmt.Errorf("bench: unknown scenario %q: want burst, steady, sf-burst, initial or all", name)
+			return out, fmt.Errorf("bench: unknown scenario %q: want burst, steady, sf-burst, initial, conversations or all", name)
 		}
 		out = append(out, res...)
 		if err != nil {

@@ -34,6 +34,7 @@ func TestScenarios(t *testing.T) {
 		{ScenarioBurst, Config{Changes: 300}},
 		{ScenarioSFBurst, Config{Changes: 300}},
 		{ScenarioSteady, Config{Rate: 100, Duration: 2 * time.Second}},
+		{ScenarioConversations, Config{Changes: 100, Duration: 2 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,11 +41,11 @@ func engineTopic(topic string) bool {
 // lease, the job is snoozed and checks again, so ev is never marked done
 // before it was applied.
 func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error {
-	drain := e.drainOnce
+	drain, key, window := e.drainOnce, roundKey{conn: conn.ID}, e.opts.CoalesceWindow
 	switch {
 	case engineTopic(ev.Topic):
 	case taskTopic(ev.Topic):
-		drain = e.drainTasksOnce
+		drain, key.tasks, window = e.drainTasksOnce, true, e.opts.TaskCoalesceWindow
 	default:
 		return nil
 	}
@@ -54,7 +54,7 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 	// and leaves the rest to the jobs of the newer events.
 	start := time.Now()
 	for time.Since(start) < drainBudget && !e.stopping.Load() {
-		if done, err := e.coalesce(ctx, conn.ID, ev); err != nil || done {
+		if done, err := e.coalesce(ctx, key, window, ev); err != nil || done {
 			return err
 		}
 		n, err := drain(ctx, conn)
@@ -80,19 +80,26 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 	return nil
 }
 
+// roundKey names a connection's kind of drain round: contact and company
+// changes, or conversations (Tasks), each spaced by its own window.
+type roundKey struct {
+	conn  int64
+	tasks bool
+}
+
 // coalesce waits for this instance's next drain round of the connection
 // (see Options.CoalesceWindow) and claims the round's start. It reports done
 // when ev was drained meanwhile, by another round.
-func (e *Engine) coalesce(ctx context.Context, connID int64, ev store.WebhookEvent) (done bool, err error) {
-	if e.opts.CoalesceWindow <= 0 {
+func (e *Engine) coalesce(ctx context.Context, key roundKey, window time.Duration, ev store.WebhookEvent) (done bool, err error) {
+	if window <= 0 {
 		return false, nil
 	}
 	for {
 		e.mu.Lock()
 		now := time.Now()
-		next := e.nextRound[connID]
+		next := e.nextRound[key]
 		if !now.Before(next) {
-			e.nextRound[connID] = now.Add(e.opts.CoalesceWindow)
+			e.nextRound[key] = now.Add(window)
 			e.mu.Unlock()
 			return false, nil
 		}

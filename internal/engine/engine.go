@@ -72,6 +72,11 @@ type Options struct {
 	// many changes instead of one each (F8.1). It adds at most this much
 	// latency. Default 500 ms; negative for none.
 	CoalesceWindow time.Duration
+	// TaskCoalesceWindow spaces the rounds that turn conversations into
+	// Tasks the same way: nobody waits on a Task by the second, so many
+	// conversations closing over a minute become a few Collections calls
+	// (F6.1). Default 2 s; negative for none.
+	TaskCoalesceWindow time.Duration
 	// Lease is how long claimed events stay reserved for this engine before
 	// another worker may take them (a crashed worker's events). A round
 	// renews it every Lease/3 while it runs, so it bounds how long a
@@ -126,7 +131,7 @@ type Engine struct {
 	stopping atomic.Bool
 	// nextRound is, per connection, when this instance may start its next
 	// drain round (see Options.CoalesceWindow).
-	nextRound map[int64]time.Time
+	nextRound map[roundKey]time.Time
 	// dirs are the connections' Users and teammates (ownership.go).
 	dirs map[int64]*directory
 }
@@ -147,6 +152,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.CoalesceWindow == 0 {
 		opts.CoalesceWindow = 500 * time.Millisecond
+	}
+	if opts.TaskCoalesceWindow == 0 {
+		opts.TaskCoalesceWindow = 2 * time.Second
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = 10 * time.Second
@@ -170,7 +178,7 @@ func New(opts Options) *Engine {
 	}
 	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
 		probes:    map[int64]*apiProbe{},
-		nextRound: map[int64]time.Time{}, dirs: map[int64]*directory{}}
+		nextRound: map[roundKey]time.Time{}, dirs: map[int64]*directory{}}
 }
 
 // now is the engine's clock in UTC.

@@ -1,0 +1,230 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/secret"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
+)
+
+// converse starts one conversation per person, waits for one Task each,
+// closes them all and waits for every Task to be completed; it fails on a
+// duplicate Task.
+func converse(t *testing.T, ctx context.Context, h *Harness, people []Person, wait time.Duration) {
+	t.Helper()
+	leads := map[string]bool{}
+	var convs []string
+	for i, p := range people {
+		leads[p.SalesforceID] = true
+		id, err := h.IC.StartConversation(p.IntercomID, fmt.Sprintf("Question %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, id)
+	}
+	if n, err := waitTasks(ctx, h, leads, wait, func(map[string]any) bool { return true }); err != nil {
+		t.Fatalf("%d of %d Tasks: %v", n, len(people), err)
+	}
+	for _, id := range convs {
+		if err := h.IC.CloseConversation(id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := waitTasks(ctx, h, leads, wait, func(t map[string]any) bool { return t["Status"] == "Completed" }); err != nil {
+		t.Fatalf("%d of %d Tasks completed: %v", n, len(people), err)
+	}
+	if err := h.Settle(ctx, 2*time.Second, wait); err != nil {
+		t.Fatal(err)
+	}
+	if d := duplicateTasks(h, leads); d != 0 {
+		t.Fatalf("%d duplicate Tasks", d)
+	}
+}
+
+// TestTwoInstancesPostgresOneTaskPerConversation runs two ferry instances
+// on one PostgreSQL database with Intercom's deliveries split between
+// them: each conversation becomes exactly one Task, completed on close.
+func TestTwoInstancesPostgresOneTaskPerConversation(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+	h, people := setup(t, ctx, Options{DatabaseURL: url, Instances: 2}, 200)
+	converse(t, ctx, h, people, 30*time.Second)
+}
+
+// killOnTaskCreate passes requests to the Salesforce emulator and, at the
+// first Task create, lets the emulator create the Tasks, then kills ferry
+// before the answer reaches it: the Tasks exist, ferry never learned
+// their ids, and its commit never happened.
+type killOnTaskCreate struct {
+	next http.Handler
+	once sync.Once
+	kill func()
+	hit  chan struct{}
+}
+
+func (k *killOnTaskCreate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/composite/sobjects") {
+		k.next.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !strings.Contains(string(body), `"Task"`) {
+		k.next.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	k.next.ServeHTTP(rec, r)
+	killed := false
+	k.once.Do(func() { k.kill(); killed = true; close(k.hit) })
+	if killed {
+		return // the process is gone; nobody reads the answer
+	}
+	for key, v := range rec.Header() {
+		w.Header()[key] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// TestKilledBetweenTaskCreateAndCommit kills a ferry process with SIGKILL
+// after Salesforce created its Tasks and before it stored them, then
+// starts a new one on the same store: every conversation still has
+// exactly one Task (the new process finds the Tasks by the conversation
+// their Description names instead of creating them again).
+func TestKilledBetweenTaskCreateAndCommit(t *testing.T) {
+	if os.Getenv(envChild) == "1" {
+		t.Skip("inside the helper process")
+	}
+	t.Parallel()
+	for _, e := range storetest.Engines() {
+		t.Run(string(e.Engine), func(t *testing.T) {
+			t.Parallel()
+			testKilledTaskCreate(t, e.URL(t))
+		})
+	}
+}
+
+func testKilledTaskCreate(t *testing.T, dbURL string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+	const n = 60
+
+	h := &Harness{opts: Options{PollInterval: time.Second}}
+	h.SF = sfemu.New(sfemu.Options{AutoApprove: true, APIDailyLimit: 1_000_000})
+	killer := &killOnTaskCreate{hit: make(chan struct{})}
+	h.SFRec = NewRecorder(SideSalesforce, h.SF)
+	killer.next = h.SFRec
+	sfSrv := httptest.NewServer(killer)
+	t.Cleanup(sfSrv.Close)
+	h.SFURL = sfSrv.URL
+
+	// The balancer hands redirects back to the browser, as a real one does
+	// (the OAuth flow's cookie must reach it).
+	lb := &handover{client: &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	lbSrv := httptest.NewServer(lb)
+	t.Cleanup(lbSrv.Close)
+	icSecret := randomHex(16)
+	h.IC = icemu.New(icemu.Options{ClientID: intercomClientID, ClientSecret: icSecret, AutoApprove: true,
+		Webhooks: []string{lbSrv.URL + "/webhooks/intercom"}, RateLimit: unlimited, WebhookRetryDelay: time.Second})
+	t.Cleanup(h.IC.Close)
+	h.ICRec = NewRecorder(SideIntercom, h.IC)
+	icSrv := httptest.NewServer(h.ICRec)
+	t.Cleanup(icSrv.Close)
+	h.ICURL = icSrv.URL
+	if err := h.IC.CustomAttribute("contact", "job_title", "string"); err != nil {
+		t.Fatal(err)
+	}
+
+	key, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := randomHex(16)
+	env := []string{envChild + "=1", envDB + "=" + dbURL, envKey + "=" + hex.EncodeToString(key),
+		envSF + "=" + h.SFURL, envIC + "=" + h.ICURL, envICSecret + "=" + icSecret,
+		envAdmin + "=" + admin, envPublic + "=" + lbSrv.URL}
+	people, err := h.LoadPeople(n, "tk", "t0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := startChild(t, env)
+	lb.set(first.url)
+	killer.kill = func() { first.signal(t, syscall.SIGKILL) }
+
+	box, err := secret.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, dbURL, store.Options{Secret: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	conns, err := st.ListConnections(ctx)
+	if err != nil || len(conns) == 0 {
+		t.Fatalf("connections: %v %v", conns, err)
+	}
+	f := &Ferry{URL: lbSrv.URL, Store: st, ConnID: conns[0].ID, adminToken: admin}
+	h.Ferries = []*Ferry{f}
+	if err := f.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSettings(ctx, BenchSettings()); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.MapPeople(ctx, people, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Settle(ctx, 1500*time.Millisecond, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	leads := map[string]bool{}
+	for i, p := range people {
+		leads[p.SalesforceID] = true
+		if _, err := h.IC.StartConversation(p.IntercomID, fmt.Sprintf("Question %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-killer.hit:
+	case <-ctx.Done():
+		t.Fatal("no Task create reached Salesforce before the deadline")
+	}
+	before := len(h.SF.Records("Task"))
+	if before == 0 {
+		t.Fatal("the kill came before any Task existed; nothing was tested")
+	}
+	t.Logf("killed the first ferry after Salesforce created %d Tasks it never stored", before)
+
+	second := startChild(t, env)
+	lb.set(second.url)
+	if got, err := waitTasks(ctx, h, leads, 40*time.Second, func(map[string]any) bool { return true }); err != nil {
+		t.Fatalf("%d of %d people have a Task after the restart: %v", got, n, err)
+	}
+	if err := h.Settle(ctx, 2*time.Second, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if d := duplicateTasks(h, leads); d != 0 {
+		t.Fatalf("%d duplicate Tasks after the restart", d)
+	}
+}
