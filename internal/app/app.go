@@ -29,6 +29,12 @@ type Options struct {
 	// DefaultConnectionID is the connection used when a caller names none
 	// (the one `ferry serve` runs from the environment).
 	DefaultConnectionID int64
+	// PollInterval is the operator's bound on poll intervals
+	// (FERRY_POLL_INTERVAL), for the connections' sync health.
+	PollInterval time.Duration
+	// StallAfter is how long a received change may wait before its
+	// connection says sync is stalled (FERRY_STALLED_AFTER).
+	StallAfter time.Duration
 }
 
 // App is the application layer. Build it with New; it is safe for
@@ -39,11 +45,14 @@ type App struct {
 	log     *slog.Logger
 	now     func() time.Time
 	defConn int64
+	poll    time.Duration
+	stall   time.Duration
 }
 
 // New returns an App.
 func New(opts Options) *App {
-	a := &App{store: opts.Store, manager: opts.Manager, log: opts.Logger, now: opts.Now, defConn: opts.DefaultConnectionID}
+	a := &App{store: opts.Store, manager: opts.Manager, log: opts.Logger, now: opts.Now, defConn: opts.DefaultConnectionID,
+		poll: opts.PollInterval, stall: opts.StallAfter}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
 )
@@ -34,7 +35,11 @@ type ConnectionView struct {
 	// needs that are missing, hidden or read-only, each with its fix, and
 	// the features off meanwhile; absent before the first check.
 	SetupCheck *setupcheck.Result `json:"setup_check,omitempty"`
-	CreatedAt  time.Time          `json:"created_at"`
+	// Sync says whether sync moves on a connected connection, and if not
+	// why (no successful poll in three intervals, changes waiting too long,
+	// Salesforce unreachable).
+	Sync      connection.SyncHealth `json:"sync"`
+	CreatedAt time.Time             `json:"created_at"`
 }
 
 // InitialSyncView is the initial sync's progress for one object.
@@ -105,6 +110,11 @@ func (a *App) ViewConnection(ctx context.Context, c store.Connection) (Connectio
 	if err != nil {
 		return ConnectionView{}, fmt.Errorf("connection %d: initial sync: %w", c.ID, err)
 	}
+	facts, err := engine.ReadSyncFacts(ctx, a.store, c, a.poll)
+	if err != nil {
+		return ConnectionView{}, fmt.Errorf("connection %d: %w", c.ID, err)
+	}
+	v.Sync = connection.AssessSync(facts, a.now(), a.stall)
 	v.InitialSync = make([]InitialSyncView, 0, len(syncs))
 	for _, is := range syncs {
 		v.InitialSync = append(v.InitialSync, InitialSyncView{

@@ -23,6 +23,7 @@ const (
 	DefaultIntercomOAuthURL   = "https://app.intercom.com/oauth"
 	DefaultPollInterval       = 5 * time.Minute
 	MinPollInterval           = time.Second
+	DefaultStalledAfter       = 15 * time.Minute
 )
 
 // Config is ferry's process configuration.
@@ -54,6 +55,9 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics and /readyz
 	// require (they list connection names). FERRY_METRICS_TOKEN.
 	MetricsToken string
+	// StalledAfter is how long a received change may wait before its
+	// connection says sync is stalled. FERRY_STALLED_AFTER.
+	StalledAfter time.Duration
 	// MetricsListen, when set, moves /metrics and /readyz (and a copy of
 	// /healthz) to a second listen address, e.g. one only the monitoring
 	// network reaches. FERRY_METRICS_LISTEN.
@@ -96,6 +100,7 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"FERRY_INTERCOM_CLIENT_ID", "", "Intercom app client id (OAuth)"},
 	{"FERRY_INTERCOM_CLIENT_SECRET", "", "Intercom app client secret (OAuth; verifies webhook signatures)"},
 	{"FERRY_POLL_INTERVAL", DefaultPollInterval.String(), "how often Salesforce is polled for changes (at least 1s)"},
+	{"FERRY_STALLED_AFTER", DefaultStalledAfter.String(), "a connection says sync is stalled when a received change waited this long"},
 	{"FERRY_METRICS_TOKEN", "", "bearer token that /metrics and /readyz then require"},
 	{"FERRY_METRICS_LISTEN", "", "second listen address serving /metrics, /readyz and /healthz instead of the main one"},
 }
@@ -130,6 +135,7 @@ func Load(getenv func(string) string) (Config, error) {
 			ClientSecret: getenv("FERRY_INTERCOM_CLIENT_SECRET"),
 		},
 		PollInterval:  DefaultPollInterval,
+		StalledAfter:  DefaultStalledAfter,
 		MetricsToken:  getenv("FERRY_METRICS_TOKEN"),
 		MetricsListen: get("FERRY_METRICS_LISTEN", ""),
 	}
@@ -143,6 +149,14 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("FERRY_POLL_INTERVAL: %s is below the minimum of %s", d, MinPollInterval))
 		default:
 			c.PollInterval = d
+		}
+	}
+	if v := get("FERRY_STALLED_AFTER", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			errs = append(errs, fmt.Errorf("FERRY_STALLED_AFTER: %q is not a duration of at least 1m, such as 15m", v))
+		} else {
+			c.StalledAfter = d
 		}
 	}
 	if err := c.finish(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/intercom"
@@ -37,6 +38,14 @@ type purposeKey struct{}
 // under p.
 func WithPurpose(ctx context.Context, p Purpose) context.Context {
 	return context.WithValue(ctx, purposeKey{}, p)
+}
+
+type callCounterKey struct{}
+
+// CountCalls returns ctx that adds each Salesforce call made with it (that
+// got an answer) to n, e.g. to report the calls of one sync round.
+func CountCalls(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, callCounterKey{}, n)
 }
 
 // PurposeOf returns the purpose ctx carries, PurposeBackground by default.
@@ -78,6 +87,8 @@ type Manager struct {
 	mu sync.Mutex
 	sf map[int64]*sfEntry
 	ic map[int64]*intercom.Client
+
+	reach reachability
 }
 
 type sfEntry struct {
@@ -102,6 +113,7 @@ func NewManager(opts Options) *Manager {
 		health: &Health{Store: opts.Store, Logger: opts.Logger},
 		sf:     map[int64]*sfEntry{},
 		ic:     map[int64]*intercom.Client{},
+		reach:  reachability{down: map[int64]bool{}},
 	}
 }
 
@@ -131,7 +143,10 @@ func (m *Manager) Salesforce(ctx context.Context, connID int64) (*salesforce.Cli
 		APIVersion: m.opts.SalesforceAPIVersion,
 		HTTPClient: m.opts.HTTPClient,
 		Logger:     m.opts.Logger,
-		OnCall:     func(ctx context.Context, c salesforce.Call) { m.countCall(ctx, connID, c) },
+		OnCall: func(ctx context.Context, c salesforce.Call) {
+			m.observeReach(ctx, connID, c)
+			m.countCall(ctx, connID, c)
+		},
 	})
 	m.sf[connID] = &sfEntry{client: client, source: src}
 	return client, nil
@@ -142,6 +157,9 @@ func (m *Manager) Salesforce(ctx context.Context, connID int64) (*salesforce.Cli
 func (m *Manager) countCall(ctx context.Context, connID int64, c salesforce.Call) {
 	if c.StatusCode == 0 {
 		return
+	}
+	if n, ok := ctx.Value(callCounterKey{}).(*atomic.Int64); ok {
+		n.Add(1)
 	}
 	day := m.opts.Now().UTC()
 	err := m.opts.Store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {

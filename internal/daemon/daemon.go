@@ -23,6 +23,7 @@ import (
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/metrics"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/store"
@@ -170,8 +171,11 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		}
 	}
 	d.Manager = connection.NewManager(managerOpts)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	syncMetrics := metrics.New(registry, metrics.Options{Store: st, Logger: logger, PollInterval: cfg.PollInterval, StallAfter: cfg.StalledAfter})
 	if !opts.NoSync {
-		eo := engine.Options{Store: st, Manager: d.Manager, Logger: logger,
+		eo := engine.Options{Store: st, Manager: d.Manager, Logger: logger, Observer: syncMetrics,
 			SettingsPollInterval: true, MaxPollInterval: cfg.PollInterval}
 		if opts.Engine != nil {
 			eo = opts.Engine(eo)
@@ -194,8 +198,6 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		return fail(err)
 	}
 
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := web.New(web.Options{
 		Config:              cfg,
 		Store:               st,

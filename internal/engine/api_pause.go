@@ -141,9 +141,5 @@ func (e *Engine) settingsDoc(ctx context.Context, connID int64) (settings.Docume
 // pollInterval is how often a connection with these settings is polled:
 // its settings' interval, bounded by the operator's (MaxPollInterval).
 func (e *Engine) pollInterval(doc settings.Document) time.Duration {
-	interval := doc.Poll()
-	if e.opts.MaxPollInterval > 0 {
-		interval = min(interval, e.opts.MaxPollInterval)
-	}
-	return interval
+	return settings.EffectivePoll(doc, e.opts.MaxPollInterval)
 }

@@ -93,6 +93,8 @@ type batch struct {
 	// superseded: the initial-sync run this batch's progress belongs to was
 	// restarted (RestartMatching) before the batch committed.
 	superseded bool
+	// round, if set, gathers what the batch moved for the round's log.
+	round *round
 }
 
 // err is the error that stopped the batch, if any.
@@ -121,6 +123,7 @@ type txOps struct {
 	convTasks      []store.ConversationTask // conversations' Tasks (tasks.go)
 	watermarks     []store.Watermark
 	initial        *store.InitialSync
+	moved          moved // records written, counted when committed
 }
 
 // fail records the first batch-stopping error.
@@ -364,6 +367,12 @@ func (b *batch) finish(p *pair, st states) {
 	}
 	if outcome == "ok" && len(p.plan.ToSalesforce) > 0 && len(p.plan.Failures()) == 0 {
 		b.ops.resolve = append(b.ops.resolve, store.SyncError{ConnectionID: connID, RecordID: p.icID, Operation: opUpdateSalesforce})
+	}
+	if p.okSF && len(p.plan.ToSalesforce) > 0 {
+		b.ops.moved.add(ToSalesforce, string(p.object), 1)
+	}
+	if p.okIC && len(p.icWritten) > 0 {
+		b.ops.moved.add(ToIntercom, string(p.object), 1)
 	}
 	rule := p.rule
 	if stale := staleFields(p.plan); len(stale) > 0 {

@@ -31,6 +31,9 @@ func (e *Engine) checkBudget(ctx context.Context, connID int64, c *connConfig, s
 	orgRemaining := -1
 	if u, m := sf.Usage(); m > 0 {
 		orgRemaining = m - u
+		if e.opts.Observer != nil {
+			e.opts.Observer.SalesforceUsage(connID, u, m)
+		}
 	}
 	// The batch needs calls calls: the last of them must still fit.
 	calls = max(calls, 1)

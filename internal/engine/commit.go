@@ -15,7 +15,7 @@ import (
 // (F8.2).
 func (b *batch) commit(ctx context.Context) error {
 	ops := &b.ops
-	return b.e.store.InTx(ctx, func(tx store.Tx) error {
+	err := b.e.store.InTx(ctx, func(tx store.Tx) error {
 		for _, id := range ops.deleteMappings {
 			if err := tx.DeleteMappingByIntercomID(ctx, b.conn.ID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
@@ -124,6 +124,10 @@ func (b *batch) commit(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err == nil {
+		b.committed()
+	}
+	return err
 }
 
 func uniq(ids []string) []string {

@@ -152,12 +152,19 @@ func (e *Engine) drainOnce(ctx context.Context, conn store.Connection) (int, err
 // drainRound claims one batch of events of the given topics and processes
 // it with process. It returns how many events it claimed.
 func (e *Engine) drainRound(ctx context.Context, conn store.Connection, topics []string,
-	process func(*batch, context.Context, []store.WebhookEvent) error) (int, error) {
+	process func(*batch, context.Context, []store.WebhookEvent) error) (n int, err error) {
+	ctx, r := startRound(ctx, "drain")
+	ctx = withRound(ctx, r)
+	defer func() {
+		if n > 0 || err != nil {
+			e.logRound(ctx, conn.ID, r, err)
+		}
+	}()
 	// Each round claims under its own name, so two workers of one
 	// instance exclude each other like two instances do.
 	owner := fmt.Sprintf("%s/%d", e.opts.Owner, e.rounds.Add(1))
 	var evs []store.WebhookEvent
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
+	err = e.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		evs, err = tx.ClaimPendingWebhookEvents(ctx, conn.ID, e.opts.DrainLimit, owner, time.Now().Add(e.opts.Lease), topics...)
 		return err
@@ -218,7 +225,7 @@ func (e *Engine) newBatch(ctx context.Context, conn store.Connection, lane setti
 		}
 		return nil, classifySF(err)
 	}
-	return &batch{e: e, conn: conn, c: c, sf: sf, ic: ic, lane: lane}, nil
+	return &batch{e: e, conn: conn, c: c, sf: sf, ic: ic, lane: lane, round: roundFrom(ctx)}, nil
 }
 
 // icChange is the collapsed state of one Intercom record in a batch.

@@ -105,6 +105,9 @@ type Options struct {
 	// (jobs.Options.PollInterval) should then be short, e.g. 5 s. Off, every
 	// poll job polls and the tick alone sets the pace (FERRY_POLL_INTERVAL).
 	SettingsPollInterval bool
+	// Observer receives counts of what the engine did (records synced,
+	// the org's API usage) for metrics; nil observes nothing.
+	Observer Observer
 	// MaxPollInterval, with SettingsPollInterval, is the operator's bound
 	// (FERRY_POLL_INTERVAL): a connection is polled at least this often
 	// even if its settings ask for less. Zero means no bound.

@@ -48,7 +48,12 @@ func (e *Engine) Poll(ctx context.Context, conn store.Connection) error {
 		ctx = ForcePoll(ctx)
 		e.resume(ctx, conn)
 	}
+	ctx, r := startRound(ctx, "poll")
+	ctx = withRound(ctx, r)
 	err := e.poll(ctx, conn)
+	if err != nil || len(r.moved) > 0 || r.calls.Load() > 0 {
+		e.logRound(ctx, conn.ID, r, err)
+	}
 	if cause := apiPauseCause(err); cause != "" {
 		// Not snoozed: a snoozed poll would keep the next ones out (polls
 		// are unique per connection). The next tick's poll probes.
@@ -87,11 +92,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	}); err != nil {
 		return err
 	}
-	objects := []string{"Lead", "Contact"}
-	if base.c.companyField() != "" {
-		objects = append(objects, "Account")
-	}
-	for _, object := range objects {
+	for _, object := range PolledObjects(base.c.doc) {
 		if ok, why := base.c.setup.Feature(objectFeature(object)); !ok {
 			// Its key field is gone: nothing can be matched until the
 			// admin fixes it (the setup check shows how).
@@ -118,7 +119,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 
 // fresh returns a new batch sharing base's clients and settings.
 func (b *batch) fresh() *batch {
-	return &batch{e: b.e, conn: b.conn, c: b.c, sf: b.sf, ic: b.ic, lane: b.lane}
+	return &batch{e: b.e, conn: b.conn, c: b.c, sf: b.sf, ic: b.ic, lane: b.lane, round: b.round}
 }
 
 // pollObject reads and applies one object's changes.
@@ -235,7 +236,9 @@ func (e *Engine) pollDeleted(ctx context.Context, base *batch, object string) er
 	if covered.IsZero() || covered.After(now) {
 		covered = now
 	}
-	b.ops.watermarks = append(b.ops.watermarks, store.Watermark{ConnectionID: base.conn.ID, Object: name, SystemModstamp: covered})
+	b.ops.watermarks = append(b.ops.watermarks, store.Watermark{ConnectionID: base.conn.ID, Object: name, SystemModstamp: covered},
+		// The object's poll ends here: its changes and deletes were read.
+		store.Watermark{ConnectionID: base.conn.ID, Object: polledMark(object), SystemModstamp: now})
 	return b.commit(ctx)
 }
 

@@ -56,3 +56,34 @@ func (r *reader) CountJobs(ctx context.Context, kinds ...string) (map[rivertype.
 	}
 	return out, nil
 }
+
+// CountUnfinishedJobsByKind counts the jobs not yet finished (available,
+// scheduled, retryable, running, pending) by kind and state: the queue's
+// depth.
+func (r *reader) CountUnfinishedJobsByKind(ctx context.Context) (map[string]map[rivertype.JobState]int, error) {
+	rs, err := r.q.query(ctx, `SELECT kind, state, count(*) FROM river_job
+		WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending') GROUP BY kind, state`)
+	type kindCount struct {
+		kind  string
+		state rivertype.JobState
+		n     int
+	}
+	counts, err := collect(rs, err, func(rs rows) (kindCount, error) {
+		var c kindCount
+		var state string
+		err := rs.Scan(&c.kind, &state, &c.n)
+		c.state = rivertype.JobState(strings.TrimSpace(state))
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: count jobs by kind: %w", err)
+	}
+	out := map[string]map[rivertype.JobState]int{}
+	for _, c := range counts {
+		if out[c.kind] == nil {
+			out[c.kind] = map[rivertype.JobState]int{}
+		}
+		out[c.kind][c.state] = c.n
+	}
+	return out, nil
+}

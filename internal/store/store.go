@@ -157,6 +157,9 @@ type Store interface {
 	GetJob(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 	// CountJobs counts jobs by state, optionally only of the given kinds.
 	CountJobs(ctx context.Context, kinds ...string) (map[rivertype.JobState]int, error)
+	// CountUnfinishedJobsByKind counts the queue's unfinished jobs
+	// (available, scheduled, retryable, running, pending) by kind and state.
+	CountUnfinishedJobsByKind(ctx context.Context) (map[string]map[rivertype.JobState]int, error)
 }
 
 // Reader holds the read operations, available on Store and inside a Tx.
@@ -236,6 +239,13 @@ type Reader interface {
 	ListMappingsByMatchKey(ctx context.Context, connID int64, key string, limit int) ([]Mapping, error)
 	// ListSyncErrorCodes returns the distinct codes of open sync errors.
 	ListSyncErrorCodes(ctx context.Context, connID int64) ([]string, error)
+
+	// GetReachability returns whether a side of a connection answered
+	// ferry's last calls; ErrNotFound before anything was recorded.
+	GetReachability(ctx context.Context, connID int64, side Side) (Reachability, error)
+	// SummarizePendingWebhookEvents counts a connection's unprocessed
+	// webhook events of the given topic prefixes and finds the oldest.
+	SummarizePendingWebhookEvents(ctx context.Context, connID int64, topicPrefixes ...string) (PendingSummary, error)
 }
 
 // Tx is one transaction: every read of Reader (seeing the transaction's own
@@ -356,6 +366,10 @@ type Tx interface {
 	// DeleteAdminSession ends a session (signing out); an unknown id is
 	// not an error.
 	DeleteAdminSession(ctx context.Context, id string) error
+
+	// PutReachability records whether a side of a connection answers; a
+	// side already unreachable keeps its first UnreachableSince.
+	PutReachability(ctx context.Context, r Reachability) error
 }
 
 // CompleteInTx runs fn and completes job in one transaction; see

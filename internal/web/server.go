@@ -100,7 +100,8 @@ func New(opts Options) *Server {
 	s.metrics = newMetrics(s.reg, s.store, s.log)
 	s.app = opts.App
 	if s.app == nil {
-		s.app = app.New(app.Options{Store: s.store, Manager: s.manager, Logger: s.log, Now: s.now, DefaultConnectionID: s.defConn})
+		s.app = app.New(app.Options{Store: s.store, Manager: s.manager, Logger: s.log, Now: s.now, DefaultConnectionID: s.defConn,
+			PollInterval: s.cfg.PollInterval, StallAfter: s.cfg.StalledAfter})
 	}
 	return s
 }

@@ -44,6 +44,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OAuthStates", exerciseOAuthStates},
 		{"AdminSessions", exerciseAdminSessions},
 		{"ConversationTasks", exerciseConversationTasks},
+		{"Reachability", exerciseReachability},
+		{"PendingSummary", exercisePendingSummary},
 		{"TxRollback", exerciseTxRollback},
 		{"Jobs", exerciseJobs},
 	} {
@@ -927,6 +929,69 @@ func exerciseAdminSessions(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrInvalid)
 }
 
+func exerciseReachability(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := newConnection(t, s)
+	_, err := s.GetReachability(ctx, c.ID, store.SideSalesforce)
+	wantErr(t, err, store.ErrNotFound)
+	first := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	later := first.Add(30 * time.Second)
+	put := func(since *time.Time, msg string) {
+		inTx(t, s, func(tx store.Tx) error {
+			return tx.PutReachability(ctx, store.Reachability{ConnectionID: c.ID, Side: store.SideSalesforce, UnreachableSince: since, LastError: msg})
+		})
+	}
+	put(&first, "503 Service Unavailable")
+	put(&later, "connection refused") // still down: the outage started at first
+	got, err := s.GetReachability(ctx, c.ID, store.SideSalesforce)
+	noErr(t, err)
+	if got.UnreachableSince == nil || !got.UnreachableSince.Equal(first) || got.LastError != "connection refused" {
+		t.Fatalf("reachability %+v, want unreachable since %v with the last error", got, first)
+	}
+	put(nil, "")
+	got, _ = s.GetReachability(ctx, c.ID, store.SideSalesforce)
+	if got.UnreachableSince != nil || got.LastError != "" {
+		t.Fatalf("after recovery %+v, want reachable", got)
+	}
+	if _, err := s.GetReachability(ctx, c.ID, store.SideIntercom); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the other side: %v, want not found", err)
+	}
+}
+
+func exercisePendingSummary(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := newConnection(t, s)
+	sum, err := s.SummarizePendingWebhookEvents(ctx, c.ID, "contact.", "company.")
+	noErr(t, err)
+	if sum.Count != 0 || sum.Oldest != nil {
+		t.Fatalf("empty summary %+v", sum)
+	}
+	var ids []int64
+	for i, topic := range []string{"contact.user.updated", "conversation.user.created", "company.updated", "contact.lead.created"} {
+		inTx(t, s, func(tx store.Tx) error {
+			ev, _, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: c.ID, NotificationID: fmt.Sprintf("n%d", i), Topic: topic, Payload: "{}"})
+			ids = append(ids, ev.ID)
+			return err
+		})
+	}
+	first, _ := s.GetWebhookEvent(ctx, ids[0])
+	third, _ := s.GetWebhookEvent(ctx, ids[2])
+	sum, err = s.SummarizePendingWebhookEvents(ctx, c.ID, "contact.", "company.")
+	noErr(t, err)
+	if sum.Count != 3 || sum.Oldest == nil || !sum.Oldest.Equal(first.ReceivedAt) {
+		t.Fatalf("summary %+v, want 3 from %v", sum, first.ReceivedAt)
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.MarkWebhookEventsProcessed(ctx, ids[:2]) })
+	sum, _ = s.SummarizePendingWebhookEvents(ctx, c.ID, "contact.", "company.")
+	if sum.Count != 2 || sum.Oldest == nil || !sum.Oldest.Equal(third.ReceivedAt) {
+		t.Fatalf("after processing: %+v, want 2 from %v", sum, third.ReceivedAt)
+	}
+	all, _ := s.SummarizePendingWebhookEvents(ctx, c.ID)
+	if all.Count != 2 {
+		t.Fatalf("all topics: %+v", all)
+	}
+}
+
 func exerciseTxRollback(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := newConnection(t, s)
@@ -1015,6 +1080,11 @@ func exerciseJobs(t *testing.T, s store.Store) {
 	noErr(t, err)
 	if counts[rivertype.JobStateAvailable] != 1 || counts[rivertype.JobStateScheduled] != 1 {
 		t.Fatalf("counts = %v", counts)
+	}
+	byKind, err := s.CountUnfinishedJobsByKind(ctx)
+	noErr(t, err)
+	if k := byKind[jobsArgs{}.Kind()]; k[rivertype.JobStateAvailable] != 1 || k[rivertype.JobStateScheduled] != 1 || len(k) != 2 {
+		t.Fatalf("unfinished by kind = %v", byKind)
 	}
 
 	// Retry brings a scheduled (or failed) job forward; cancel finalizes.
