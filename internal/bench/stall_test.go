@@ -83,7 +83,7 @@ func connectionHealth(t *testing.T, ctx context.Context, f *Ferry) (state string
 // Salesforce answers again, the change lands and the stall clears.
 func TestSalesforceOutageShowsInMetricsAndHealth(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
 	h, people := setup(t, ctx, Options{PollInterval: time.Second}, 3)
 	f := h.Ferries[0]
@@ -115,7 +115,6 @@ func TestSalesforceOutageShowsInMetricsAndHealth(t *testing.T) {
 	}
 
 	start := time.Now()
-	t.Logf("first poll seen")
 	h.SF.SetFaults(sfemu.Faults{ErrorRate: 1, ErrorStatus: 503})
 	if err := h.ChangeIntercom(people[0], "during-outage"); err != nil {
 		t.Fatal(err)
@@ -160,7 +159,9 @@ func TestSalesforceOutageShowsInMetricsAndHealth(t *testing.T) {
 	t.Logf("outage shown after %s", time.Since(start))
 	h.SF.SetFaults(sfemu.Faults{})
 	start = time.Now()
-	deadline = time.Now().Add(30 * time.Second)
+	// The queue's retry backoff, not the outage's end, sets when sync
+	// resumes; it is measured here, not asserted.
+	deadline = time.Now().Add(60 * time.Second)
 	for {
 		after := scrape(t, ctx, f)
 		_, hl = connectionHealth(t, ctx, f)
@@ -169,10 +170,7 @@ func TestSalesforceOutageShowsInMetricsAndHealth(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no recovery after 30 s: health %+v lag %v last poll %v synced %v", hl, after[lag], after[lastPoll], after[synced])
-		}
-		if time.Since(start) > 5*time.Second && time.Since(start) < 5300*time.Millisecond {
-			t.Logf("recovering: health %+v lag %v last poll %v synced %v", hl, after[lag], after[lastPoll], after[synced])
+			t.Fatalf("no recovery after 60 s: health %+v lag %v last poll %v synced %v", hl, after[lag], after[lastPoll], after[synced])
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
