@@ -109,16 +109,16 @@ func (e *Engine) logRound(ctx context.Context, connID int64, r *round, err error
 	e.log.Log(ctx, level, "sync round", attrs...)
 }
 
-type roundKey struct{}
+type syncRoundKey struct{}
 
 // withRound makes the batches built with ctx report to r.
 func withRound(ctx context.Context, r *round) context.Context {
-	return context.WithValue(ctx, roundKey{}, r)
+	return context.WithValue(ctx, syncRoundKey{}, r)
 }
 
 // roundFrom returns the round ctx belongs to, if any.
 func roundFrom(ctx context.Context) *round {
-	r, _ := ctx.Value(roundKey{}).(*round)
+	r, _ := ctx.Value(syncRoundKey{}).(*round)
 	return r
 }
 
