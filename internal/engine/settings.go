@@ -42,9 +42,6 @@ type connConfig struct {
 	paused map[sync.Object][]settings.Mapping
 	// sfAttrsReady: the SALESFORCE_* data attributes exist (F3.6).
 	sfAttrsReady bool
-	// task is Task's describe, read by the first conversation round
-	// (tasks.go); guarded by Engine.mu.
-	task *salesforce.SObjectDescribe
 }
 
 // personKey returns the Intercom key ("email" or "external_id") and the

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/setupcheck"
@@ -140,10 +139,7 @@ func (b *batch) processConversations(ctx context.Context, evs []store.WebhookEve
 	if !b.c.doc.Tasks.Enabled {
 		return nil
 	}
-	task, problem, err := b.taskSchema(ctx)
-	if err != nil {
-		return b.stop(err)
-	}
+	task, problem := b.taskSchema()
 	if problem != "" {
 		for _, id := range order {
 			w := works[id]
@@ -224,44 +220,25 @@ func (b *batch) staleDirectory(dir *directory, works map[string]*convWork) bool 
 	return false
 }
 
-// taskSchema describes Task (once per settings version and catalog age)
-// and asks the setup check whether Tasks can run: a hidden or missing
-// Task field disables them with the check's own message and fix (F1.4),
-// instead of failing conversation by conversation.
-func (b *batch) taskSchema(ctx context.Context) (*salesforce.SObjectDescribe, string, error) {
-	b.e.mu.Lock()
-	d := b.c.task
-	b.e.mu.Unlock()
-	if d == nil {
-		if err := b.e.checkBudget(ctx, b.conn.ID, b.c, b.sf, b.lane, 1); err != nil {
-			return nil, "", err
-		}
-		b.sf.InvalidateDescribe("Task")
-		var err error
-		if d, err = b.sf.Describe(purposeCtx(ctx, connection.PurposeSetup), "Task"); err != nil {
-			return nil, "", fmt.Errorf("engine: describe Task: %w", err)
-		}
-		b.e.mu.Lock()
-		b.c.task = d
-		b.e.mu.Unlock()
+// taskSchema returns Task's fields as the connection's setup check read
+// them, and why Tasks cannot run, in the check's own words with its fix
+// (F1.4): a hidden or missing Task field disables them instead of failing
+// conversation by conversation.
+func (b *batch) taskSchema() (map[string]sync.SFField, string) {
+	fields := map[string]sync.SFField{}
+	for _, f := range b.c.catalog.Salesforce["Task"] {
+		fields[f.Name] = f
 	}
-	var needs []setupcheck.Need
-	for _, n := range setupcheck.Needs(b.c.doc) {
-		if n.Object == "Task" {
-			needs = append(needs, n)
-		}
-	}
-	res := setupcheck.Check(needs, setupcheck.Schema{"Task": connection.SalesforceFields(d)}, setupcheck.Result{}, b.e.now())
-	if ok, _ := res.Feature(setupcheck.Tasks); ok {
-		return d, "", nil
+	if ok, _ := b.c.setup.Feature(setupcheck.Tasks); ok {
+		return fields, ""
 	}
 	var why []string
-	for _, p := range res.Problems {
+	for _, p := range b.c.setup.Problems {
 		if slices.Contains(p.Features, setupcheck.Tasks) {
 			why = append(why, p.Message+". Fix: "+p.Fix+".")
 		}
 	}
-	return d, strings.Join(why, " "), nil
+	return fields, strings.Join(why, " ")
 }
 
 // taskTargets finds the Leads and Contacts of conversations that have no
@@ -520,53 +497,23 @@ func (b *batch) transcript(dir *directory, c *intercom.Conversation) string {
 }
 
 // taskType is the Type conversation Tasks get: the settings' value when the
-// org's picklist has it, else "Other", else the picklist's default.
-func taskType(d *salesforce.SObjectDescribe, want string) string {
-	f := d.Field("Type")
-	if f == nil {
-		return ""
-	}
-	var def, first string
-	has := map[string]bool{}
-	for _, v := range f.PicklistValues {
-		if !v.Active {
-			continue
-		}
-		has[v.Value] = true
-		if first == "" {
-			first = v.Value
-		}
-		if v.DefaultValue {
-			def = v.Value
-		}
-	}
-	switch {
-	case want != "" && has[want]:
+// org's picklist has it, else "Other", else the picklist's first value.
+func taskType(task map[string]sync.SFField, want string) string {
+	if want != "" && slices.Contains(task["Type"].PicklistValues, want) {
 		return want
-	case has["Other"]:
-		return "Other"
-	case def != "":
-		return def
 	}
-	return first
+	return picklistValue(task, "Type", "Other")
 }
 
-// picklistDefault is a picklist's default value, else fallback when the
-// picklist has it, else "".
-func picklistDefault(d *salesforce.SObjectDescribe, field, fallback string) string {
-	f := d.Field(field)
-	if f == nil {
-		return ""
+// picklistValue is preferred when the picklist has it, else its first
+// active value ("" for none).
+func picklistValue(task map[string]sync.SFField, field, preferred string) string {
+	vals := task[field].PicklistValues
+	if slices.Contains(vals, preferred) {
+		return preferred
 	}
-	has := false
-	for _, v := range f.PicklistValues {
-		if v.Active && v.DefaultValue {
-			return v.Value
-		}
-		has = has || v.Active && v.Value == fallback
-	}
-	if has {
-		return fallback
+	if len(vals) > 0 {
+		return vals[0]
 	}
 	return ""
 }
@@ -580,12 +527,12 @@ type taskWrite struct {
 
 // writeTasks creates the new Tasks and updates the existing ones of the
 // round, in sObject Collections calls of up to BatchSize records.
-func (b *batch) writeTasks(ctx context.Context, task *salesforce.SObjectDescribe, dir *directory, works map[string]*convWork,
+func (b *batch) writeTasks(ctx context.Context, task map[string]sync.SFField, dir *directory, works map[string]*convWork,
 	order []string, targets map[string][]taskTarget, whats map[string]string) error {
-	openStatus := picklistDefault(task, "Status", "Not Started")
+	openStatus := picklistValue(task, "Status", "Not Started")
 	doneStatus := "Completed"
 	typ := taskType(task, b.c.doc.Tasks.Type)
-	priority := picklistDefault(task, "Priority", "Normal")
+	priority := picklistValue(task, "Priority", "Normal")
 	var creates, updates []*taskWrite
 	for _, id := range order {
 		w := works[id]
@@ -608,8 +555,8 @@ func (b *batch) writeTasks(ctx context.Context, task *salesforce.SObjectDescribe
 					rec[k] = v
 				}
 			}
-			if what := whats[t.WhoID]; what != "" && task.Field("WhatId") != nil {
-				rec["WhatId"] = what
+			if _, ok := task["WhatId"]; ok && whats[t.WhoID] != "" {
+				rec["WhatId"] = whats[t.WhoID]
 			}
 			t.State, t.OwnerID = store.TaskCreating, owner
 			return &taskWrite{w: w, row: t, rec: rec}
