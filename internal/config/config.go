@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +25,8 @@ const (
 	DefaultPollInterval       = 5 * time.Minute
 	MinPollInterval           = time.Second
 	DefaultStalledAfter       = 15 * time.Minute
+	DefaultHistoryRetention   = 90 * 24 * time.Hour
+	MinHistoryRetention       = time.Hour
 )
 
 // Config is ferry's process configuration.
@@ -51,6 +54,10 @@ type Config struct {
 	// PollInterval is how often Salesforce is polled for changes.
 	// FERRY_POLL_INTERVAL.
 	PollInterval time.Duration
+	// HistoryRetention is how long per-record history is kept; older
+	// entries are deleted by the hourly cleanup. FERRY_HISTORY_RETENTION,
+	// e.g. 90d or 720h.
+	HistoryRetention time.Duration
 
 	// MetricsToken, when set, is the bearer token /metrics and /readyz
 	// require (they list connection names). FERRY_METRICS_TOKEN.
@@ -101,6 +108,7 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"FERRY_INTERCOM_CLIENT_SECRET", "", "Intercom app client secret (OAuth; verifies webhook signatures)"},
 	{"FERRY_POLL_INTERVAL", DefaultPollInterval.String(), "how often Salesforce is polled for changes (at least 1s)"},
 	{"FERRY_STALLED_AFTER", DefaultStalledAfter.String(), "a connection says sync is stalled when a received change waited this long"},
+	{"FERRY_HISTORY_RETENTION", "90d", "how long per-record history is kept, in days (90d) or hours (720h); at least 1h"},
 	{"FERRY_METRICS_TOKEN", "", "bearer token that /metrics and /readyz then require"},
 	{"FERRY_METRICS_LISTEN", "", "second listen address serving /metrics, /readyz and /healthz instead of the main one"},
 }
@@ -134,10 +142,11 @@ func Load(getenv func(string) string) (Config, error) {
 			ClientID:     get("FERRY_INTERCOM_CLIENT_ID", ""),
 			ClientSecret: getenv("FERRY_INTERCOM_CLIENT_SECRET"),
 		},
-		PollInterval:  DefaultPollInterval,
-		StalledAfter:  DefaultStalledAfter,
-		MetricsToken:  getenv("FERRY_METRICS_TOKEN"),
-		MetricsListen: get("FERRY_METRICS_LISTEN", ""),
+		PollInterval:     DefaultPollInterval,
+		StalledAfter:     DefaultStalledAfter,
+		HistoryRetention: DefaultHistoryRetention,
+		MetricsToken:     getenv("FERRY_METRICS_TOKEN"),
+		MetricsListen:    get("FERRY_METRICS_LISTEN", ""),
 	}
 	var errs []error
 	if v := get("FERRY_POLL_INTERVAL", ""); v != "" {
@@ -157,6 +166,17 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("FERRY_STALLED_AFTER: %q is not a duration of at least 1m, such as 15m", v))
 		} else {
 			c.StalledAfter = d
+		}
+	}
+	if v := get("FERRY_HISTORY_RETENTION", ""); v != "" {
+		d, err := parseDays(v)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("FERRY_HISTORY_RETENTION: %q is not a duration such as 90d or 720h", v))
+		case d < MinHistoryRetention:
+			errs = append(errs, fmt.Errorf("FERRY_HISTORY_RETENTION: %s is below the minimum of %s", d, MinHistoryRetention))
+		default:
+			c.HistoryRetention = d
 		}
 	}
 	if err := c.finish(); err != nil {
@@ -218,3 +238,15 @@ func (c Config) SalesforceCallbackURL() string { return c.PublicURL + "/oauth/sa
 
 // IntercomCallbackURL is the OAuth redirect URI registered in the Intercom app.
 func (c Config) IntercomCallbackURL() string { return c.PublicURL + "/oauth/intercom/callback" }
+
+// parseDays parses a Go duration, or a whole number of days such as "90d".
+func parseDays(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("%q is not a number of days", v)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
+}

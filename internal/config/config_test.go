@@ -16,7 +16,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DatabaseURL != DefaultDatabaseURL || c.Listen != DefaultListen || c.PollInterval != DefaultPollInterval {
+	if c.DatabaseURL != DefaultDatabaseURL || c.Listen != DefaultListen || c.PollInterval != DefaultPollInterval ||
+		c.HistoryRetention != 90*24*time.Hour {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.PublicURL != "http://"+DefaultListen {
@@ -65,6 +66,18 @@ func TestLoad(t *testing.T) {
 				}
 			},
 		},
+		{name: "HistoryRetentionInDays", env: map[string]string{"FERRY_HISTORY_RETENTION": "30d"}, check: func(t *testing.T, c Config) {
+			if c.HistoryRetention != 30*24*time.Hour {
+				t.Errorf("HistoryRetention = %s, want 720h", c.HistoryRetention)
+			}
+		}},
+		{name: "HistoryRetentionInHours", env: map[string]string{"FERRY_HISTORY_RETENTION": "36h"}, check: func(t *testing.T, c Config) {
+			if c.HistoryRetention != 36*time.Hour {
+				t.Errorf("HistoryRetention = %s, want 36h", c.HistoryRetention)
+			}
+		}},
+		{name: "BadHistoryRetention", env: map[string]string{"FERRY_HISTORY_RETENTION": "forever"}, wantErr: "FERRY_HISTORY_RETENTION"},
+		{name: "HistoryRetentionTooShort", env: map[string]string{"FERRY_HISTORY_RETENTION": "1m"}, wantErr: "below the minimum"},
 		{name: "BadPollInterval", env: map[string]string{"FERRY_POLL_INTERVAL": "often"}, wantErr: "FERRY_POLL_INTERVAL"},
 		{name: "PollIntervalTooShort", env: map[string]string{"FERRY_POLL_INTERVAL": "10ms"}, wantErr: "below the minimum"},
 		{name: "BadPublicURL", env: map[string]string{"FERRY_PUBLIC_URL": "ferry.example.com"}, wantErr: "FERRY_PUBLIC_URL"},

@@ -126,6 +126,9 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		Secret: box, Logger: logger,
 		FetchPollInterval: opts.FetchPollInterval, FetchCooldown: opts.FetchCooldown,
 		JobTimeout: opts.JobTimeout, RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
+		// Every webhook is a job: finished ones are kept an hour, not
+		// River's day, so the job table stays a few thousand rows.
+		CompletedJobRetention: time.Hour,
 	}
 	var bind func(store.Store, jobs.Syncer)
 	if !opts.NoSync {
@@ -136,7 +139,8 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		// for (F3.3, down to seconds), and at least every
 		// FERRY_POLL_INTERVAL. The tick that checks is short and cheap.
 		tick := min(cfg.PollInterval, pollTick)
-		storeOpts.PeriodicJobs, bind = jobs.RegisterDeferred(workers, jobs.Options{Logger: logger, PollInterval: tick})
+		storeOpts.PeriodicJobs, bind = jobs.RegisterDeferred(workers, jobs.Options{Logger: logger, PollInterval: tick,
+			Retention: store.Retention{History: cfg.HistoryRetention}})
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, storeOpts)
 	if err != nil {

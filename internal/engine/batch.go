@@ -363,7 +363,7 @@ func (b *batch) finish(p *pair, st states) {
 		msgs = append(msgs, p.icErr.Error())
 	}
 	if !p.okSF && p.sfErr == nil || !p.okIC && p.icErr == nil {
-		outcome = "retrying"
+		outcome = outcomeRetrying
 	}
 	if outcome == "ok" && len(p.plan.ToSalesforce) > 0 && len(p.plan.Failures()) == 0 {
 		b.ops.resolve = append(b.ops.resolve, store.SyncError{ConnectionID: connID, RecordID: p.icID, Operation: opUpdateSalesforce})

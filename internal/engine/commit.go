@@ -43,7 +43,11 @@ func (b *batch) commit(ctx context.Context) error {
 		if err := tx.PutFieldStates(ctx, dedupeStates(ops.states)); err != nil {
 			return err
 		}
-		if err := tx.AppendHistoryBatch(ctx, ops.history); err != nil {
+		history, err := onePerEpisode(ctx, tx, b.conn.ID, ops.history)
+		if err != nil {
+			return err
+		}
+		if err := tx.AppendHistoryBatch(ctx, history); err != nil {
 			return err
 		}
 		if len(ops.reviews) > 0 {
@@ -155,4 +159,39 @@ func dedupeStates(rows []store.FieldState) []store.FieldState {
 		return cmp.Or(cmp.Compare(a.Side, b.Side), cmp.Compare(a.RecordID, b.RecordID), cmp.Compare(a.Field, b.Field))
 	})
 	return out
+}
+
+// outcomeRetrying is the history outcome of a record whose sync waits for
+// the batch to be retried.
+const outcomeRetrying = "retrying"
+
+// onePerEpisode drops "retrying" history entries of records whose newest
+// entry already says so: a failure episode is one row however many rounds
+// it lasts (a record failing for a day was 187 rows), and the row that ends
+// it (ok, error) is written as usual.
+func onePerEpisode(ctx context.Context, tx store.Tx, connID int64, entries []store.HistoryEntry) ([]store.HistoryEntry, error) {
+	var ids []string
+	for _, e := range entries {
+		if e.Outcome == outcomeRetrying && e.IntercomID != "" {
+			ids = append(ids, e.IntercomID)
+		}
+	}
+	if len(ids) == 0 {
+		return entries, nil
+	}
+	last, err := tx.LatestHistoryOutcomes(ctx, connID, uniq(ids))
+	if err != nil {
+		return nil, err
+	}
+	out := entries[:0:0]
+	for _, e := range entries {
+		if e.IntercomID != "" {
+			if e.Outcome == outcomeRetrying && last[e.IntercomID] == outcomeRetrying {
+				continue
+			}
+			last[e.IntercomID] = e.Outcome
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

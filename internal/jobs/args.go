@@ -60,3 +60,11 @@ type MapRecordArgs struct {
 
 // Kind implements river.JobArgs.
 func (MapRecordArgs) Kind() string { return "map_record" }
+
+// CleanupArgs deletes what the store keeps only for a while: history past
+// its retention, processed webhook events past the redelivery window. A
+// periodic job; River's own cleaner deletes finished jobs.
+type CleanupArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CleanupArgs) Kind() string { return "cleanup" }

@@ -44,6 +44,11 @@ type Options struct {
 	// before it looks again; default 1 minute. Waiting jobs are snoozed, not
 	// failed, so nothing is lost and no attempt is spent (F1.3).
 	DisconnectedRetry time.Duration
+	// Retention is how long history and processed webhook events are kept
+	// (store.Cleanup's defaults when zero).
+	Retention store.Retention
+	// CleanupInterval is how often the cleanup runs; default 1 hour.
+	CleanupInterval time.Duration
 }
 
 // Register adds ferry's workers to workers and returns the periodic jobs to
@@ -70,12 +75,21 @@ func RegisterDeferred(workers *river.Workers, o Options) (periodic []*river.Peri
 	river.AddWorker(workers, &RetryRecordWorker{opts: opts})
 	river.AddWorker(workers, &InitialSyncWorker{opts: opts})
 	river.AddWorker(workers, &MapRecordWorker{opts: opts})
+	river.AddWorker(workers, &CleanupWorker{opts: opts})
+	if opts.CleanupInterval <= 0 {
+		opts.CleanupInterval = time.Hour
+	}
 	bind = func(st store.Store, s Syncer) {
 		opts.Store, opts.Syncer = st, s
 	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(opts.PollInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return PollTickArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(opts.CleanupInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return CleanupArgs{}, &river.InsertOpts{UniqueOpts: uniqueWhileUnfinished()}
+			},
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}, bind
 }
@@ -274,4 +288,27 @@ func (w *MapRecordWorker) Work(ctx context.Context, job *river.Job[MapRecordArgs
 		return err
 	}
 	return w.opts.Syncer.MapRecord(ctx, conn, job.Args)
+}
+
+// CleanupWorker runs CleanupArgs.
+type CleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	opts *Options
+}
+
+// Timeout lets a first cleanup of a large store run long; every step it
+// commits stays done if it is cut short.
+func (w *CleanupWorker) Timeout(*river.Job[CleanupArgs]) time.Duration { return 30 * time.Minute }
+
+// Work deletes history past its retention and processed webhook events past
+// the redelivery window, and logs what it deleted.
+func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	done, err := store.Cleanup(ctx, w.opts.Store, w.opts.Retention, time.Now())
+	if err != nil {
+		return fmt.Errorf("jobs: cleanup: %w", err)
+	}
+	if done.History > 0 || done.WebhookEvents > 0 {
+		w.opts.Logger.InfoContext(ctx, "cleanup", "history_deleted", done.History, "webhook_events_deleted", done.WebhookEvents)
+	}
+	return nil
 }

@@ -103,6 +103,10 @@ func riverConfig(opts Options) *river.Config {
 		MaxAttempts:          opts.MaxAttempts,
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 		RetryPolicy:          opts.RetryPolicy,
+		// Completed and cancelled jobs only record that work was done;
+		// discarded ones (failed for good) keep River's week for a look.
+		CompletedJobRetentionPeriod: opts.CompletedJobRetention,
+		CancelledJobRetentionPeriod: opts.CompletedJobRetention,
 	}
 	if opts.Workers != nil {
 		cfg.Workers = opts.Workers

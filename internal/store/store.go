@@ -106,6 +106,11 @@ type Options struct {
 	ErrorHandler river.ErrorHandler
 	// ID names this instance in River's tables. Defaults to River's own.
 	ID string
+	// CompletedJobRetention is how long finished jobs (completed or
+	// cancelled) stay in River's table before its cleaner deletes them;
+	// River's default of 24 hours when zero. Each webhook is a job, so a
+	// day's worth is as many rows as a day's webhooks.
+	CompletedJobRetention time.Duration
 }
 
 // Store is ferry's persistent state and job queue.
@@ -209,6 +214,9 @@ type Reader interface {
 	// ListHistory returns a record's history (by Intercom or Salesforce
 	// id), newest first.
 	ListHistory(ctx context.Context, connID int64, recordID string, page Page) ([]HistoryEntry, error)
+	// LatestHistoryOutcomes returns the outcome of the newest history entry
+	// of each Intercom id that has one.
+	LatestHistoryOutcomes(ctx context.Context, connID int64, intercomIDs []string) (map[string]string, error)
 
 	// ListUsage returns API usage rows for the UTC days from..to inclusive.
 	ListUsage(ctx context.Context, connID int64, from, to time.Time) ([]UsageRow, error)
@@ -320,6 +328,12 @@ type Tx interface {
 	AppendHistory(ctx context.Context, e HistoryEntry) (HistoryEntry, error)
 	// AppendHistoryBatch adds many history entries, 100 a statement.
 	AppendHistoryBatch(ctx context.Context, entries []HistoryEntry) error
+	// DeleteHistoryBefore deletes up to limit history entries created
+	// before t (retention).
+	DeleteHistoryBefore(ctx context.Context, connID int64, t time.Time, limit int) (int64, error)
+	// DeleteProcessedWebhookEventsBefore deletes up to limit webhook events
+	// processed before t (past the redelivery window).
+	DeleteProcessedWebhookEventsBefore(ctx context.Context, connID int64, t time.Time, limit int) (int64, error)
 
 	// IncrementUsage atomically adds n API calls for a UTC day and purpose
 	// and returns the new count.
