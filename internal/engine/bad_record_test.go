@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // TestOneBadRecordNeverStopsTheDrain (issue 8 item 1): an Intercom contact
@@ -21,22 +22,12 @@ import (
 func TestOneBadRecordNeverStopsTheDrain(t *testing.T) {
 	t.Parallel()
 
-	t.Run("KeyTooLongForAnyQuery", func(t *testing.T) {
-		t.Parallel()
-		var long atomic.Int64
-		b := setup(t, setupOpts{workers: true, sfFront: func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if len(r.RequestURI) > 16384 {
-					long.Add(1)
-				}
-				next.ServeHTTP(w, r)
-			})
-		}})
-		testBadRecord(t, b, "KEY_TOO_LONG")
-		if n := long.Load(); n != 0 {
-			t.Errorf("%d requests over Salesforce's 16,384-byte URI limit were sent; a key that fits no query is never sent", n)
-		}
-	})
+	for _, db := range storetest.Engines() {
+		t.Run("KeyTooLongForAnyQuery/"+string(db.Engine), func(t *testing.T) {
+			t.Parallel()
+			testKeyTooLong(t, &db)
+		})
+	}
 
 	// A proxy in front of Salesforce with a lower URI limit (8 KB) refuses
 	// a query ferry sized for Salesforce's own: the refused IN list is
@@ -59,10 +50,36 @@ func TestOneBadRecordNeverStopsTheDrain(t *testing.T) {
 	})
 }
 
+// testKeyTooLong: the 20 KB key is never sent; its record gets the sync
+// error.
+func testKeyTooLong(t *testing.T, db *storetest.Engine) {
+	var long atomic.Int64
+	b := setup(t, setupOpts{workers: true, db: db, sfFront: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(r.RequestURI) > 16384 {
+				long.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	bad := testBadRecord(t, b, "KEY_TOO_LONG")
+	if n := long.Load(); n != 0 {
+		t.Errorf("%d requests over Salesforce's 16,384-byte URI limit were sent; a key that fits no query is never sent", n)
+	}
+	// Once the email is fixed the contact matches and its error resolves.
+	lead := b.newRecord("Lead", map[string]any{"Email": "fixed@example.com"})
+	b.updateContact(bad, map[string]any{"email": "fixed@example.com"})
+	eventually(t, "the fixed contact to match and its error to resolve", func() bool {
+		m, ok := b.mapping(bad)
+		return ok && m.SFID == lead && len(b.openErrors()) == 0
+	})
+}
+
 // testBadRecord maps 20 contacts, creates one whose email is emailBytes
 // long (20 KB unless given), changes the 20 and checks that all 20 changes
-// land and that the bad contact has one sync error with code.
-func testBadRecord(t *testing.T, b *bundle, code string, emailBytes ...int) {
+// land and that the bad contact has one sync error with code. It returns
+// the bad contact's id.
+func testBadRecord(t *testing.T, b *bundle, code string, emailBytes ...int) string {
 	t.Helper()
 	const n = 20
 	size := 20000
@@ -124,4 +141,5 @@ func testBadRecord(t *testing.T, b *bundle, code string, emailBytes ...int) {
 		t.Errorf("history of the bad contact = %+v, %v; want its error", h, err)
 	}
 	t.Logf("%d/%d unrelated changes landed, %d sync error (%s), in %s", landed(), n, len(errs), errs[0].Code, took.Round(time.Millisecond))
+	return bad
 }
