@@ -94,7 +94,8 @@ Flags:`)
 		Logger:            logger.With("emulator", "intercom"),
 	})
 	defer ic.Close()
-	if err := seedSharedCustomers(sf, ic); err != nil {
+	grace, err := seedSharedCustomers(sf, ic)
+	if err != nil {
 		return err
 	}
 	icURL := "http://" + icLn.Addr().String()
@@ -137,6 +138,10 @@ Flags:`)
 		_ = d.Close()
 		return err
 	}
+	if err := demoConversation(ic, grace); err != nil {
+		_ = d.Close()
+		return fmt.Errorf("demo: conversation: %w", err)
+	}
 
 	fmt.Fprintf(env.Stdout, `
 ferry demo is running (Ctrl-C stops it; everything lives in %s and is removed on exit)
@@ -147,7 +152,9 @@ ferry demo is running (Ctrl-C stops it; everything lives in %s and is removed on
   Salesforce org   %s   (user %s / %s)
   Intercom         %s
 
-Both sides are connected through OAuth and a sample mapping is applied. Try:
+Both sides are connected through OAuth and a sample mapping is applied.
+Grace Hopper wrote in and James Chen closed her conversation: it is logged
+as a completed Task on her Salesforce Lead, owned by James. Try:
 
   curl -H "Authorization: Bearer %s" %s/api/v1/connections
   export FERRY_PUBLIC_URL=%s FERRY_ADMIN_TOKEN=%s

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
@@ -14,7 +15,10 @@ import (
 // (on AccountNumber, as the sample settings say), values present on one side
 // only that the first sync fills in on the other, and one person with two
 // Salesforce Leads, which goes to the review list (F2.2).
-func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) error {
+//
+// It returns the Intercom id of Grace Hopper, the lead whose conversation
+// the demo logs as a Salesforce Task.
+func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (string, error) {
 	type person struct {
 		first, last, email, phone, title, company string
 		lead                                      bool
@@ -52,14 +56,15 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) error {
 		leads = append(leads, map[string]any{"FirstName": "Dana", "LastName": "Scully",
 			"Email": "dana.scully@umbrella-health.example", "Company": company, "Status": "Open - Not Contacted"})
 	}
-	if _, err := ic.BulkLoadContacts(contacts); err != nil {
-		return fmt.Errorf("demo: Intercom contacts: %w", err)
+	icIDs, err := ic.BulkLoadContacts(contacts)
+	if err != nil {
+		return "", fmt.Errorf("demo: Intercom contacts: %w", err)
 	}
 	if _, err := sf.LoadRecords("Lead", leads); err != nil {
-		return fmt.Errorf("demo: Salesforce leads: %w", err)
+		return "", fmt.Errorf("demo: Salesforce leads: %w", err)
 	}
 	if _, err := sf.LoadRecords("Contact", sfContacts); err != nil {
-		return fmt.Errorf("demo: Salesforce contacts: %w", err)
+		return "", fmt.Errorf("demo: Salesforce contacts: %w", err)
 	}
 	// The Intercom demo workspace's companies, as Accounts keyed by
 	// AccountNumber = company_id.
@@ -69,7 +74,30 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) error {
 		{"Name": "Initech", "AccountNumber": "initech-003", "Industry": "Technology"},
 	}
 	if _, err := sf.LoadRecords("Account", accounts); err != nil {
-		return fmt.Errorf("demo: Salesforce accounts: %w", err)
+		return "", fmt.Errorf("demo: Salesforce accounts: %w", err)
 	}
-	return nil
+	return icIDs[0], nil
+}
+
+// demoConversation has Grace Hopper (a lead on both sides) write in; a
+// teammate whose email is a Salesforce User's (James Chen, the org's sales
+// manager) takes the conversation, leaves a note and closes it. ferry logs
+// it as a completed Task on her Lead, owned by James's User.
+func demoConversation(ic *icemu.Server, contactID string) error {
+	james, err := ic.AddTeammate("James Chen", "james.chen@example.com")
+	if err != nil {
+		return err
+	}
+	conv, err := ic.StartConversation(contactID, "<p>Hi! Our robot fleet stopped syncing 🤖</p><p>Can someone help?</p>")
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.ParseInt(james, 10, 64)
+	if err := ic.AssignConversation(conv, n, ""); err != nil {
+		return err
+	}
+	if err := ic.UserReply(conv, "It started this morning, screenshot: https://example.com/fleet.png"); err != nil {
+		return err
+	}
+	return ic.CloseConversation(conv, james)
 }

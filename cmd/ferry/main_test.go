@@ -19,6 +19,8 @@ import (
 	"time"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/salesforce"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -279,6 +281,9 @@ func TestDemo(t *testing.T) {
 	if sfURL == nil {
 		t.Fatalf("the demo does not print the Salesforce org's URL: %s", out.String())
 	}
+	// The demo conversation ends as a completed Task on Grace Hopper's
+	// Lead, owned by the Salesforce User of the teammate who took it.
+	demoTask(t, ctx, sfURL[1])
 	hide := func(hidden bool) {
 		body := fmt.Sprintf(`{"object":"Task","field":"Type","hidden":%v}`, hidden)
 		req, _ := http.NewRequest("POST", sfURL[1]+"/__emulator/field-security", strings.NewReader(body))
@@ -436,5 +441,49 @@ func TestServe(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "tok-serve-test-0123456789") {
 		t.Error("the Intercom token appears in the logs")
+	}
+}
+
+// demoTask waits for the demo conversation's Task, read through the
+// Salesforce REST API, and checks its Lead, status and owner.
+func demoTask(t *testing.T, ctx context.Context, sfURL string) {
+	t.Helper()
+	cfg := salesforce.Config{LoginURL: sfURL, ClientID: sfemu.DefaultClientID, ClientSecret: sfemu.DefaultClientSecret}
+	tok, err := cfg.PasswordLogin(ctx, sfemu.DefaultUsername, sfemu.DefaultPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf := salesforce.NewClient(salesforce.NewRefreshingSource(&cfg, tok, nil), salesforce.ClientOptions{})
+	query := func(q string) []salesforce.Record {
+		var out []salesforce.Record
+		for r, err := range sf.Query(ctx, q) {
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	leads := query("SELECT Id FROM Lead WHERE Email = 'grace.hopper@acme-robotics.example'")
+	if len(leads) != 1 {
+		t.Fatalf("Grace Hopper's Leads: %d", len(leads))
+	}
+	var tasks []salesforce.Record
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		tasks = query("SELECT Id, Subject, Status, Description, Owner.Email FROM Task WHERE WhoId = '" + leads[0].ID() + "'")
+		if len(tasks) == 1 && tasks[0].String("Status") == "Completed" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(tasks) != 1 {
+		t.Fatalf("Grace Hopper's Lead has %d Tasks, want the demo conversation's", len(tasks))
+	}
+	task := tasks[0]
+	if task.String("Status") != "Completed" || task.String("Owner.Email") != "james.chen@example.com" ||
+		task.String("Subject") != "Intercom conversation: Hi! Our robot fleet stopped syncing 🤖" ||
+		!strings.Contains(task.String("Description"), "James Chen closed the conversation") {
+		t.Fatalf("demo Task: status %q, owner %q, subject %q, description:\n%s", task.String("Status"), task.String("Owner.Email"),
+			task.String("Subject"), task.String("Description"))
 	}
 }
