@@ -57,10 +57,11 @@ func TestHelperFerryProcess(t *testing.T) {
 		DatabaseURL: os.Getenv(envDB), Key: key, PublicURL: os.Getenv(envPublic),
 		AdminToken: os.Getenv(envAdmin), SalesforceURL: os.Getenv(envSF), IntercomURL: os.Getenv(envIC),
 		IntercomClientID: intercomClientID, IntercomClientSecret: os.Getenv(envICSecret),
-		// The engine's lease is the default one: how soon a restart
-		// continues is what the tests measure.
-		PollInterval: time.Second, JobTimeout: 8 * time.Second, RescueStuckJobsAfter: 10 * time.Second,
-		Logger: testLogger(),
+		// The engine's lease and the queue's job timeout and rescue are
+		// the deployed defaults: how soon a restart continues is what the
+		// tests measure.
+		PollInterval: time.Second,
+		Logger:       testLogger(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start ferry:", err)
@@ -257,7 +258,10 @@ func testStoppedMidBurst(t *testing.T, dbURL string, sig syscall.Signal) {
 	t.Cleanup(sfSrv.Close)
 	h.SFURL = sfSrv.URL
 
-	lb := &handover{client: &http.Client{Timeout: 30 * time.Second}}
+	// A load balancer hands redirects to the browser, which keeps the
+	// cookies ferry binds an OAuth flow to.
+	lb := &handover{client: &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	lbSrv := httptest.NewServer(lb)
 	t.Cleanup(lbSrv.Close)
 

@@ -109,14 +109,15 @@ func (e *Engine) probeAPI(ctx context.Context, conn store.Connection) (bool, err
 	return true, nil
 }
 
-// resume catches up after a pause: the Intercom changes that queued up are
-// drained now (their jobs wait for a later look), within drainBudget.
-func (e *Engine) resume(ctx context.Context, conn store.Connection) {
+// catchUp drains the connection's pending Intercom changes now, within
+// drainBudget: after a pause (their jobs wait for a later look) and when
+// changes were left behind by a process that died (see drainOrphans).
+func (e *Engine) catchUp(ctx context.Context, conn store.Connection) {
 	start := time.Now()
 	for time.Since(start) < drainBudget && !e.stopping.Load() {
 		n, err := e.drainOnce(ctx, conn)
 		if err != nil {
-			e.log.InfoContext(ctx, "catching up after the pause stopped; the event jobs go on", "connection", conn.ID, "error", err)
+			e.log.InfoContext(ctx, "catching up stopped; the event jobs go on", "connection", conn.ID, "error", err)
 			return
 		}
 		if n == 0 {

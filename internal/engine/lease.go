@@ -75,6 +75,20 @@ func (e *Engine) release(ctx context.Context, owner string, ids []int64) error {
 	})
 }
 
+// drainOrphans drains a connection's pending Intercom changes when the
+// oldest has waited two leases: its job died with a process (River rescues
+// such a job only after RescueStuckJobsAfter, an hour by default) and no
+// newer change's job came to drain it. Every poll tick checks, so a restart
+// continues within seconds even when no new change arrives. While a live
+// round holds the connection's lease, the claim takes nothing.
+func (e *Engine) drainOrphans(ctx context.Context, conn store.Connection) {
+	evs, err := e.store.ListPendingWebhookEvents(ctx, conn.ID, 1)
+	if err != nil || len(evs) == 0 || time.Since(evs[0].ReceivedAt) < 2*e.opts.Lease {
+		return
+	}
+	e.catchUp(ctx, conn)
+}
+
 // StopDraining makes the drain jobs of this instance finish their current
 // round and hand the rest back (their jobs are snoozed), so a graceful
 // shutdown is quick and another instance, or the next start, continues at

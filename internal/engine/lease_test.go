@@ -61,3 +61,23 @@ func TestLongRoundKeepsItsLease(t *testing.T) {
 		}
 	}
 }
+
+// TestPollDrainsChangesLeftByADeadProcess: a change whose job died with its
+// process (River rescues such a job only after an hour) and that no newer
+// change's job drains is drained by the connection's poll once it has
+// waited two leases, so a restart continues within seconds.
+func TestPollDrainsChangesLeftByADeadProcess(t *testing.T) {
+	t.Parallel()
+	const lease = 200 * time.Millisecond
+	b := setup(t, setupOpts{engine: func(o *engine.Options) { o.Lease = lease }})
+	contact := b.newRecord("Contact", map[string]any{"Email": "orphan@example.com"})
+	id := b.newContact(map[string]any{"email": "orphan@example.com", "role": "user"})
+	b.drain()
+	// No worker runs here: the change's job is as good as lost.
+	b.updateContact(id, map[string]any{"phone": "left-behind"})
+	time.Sleep(2 * lease)
+	b.poll()
+	if got := b.sfField("Contact", contact, "Phone"); got != "left-behind" {
+		t.Errorf("Phone = %v after a poll; want the change left behind drained", got)
+	}
+}

@@ -46,7 +46,9 @@ func (e *Engine) Poll(ctx context.Context, conn store.Connection) error {
 		}
 		conn.State, conn.Cause = store.StateConnected, ""
 		ctx = ForcePoll(ctx)
-		e.resume(ctx, conn)
+		e.catchUp(ctx, conn)
+	} else {
+		e.drainOrphans(ctx, conn)
 	}
 	ctx, r := startRound(ctx, "poll")
 	ctx = withRound(ctx, r)
