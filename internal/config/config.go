@@ -149,17 +149,22 @@ func Load(getenv func(string) string) (Config, error) {
 		MetricsListen:    get("FERRY_METRICS_LISTEN", ""),
 	}
 	var errs []error
-	if v := get("FERRY_POLL_INTERVAL", ""); v != "" {
-		d, err := time.ParseDuration(v)
+	duration := func(name, examples string, parse func(string) (time.Duration, error), least time.Duration, dst *time.Duration) {
+		v := get(name, "")
+		if v == "" {
+			return
+		}
+		d, err := parse(v)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("FERRY_POLL_INTERVAL: %q is not a duration such as 30s or 5m", v))
-		case d < MinPollInterval:
-			errs = append(errs, fmt.Errorf("FERRY_POLL_INTERVAL: %s is below the minimum of %s", d, MinPollInterval))
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration such as %s", name, v, examples))
+		case d < least:
+			errs = append(errs, fmt.Errorf("%s: %s is below the minimum of %s", name, d, least))
 		default:
-			c.PollInterval = d
+			*dst = d
 		}
 	}
+	duration("FERRY_POLL_INTERVAL", "30s or 5m", time.ParseDuration, MinPollInterval, &c.PollInterval)
 	if v := get("FERRY_STALLED_AFTER", ""); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute {
@@ -168,17 +173,7 @@ func Load(getenv func(string) string) (Config, error) {
 			c.StalledAfter = d
 		}
 	}
-	if v := get("FERRY_HISTORY_RETENTION", ""); v != "" {
-		d, err := parseDays(v)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("FERRY_HISTORY_RETENTION: %q is not a duration such as 90d or 720h", v))
-		case d < MinHistoryRetention:
-			errs = append(errs, fmt.Errorf("FERRY_HISTORY_RETENTION: %s is below the minimum of %s", d, MinHistoryRetention))
-		default:
-			c.HistoryRetention = d
-		}
-	}
+	duration("FERRY_HISTORY_RETENTION", "90d or 720h", parseDays, MinHistoryRetention, &c.HistoryRetention)
 	if err := c.finish(); err != nil {
 		errs = append(errs, err)
 	}

@@ -12,16 +12,7 @@ import (
 // written (F3.2).
 func TestListOptions(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{settings: `{"mappings": [
-		{"object": "user", "intercom": "custom_attributes.plan", "salesforce": "Plan__c", "direction": "both"}]}`,
-		before: func(b *bundle) {
-			if err := b.ic.CustomAttribute("contact", "plan", "string", "Gold"); err != nil {
-				b.t.Fatal(err)
-			}
-			if err := b.sf.AddField(sfField("Contact", "Plan__c", "Gold", "Silver")); err != nil {
-				b.t.Fatal(err)
-			}
-		}})
+	b := setupPlan(t, "Gold", "Silver")
 	sfID := b.newRecord("Contact", map[string]any{"Email": "opt@example.com", "Plan__c": "Gold"})
 	id := b.newContact(map[string]any{"email": "opt@example.com", "role": "user"})
 	b.drain()
@@ -48,16 +39,7 @@ func TestListOptions(t *testing.T) {
 // the cached list plus the newest value (issue 8 item 9, F3.2).
 func TestListOptionsNeverRemoved(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{settings: `{"mappings": [
-		{"object": "user", "intercom": "custom_attributes.plan", "salesforce": "Plan__c", "direction": "both"}]}`,
-		before: func(b *bundle) {
-			if err := b.ic.CustomAttribute("contact", "plan", "string", "Gold"); err != nil {
-				b.t.Fatal(err)
-			}
-			if err := b.sf.AddField(sfField("Contact", "Plan__c", "Gold", "Silver", "Bronze")); err != nil {
-				b.t.Fatal(err)
-			}
-		}})
+	b := setupPlan(t, "Gold", "Silver", "Bronze")
 	sfID := b.newRecord("Contact", map[string]any{"Email": "opts@example.com", "Plan__c": "Gold"})
 	id := b.newContact(map[string]any{"email": "opts@example.com", "role": "user"})
 	b.drain()
@@ -94,4 +76,19 @@ func TestListOptionsNeverRemoved(t *testing.T) {
 			t.Errorf("plan options = %v; %s was removed or never added", got, want)
 		}
 	}
+}
+
+// setupPlan maps the Intercom list attribute plan (options: Gold) to the
+// Contact picklist Plan__c with values.
+func setupPlan(t *testing.T, values ...string) *bundle {
+	return setup(t, setupOpts{settings: `{"mappings": [
+		{"object": "user", "intercom": "custom_attributes.plan", "salesforce": "Plan__c", "direction": "both"}]}`,
+		before: func(b *bundle) {
+			if err := b.ic.CustomAttribute("contact", "plan", "string", "Gold"); err != nil {
+				b.t.Fatal(err)
+			}
+			if err := b.sf.AddField(sfField("Contact", "Plan__c", values...)); err != nil {
+				b.t.Fatal(err)
+			}
+		}})
 }

@@ -10,6 +10,7 @@ import (
 	_ "modernc.org/sqlite" // raw access to the test database
 
 	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // rawDB runs SQL on a test database behind the store's back, for assertions
@@ -82,4 +83,24 @@ func newConnection(t testing.TB, s store.Store) store.Connection {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// eachEngine runs f on a fresh store of each engine with one connection.
+func eachEngine(t *testing.T, f func(t *testing.T, ctx context.Context, s store.Store, conn store.Connection)) {
+	t.Helper()
+	for _, e := range storetest.Engines() {
+		t.Run(string(e.Engine), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := storetest.Open(t, e.URL(t), store.Options{})
+			var conn store.Connection
+			if err := s.InTx(ctx, func(tx store.Tx) (err error) {
+				conn, err = tx.CreateConnection(ctx, store.Connection{Name: "a"})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			f(t, ctx, s, conn)
+		})
+	}
 }

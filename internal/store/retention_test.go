@@ -17,73 +17,64 @@ import (
 // pending events stay (issue 8 item 11).
 func TestCleanup(t *testing.T) {
 	t.Parallel()
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Engine), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			s := storetest.Open(t, e.URL(t), store.Options{})
-			now := time.Now().UTC()
-			var conn store.Connection
-			var processed []int64
-			err := s.InTx(ctx, func(tx store.Tx) (err error) {
-				if conn, err = tx.CreateConnection(ctx, store.Connection{Name: "a"}); err != nil {
-					return err
-				}
-				var entries []store.HistoryEntry
-				for i, age := range []time.Duration{100 * 24 * time.Hour, 91 * 24 * time.Hour, 88 * 24 * time.Hour, 0} {
-					entries = append(entries, store.HistoryEntry{ConnectionID: conn.ID, Object: "lead", IntercomID: fmt.Sprint("ic", i),
-						Origin: store.OriginIntercom, Outcome: "ok", CreatedAt: now.Add(-age)})
-				}
-				if err := tx.AppendHistoryBatch(ctx, entries); err != nil {
-					return err
-				}
-				for i := range 3 {
-					ev, _, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: conn.ID, NotificationID: fmt.Sprint("n", i),
-						Topic: "contact.lead.updated", Payload: `{"big": "payload"}`})
-					if err != nil {
-						return err
-					}
-					if i < 2 {
-						processed = append(processed, ev.ID)
-					}
-				}
-				return tx.MarkWebhookEventsProcessed(ctx, processed)
-			})
-			if err != nil {
-				t.Fatal(err)
+	eachEngine(t, func(t *testing.T, ctx context.Context, s store.Store, conn store.Connection) {
+		now := time.Now().UTC()
+		var processed []int64
+		err := s.InTx(ctx, func(tx store.Tx) (err error) {
+			var entries []store.HistoryEntry
+			for i, age := range []time.Duration{100 * 24 * time.Hour, 91 * 24 * time.Hour, 88 * 24 * time.Hour, 0} {
+				entries = append(entries, store.HistoryEntry{ConnectionID: conn.ID, Object: "lead", IntercomID: fmt.Sprint("ic", i),
+					Origin: store.OriginIntercom, Outcome: "ok", CreatedAt: now.Add(-age)})
 			}
-			// A day and a bit later: both processed events are past the
-			// window; the pending one stays however old.
-			later := now.Add(25 * time.Hour)
-			done, err := store.Cleanup(ctx, s, store.Retention{}, later)
-			if err != nil {
-				t.Fatal(err)
+			if err := tx.AppendHistoryBatch(ctx, entries); err != nil {
+				return err
 			}
-			if done.History != 2 || done.WebhookEvents != 2 {
-				t.Errorf("cleaned %+v, want 2 history entries (older than 90 days) and 2 processed events", done)
-			}
-			for i, want := range []int{0, 0, 1, 1} {
-				h, err := s.ListHistory(ctx, conn.ID, fmt.Sprint("ic", i), store.Page{})
+			for i := range 3 {
+				ev, _, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: conn.ID, NotificationID: fmt.Sprint("n", i),
+					Topic: "contact.lead.updated", Payload: `{"big": "payload"}`})
 				if err != nil {
-					t.Fatal(err)
+					return err
 				}
-				if len(h) != want {
-					t.Errorf("history of ic%d: %d entries, want %d", i, len(h), want)
+				if i < 2 {
+					processed = append(processed, ev.ID)
 				}
 			}
-			if _, err := s.GetWebhookEvent(ctx, processed[0]); err == nil {
-				t.Error("a processed event past the window is still stored")
-			}
-			pending, err := s.ListPendingWebhookEvents(ctx, conn.ID, 10)
-			if err != nil || len(pending) != 1 {
-				t.Errorf("pending events = %d (%v), want 1 kept", len(pending), err)
-			}
-			// A shorter retention, as FERRY_HISTORY_RETENTION sets it.
-			if done, err := store.Cleanup(ctx, s, store.Retention{History: time.Hour}, later); err != nil || done.History != 2 {
-				t.Errorf("with 1h retention cleaned %+v (%v), want the 2 remaining entries", done, err)
-			}
+			return tx.MarkWebhookEventsProcessed(ctx, processed)
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A day and a bit later: both processed events are past the
+		// window; the pending one stays however old.
+		later := now.Add(25 * time.Hour)
+		done, err := store.Cleanup(ctx, s, store.Retention{}, later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.History != 2 || done.WebhookEvents != 2 {
+			t.Errorf("cleaned %+v, want 2 history entries (older than 90 days) and 2 processed events", done)
+		}
+		for i, want := range []int{0, 0, 1, 1} {
+			h, err := s.ListHistory(ctx, conn.ID, fmt.Sprint("ic", i), store.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h) != want {
+				t.Errorf("history of ic%d: %d entries, want %d", i, len(h), want)
+			}
+		}
+		if _, err := s.GetWebhookEvent(ctx, processed[0]); err == nil {
+			t.Error("a processed event past the window is still stored")
+		}
+		pending, err := s.ListPendingWebhookEvents(ctx, conn.ID, 10)
+		if err != nil || len(pending) != 1 {
+			t.Errorf("pending events = %d (%v), want 1 kept", len(pending), err)
+		}
+		// A shorter retention, as FERRY_HISTORY_RETENTION sets it.
+		if done, err := store.Cleanup(ctx, s, store.Retention{History: time.Hour}, later); err != nil || done.History != 2 {
+			t.Errorf("with 1h retention cleaned %+v (%v), want the 2 remaining entries", done, err)
+		}
+	})
 }
 
 // BenchmarkStorageSteadyLoad writes 1,000,000 changes to a SQLite store as a
