@@ -184,6 +184,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
+	// Same-origin, not no-referrer: under no-referrer browsers send
+	// "Origin: null" with the pages' own form posts, which the CSRF
+	// Origin check must refuse. Other sites still get no referrer.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
@@ -216,7 +220,7 @@ func (s *Server) page(nav string, h func(w http.ResponseWriter, r *http.Request,
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		p := uiPage{Nav: nav, Flash: r.URL.Query().Get("done"), FlashError: r.URL.Query().Get("failed")}
+		p := uiPage{Nav: nav, Flash: r.URL.Query().Get("done"), FlashError: r.URL.Query().Get("failed"), Now: s.now().UTC()}
 		var id int64
 		if v := r.URL.Query().Get("connection"); v != "" {
 			id, _ = strconv.ParseInt(v, 10, 64)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -76,6 +77,7 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 // which rule, and how it ended.
 func describeHistory(h app.HistoryView) historyLine {
 	l := historyLine{HistoryView: h}
+	l.Rule, l.Message = plainWords(h.Rule), plainWords(h.Message)
 	from := map[string]string{"intercom": "A change in Intercom", "salesforce": "A change in Salesforce", "ferry": "ferry"}[h.Origin]
 	if from == "" {
 		from = "A change"
@@ -115,3 +117,11 @@ func describeHistory(h app.HistoryView) historyLine {
 	}
 	return l
 }
+
+// specRef matches the specification's behaviour ids and seed numbers that
+// the engine's rule texts carry for developers ("(seed 001, F2.3)"); the
+// pages leave them out.
+var specRef = regexp.MustCompile(`\s*\((?:(?:seed \d+|F\d+(?:\.\d+)?)(?:, )?)+\)`)
+
+// plainWords is an engine text without specification references.
+func plainWords(s string) string { return specRef.ReplaceAllString(s, "") }

@@ -1,0 +1,4 @@
+package web
+
+// PlainWords exposes plainWords to the external tests.
+var PlainWords = plainWords
