@@ -129,26 +129,11 @@ func InList(values []string) (string, error) {
 	return b.String(), nil
 }
 
-// InLists splits values into parenthesised IN lists (see InList) of at most
-// maxValues values and at most maxChars characters each. Duplicates are
-// dropped across all lists. A single value longer than maxChars still gets
-// a list of its own rather than being lost; Client.FitInLists is the form
-// that keeps every query within Salesforce's URI limit.
-func InLists(values []string, maxValues, maxChars int) []string {
-	groups, _ := splitInLists(values, maxValues, maxChars, func(s string) int { return len(s) }, true)
-	out := make([]string, len(groups))
-	for i, g := range groups {
-		out[i], _ = InList(g)
-	}
-	return out
-}
-
 // splitInLists groups values, without duplicates, so that each group's IN
-// list has at most maxValues values and measures at most maxSize, size
-// measuring a piece of the list's text ("(", ",", ")" and quoted values). A
-// value too big for any list gets one of its own when keepOversized is set,
-// and is returned in tooBig otherwise.
-func splitInLists(values []string, maxValues, maxSize int, size func(string) int, keepOversized bool) (groups [][]string, tooBig []string) {
+// list (see InList) has at most maxValues values and measures at most
+// maxSize, size measuring a piece of the list's text ("(", ",", ")" and
+// quoted values). A value too big for any list is returned in tooBig.
+func splitInLists(values []string, maxValues, maxSize int, size func(string) int) (groups [][]string, tooBig []string) {
 	open, sep, closing := size("("), size(","), size(")")
 	var cur []string
 	curSize := 0
@@ -159,7 +144,7 @@ func splitInLists(values []string, maxValues, maxSize int, size func(string) int
 		}
 		seen[v] = struct{}{}
 		q := size(QuoteSOQL(v))
-		if open+q+closing > maxSize && !keepOversized {
+		if open+q+closing > maxSize {
 			tooBig = append(tooBig, v)
 			continue
 		}

@@ -150,34 +150,44 @@ func TestInList(t *testing.T) {
 	}
 }
 
-func TestInLists(t *testing.T) {
+// TestSplitInLists: IN lists hold at most maxValues values and maxSize
+// bytes each, duplicates dropped across lists; a value that fits no list is
+// handed back, never put in one.
+func TestSplitInLists(t *testing.T) {
 	t.Parallel()
 
 	tests := []struct {
 		name      string
 		in        []string
 		maxValues int
-		maxChars  int
+		maxSize   int
 		want      []string
+		tooBig    []string
 	}{
-		{"Empty", nil, 2, 100, nil},
-		{"ByCount", []string{"a", "b", "c"}, 2, 100, []string{"('a','b')", "('c')"}},
-		{"ByLength", []string{"aaaa", "bbbb", "cccc"}, 10, 15, []string{"('aaaa','bbbb')", "('cccc')"}},
-		{"OversizedValueKept", []string{"a", "this one is long", "b"}, 10, 8, []string{"('a')", "('this one is long')", "('b')"}},
-		{"DuplicatesAcrossLists", []string{"a", "b", "a", "c", "b"}, 2, 100, []string{"('a','b')", "('c')"}},
-		{"Escaped", []string{"o'b"}, 10, 100, []string{`('o\'b')`}},
+		{"Empty", nil, 2, 100, nil, nil},
+		{"ByCount", []string{"a", "b", "c"}, 2, 100, []string{"('a','b')", "('c')"}, nil},
+		{"ByLength", []string{"aaaa", "bbbb", "cccc"}, 10, 15, []string{"('aaaa','bbbb')", "('cccc')"}, nil},
+		{"OversizedValueHandedBack", []string{"a", "this one is long", "b"}, 10, 8, []string{"('a')", "('b')"}, []string{"this one is long"}},
+		{"DuplicatesAcrossLists", []string{"a", "b", "a", "c", "b"}, 2, 100, []string{"('a','b')", "('c')"}, nil},
+		{"Escaped", []string{"o'b"}, 10, 100, []string{`('o\'b')`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := InLists(tt.in, tt.maxValues, tt.maxChars)
-			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-				t.Fatalf("InLists = %q, want %q", got, tt.want)
-			}
-			for _, list := range got {
-				if len(list) > tt.maxChars && strings.Count(list, "','") > 0 {
-					t.Fatalf("list %q over %d characters", list, tt.maxChars)
+			groups, tooBig := splitInLists(tt.in, tt.maxValues, tt.maxSize, func(s string) int { return len(s) })
+			var got []string
+			for _, g := range groups {
+				list, err := InList(g)
+				if err != nil {
+					t.Fatal(err)
 				}
+				if len(list) > tt.maxSize {
+					t.Errorf("list %q over %d bytes", list, tt.maxSize)
+				}
+				got = append(got, list)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || strings.Join(tooBig, "|") != strings.Join(tt.tooBig, "|") {
+				t.Fatalf("splitInLists = %q, %q; want %q, %q", got, tooBig, tt.want, tt.tooBig)
 			}
 		})
 	}

@@ -31,5 +31,5 @@ func (c *Client) MaxQueryURIBytes() int { return MaxRequestBytes - queryHeaderRe
 // every other value in it. Make each group a list with InList.
 func (c *Client) FitInLists(values []string, maxValues int, build func(list string) string) (groups [][]string, tooLong []string) {
 	room := c.MaxQueryURIBytes() - c.QueryURIBytes(build(""))
-	return splitInLists(values, maxValues, room, func(s string) int { return len(url.QueryEscape(s)) }, false)
+	return splitInLists(values, maxValues, room, func(s string) int { return len(url.QueryEscape(s)) })
 }
