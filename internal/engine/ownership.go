@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -321,4 +322,74 @@ func (b *batch) ownerWritten(p *pair, oc *ownerChange) {
 	}
 	b.history(string(p.object), p.icID, p.sfID, store.OriginFerry, oc.rule, outcome,
 		fmt.Sprintf("Intercom owner %s → %s", from, to), nil)
+}
+
+// accountOwnerMark names the watermark of the Account owner poll.
+const accountOwnerMark = "ownership:Account"
+
+// pollAccountOwners brings Account owner changes to Intercom (F5.2, F5.3):
+// an Account changed since the last look has its mapped Contacts' owners
+// resolved again, and written in the same updates as attribute syncs. It
+// costs one query per poll (two when Accounts changed) and runs only with
+// ownership on; account sync need not be.
+func (e *Engine) pollAccountOwners(ctx context.Context, base *batch) error {
+	if !base.c.doc.Ownership.Enabled || !base.c.hasField("Contact", "AccountId") {
+		return nil
+	}
+	wm, err := e.store.GetWatermark(ctx, base.conn.ID, accountOwnerMark)
+	if errors.Is(err, store.ErrNotFound) {
+		wm = store.Watermark{ConnectionID: base.conn.ID, Object: accountOwnerMark, SystemModstamp: e.now().Add(-e.opts.PollOverlap)}
+	} else if err != nil {
+		return err
+	}
+	b := base.fresh()
+	var accounts []string
+	next := wm.SystemModstamp
+	q := "SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp >= " +
+		salesforce.SOQLDateTime(wm.SystemModstamp.Add(-e.opts.PollOverlap)) + " ORDER BY SystemModstamp, Id"
+	if err := b.query(ctx, q, func(r salesforce.Record) {
+		accounts = append(accounts, r.ID())
+		if t, err := r.Time("SystemModstamp"); err == nil && t.After(next) {
+			next = t
+		}
+	}); err != nil {
+		return err
+	}
+	if len(accounts) > 0 {
+		k, field := b.c.personKey()
+		fields := selectFields(b.c, "Contact", field, b.c.mappings[sync.ObjectUser])
+		var contacts []sfRecord
+		build := func(list string) string {
+			return fmt.Sprintf("SELECT %s FROM Contact WHERE AccountId IN %s", strings.Join(fields, ", "), list)
+		}
+		if err := b.queryIDs(ctx, accounts, "AccountId", build, func(r salesforce.Record) {
+			contacts = append(contacts, newSFRecord("Contact", r, field, k == sync.KeyEmail))
+		}); err != nil {
+			return err
+		}
+		ids := make([]string, len(contacts))
+		for i, c := range contacts {
+			ids[i] = c.ID
+		}
+		ms, err := e.store.ListMappingsBySalesforceIDs(ctx, b.conn.ID, store.ObjectContact, ids)
+		if err != nil {
+			return err
+		}
+		for _, c := range contacts {
+			if m, ok := ms[c.ID]; ok {
+				rec := c
+				b.pairs = append(b.pairs, &pair{object: sync.ObjectUser, icID: m.IntercomID, sfObject: "Contact", sfID: c.ID, sf: &rec,
+					origin: store.OriginSalesforce, rule: "the Account owner decides the Intercom owner (F5.2)"})
+			}
+		}
+		if err := b.syncPairs(ctx); err != nil {
+			return err
+		}
+		if berr := b.err(); berr != nil {
+			return errors.Join(berr, b.commit(ctx))
+		}
+	}
+	wm.SystemModstamp = next
+	b.ops.watermarks = append(b.ops.watermarks, wm)
+	return b.commit(ctx)
 }

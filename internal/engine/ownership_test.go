@@ -142,3 +142,55 @@ func TestOwnerChangeReachesIntercomAndManualChangeIsRestored(t *testing.T) {
 		t.Fatalf("history: %d owner writes and %d restores, want 2 and 1 (no echo)", set, restored)
 	}
 }
+
+// With ownership.assign_conversations on, a new conversation from a
+// mapped person goes to their owner teammate, and its Task follows.
+func TestNewConversationAssignedToOwnerTeammate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{settings: `{"ownership": {"enabled": true, "assign_conversations": true}, "tasks": {"enabled": true}}`})
+	mariaAdmin, mariaUser := b.teammate("Maria", "Garcia")
+	leadID := b.newRecord("Lead", map[string]any{"Email": "ann@example.com", "OwnerId": mariaUser})
+	icID := b.newContact(map[string]any{"email": "ann@example.com", "role": "lead"})
+	b.drain()
+	if got := b.icOwner(icID); got != mariaAdmin {
+		t.Fatalf("owner = %q, want Maria %s", got, mariaAdmin)
+	}
+	conv := b.startConversation(icID, "Hello")
+	b.drain() // assigns; the assignment's webhook follows
+	c, err := b.icClient().GetConversation(b.ctx, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.AdminAssigneeID) != mariaAdmin {
+		t.Fatalf("conversation assigned to %q, want the owner teammate %s", c.AdminAssigneeID, mariaAdmin)
+	}
+	b.drain()
+	if got := b.oneTask(leadID).String("OwnerId"); got != mariaUser {
+		t.Fatalf("Task owner %s, want Maria's User %s", got, mariaUser)
+	}
+}
+
+// An Account owner change in Salesforce reaches the Intercom owner of its
+// Contacts at the next poll, even with account sync off.
+func TestAccountOwnerChangeReachesIntercom(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{settings: ownershipSettings})
+	mariaAdmin, mariaUser := b.teammate("Maria", "Garcia")
+	jamesAdmin, jamesUser := b.teammate("James", "Chen")
+	acct, err := b.sf.CreateRecord("Account", map[string]any{"Name": "Acme", "OwnerId": jamesUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.newRecord("Contact", map[string]any{"Email": "ceo@acme.example", "AccountId": acct, "OwnerId": mariaUser})
+	icID := b.newContact(map[string]any{"email": "ceo@acme.example", "role": "user"})
+	b.drain()
+	if got := b.icOwner(icID); got != jamesAdmin {
+		t.Fatalf("owner = %q, want the Account owner's teammate %s", got, jamesAdmin)
+	}
+	b.poll() // a first poll starts the Account watermark
+	b.updateRecord("Account", acct, map[string]any{"OwnerId": mariaUser})
+	b.poll()
+	if got := b.icOwner(icID); got != mariaAdmin {
+		t.Fatalf("owner after the Account owner changed = %q, want %s", got, mariaAdmin)
+	}
+}

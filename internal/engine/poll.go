@@ -116,7 +116,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 			return err
 		}
 	}
-	return nil
+	return e.pollAccountOwners(ctx, base)
 }
 
 // fresh returns a new batch sharing base's clients and settings.
