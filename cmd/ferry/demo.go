@@ -19,6 +19,7 @@ import (
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/config"
+	"github.com/ferrysync/ferry/internal/logs"
 	"github.com/ferrysync/ferry/internal/daemon"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/settings"
@@ -38,6 +39,7 @@ func cmdDemo(ctx context.Context, args []string, env *cliEnv) error {
 	icListen := fs.String("intercom-listen", "127.0.0.1:8182", "the Intercom emulator's listen address (a free port is used if taken)")
 	poll := fs.Duration("poll-interval", 10*time.Second, "how often ferry polls the Salesforce emulator")
 	verbose := fs.Bool("verbose", false, "log at debug level")
+	logFormat := fs.String("log-format", "text", "log format: text (for people) or json (one object a line)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, `Usage: ferry demo [flags]
 
@@ -52,11 +54,14 @@ Flags:`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	level := slog.LevelInfo
+	level := "info"
 	if *verbose {
-		level = slog.LevelDebug
+		level = "debug"
 	}
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := logs.New(env.Stderr, level, *logFormat)
+	if err != nil {
+		return usageError{err.Error()}
+	}
 
 	dir, err := os.MkdirTemp("", "ferry-demo-")
 	if err != nil {

@@ -116,7 +116,7 @@ func TestDemo(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0",
-			"--salesforce-listen", "127.0.0.1:0", "--intercom-listen", "127.0.0.1:0"}, env)
+			"--salesforce-listen", "127.0.0.1:0", "--intercom-listen", "127.0.0.1:0", "--log-format", "json"}, env)
 	}()
 
 	var ferryURL, token string
@@ -356,6 +356,23 @@ func TestDemo(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo did not stop after its context ended")
+	}
+	// --log-format json: every log line is a JSON object, durations are
+	// milliseconds, and the queue's routine chatter is not at INFO.
+	for _, line := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Errorf("demo log line is not JSON: %q", line)
+			continue
+		}
+		if m["level"] == "INFO" && regexp.MustCompile(`^(producer|elector|jobexecutor|client|periodic|queue)`).MatchString(strings.ToLower(fmt.Sprint(m["msg"]))) {
+			t.Errorf("queue chatter at INFO: %q", line)
+		}
+		for k, v := range m {
+			if _, isNum := v.(float64); isNum && (k == "took" || k == "duration" || k == "wait") {
+				t.Errorf("duration %s not in milliseconds: %q", k, line)
+			}
+		}
 	}
 }
 

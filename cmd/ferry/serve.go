@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferrysync/ferry/internal/config"
 	"github.com/ferrysync/ferry/internal/daemon"
+	"github.com/ferrysync/ferry/internal/logs"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -45,11 +46,14 @@ func cmdServe(ctx context.Context, args []string, env *cliEnv) error {
 	return d.Wait(ctx)
 }
 
-// newLogger returns ferry's structured JSON logger at the configured level.
+// newLogger returns ferry's structured logger at the configured level and
+// format (FERRY_LOG_LEVEL, FERRY_LOG_FORMAT), both checked by config.Load.
 func newLogger(cfg config.Config, env *cliEnv) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	return slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	log, err := logs.New(env.Stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		log, _ = logs.New(env.Stderr, "info", "json")
+	}
+	return log
 }
 
 // loadConfig reads the environment and applies a --listen override (which

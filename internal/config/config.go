@@ -47,6 +47,8 @@ type Config struct {
 	AdminToken string
 	// LogLevel is debug, info, warn or error. FERRY_LOG_LEVEL.
 	LogLevel string
+	// LogFormat is json (default) or text. FERRY_LOG_FORMAT.
+	LogFormat string
 
 	Salesforce SalesforceConfig
 	Intercom   IntercomConfig
@@ -97,6 +99,7 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"FERRY_PUBLIC_URL", "http://$FERRY_LISTEN", "public base URL for OAuth callbacks and the webhook endpoint"},
 	{"FERRY_ADMIN_TOKEN", "", "bearer token for the admin API and UI (required outside demo)"},
 	{"FERRY_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"FERRY_LOG_FORMAT", "json", "json (one object a line) or text (key=value, for people)"},
 	{"FERRY_SALESFORCE_LOGIN_URL", DefaultSalesforceLoginURL, "Salesforce login host (https://test.salesforce.com for sandboxes, or a My Domain URL)"},
 	{"FERRY_SALESFORCE_CLIENT_ID", "", "connected app consumer key"},
 	{"FERRY_SALESFORCE_CLIENT_SECRET", "", "connected app consumer secret"},
@@ -129,6 +132,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PublicURL:   get("FERRY_PUBLIC_URL", ""),
 		AdminToken:  getenv("FERRY_ADMIN_TOKEN"),
 		LogLevel:    get("FERRY_LOG_LEVEL", "info"),
+		LogFormat:   get("FERRY_LOG_FORMAT", "json"),
 		Salesforce: SalesforceConfig{
 			LoginURL:     get("FERRY_SALESFORCE_LOGIN_URL", DefaultSalesforceLoginURL),
 			ClientID:     get("FERRY_SALESFORCE_CLIENT_ID", ""),
@@ -207,6 +211,11 @@ func (c *Config) finish() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("FERRY_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "text", "":
+	default:
+		errs = append(errs, fmt.Errorf("FERRY_LOG_FORMAT: %q is not one of json, text", c.LogFormat))
 	}
 	return errors.Join(errs...)
 }

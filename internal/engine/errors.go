@@ -111,7 +111,7 @@ func (e *Engine) jobError(ctx context.Context, connID int64, err error) error {
 	var bu *errBudget
 	if errors.As(err, &bu) {
 		wait := max(bu.until.Sub(e.now()), time.Second)
-		e.log.InfoContext(ctx, "API budget exhausted; sync paused until the day rolls over", "connection", connID, "wait", wait)
+		e.log.InfoContext(ctx, "API budget exhausted; sync paused until the day rolls over", "connection", connID, "wait_ms", wait.Milliseconds())
 		return river.JobSnooze(wait)
 	}
 	return err

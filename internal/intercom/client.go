@@ -206,7 +206,7 @@ func (c *Client) call(ctx context.Context, req request, out any) error {
 		if status == http.StatusTooManyRequests && attempt <= c.maxRetry {
 			d := c.limiter.backoff(hdr, attempt, c.cfg.MaxRateLimitWait)
 			c.log.WarnContext(ctx, "intercom: rate limited, waiting",
-				slog.String("route", req.route), slog.Duration("wait", d), slog.Int("attempt", attempt))
+				slog.String("route", req.route), slog.Int64("wait_ms", d.Milliseconds()), slog.Int("attempt", attempt))
 			if err := sleep(ctx, d); err != nil {
 				return fmt.Errorf("intercom: %s %s: %w (gave up waiting: %w)", req.method, req.route, apiErr, err)
 			}
@@ -235,7 +235,7 @@ func (c *Client) retryServerError(ctx context.Context, req request, attempt int)
 	}
 	d := time.Duration(250<<(attempt-1)) * time.Millisecond
 	c.log.DebugContext(ctx, "intercom: server error, retrying", slog.String("route", req.route),
-		slog.Duration("wait", d), slog.Int("attempt", attempt))
+		slog.Int64("wait_ms", d.Milliseconds()), slog.Int("attempt", attempt))
 	return sleep(ctx, d) == nil
 }
 

@@ -273,7 +273,7 @@ func (c *Client) finish(ctx context.Context, call Call) {
 		slog.String("method", call.Method),
 		slog.String("path", call.Path),
 		slog.Int("status", call.StatusCode),
-		slog.Duration("duration", call.Duration),
+		slog.Int64("duration_ms", call.Duration.Milliseconds()),
 		slog.Int("api_used", call.Used),
 		slog.Int("api_max", call.Max),
 	)

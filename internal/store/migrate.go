@@ -34,7 +34,7 @@ func gooseUp(ctx context.Context, db *sql.DB, dialect goose.Dialect, dir string,
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	for _, r := range results {
-		logger.InfoContext(ctx, "store: applied migration", slog.String("file", r.Source.Path), slog.Duration("took", r.Duration))
+		logger.InfoContext(ctx, "store: applied migration", slog.String("file", r.Source.Path), slog.Int64("duration_ms", r.Duration.Milliseconds()))
 	}
 	return nil
 }

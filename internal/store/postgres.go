@@ -118,7 +118,7 @@ func (s *pgStore) Migrate(ctx context.Context) error {
 	if err := gooseUp(ctx, db, goose.DialectPostgres, "migrations/postgres", s.opts.Logger); err != nil {
 		return err
 	}
-	m, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.opts.Logger, Schema: s.schema})
+	m, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: riverLogger(s.opts.Logger), Schema: s.schema})
 	if err != nil {
 		return fmt.Errorf("store: postgres: river migrator: %w", err)
 	}

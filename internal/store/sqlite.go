@@ -99,7 +99,7 @@ func riverConfig(opts Options) *river.Config {
 		FetchPollInterval:    opts.FetchPollInterval,
 		ID:                   opts.ID,
 		JobTimeout:           opts.JobTimeout,
-		Logger:               opts.Logger,
+		Logger:               riverLogger(opts.Logger),
 		MaxAttempts:          opts.MaxAttempts,
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 		RetryPolicy:          opts.RetryPolicy,
@@ -107,6 +107,13 @@ func riverConfig(opts Options) *river.Config {
 		// discarded ones (failed for good) keep River's week for a look.
 		CompletedJobRetentionPeriod: opts.CompletedJobRetention,
 		CancelledJobRetentionPeriod: opts.CompletedJobRetention,
+	}
+	if opts.Logger != nil {
+		maxAttempts := opts.MaxAttempts
+		if maxAttempts <= 0 {
+			maxAttempts = river.MaxAttemptsDefault
+		}
+		cfg.ErrorHandler = jobErrorLogger{log: opts.Logger, next: opts.ErrorHandler, maxAttempts: maxAttempts}
 	}
 	if opts.Workers != nil {
 		cfg.Workers = opts.Workers
@@ -132,7 +139,7 @@ func (s *sqliteStore) Migrate(ctx context.Context) error {
 	if err := gooseUp(ctx, s.writeDB, goose.DialectSQLite3, "migrations/sqlite", s.opts.Logger); err != nil {
 		return err
 	}
-	m, err := rivermigrate.New(riversqlite.New(s.writeDB), &rivermigrate.Config{Logger: s.opts.Logger})
+	m, err := rivermigrate.New(riversqlite.New(s.writeDB), &rivermigrate.Config{Logger: riverLogger(s.opts.Logger)})
 	if err != nil {
 		return fmt.Errorf("store: sqlite: river migrator: %w", err)
 	}
