@@ -19,8 +19,8 @@ import (
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/config"
-	"github.com/ferrysync/ferry/internal/logs"
 	"github.com/ferrysync/ferry/internal/daemon"
+	"github.com/ferrysync/ferry/internal/logs"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/settings"
 )

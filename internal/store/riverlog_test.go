@@ -49,7 +49,9 @@ func (doomedArgs) Kind() string { return "test_doomed" }
 
 func (doomedArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
 
-type doomedWorker struct{ river.WorkerDefaults[doomedArgs] }
+type doomedWorker struct {
+	river.WorkerDefaults[doomedArgs]
+}
 
 func (doomedWorker) Work(context.Context, *river.Job[doomedArgs]) error {
 	return errors.New("salesforce said no")
