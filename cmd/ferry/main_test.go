@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -387,25 +385,12 @@ func TestServe(t *testing.T) {
 	icSrv := httptest.NewServer(ic)
 	t.Cleanup(icSrv.Close)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // serve listens itself; the port is free again
-
-	db := filepath.Join(t.TempDir(), "ferry.db")
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i)
-	}
-	env, _, errOut := testEnv(map[string]string{
-		"FERRY_DATABASE_URL":   db,
-		"FERRY_SECRET_KEY":     base64.StdEncoding.EncodeToString(key),
+	addr, db, vars := serveVars(t, map[string]string{
 		"FERRY_ADMIN_TOKEN":    "admin-serve-test",
 		"FERRY_INTERCOM_URL":   icSrv.URL,
 		"FERRY_INTERCOM_TOKEN": "tok-serve-test-0123456789",
 	})
+	env, _, errOut := testEnv(vars)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
