@@ -221,3 +221,26 @@ func TestQueriesFerryNeeds(t *testing.T) {
 		t.Fatalf("converted leads: %d %s", conv.Status, conv.Body)
 	}
 }
+
+// TestQueryDatetimePast2262: over REST, a datetime past 2262 (where Unix
+// nanoseconds overflow) compares exactly: nothing was modified after 2999,
+// everything before it (issue 8 item 13).
+func TestQueryDatetimePast2262(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.create("Lead", map[string]any{"LastName": "A", "Company": "Co"})
+	b.create("Lead", map[string]any{"LastName": "B", "Company": "Co"})
+	for q, want := range map[string]float64{
+		"SELECT Id FROM Lead WHERE SystemModstamp > 2999-01-01T00:00:00Z": 0,
+		"SELECT Id FROM Lead WHERE SystemModstamp < 2999-01-01T00:00:00Z": 2,
+		"SELECT Id FROM Lead WHERE CreatedDate > 1700-01-01T00:00:00Z":    2,
+	} {
+		r := b.query(q)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, r.Status, r.Body)
+		}
+		if got := r.Obj(t)["totalSize"]; got != want {
+			t.Errorf("%s: totalSize = %v, want %v", q, got, want)
+		}
+	}
+}
