@@ -84,7 +84,7 @@ type stateCollector struct {
 }
 
 var connStateDesc = prometheus.NewDesc("ferry_connection_state",
-	"1 for the state each connection is in (pending, connected, disconnected), with the disconnection cause.",
+	"1 for the state each connection is in (pending, connected, disconnected, api_limit_reached, api_disabled), with the cause.",
 	[]string{"connection", "state", "cause"}, nil)
 
 // Describe implements prometheus.Collector.

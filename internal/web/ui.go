@@ -136,6 +136,7 @@ var uiLabels = map[string]string{
 	"intercom": "Intercom", "salesforce": "Salesforce", "ferry": "ferry",
 	"inbox": "Inbox actions", "background": "Background sync", "backfill": "Backfill",
 	"connected": "Connected", "disconnected": "Disconnected", "pending": "Not connected yet",
+	"api_limit_reached": "Salesforce API limit reached", "api_disabled": "Salesforce API access off",
 }
 
 // uiPage is what every page template receives.

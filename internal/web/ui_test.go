@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/web"
 )
 
@@ -158,5 +161,43 @@ func TestPlainWordsDropsSpecificationReferences(t *testing.T) {
 		if got := web.PlainWords(in); got != want {
 			t.Errorf("PlainWords(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestUIShowsAPIPause: while Salesforce refuses calls (the org's API limit,
+// API access off) the overview and connect pages show the state with its
+// cause in words and what to do, not "Not connected yet" (issue 8 item 5).
+func TestUIShowsAPIPause(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		state store.ConnectionState
+		cause string
+		label string
+	}{
+		{store.StateAPILimitReached, store.CauseAPILimitReached, "Salesforce API limit reached"},
+		{store.StateAPIDisabled, store.CauseAPIDisabled, "Salesforce API access off"},
+	} {
+		t.Run(string(tc.state), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			if err := b.store.InTx(t.Context(), func(tx store.Tx) error {
+				return tx.UpdateConnectionState(t.Context(), b.connID, tc.state, tc.cause)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			res := b.do(t, http.MethodGet, "/signin/link?token="+adminToken, "", "")
+			cookie := strings.Split(res.header.Get("Set-Cookie"), ";")[0]
+			banner := html.EscapeString(connection.CauseMessage(tc.cause))
+			for _, path := range []string{"/", "/connect"} {
+				res := b.do(t, http.MethodGet, path, "", "", "Cookie", cookie)
+				body := string(res.body)
+				if res.status != http.StatusOK || !strings.Contains(body, tc.label) || !strings.Contains(body, banner) {
+					t.Errorf("GET %s: %d, want the state %q and the banner text:\n%s", path, res.status, tc.label, body)
+				}
+				if strings.Contains(body, "Not connected yet") {
+					t.Errorf("GET %s calls a paused connection not connected yet", path)
+				}
+			}
+		})
 	}
 }
