@@ -149,39 +149,25 @@ func (s *Server) UserReply(conversationID, body string) error {
 // teammate would in the inbox (byAdmin "" means the app's own admin); it
 // fires conversation.admin.assigned.
 func (s *Server) AssignConversation(conversationID string, assigneeID int64, byAdmin string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if byAdmin == "" {
-		byAdmin = s.st.ownAdminID
-	}
-	a := s.st.adminByID[byAdmin]
-	if a == nil {
-		return fmt.Errorf("intercom: assign: admin %s not found", byAdmin)
-	}
-	c, herr := s.conversationLocked(conversationID)
-	if herr != nil {
-		return fmt.Errorf("intercom: assign: %w", herr)
-	}
-	if herr := s.manageLocked(c, a, "assignment", "", strconv.FormatInt(assigneeID, 10), 0); herr != nil {
-		return fmt.Errorf("intercom: assign: %w", herr)
-	}
-	return nil
+	return s.manageAs(conversationID, byAdmin, "assignment", strconv.FormatInt(assigneeID, 10))
 }
 
 // CloseConversation closes a conversation as a teammate would in the inbox
 // (byAdmin "" means the app's own admin); it fires
 // conversation.admin.closed.
 func (s *Server) CloseConversation(conversationID, byAdmin string) error {
-	return s.manageAs(conversationID, byAdmin, "close")
+	return s.manageAs(conversationID, byAdmin, "close", "")
 }
 
 // ReopenConversation reopens a conversation as a teammate would; it fires
 // conversation.admin.opened.
 func (s *Server) ReopenConversation(conversationID, byAdmin string) error {
-	return s.manageAs(conversationID, byAdmin, "open")
+	return s.manageAs(conversationID, byAdmin, "open", "")
 }
 
-func (s *Server) manageAs(conversationID, byAdmin, messageType string) error {
+// manageAs applies a teammate's action (close, open, assignment) as
+// POST /conversations/{id}/parts would.
+func (s *Server) manageAs(conversationID, byAdmin, messageType, assignee string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if byAdmin == "" {
@@ -195,7 +181,7 @@ func (s *Server) manageAs(conversationID, byAdmin, messageType string) error {
 	if herr != nil {
 		return fmt.Errorf("intercom: %s: %w", messageType, herr)
 	}
-	if herr := s.manageLocked(c, a, messageType, "", "", 0); herr != nil {
+	if herr := s.manageLocked(c, a, messageType, "", assignee, 0); herr != nil {
 		return fmt.Errorf("intercom: %s: %w", messageType, herr)
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -19,9 +18,6 @@ import (
 	"testing"
 	"time"
 
-	icemu "github.com/ferrysync/ferry/emulator/intercom"
-	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
-	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -251,77 +247,8 @@ func testStoppedMidBurst(t *testing.T, dbURL string, sig syscall.Signal) {
 	defer cancel()
 	const n = 400
 
-	h := &Harness{opts: Options{PollInterval: time.Second}}
-	h.SF = sfemu.New(sfemu.Options{AutoApprove: true, APIDailyLimit: 1_000_000})
-	h.SFRec = NewRecorder(SideSalesforce, h.SF)
-	sfSrv := httptest.NewServer(h.SFRec)
-	t.Cleanup(sfSrv.Close)
-	h.SFURL = sfSrv.URL
-
-	// A load balancer hands redirects to the browser, which keeps the
-	// cookies ferry binds an OAuth flow to.
-	lb := &handover{client: &http.Client{Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	lbSrv := httptest.NewServer(lb)
-	t.Cleanup(lbSrv.Close)
-
-	icSecret := randomHex(16)
-	h.IC = icemu.New(icemu.Options{ClientID: intercomClientID, ClientSecret: icSecret, AutoApprove: true,
-		Webhooks: []string{lbSrv.URL + "/webhooks/intercom"}, RateLimit: unlimited, WebhookRetryDelay: time.Second})
-	t.Cleanup(h.IC.Close)
-	h.ICRec = NewRecorder(SideIntercom, h.IC)
-	icSrv := httptest.NewServer(h.ICRec)
-	t.Cleanup(icSrv.Close)
-	h.ICURL = icSrv.URL
-	if err := h.IC.CustomAttribute("contact", "job_title", "string"); err != nil {
-		t.Fatal(err)
-	}
-
-	key, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := randomHex(16)
-	env := []string{envChild + "=1", envDB + "=" + dbURL, envKey + "=" + hex.EncodeToString(key),
-		envSF + "=" + h.SFURL, envIC + "=" + h.ICURL, envICSecret + "=" + icSecret,
-		envAdmin + "=" + admin, envPublic + "=" + lbSrv.URL}
-
-	people, err := h.LoadPeople(n, "k", "t0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := startChild(t, env)
-	lb.set(first.url)
-
-	// The test reads the shared store itself (mappings, pending events)
-	// and connects through the child's admin API, as an admin would.
-	box, err := secret.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, dbURL, store.Options{Secret: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	conns, err := st.ListConnections(ctx)
-	if err != nil || len(conns) == 0 {
-		t.Fatalf("connections: %v %v", conns, err)
-	}
-	f := &Ferry{URL: lbSrv.URL, Store: st, ConnID: conns[0].ID, adminToken: admin}
-	h.Ferries = []*Ferry{f}
-	if err := f.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.PutSettings(ctx, BenchSettings()); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.MapPeople(ctx, people, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Settle(ctx, 1500*time.Millisecond, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	ph := startProcessHarness(t, ctx, dbURL, n, "k", nil)
+	h, people, first, st, f, lb, env := ph.h, ph.people, ph.first, ph.st, ph.f, ph.lb, ph.env
 
 	m := begin(h, true)
 	// Stop the first process as soon as its first Salesforce write is

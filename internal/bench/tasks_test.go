@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,10 +14,6 @@ import (
 	"testing"
 	"time"
 
-	icemu "github.com/ferrysync/ferry/emulator/intercom"
-	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
-	"github.com/ferrysync/ferry/internal/secret"
-	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
@@ -127,76 +122,13 @@ func testKilledTaskCreate(t *testing.T, dbURL string) {
 	defer cancel()
 	const n = 60
 
-	h := &Harness{opts: Options{PollInterval: time.Second}}
-	h.SF = sfemu.New(sfemu.Options{AutoApprove: true, APIDailyLimit: 1_000_000})
 	killer := &killOnTaskCreate{hit: make(chan struct{})}
-	h.SFRec = NewRecorder(SideSalesforce, h.SF)
-	killer.next = h.SFRec
-	sfSrv := httptest.NewServer(killer)
-	t.Cleanup(sfSrv.Close)
-	h.SFURL = sfSrv.URL
-
-	// The balancer hands redirects back to the browser, as a real one does
-	// (the OAuth flow's cookie must reach it).
-	lb := &handover{client: &http.Client{Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	lbSrv := httptest.NewServer(lb)
-	t.Cleanup(lbSrv.Close)
-	icSecret := randomHex(16)
-	h.IC = icemu.New(icemu.Options{ClientID: intercomClientID, ClientSecret: icSecret, AutoApprove: true,
-		Webhooks: []string{lbSrv.URL + "/webhooks/intercom"}, RateLimit: unlimited, WebhookRetryDelay: time.Second})
-	t.Cleanup(h.IC.Close)
-	h.ICRec = NewRecorder(SideIntercom, h.IC)
-	icSrv := httptest.NewServer(h.ICRec)
-	t.Cleanup(icSrv.Close)
-	h.ICURL = icSrv.URL
-	if err := h.IC.CustomAttribute("contact", "job_title", "string"); err != nil {
-		t.Fatal(err)
-	}
-
-	key, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := randomHex(16)
-	env := []string{envChild + "=1", envDB + "=" + dbURL, envKey + "=" + hex.EncodeToString(key),
-		envSF + "=" + h.SFURL, envIC + "=" + h.ICURL, envICSecret + "=" + icSecret,
-		envAdmin + "=" + admin, envPublic + "=" + lbSrv.URL}
-	people, err := h.LoadPeople(n, "tk", "t0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := startChild(t, env)
-	lb.set(first.url)
+	ph := startProcessHarness(t, ctx, dbURL, n, "tk", func(next http.Handler) http.Handler {
+		killer.next = next
+		return killer
+	})
+	h, people, first := ph.h, ph.people, ph.first
 	killer.kill = func() { first.signal(t, syscall.SIGKILL) }
-
-	box, err := secret.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, dbURL, store.Options{Secret: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	conns, err := st.ListConnections(ctx)
-	if err != nil || len(conns) == 0 {
-		t.Fatalf("connections: %v %v", conns, err)
-	}
-	f := &Ferry{URL: lbSrv.URL, Store: st, ConnID: conns[0].ID, adminToken: admin}
-	h.Ferries = []*Ferry{f}
-	if err := f.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.PutSettings(ctx, BenchSettings()); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.MapPeople(ctx, people, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Settle(ctx, 1500*time.Millisecond, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
 
 	leads := map[string]bool{}
 	for i, p := range people {
@@ -216,8 +148,8 @@ func testKilledTaskCreate(t *testing.T, dbURL string) {
 	}
 	t.Logf("killed the first ferry after Salesforce created %d Tasks it never stored", before)
 
-	second := startChild(t, env)
-	lb.set(second.url)
+	second := startChild(t, ph.env)
+	ph.lb.set(second.url)
 	if got, err := waitTasks(ctx, h, leads, 40*time.Second, func(map[string]any) bool { return true }); err != nil {
 		t.Fatalf("%d of %d people have a Task after the restart: %v", got, n, err)
 	}

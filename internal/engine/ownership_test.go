@@ -21,12 +21,7 @@ func (b *bundle) icOwner(id string) string {
 // user adds a Salesforce User with no teammate in Intercom.
 func (b *bundle) user(last string) string {
 	b.t.Helper()
-	id, err := b.sf.CreateRecord("User", map[string]any{"Username": last + "@corp.example", "Email": last + "@corp.example",
-		"LastName": last, "Alias": last[:min(8, len(last))]})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return id
+	return b.sfUser("", last, last+"@corp.example")
 }
 
 // Every owner rule of F5.2 end to end: the person's Salesforce owners

@@ -107,13 +107,23 @@ func (b *bundle) reply(convID string, in intercom.ReplyInput, topic string) {
 func (b *bundle) teammate(first, last string) (adminID, userID string) {
 	b.t.Helper()
 	email := strings.ToLower(first+"."+last) + "@example.com"
-	userID = b.newRecord("User", map[string]any{"Username": email, "Email": email, "FirstName": first, "LastName": last,
-		"Alias": strings.ToLower(first[:1] + last)[:min(8, len(last)+1)]})
+	userID = b.sfUser(first, last, email)
 	adminID, err := b.ic.AddTeammate(first+" "+last, email)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	return adminID, userID
+}
+
+// sfUser adds an active Salesforce User.
+func (b *bundle) sfUser(first, last, email string) string {
+	b.t.Helper()
+	id, err := b.sf.CreateRecord("User", map[string]any{"Username": email, "Email": email, "FirstName": first, "LastName": last,
+		"Alias": strings.ToLower(last)[:min(8, len(last))]})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return id
 }
 
 // loginUser is the Salesforce User who connected ferry.
