@@ -186,25 +186,17 @@ func (c *child) signal(t *testing.T, sig os.Signal) {
 // final values right), with the engine's default lease — the dead
 // process's claims hold the connection for one short lease, not minutes.
 // The log reports how long after the restart the last change landed.
-func TestKilledMidBurst(t *testing.T) {
-	if os.Getenv(envChild) == "1" {
-		t.Skip("inside the helper process")
-	}
-	t.Parallel()
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Engine), func(t *testing.T) {
-			t.Parallel()
-			testStoppedMidBurst(t, e.URL(t), syscall.SIGKILL)
-		})
-	}
-}
+func TestKilledMidBurst(t *testing.T) { stoppedMidBurst(t, syscall.SIGKILL) }
 
 // TestTerminatedMidBurst stops a ferry process with SIGTERM in the middle
 // of a burst, as an orchestrator would, and starts a new one: the
 // shutdown finishes or hands back its work (no pending event is left under
 // a live lease once the process is gone) and every change lands exactly
 // once.
-func TestTerminatedMidBurst(t *testing.T) {
+func TestTerminatedMidBurst(t *testing.T) { stoppedMidBurst(t, syscall.SIGTERM) }
+
+// stoppedMidBurst runs testStoppedMidBurst on each store engine.
+func stoppedMidBurst(t *testing.T, sig syscall.Signal) {
 	if os.Getenv(envChild) == "1" {
 		t.Skip("inside the helper process")
 	}
@@ -212,7 +204,7 @@ func TestTerminatedMidBurst(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e.Engine), func(t *testing.T) {
 			t.Parallel()
-			testStoppedMidBurst(t, e.URL(t), syscall.SIGTERM)
+			testStoppedMidBurst(t, e.URL(t), sig)
 		})
 	}
 }

@@ -119,6 +119,20 @@ func webServerLogin(t *testing.T, oauth *salesforce.Config) *salesforce.Token {
 	return tok
 }
 
+// instance returns the Salesforce client of a new manager (a ferry
+// instance on the shared store) once it has made a call.
+func (b *bundle) instance(t *testing.T) *salesforce.Client {
+	t.Helper()
+	sf, err := b.newManager().Salesforce(context.Background(), b.connID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.Limits(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return sf
+}
+
 // bearerLog keeps the access tokens REST calls carried, in order.
 type bearerLog struct {
 	mu   sync.Mutex
@@ -188,19 +202,7 @@ func TestManager(t *testing.T) {
 				b := setup(t, engine)
 				ctx := context.Background()
 				// Two managers stand for two ferry instances sharing one store.
-				sfA, err := b.newManager().Salesforce(ctx, b.connID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sfB, err := b.newManager().Salesforce(ctx, b.connID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, sf := range []*salesforce.Client{sfA, sfB} {
-					if _, err := sf.Limits(ctx); err != nil {
-						t.Fatal(err)
-					}
-				}
+				sfA, sfB := b.instance(t), b.instance(t)
 				// A slow token endpoint keeps both refreshes in flight at once:
 				// both spend the refresh token, one swap wins.
 				b.emu.SetFaults(sfemu.Faults{TokenLatencyMs: 300})
@@ -240,13 +242,7 @@ func TestManager(t *testing.T) {
 				t.Parallel()
 				b := setup(t, engine)
 				ctx := context.Background()
-				sf, err := b.newManager().Salesforce(ctx, b.connID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := sf.Limits(ctx); err != nil {
-					t.Fatal(err)
-				}
+				sf := b.instance(t)
 				b.emu.SetFaults(sfemu.Faults{TokenLatencyMs: 2000})
 				b.clock.Advance(3 * time.Hour)
 				refreshed := make(chan error, 1)
@@ -258,7 +254,7 @@ func TestManager(t *testing.T) {
 				// stores an event, as the webhook handler does.
 				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				defer cancel()
-				err = b.store.InTx(wctx, func(tx store.Tx) error {
+				err := b.store.InTx(wctx, func(tx store.Tx) error {
 					_, _, err := tx.InsertWebhookEvent(wctx, store.WebhookEvent{ConnectionID: b.connID,
 						NotificationID: "notif-during-refresh", Topic: "contact.user.updated", Payload: "{}"})
 					return err

@@ -26,6 +26,16 @@ func countLimits(n *atomic.Int64) func(http.Handler) http.Handler {
 	}
 }
 
+// newestPending returns the newest pending webhook event.
+func (b *bundle) newestPending() store.WebhookEvent {
+	b.t.Helper()
+	pending, err := b.store.ListPendingWebhookEvents(b.ctx, b.connID, 1000)
+	if err != nil || len(pending) == 0 {
+		b.t.Fatalf("pending = %d, %v", len(pending), err)
+	}
+	return pending[len(pending)-1]
+}
+
 // shortSnooze fails unless err is a snooze of at most a minute: work that
 // waits for the org's API to come back looks again soon, it never sleeps
 // for half an hour or until midnight.
@@ -86,11 +96,7 @@ func TestAPIPauseShowsStateAndResumes(t *testing.T) {
 
 			// An Intercom change meanwhile queues; its job looks again soon.
 			b.updateContact(id, map[string]any{"phone": "during-pause"})
-			pending, err := b.store.ListPendingWebhookEvents(b.ctx, b.connID, 100)
-			if err != nil || len(pending) == 0 {
-				t.Fatalf("pending = %d, %v", len(pending), err)
-			}
-			shortSnooze(t, "the event job during the pause", b.eng.HandleIntercomEvent(b.ctx, b.conn(), pending[len(pending)-1]))
+			shortSnooze(t, "the event job during the pause", b.eng.HandleIntercomEvent(b.ctx, b.conn(), b.newestPending()))
 
 			// Probes back off: 5 s, then 10 s, … (the clock is the engine's).
 			reads := func() int64 { return limitReads.Load() }
@@ -158,11 +164,7 @@ func TestStaleLimitHeaderNeverWaitsForMidnight(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.updateContact(id, map[string]any{"phone": "stale-1"})
-	pending, err := b.store.ListPendingWebhookEvents(b.ctx, b.connID, 100)
-	if err != nil || len(pending) == 0 {
-		t.Fatalf("pending = %d, %v", len(pending), err)
-	}
-	ev := pending[len(pending)-1]
+	ev := b.newestPending()
 	shortSnooze(t, "the drain with few calls left", b.eng.HandleIntercomEvent(b.ctx, b.conn(), ev))
 	if c := b.conn(); c.State != store.StateAPILimitReached {
 		t.Errorf("connection %s with the background lane out of calls, want %s", c.State, store.StateAPILimitReached)
