@@ -18,9 +18,9 @@ import (
 )
 
 // DescribedObjects are the Salesforce objects settings are validated
-// against; Case only checks the case form's fields (F6.4) and may be
-// missing for the connected user.
-var DescribedObjects = []string{"Lead", "Contact", "Account", "Case"}
+// against; Case only checks the case form's fields (F6.4) and Task the
+// Task Type (F6.1), and either may be missing for the connected user.
+var DescribedObjects = []string{"Lead", "Contact", "Account", "Case", "Task"}
 
 // SettingsView is a connection's settings document and its version. A
 // connection that never saved settings shows the defaults at version 0.
@@ -179,7 +179,7 @@ func (a *App) Catalog(ctx context.Context, connID int64) (cat settings.Catalog, 
 	case err != nil:
 		return cat, nil, err
 	default:
-		fields, err := connection.DescribeSalesforce(ctx, sf, DescribedObjects, "Case")
+		fields, err := connection.DescribeSalesforce(ctx, sf, DescribedObjects, "Case", "Task")
 		if cause := connection.SalesforceCause(err); cause != "" {
 			skipped = append(skipped, "salesforce_schema: Salesforce is disconnected ("+cause+"); fields were not checked")
 		} else if err != nil {

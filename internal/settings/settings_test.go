@@ -191,6 +191,8 @@ func catalog() Catalog {
 			"Case": {text("Case", "Subject"), {Name: "CaseNumber", Type: "string"},
 				{Name: "Description", Type: "textarea", Createable: true, Updateable: true, Nillable: true},
 				{Name: "Priority", Type: "picklist", Createable: true, Updateable: true, Nillable: true}},
+			"Task": {{Name: "Type", Type: "picklist", Createable: true, Updateable: true, Nillable: true,
+				PicklistValues: []string{"Call", "Email", "Other"}}},
 		},
 		Intercom: map[string][]sync.ICAttribute{
 			"contact": {
@@ -272,6 +274,10 @@ func TestValidate(t *testing.T) {
 		{"case fields", func(d *Document) { d.Cases.Fields = []string{"Subject", "CaseNumber", "Mood__c"} }, []Problem{
 			{"cases.fields[1]", "Case.CaseNumber is read-only in Salesforce and cannot be set when creating a case"},
 			{"cases.fields[2]", "Case.Mood__c does not exist or is hidden from the connected user"},
+		}},
+		{"a Task Type the org has", func(d *Document) { d.Tasks.Type = "Email" }, nil},
+		{"a Task Type the org lacks", func(d *Document) { d.Tasks.Type = "Chat" }, []Problem{
+			{"tasks.type", `the Salesforce Task Type picklist has no value "Chat" (it has: Call, Email, Other)`},
 		}},
 		{"structural and schema problems together", func(d *Document) {
 			d.PollInterval = "1s"

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,6 +206,14 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 			} else if !f.Createable {
 				add(path, "%s is read-only in Salesforce and cannot be set when creating a case", f.Ref())
 			}
+		}
+	}
+
+	// The Task Type is checked when the caller described Task (F6.1): a
+	// value the org's picklist lacks would never be used.
+	if t := strings.TrimSpace(d.Tasks.Type); t != "" && len(c.Salesforce["Task"]) > 0 {
+		if f, ok := c.field("Task", "Type"); ok && !slices.Contains(f.PicklistValues, t) {
+			add("tasks.type", "the Salesforce Task Type picklist has no value %q (it has: %s)", t, strings.Join(f.PicklistValues, ", "))
 		}
 	}
 
