@@ -66,6 +66,7 @@ type pair struct {
 	icErr     error
 	sfAttrs   map[string]any // SALESFORCE_* values written
 	events    []string       // SALESFORCE_CHANGE_* data events sent
+	eventErrs []string       // and why others were not
 	icWritten map[string]any
 	// kept are the Intercom values of paused mappings (their Salesforce
 	// field is missing) that changed, by field: kept until it is back.
@@ -330,7 +331,9 @@ func (b *batch) finish(p *pair, st states) {
 	if p.okIC && len(p.events) > 0 {
 		changes["intercom_events"] = p.events
 	}
-	var msgs []string
+	// Data events that failed are shown with the record's outcome; the
+	// attributes they announce were written.
+	msgs := slices.Clone(p.eventErrs)
 	outcome := "ok"
 	for _, f := range p.plan.Failures() {
 		outcome = "error"

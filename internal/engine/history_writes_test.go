@@ -95,3 +95,36 @@ func TestDataEventsSentAreInHistory(t *testing.T) {
 		t.Errorf("latest history entry %+v; want the status attribute and the SALESFORCE_CHANGE_STATUS event it sent", e)
 	}
 }
+
+// TestFailedDataEventIsInHistory (issue 8 item 12, F8.3): a data event
+// Intercom refuses is named in the record's history with Intercom's answer,
+// not only in a log line; the attributes it announces were written.
+func TestFailedDataEventIsInHistory(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{icFront: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Path == "/events" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				_, _ = io.WriteString(w, `{"type":"error.list","request_id":"x","errors":[{"code":"parameter_invalid","message":"Event name is not allowed"}]}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	lead := b.newRecord("Lead", map[string]any{"Email": "noevent@example.com"})
+	id := b.newContact(map[string]any{"email": "noevent@example.com"})
+	b.drain()
+	b.updateRecord("Lead", lead, map[string]any{"Status": "Working - Contacted"})
+	b.poll()
+	h, err := b.store.ListHistory(b.ctx, b.connID, id, store.Page{})
+	if err != nil || len(h) == 0 {
+		t.Fatalf("history: %v, %v", h, err)
+	}
+	e := h[0]
+	if !strings.Contains(e.Message, "data event SALESFORCE_CHANGE_STATUS not recorded in Intercom") ||
+		!strings.Contains(e.Message, "Event name is not allowed") ||
+		!strings.Contains(e.Changes, `"custom_attributes.SALESFORCE_STATUS":"Working - Contacted"`) {
+		t.Errorf("latest history entry %+v; want the attribute written and the refused event with Intercom's answer", e)
+	}
+}

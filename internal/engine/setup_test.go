@@ -89,6 +89,9 @@ type setupOpts struct {
 	// hookFront, if set, wraps ferry's webhook endpoint: what Intercom's
 	// deliveries meet on their way (a failing proxy, a gate).
 	hookFront func(http.Handler) http.Handler
+	// icFront, if set, wraps the Intercom emulator as sfFront does the
+	// Salesforce one.
+	icFront func(http.Handler) http.Handler
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -111,7 +114,11 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	b.sfURL = sfSrv.URL
 	b.ic = icemu.New(icemu.Options{Tokens: []string{icToken}, ClientSecret: icSecret, Now: clk.Now,
 		WebhookRetryDelay: 200 * time.Millisecond, RateLimit: 100000})
-	icSrv := httptest.NewServer(b.ic)
+	var icHandler http.Handler = b.ic
+	if o.icFront != nil {
+		icHandler = o.icFront(b.ic)
+	}
+	icSrv := httptest.NewServer(icHandler)
 	t.Cleanup(func() { b.ic.Close(); icSrv.Close() })
 
 	for _, spec := range []sfemu.FieldSpec{

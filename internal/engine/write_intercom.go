@@ -24,7 +24,8 @@ type icWrite struct {
 	w      map[string]any
 	owner  *ownerChange
 	err    error
-	events []string
+	events    []string
+	eventErrs []string
 }
 
 // writeIntercom sends each pair's planned Intercom writes and SALESFORCE_*
@@ -80,7 +81,7 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 			defer func() { <-sem; wg.Done() }()
 			t.err = b.updateIntercom(ctx, t.p, t.w)
 			if t.err == nil {
-				t.events = b.recordEvents(ctx, st, t.p)
+				t.events, t.eventErrs = b.recordEvents(ctx, st, t.p)
 			}
 		}()
 	}
@@ -108,6 +109,7 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		}
 		p.icWritten = t.w
 		p.events = append(p.events, t.events...)
+		p.eventErrs = append(p.eventErrs, t.eventErrs...)
 		if t.owner != nil {
 			b.ownerWritten(p, t.owner)
 		}
@@ -140,11 +142,11 @@ func (b *batch) updateIntercom(ctx context.Context, p *pair, w map[string]any) e
 }
 
 // recordEvents sends the SALESFORCE_CHANGE_* events a pair's new
-// SALESFORCE_* attributes call for (F3.6) and returns the names of those
-// sent, for the history.
-func (b *batch) recordEvents(ctx context.Context, st states, p *pair) []string {
+// SALESFORCE_* attributes call for (F3.6) and returns, for the history, the
+// names of those sent and why the others failed.
+func (b *batch) recordEvents(ctx context.Context, st states, p *pair) (sent, failed []string) {
 	if p.sfAttrs == nil {
-		return nil
+		return nil, nil
 	}
 	prev := st.sfAttrs(p.icID)
 	if p.ic != nil {
@@ -155,7 +157,6 @@ func (b *batch) recordEvents(ctx context.Context, st states, p *pair) []string {
 		next = map[string]any{}
 	}
 	maps.Copy(next, p.sfAttrs)
-	var sent []string
 	for _, ev := range sync.SalesforceEvents(prev, next, b.e.now()) {
 		md := map[string]any{}
 		for k, v := range ev.Metadata {
@@ -164,11 +165,12 @@ func (b *batch) recordEvents(ctx context.Context, st states, p *pair) []string {
 		if err := b.ic.CreateEvent(ctx, intercom.DataEvent{EventName: ev.Name, CreatedAt: intercom.Timestamp(ev.CreatedAt),
 			ID: p.icID, Metadata: md}); err != nil {
 			b.e.log.WarnContext(ctx, "record Intercom event", "event", ev.Name, "contact", p.icID, "error", err)
+			failed = append(failed, fmt.Sprintf("data event %s not recorded in Intercom: %v", ev.Name, err))
 			continue
 		}
 		sent = append(sent, ev.Name)
 	}
-	return sent
+	return sent, failed
 }
 
 // addOptions adds Salesforce picklist values an Intercom list lacks
