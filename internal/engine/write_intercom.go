@@ -20,10 +20,10 @@ const icWriters = 8
 
 // icWrite is one pair's Intercom update and what came of it.
 type icWrite struct {
-	p      *pair
-	w      map[string]any
-	owner  *ownerChange
-	err    error
+	p         *pair
+	w         map[string]any
+	owner     *ownerChange
+	err       error
 	events    []string
 	eventErrs []string
 }
