@@ -15,9 +15,6 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 // cliEnv is what every subcommand gets instead of reaching for globals.
 type cliEnv struct {
 	Stdout io.Writer
@@ -33,15 +30,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"bench":    {"measure ferry end to end against both emulators (API calls per change, echoes, latency, memory)", cmdBench},
-		"check":    {"check that the Salesforce fields ferry needs are visible and writable", cmdCheck},
-		"demo":     {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
-		"errors":   {"list, show and retry sync errors (errors list|show ID|retry ID|all)", cmdErrors},
-		"emulate":  {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},
-		"migrate":  {"apply the store's migrations", cmdMigrate},
-		"serve":    {"run the daemon", cmdServe},
-		"settings": {"read or replace the settings document (settings get|set FILE)", cmdSettings},
-		"version":  {"print ferry's version", cmdVersion},
+		"bench":       {"measure ferry end to end against both emulators (API calls per change, echoes, latency, memory)", cmdBench},
+		"check":       {"check that the Salesforce fields ferry needs are visible and writable", cmdCheck},
+		"demo":        {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
+		"errors":      {"list, show and retry sync errors (errors list|show ID|retry ID|all)", cmdErrors},
+		"emulate":     {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},
+		"migrate":     {"apply the store's migrations", cmdMigrate},
+		"serve":       {"run the daemon", cmdServe},
+		"settings":    {"read or replace the settings document (settings get|set FILE)", cmdSettings},
+		"version":     {"print ferry's version and the revision it was built from (also --version)", cmdVersion},
+		"healthcheck": {"exit 0 if the ferry at FERRY_LISTEN answers /healthz (for container health checks)", cmdHealthcheck},
 	}
 }
 
@@ -55,6 +53,9 @@ func main() {
 // run dispatches to a subcommand and turns its error into an exit code.
 func run(ctx context.Context, args []string, env *cliEnv) int {
 	cmds := commands()
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(env.Stderr, cmds)
 		if len(args) == 0 {
@@ -98,15 +99,10 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", name, cmds[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'ferry <command> --help' for a command's flags.")
-}
-
-func cmdVersion(_ context.Context, _ []string, env *cliEnv) error {
-	fmt.Fprintf(env.Stdout, "ferry %s\n", version)
-	return nil
 }
 
 func cmdEmulate(ctx context.Context, args []string, env *cliEnv) error {

@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -205,6 +206,14 @@ func (c *Config) finish() error {
 			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.name, u.value))
 		}
 	}
+	for _, l := range []struct{ name, value string }{{"FERRY_LISTEN", c.Listen}, {"FERRY_METRICS_LISTEN", c.MetricsListen}} {
+		if l.value == "" && l.name != "FERRY_LISTEN" {
+			continue
+		}
+		if err := checkListen(l.value); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q %v; use host:port such as 127.0.0.1:8080 or :8080", l.name, l.value, err))
+		}
+	}
 	c.Salesforce.LoginURL = strings.TrimRight(c.Salesforce.LoginURL, "/")
 	c.Intercom.URL = strings.TrimRight(c.Intercom.URL, "/")
 	switch c.LogLevel {
@@ -218,6 +227,20 @@ func (c *Config) finish() error {
 		errs = append(errs, fmt.Errorf("FERRY_LOG_FORMAT: %q is not one of json, text", c.LogFormat))
 	}
 	return errors.Join(errs...)
+}
+
+// checkListen checks a listen address's form: host:port with a port number
+// (0 picks a free one). Whether it can be listened on is found when ferry
+// listens, before it opens the store.
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("is not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("has no port number (0–65535)")
+	}
+	return nil
 }
 
 // RequireSecrets checks what `ferry serve` cannot run without outside demo

@@ -80,6 +80,7 @@ type Daemon struct {
 	log    *slog.Logger
 	http   *http.Server
 	ops    *http.Server
+	unlock func()
 	served chan error
 }
 
@@ -101,6 +102,18 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	box, err := secret.NewBox(key)
 	if err != nil {
+		return nil, err
+	}
+	// The listen addresses are taken before anything touches the store:
+	// a wrong or busy address is reported before migrations run, and
+	// leaves no database file behind.
+	lns, err := listen(cfg, opts.Listener)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := store.LockInstance(cfg.DatabaseURL)
+	if err != nil {
+		lns.close()
 		return nil, err
 	}
 	if opts.Workers <= 0 {
@@ -144,11 +157,15 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, storeOpts)
 	if err != nil {
+		lns.close()
+		unlock()
 		return nil, err
 	}
-	d := &Daemon{Config: cfg, Store: st, log: logger, served: make(chan error, 2)}
+	d := &Daemon{Config: cfg, Store: st, log: logger, served: make(chan error, 2), unlock: unlock}
 	fail := func(err error) (*Daemon, error) {
 		_ = st.Close()
+		lns.close()
+		unlock()
 		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
@@ -211,30 +228,51 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		HTTPClient:          httpClient,
 		DefaultConnectionID: d.ConnID,
 	})
-	ln := opts.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			_ = st.Stop(ctx)
-			return fail(fmt.Errorf("listen on %s: %w", cfg.Listen, err))
-		}
-	}
+	ln := lns.main
 	d.Addr = ln.Addr().String()
 	d.http = srv.HTTPServer(srv.Handler())
-	if cfg.MetricsListen != "" {
-		opsLn, err := net.Listen("tcp", cfg.MetricsListen)
-		if err != nil {
-			_ = ln.Close()
-			_ = st.Stop(ctx)
-			return fail(fmt.Errorf("listen on %s (FERRY_METRICS_LISTEN): %w", cfg.MetricsListen, err))
-		}
-		d.OpsAddr = opsLn.Addr().String()
+	if lns.ops != nil {
+		d.OpsAddr = lns.ops.Addr().String()
 		d.ops = srv.HTTPServer(srv.OpsHandler())
-		go func() { d.served <- d.ops.Serve(opsLn) }()
+		go func() { d.served <- d.ops.Serve(lns.ops) }()
 	}
 	go func() { d.served <- d.http.Serve(ln) }()
 	logger.Info("ferry serving", "listen", d.Addr, "public_url", cfg.PublicURL,
 		"webhook_url", cfg.WebhookURL(), "store", string(st.Engine()), "sync", !opts.NoSync)
 	return d, nil
+}
+
+// listeners are the daemon's listen sockets: the main one and, with
+// FERRY_METRICS_LISTEN, the one for /metrics and /readyz.
+type listeners struct{ main, ops net.Listener }
+
+func (l listeners) close() {
+	for _, ln := range []net.Listener{l.main, l.ops} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
+}
+
+// listen opens the listen addresses (main given: only the ops one).
+func listen(cfg config.Config, main net.Listener) (listeners, error) {
+	l := listeners{main: main}
+	if l.main == nil {
+		ln, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return l, fmt.Errorf("FERRY_LISTEN: cannot listen on %s: %w", cfg.Listen, err)
+		}
+		l.main = ln
+	}
+	if cfg.MetricsListen != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			l.close()
+			return listeners{}, fmt.Errorf("FERRY_METRICS_LISTEN: cannot listen on %s: %w", cfg.MetricsListen, err)
+		}
+		l.ops = ln
+	}
+	return l, nil
 }
 
 // useIntercomToken stores FERRY_INTERCOM_TOKEN as the default connection's
@@ -308,6 +346,7 @@ func (d *Daemon) Close() error {
 	if err := d.Store.Close(); err != nil {
 		errs = append(errs, err)
 	}
+	d.unlock()
 	d.log.Info("ferry stopped")
 	return errors.Join(errs...)
 }
