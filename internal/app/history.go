@@ -47,7 +47,7 @@ func (a *App) History(ctx context.Context, connID int64, record string, page sto
 	out := HistoryPage{Record: record, History: make([]HistoryView, 0, len(list))}
 	for _, e := range list {
 		v := HistoryView{ID: e.ID, Object: e.Object, IntercomID: e.IntercomID, SalesforceID: e.SalesforceID,
-			Origin: string(e.Origin), Rule: e.Rule, Outcome: e.Outcome, Message: e.Message, CreatedAt: e.CreatedAt.UTC()}
+			Origin: string(e.Origin), Rule: PlainWords(e.Rule), Outcome: e.Outcome, Message: PlainWords(e.Message), CreatedAt: e.CreatedAt.UTC()}
 		if json.Valid([]byte(e.Changes)) {
 			v.Changes = json.RawMessage(e.Changes)
 		} else if e.Changes != "" {

@@ -33,7 +33,7 @@ func (a *App) ListReviews(ctx context.Context, connID int64, includeResolved boo
 	}
 	out := make([]ReviewView, 0, len(list))
 	for _, m := range list {
-		v := ReviewView{ID: m.ID, IntercomID: m.IntercomID, Reason: m.Reason, Resolution: m.Resolution,
+		v := ReviewView{ID: m.ID, IntercomID: m.IntercomID, Reason: PlainWords(m.Reason), Resolution: m.Resolution,
 			CreatedAt: m.CreatedAt.UTC(), ResolvedAt: m.ResolvedAt}
 		if json.Valid([]byte(m.Candidates)) {
 			v.Candidates = json.RawMessage(m.Candidates)

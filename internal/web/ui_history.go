@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -118,10 +117,5 @@ func describeHistory(h app.HistoryView) historyLine {
 	return l
 }
 
-// specRef matches the specification's behaviour ids and seed numbers that
-// the engine's rule texts carry for developers ("(seed 001, F2.3)"); the
-// pages leave them out.
-var specRef = regexp.MustCompile(`\s*\((?:(?:seed \d+|F\d+(?:\.\d+)?)(?:, )?)+\)`)
-
 // plainWords is an engine text without specification references.
-func plainWords(s string) string { return specRef.ReplaceAllString(s, "") }
+func plainWords(s string) string { return app.PlainWords(s) }
