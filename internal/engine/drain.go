@@ -58,6 +58,12 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 			return err
 		}
 		n, err := drain(ctx, conn)
+		if schemaChanged(err) {
+			// A field was hidden or deleted since the schema was read:
+			// read it again and drain once more without it.
+			e.invalidate(conn.ID)
+			n, err = drain(ctx, conn)
+		}
 		if err != nil {
 			return e.jobError(ctx, conn.ID, err)
 		}

@@ -77,7 +77,9 @@ func testHiddenMappedField(t *testing.T, b *bundle, back func(b *bundle)) {
 	// Intercom → Salesforce: the phone lands although the cached schema
 	// still names Title; the title change is kept, not lost.
 	b.updateContact(id, map[string]any{"phone": "111", "custom_attributes": map[string]any{"job_title": "CTO"}})
+	start := time.Now()
 	b.waitFor("the Intercom phone reaches the Lead", func() bool { return b.sfField("Lead", sfID, "Phone") == "111" })
+	t.Logf("with Title hidden, the phone landed %v after the webhook", time.Since(start).Round(time.Millisecond))
 	if got := b.sfField("Lead", sfID, "Title"); got != "Engineer" {
 		t.Fatalf("hidden Lead.Title = %v, want it untouched while hidden", got)
 	}
@@ -109,8 +111,10 @@ func testHiddenMappedField(t *testing.T, b *bundle, back func(b *bundle)) {
 	if err := b.sf.SetFieldHidden("Lead", "Title", false); err != nil {
 		t.Fatal(err)
 	}
+	start = time.Now()
 	back(b)
 	b.waitFor("the kept title reaches the Lead", func() bool { return b.sfField("Lead", sfID, "Title") == "CTO" })
+	t.Logf("visible again: the kept title landed %v after the schema was read again", time.Since(start).Round(time.Millisecond))
 	b.waitFor("the kept change's sync error is resolved", func() bool { return len(b.keptErrors()) == 0 })
 	if got := b.sfField("Lead", sfID, "Phone"); got != "222" {
 		t.Errorf("Lead phone = %v after the kept change landed, want 222 (the newer Salesforce edit)", got)
