@@ -79,13 +79,7 @@ func (a *App) Connection(ctx context.Context, id int64) (store.Connection, error
 
 // ViewConnection returns what admins see of a connection.
 func (a *App) ViewConnection(ctx context.Context, c store.Connection) (ConnectionView, error) {
-	v := ConnectionView{
-		ID: c.ID, Name: c.Name, Default: c.ID == a.defConn, State: string(c.State), Cause: c.Cause,
-		CauseMessage: connection.CauseMessage(c.Cause), Since: c.StateChangedAt.UTC(), CreatedAt: c.CreatedAt.UTC(),
-		Salesforce: SideView{OrgID: c.SalesforceOrgID, InstanceURL: c.SalesforceInstanceURL},
-		Intercom:   SideView{WorkspaceID: c.IntercomWorkspaceID},
-		Mappings:   map[string]int{},
-	}
+	v := summary(c, a.defConn)
 	for kind, side := range map[store.CredentialKind]*SideView{store.CredentialSalesforce: &v.Salesforce, store.CredentialIntercom: &v.Intercom} {
 		_, err := a.store.GetCredential(ctx, c.ID, kind)
 		switch {
@@ -130,6 +124,33 @@ func (a *App) ViewConnection(ctx context.Context, c store.Connection) (Connectio
 		v.SetupCheck = &res
 	}
 	return v, nil
+}
+
+// ConnectionSummaries returns every connection, oldest first, with what
+// the connection row itself holds (name, state and cause, identities): no
+// credentials, counts or progress, so listing them stays cheap on a large
+// connection.
+func (a *App) ConnectionSummaries(ctx context.Context) ([]ConnectionView, error) {
+	conns, err := a.store.ListConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ConnectionView, 0, len(conns))
+	for _, c := range conns {
+		out = append(out, summary(c, a.defConn))
+	}
+	return out, nil
+}
+
+// summary is the part of a connection's view its row holds.
+func summary(c store.Connection, defConn int64) ConnectionView {
+	return ConnectionView{
+		ID: c.ID, Name: c.Name, Default: c.ID == defConn, State: string(c.State), Cause: c.Cause,
+		CauseMessage: connection.CauseMessage(c.Cause), Since: c.StateChangedAt.UTC(), CreatedAt: c.CreatedAt.UTC(),
+		Salesforce: SideView{OrgID: c.SalesforceOrgID, InstanceURL: c.SalesforceInstanceURL},
+		Intercom:   SideView{WorkspaceID: c.IntercomWorkspaceID},
+		Mappings:   map[string]int{},
+	}
 }
 
 // GetConnection returns the view of connection id (0: the default).

@@ -133,8 +133,14 @@ func (r *reader) ListMappingsBySalesforceIDs(ctx context.Context, connID int64, 
 // CountMappings counts a connection's mappings of one kind ("" for all).
 func (r *reader) CountMappings(ctx context.Context, connID int64, kind MappingKind) (int, error) {
 	var n int
-	err := r.q.queryRow(ctx, `SELECT count(*) FROM mappings WHERE connection_id = $1 AND ($2 = '' OR kind = $2)`,
-		connID, string(kind)).Scan(&n)
+	// Two statements rather than "($2 = '' OR kind = $2)", which keeps
+	// SQLite from using the (connection_id, kind) index for one kind.
+	var err error
+	if kind == "" {
+		err = r.q.queryRow(ctx, `SELECT count(*) FROM mappings WHERE connection_id = $1`, connID).Scan(&n)
+	} else {
+		err = r.q.queryRow(ctx, `SELECT count(*) FROM mappings WHERE connection_id = $1 AND kind = $2`, connID, string(kind)).Scan(&n)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: count mappings: %w", err)
 	}

@@ -227,11 +227,24 @@ func (s *Server) page(nav string, h func(w http.ResponseWriter, r *http.Request,
 			id, _ = strconv.ParseInt(v, 10, 64)
 		}
 		var err error
-		if p.Conns, err = s.app.ListConnections(r.Context()); err != nil {
+		if p.Conns, err = s.app.ConnectionSummaries(r.Context()); err != nil {
 			s.uiFailure(w, r, p, err)
 			return
 		}
-		if p.Conn, err = s.app.GetConnection(r.Context(), id); err != nil {
+		// The switcher's list already holds the selected connection's view.
+		if id == 0 {
+			id = s.app.DefaultConnectionID()
+		}
+		for _, c := range p.Conns {
+			if c.ID == id {
+				p.Conn = c
+			}
+		}
+		if p.Conn.ID == 0 {
+			_, err := s.app.Connection(r.Context(), id)
+			if err == nil {
+				err = fmt.Errorf("connection %d is not listed", id)
+			}
 			s.uiFailure(w, r, p, err)
 			return
 		}
@@ -344,6 +357,7 @@ func (s *Server) uiRoutes(handle func(string, http.HandlerFunc)) {
 	handle("POST /signout", s.signout)
 
 	handle("GET /{$}", s.page("overview", s.overviewPage))
+	handle("POST /setup-check", s.action(s.setupCheckRun))
 	handle("GET /connect", s.page("connect", s.connectPage))
 	handle("POST /connections", s.action(s.connectionCreate))
 	handle("POST /connections/{id}/disconnect", s.action(s.connectionDisconnect))

@@ -10,6 +10,12 @@ import (
 // buttons that start the Salesforce (production, sandbox, My Domain) and
 // Intercom OAuth flows, and a form for another connection.
 func (s *Server) connectPage(w http.ResponseWriter, r *http.Request, p uiPage) {
+	// The page shows which sides hold credentials: the full views.
+	var err error
+	if p.Conns, err = s.app.ListConnections(r.Context()); err != nil {
+		s.uiFailure(w, r, p, err)
+		return
+	}
 	p.Title = "Connect"
 	s.render(w, r, http.StatusOK, "connect", p)
 }
