@@ -283,17 +283,7 @@ func TestDemo(t *testing.T) {
 	// Lead, owned by the Salesforce User of the teammate who took it.
 	demoTask(t, ctx, sfURL[1])
 	hide := func(hidden bool) {
-		body := fmt.Sprintf(`{"object":"Task","field":"Type","hidden":%v}`, hidden)
-		req, _ := http.NewRequest("POST", sfURL[1]+"/__emulator/field-security", strings.NewReader(body))
-		req.SetBasicAuth("admin@example.com", "password")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			t.Fatalf("hide Task.Type: %s", resp.Status)
-		}
+		emulatorControl(t, sfURL[1], "/__emulator/field-security", map[string]any{"object": "Task", "field": "Type", "hidden": hidden}, true)
 	}
 	hide(true)
 	checkEnv, checkOut, checkErr = testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
