@@ -75,18 +75,22 @@ func (e *Engine) release(ctx context.Context, owner string, ids []int64) error {
 	})
 }
 
-// drainOrphans drains a connection's pending Intercom changes when the
-// oldest has waited two leases: its job died with a process (River rescues
-// such a job only after RescueStuckJobsAfter, an hour by default) and no
-// newer change's job came to drain it. Every poll tick checks, so a restart
-// continues within seconds even when no new change arrives. While a live
-// round holds the connection's lease, the claim takes nothing.
+// drainOrphans runs one drain round when a connection's oldest pending
+// Intercom change has waited two leases: its job may have died with a
+// process (River rescues such a job only after RescueStuckJobsAfter, an
+// hour by default) with no newer change's job to drain it. Every poll tick
+// checks, so a restart continues within seconds even when no new change
+// arrives. One round per tick keeps the poll from turning into a drain
+// under a backlog; while a live round holds the connection's lease, the
+// claim takes nothing.
 func (e *Engine) drainOrphans(ctx context.Context, conn store.Connection) {
 	evs, err := e.store.ListPendingWebhookEvents(ctx, conn.ID, 1)
 	if err != nil || len(evs) == 0 || time.Since(evs[0].ReceivedAt) < 2*e.opts.Lease {
 		return
 	}
-	e.catchUp(ctx, conn)
+	if _, err := e.drainOnce(ctx, conn); err != nil {
+		e.log.InfoContext(ctx, "draining changes left behind failed; the next tick tries again", "connection", conn.ID, "error", err)
+	}
 }
 
 // StopDraining makes the drain jobs of this instance finish their current
