@@ -70,6 +70,14 @@ func (w *convWork) contactIDs() []string {
 	return ids
 }
 
+// needsTargets: the conversation has no Task yet and started, closed,
+// reopened or was assigned in this round. Replies and notes alone create
+// none (a conversation from before ferry gets its Task when it closes), so
+// a person who matches nothing is not looked up again at every message.
+func (w *convWork) needsTargets() bool {
+	return len(w.tasks) == 0 && (w.started || w.closed || w.opened || w.assigned)
+}
+
 // assignee is the teammate the conversation is assigned to, "" for none.
 func (w *convWork) assignee() string {
 	c := w.item
@@ -249,7 +257,7 @@ func (b *batch) taskTargets(ctx context.Context, works map[string]*convWork, ord
 	out := map[string][]taskTarget{}
 	var ids []string
 	for _, id := range order {
-		if w := works[id]; len(w.tasks) == 0 {
+		if w := works[id]; w.needsTargets() {
 			ids = append(ids, w.contactIDs()...)
 		}
 	}
@@ -265,7 +273,7 @@ func (b *batch) taskTargets(ctx context.Context, works map[string]*convWork, ord
 	var keys []string
 	for _, id := range order {
 		w := works[id]
-		if len(w.tasks) > 0 {
+		if !w.needsTargets() {
 			continue
 		}
 		for _, cid := range w.contactIDs() {
@@ -304,7 +312,7 @@ func (b *batch) taskTargets(ctx context.Context, works map[string]*convWork, ord
 	}
 	for _, id := range order {
 		w := works[id]
-		if len(w.tasks) > 0 {
+		if !w.needsTargets() {
 			continue
 		}
 		for _, cid := range w.contactIDs() {
