@@ -180,9 +180,9 @@ type Tasks struct {
 	// RelateOpportunities relates a Task to the Contact's single open
 	// Opportunity (F6.3). Default true.
 	RelateOpportunities bool `json:"relate_opportunities"`
-	// Type is the Task Type given to conversation Tasks. Empty, or a value
-	// the org's Task Type picklist lacks, gives "Other" when the picklist
-	// has it, else its default value.
+	// Type is the Task Type given to conversation Tasks: one of the org's
+	// Task Type values (Validate refuses another). Empty gives "Other" when
+	// the picklist has it, else its first value.
 	Type string `json:"type,omitempty"`
 }
 
@@ -213,11 +213,13 @@ type Ownership struct {
 	// Enabled maps Salesforce owners to Intercom teammates by email and
 	// assigns Intercom owners from them (F5.1–F5.3). Default false.
 	Enabled bool `json:"enabled"`
-	// FallbackAdminID is the Intercom admin id used when no owner resolves:
-	// the teammate who installed ferry (F5.2). Empty leaves the owner unset.
+	// FallbackAdminID is the Intercom admin id used when no owner resolves
+	// (F5.2). Empty means the teammate who connected ferry (the token's
+	// admin).
 	FallbackAdminID string `json:"fallback_admin_id"`
 	// LeadOwnerFromIntercom makes a Lead created from Intercom owned by the
-	// Salesforce user of the person's Intercom owner (F4.1).
+	// Salesforce user of the person's Intercom owner (F4.1). Not active yet:
+	// ferry does not create Leads from Intercom yet.
 	LeadOwnerFromIntercom bool `json:"lead_owner_from_intercom"`
 	// RestoreIntercomOwner puts back owners edited by hand in Intercom while
 	// ferry assigns owners (F5.3). Default true.
