@@ -368,6 +368,29 @@ func TestAdminUIInBrowser(t *testing.T) {
 		b.screenshot("usage")
 	})
 
+	t.Run("a list to a restricted picklist shows the missing options and is refused", func(t *testing.T) {
+		b.t = t
+		emulatorControl(t, d.sfURL, "/__emulator/restrict-picklist", map[string]any{"object": "Contact", "field": "LeadSource", "restricted": true}, true)
+		before, _ := countMappings(t, d)
+		b.open("/mappings?object=user")
+		newRow := "2" // the sample maps two user fields
+		b.do("pick list attribute", chromedp.SetValue(chromedp.CSS("#ic-"+newRow), "custom_attributes.plan_tier"),
+			chromedp.Click(chromedp.CSS(`button[name="pick"]`)), chromedp.WaitReady(chromedp.CSS(`#sf-`+newRow+` option[value="LeadSource"]`)))
+		b.do("save", chromedp.SetValue(chromedp.CSS("#sf-"+newRow), "LeadSource"),
+			chromedp.SetValue(chromedp.CSS("#dir-"+newRow), "to_salesforce"),
+			chromedp.Click(chromedp.Search(`//button[contains(., "Save mappings")]`)), chromedp.WaitVisible(chromedp.CSS("tr.row-problem .problem")))
+		s := b.body()
+		for _, want := range []string{"restricted picklist without these options", "Salesforce refuses: free, starter, growth, enterprise"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("the refused list mapping does not say %q:\n%s", want, s)
+			}
+		}
+		if n, _ := countMappings(t, d); n != before {
+			t.Errorf("a refused save changed the settings: %d mappings, had %d", n, before)
+		}
+		b.screenshot("mappings-lists")
+	})
+
 	t.Run("settings and overview", func(t *testing.T) {
 		b.t = t
 		b.open("/settings")

@@ -30,11 +30,13 @@ type mappingRow struct {
 	// Fields are the Salesforce fields whose type the row's Intercom
 	// attribute can map to (F3.1).
 	Fields []fieldOption
-	// IsList: an Intercom list mapped to a picklist; Missing are the list's
-	// options the picklist lacks; Restricted: Salesforce refuses them.
+	// IsList: an Intercom list mapped to a picklist (F3.2). AddToList are
+	// the picklist values ferry adds to the Intercom list; Refused are the
+	// list's options a restricted picklist refuses.
 	IsList     bool
 	Options    []string
-	Missing    []string
+	AddToList  []string
+	Refused    []string
 	Restricted bool
 	Problems   []string
 }
@@ -161,7 +163,15 @@ func describeRow(i int, m settings.Mapping, obj sync.Object, cat settings.Catalo
 		row.Fields = append(row.Fields, o)
 		if f.Name == m.Salesforce && attr.IsList() && f.Type == "picklist" {
 			row.IsList, row.Options, row.Restricted = true, attr.Options, f.RestrictedPicklist
-			row.Missing = sync.MissingOptions(*attr, f)
+			// What applies depends on the direction: values from Salesforce
+			// grow the list, values from Intercom meet the restriction.
+			dir := sync.Direction(m.Direction)
+			if dir.Allows(sync.Salesforce) {
+				row.AddToList = sync.MissingOptions(*attr, f)
+			}
+			if dir.Allows(sync.Intercom) {
+				row.Refused = sync.UnsendableOptions(*attr, f)
+			}
 		}
 	}
 	slices.SortStableFunc(row.Fields, func(a, b fieldOption) int {

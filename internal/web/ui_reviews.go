@@ -8,6 +8,9 @@ import (
 	"github.com/ferrysync/ferry/internal/app"
 )
 
+// reviewsPageSize is how many reviews one page shows.
+const reviewsPageSize = 20
+
 // reviewCandidate is one Salesforce record an ambiguous match could be.
 type reviewCandidate struct {
 	Object string `json:"object"`
@@ -30,6 +33,14 @@ func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 		s.uiFailure(w, r, p, err)
 		return
 	}
+	offset, err := queryInt(r, "offset", 0)
+	if err != nil {
+		s.uiFailure(w, r, p, err)
+		return
+	}
+	total := len(list)
+	start := min(int(min(offset, 1<<30)), total)
+	list = list[start:min(start+reviewsPageSize, total)]
 	items := make([]reviewItem, 0, len(list))
 	for _, v := range list {
 		it := reviewItem{ReviewView: v}
@@ -46,7 +57,11 @@ func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 		}
 		items = append(items, it)
 	}
-	p.Title, p.Data = "Review", items
+	p.Title = "Review"
+	p.Data = struct {
+		Items                []reviewItem
+		Offset, Total, Limit int
+	}{items, start, total, reviewsPageSize}
 	s.render(w, r, http.StatusOK, "reviews", p)
 }
 
