@@ -38,7 +38,7 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 Runs both emulators and ferry in this process (SQLite by default), drives
 changes on both sides and prints, per scenario: Salesforce and Intercom API
 calls per synced change, echo writes, end-to-end latency p50/p99, throughput
-and peak memory, with issue 5's targets.
+and peak memory, against the targets below.
 
 Scenarios and their defaults:
   burst     %d Intercom changes at once to mapped people

@@ -89,7 +89,11 @@ Flags:`)
 		return err
 	}
 	icSecret := randomHex(16)
+	// An access token the Intercom emulator accepts, printed for trying
+	// its API by hand (ferry itself connects through OAuth).
+	icToken := "demo-" + randomHex(16)
 	ic := icemu.New(icemu.Options{
+		Tokens:            []string{icToken},
 		Seed:              "demo",
 		ClientID:          demoIntercomClientID,
 		ClientSecret:      icSecret,
@@ -156,17 +160,29 @@ ferry demo is running (Ctrl-C stops it; everything lives in %s and is removed on
   admin token      %s
   Salesforce org   %s   (user %s / %s)
   Intercom         %s
+  Intercom token   %s
 
 Both sides are connected through OAuth and a sample mapping is applied.
 Grace Hopper wrote in and James Chen closed her conversation: it is logged
-as a completed Task on her Salesforce Lead, owned by James. Try:
+as a completed Task on her Salesforce Lead, owned by James.
 
-  curl -H "Authorization: Bearer %s" %s/api/v1/connections
+Watch a change sync. Grace updates her job title in Intercom (the
+emulator sends ferry the webhook Intercom would):
+
+  curl -X POST %s/__emulator/contacts/%s/attributes \
+    -H 'Content-Type: application/json' -d '{"custom_attributes":{"job_title":"Rear Admiral"}}'
+
+then see what ferry did, and the Lead's Title in Salesforce:
+
   export FERRY_PUBLIC_URL=%s FERRY_ADMIN_TOKEN=%s
-  go run ./cmd/ferry settings get
+  go run ./cmd/ferry history grace.hopper@acme-robotics.example
+  go run ./cmd/ferry connections show %d
 
-`, dir, ferryURL, adminToken, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL,
-		adminToken, ferryURL, ferryURL, adminToken)
+The Intercom API takes the token above (curl -H "Authorization: Bearer %s"
+%s/contacts). Shell completion: go run ./cmd/ferry completion bash|zsh
+
+`, dir, ferryURL, adminToken, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL, icToken,
+		icURL, grace, ferryURL, adminToken, d.ConnID, icToken, icURL)
 	return d.Wait(ctx)
 }
 

@@ -33,21 +33,21 @@ func cmdErrors(ctx context.Context, args []string, env *cliEnv) error {
 	limit := fs.Int("limit", 50, "how many errors list shows")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, `Usage: ferry errors [flags] list
-       ferry errors [flags] show ID
-       ferry errors [flags] retry ID|all
+		fmt.Fprintln(env.Stderr, `Usage: ferry errors list [flags]
+       ferry errors show ID [flags]
+       ferry errors retry ID|all [flags]
 
-Lists, shows and retries sync errors (failed writes to Salesforce, F8.2)
+Lists, shows and retries sync errors (failed writes to Salesforce)
 through the admin API of the ferry at FERRY_PUBLIC_URL, authorized by
 FERRY_ADMIN_TOKEN. A retry that succeeds removes the error.
 
 Flags:`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	rest := fs.Args()
 	if len(rest) == 0 {
 		fs.Usage()
 		return usageError{"want list, show or retry"}

@@ -33,6 +33,11 @@ func commands() map[string]command {
 		"bench":       {"measure ferry end to end against both emulators (API calls per change, echoes, latency, memory)", cmdBench},
 		"check":       {"check that the Salesforce fields ferry needs are visible and writable", cmdCheck},
 		"demo":        {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
+		"connections": {"list connections with their health, or show one and why sync is stalled (connections [list]|show ID)", cmdConnections},
+		"history":     {"what ferry did to a record, by email or id (history EMAIL|ID)", cmdHistory},
+		"usage":       {"Salesforce API calls per day and purpose (usage [--days N])", cmdUsage},
+		"reviews":     {"ambiguous matches to pick a record for (reviews [list]|resolve ID SALESFORCE_ID|skip ID)", cmdReviews},
+		"completion":  {"print a shell completion script (completion bash|zsh)", cmdCompletion},
 		"errors":      {"list, show and retry sync errors (errors list|show ID|retry ID|all)", cmdErrors},
 		"emulate":     {"run a local Salesforce or Intercom emulator (emulate salesforce|intercom)", cmdEmulate},
 		"migrate":     {"apply the store's migrations", cmdMigrate},
@@ -110,6 +115,17 @@ func cmdEmulate(ctx context.Context, args []string, env *cliEnv) error {
 		return usageError{"which emulator? ferry emulate salesforce|intercom"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(env.Stderr, `Usage: ferry emulate salesforce [flags]
+       ferry emulate intercom [flags]
+
+Runs a local Salesforce org or Intercom workspace that speaks the real REST
+wire format, for trying ferry and its clients without accounts. Both keep
+their state in memory and run until interrupted.
+
+Run 'ferry emulate salesforce --help' or 'ferry emulate intercom --help'
+for each one's flags.`)
+		return flag.ErrHelp
 	case "salesforce":
 		return cmdEmulateSalesforce(ctx, args[1:], env)
 	case "intercom":

@@ -336,6 +336,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("errors show of a missing error: exit %d, stderr %q", code, showErr.String())
 	}
 
+	testDemoCLI(t, ctx, out.String(), ferryURL, token)
+
 	cancel()
 	select {
 	case code := <-done:

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseArgsTakesFlagsAfterTheAction(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		pos  []string
+		json bool
+		conn string
+	}{
+		{[]string{"list", "--json"}, []string{"list"}, true, ""},
+		{[]string{"--json", "list"}, []string{"list"}, true, ""},
+		{[]string{"show", "7", "--connection", "2", "--json"}, []string{"show", "7"}, true, "2"},
+		{[]string{"show", "--connection=3", "7"}, []string{"show", "7"}, false, "3"},
+		{[]string{"retry", "--", "-5"}, []string{"retry", "-5"}, false, ""},
+		{nil, nil, false, ""},
+	} {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		asJSON := fs.Bool("json", false, "")
+		conn := fs.String("connection", "", "")
+		pos, err := parseArgs(fs, tc.args)
+		if err != nil || !slices.Equal(pos, tc.pos) || *asJSON != tc.json || *conn != tc.conn {
+			t.Errorf("parseArgs(%q) = %q json=%v conn=%q err=%v, want %q %v %q", tc.args, pos, *asJSON, *conn, err, tc.pos, tc.json, tc.conn)
+		}
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"emulate", "--help"}, {"emulate", "-h"}, {"errors", "--help"}, {"connections", "--help"},
+		{"history", "--help"}, {"usage", "--help"}, {"reviews", "--help"}, {"completion", "--help"}, {"healthcheck", "--help"}, {"version", "--help"}} {
+		env, _, errOut := testEnv(nil)
+		if code := run(context.Background(), args, env); code != 0 || !strings.Contains(errOut.String(), "Usage: ferry") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, shell := range []string{"bash", "zsh"} {
+		env, out, errOut := testEnv(nil)
+		if code := run(context.Background(), []string{"completion", shell}, env); code != 0 {
+			t.Fatalf("completion %s: exit %d: %s", shell, code, errOut.String())
+		}
+		file := filepath.Join(dir, shell)
+		if err := os.WriteFile(file, []byte(out.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := exec.LookPath(shell); err != nil {
+			t.Logf("%s not installed: its script is not run", shell)
+			continue
+		}
+		if shell == "zsh" {
+			if b, err := exec.Command("zsh", "-n", file).CombinedOutput(); err != nil {
+				t.Errorf("zsh -n: %v: %s", err, b)
+			}
+			continue
+		}
+		// bash: complete commands, then an action.
+		script := `source "$1"
+COMP_WORDS=(ferry conn); COMP_CWORD=1; _ferry; echo "${COMPREPLY[*]}"
+COMP_WORDS=(ferry reviews r); COMP_CWORD=2; _ferry; echo "${COMPREPLY[*]}"
+COMP_WORDS=(ferry completion ""); COMP_CWORD=2; _ferry; echo "${COMPREPLY[*]}"`
+		b, err := exec.Command("bash", "-c", script, "bash", file).CombinedOutput()
+		if err != nil || string(b) != "connections\nresolve\nbash zsh\n" {
+			t.Errorf("bash completion printed %q (%v), want connections / resolve / bash zsh", b, err)
+		}
+	}
+	env, _, _ := testEnv(nil)
+	if code := run(context.Background(), []string{"completion", "fish"}, env); code != 2 {
+		t.Errorf("completion fish: exit %d, want 2", code)
+	}
+}
+
+// testDemoCLI drives the running demo with the CLI as a newcomer would:
+// the printed change command, then the commands that show what happened.
+func testDemoCLI(t *testing.T, ctx context.Context, printed, ferryURL, token string) {
+	t.Helper()
+	cli := func(args ...string) (int, string, string) {
+		env, out, errOut := testEnv(map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token})
+		code := run(ctx, args, env)
+		return code, out.String(), errOut.String()
+	}
+	// Flags after the action.
+	if code, out, errOut := cli("errors", "list", "--json"); code != 0 || !json.Valid([]byte(out)) {
+		t.Errorf("errors list --json: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// The Intercom token the demo prints works on Intercom's API.
+	icURL := regexp.MustCompile(`Intercom +(http://\S+)`).FindStringSubmatch(printed)
+	icToken := regexp.MustCompile(`Intercom token +(\S+)`).FindStringSubmatch(printed)
+	if icURL == nil || icToken == nil {
+		t.Fatalf("the demo does not print Intercom's URL and token: %s", printed)
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", icURL[1]+"/contacts", nil)
+	req.Header.Set("Authorization", "Bearer "+icToken[1])
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("GET /contacts with the printed token: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	// The printed change command, run as printed (curl's URL and body).
+	m := regexp.MustCompile(`curl -X POST (\S+) \\\s+-H 'Content-Type: application/json' -d '([^']+)'`).FindStringSubmatch(printed)
+	if m == nil {
+		t.Fatalf("the demo prints no ready-made change command: %s", printed)
+	}
+	res, err := http.Post(m[1], "application/json", strings.NewReader(m[2]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the printed change command: %s", res.Status)
+	}
+	// ...and the printed history command shows it synced to Salesforce.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		code, out, errOut := cli("history", "grace.hopper@acme-robotics.example", "--json")
+		if code != 0 {
+			t.Fatalf("history: exit %d: %s", code, errOut)
+		}
+		if strings.Contains(out, "Rear Admiral") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the change did not sync within 30 s: %s", out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code, out, errOut := cli("history", "grace.hopper@acme-robotics.example"); code != 0 || !strings.Contains(out, "Rear Admiral") ||
+		regexp.MustCompile(`seed \d|F\d\.\d`).MatchString(out) {
+		t.Errorf("history (text): exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, out, _ := cli("connections"); code != 0 || !strings.Contains(out, "connected, syncing") {
+		t.Errorf("connections: exit %d, %q", code, out)
+	}
+	if code, out, _ := cli("connections", "show", "1", "--json"); code != 0 || !strings.Contains(out, `"stalled": false`) {
+		t.Errorf("connections show 1 --json: exit %d, %q", code, out)
+	}
+	if code, out, _ := cli("usage", "--days", "1"); code != 0 || !regexp.MustCompile(`\d{4}-\d\d-\d\d\s+\d+`).MatchString(out) {
+		t.Errorf("usage: exit %d, %q", code, out)
+	}
+	if code, out, _ := cli("reviews", "list", "--all"); code != 0 || !strings.Contains(out, "resolved:") {
+		t.Errorf("reviews list --all: exit %d, %q", code, out)
+	}
+}
