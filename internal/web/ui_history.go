@@ -76,7 +76,6 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 // which rule, and how it ended.
 func describeHistory(h app.HistoryView) historyLine {
 	l := historyLine{HistoryView: h}
-	l.Rule, l.Message = plainWords(h.Rule), plainWords(h.Message)
 	from := map[string]string{"intercom": "A change in Intercom", "salesforce": "A change in Salesforce", "ferry": "ferry"}[h.Origin]
 	if from == "" {
 		from = "A change"
@@ -116,6 +115,3 @@ func describeHistory(h app.HistoryView) historyLine {
 	}
 	return l
 }
-
-// plainWords is an engine text without specification references.
-func plainWords(s string) string { return app.PlainWords(s) }

@@ -44,7 +44,6 @@ func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 	items := make([]reviewItem, 0, len(list))
 	for _, v := range list {
 		it := reviewItem{ReviewView: v}
-		it.Reason = plainWords(v.Reason)
 		_ = json.Unmarshal(v.Candidates, &it.Candidates)
 		for i, c := range it.Candidates {
 			if p.Conn.Salesforce.InstanceURL != "" {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/store"
-	"github.com/ferrysync/ferry/internal/web"
 )
 
 // signInForm signs in through the UI's form and returns the session cookie.
@@ -146,20 +145,6 @@ func TestUIPagesRender(t *testing.T) {
 		res := b.do(t, http.MethodGet, tc.path, "", "", "Cookie", cookie)
 		if res.status != http.StatusOK || !strings.Contains(string(res.body), tc.want) {
 			t.Errorf("GET %s: %d, want 200 containing %q:\n%s", tc.path, res.status, tc.want, res.body)
-		}
-	}
-}
-
-func TestPlainWordsDropsSpecificationReferences(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"person updated in Intercom: sync the updated attributes to Salesforce (seed 001)":        "person updated in Intercom: sync the updated attributes to Salesforce",
-		"try to match existing records, never create them (seed 001, F2.3); matched: sync (F3.4)": "try to match existing records, never create them; matched: sync",
-		"the admin picked the match of an ambiguous record (F2.2)":                                "the admin picked the match of an ambiguous record",
-		"Phone (mobile) changed": "Phone (mobile) changed",
-	} {
-		if got := web.PlainWords(in); got != want {
-			t.Errorf("PlainWords(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

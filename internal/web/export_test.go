@@ -1,4 +1,0 @@
-package web
-
-// PlainWords exposes plainWords to the external tests.
-var PlainWords = plainWords
