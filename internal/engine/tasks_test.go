@@ -473,3 +473,57 @@ func TestTaskCreatedBeforeCrashIsFoundNotCreatedAgain(t *testing.T) {
 		t.Fatalf("%d Tasks, want 2 (one per conversation)", n)
 	}
 }
+
+func TestRelateOpportunitiesOffLeavesTaskUnrelated(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{settings: `{"tasks": {"enabled": true, "relate_opportunities": false}}`})
+	acct, err := b.sf.CreateRecord("Account", map[string]any{"Name": "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	icID, contactID := b.mappedPerson("Contact", "solo@example.com")
+	opp, err := b.sf.CreateRecord("Opportunity", map[string]any{"Name": "Deal", "AccountId": acct, "StageName": "Prospecting", "CloseDate": "2027-01-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.sf.CreateRecord("OpportunityContactRole", map[string]any{"OpportunityId": opp, "ContactId": contactID}); err != nil {
+		t.Fatal(err)
+	}
+	b.startConversation(icID, "Hello")
+	b.drain()
+	if got := b.oneTask(contactID).String("WhatId"); got != "" {
+		t.Fatalf("WhatId = %q with relate_opportunities off", got)
+	}
+}
+
+// A reply to a conversation ferry has no Task for (one from before ferry
+// connected, or before tasks were turned on) creates none and looks
+// nobody up; its close does.
+func TestReplyAloneCreatesNoTaskCloseDoes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{settings: `{"tasks": {"enabled": false}}`})
+	icID, leadID := b.mappedPerson("Lead", "late@example.com")
+	conv := b.startConversation(icID, "Hello from before")
+	b.drain()
+	if err := b.store.InTx(b.ctx, func(tx store.Tx) error {
+		cur, err := tx.GetSettings(b.ctx, b.connID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.PutSettings(b.ctx, b.connID, []byte(taskSettings), cur.Version)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.reply(conv, intercom.ReplyInput{MessageType: intercom.MessageComment, Type: "admin", Body: "On it"}, "conversation.admin.replied")
+	b.drain()
+	if n := len(b.tasksOf(leadID)); n != 0 {
+		t.Fatalf("%d Tasks after a reply alone, want none", n)
+	}
+	b.manage(conv, intercom.ManageInput{MessageType: intercom.ManageClose}, "conversation.admin.closed")
+	b.drain()
+	task := b.oneTask(leadID)
+	if task.String("Status") != "Completed" || !strings.Contains(task.String("Description"), "Hello from before") {
+		t.Fatalf("Task at close: %s\n%s", task.String("Status"), task.String("Description"))
+	}
+}
