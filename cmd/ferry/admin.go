@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ferrysync/ferry/internal/app"
 )
 
 // adminFlags are the flags every admin API command takes.
@@ -246,25 +248,11 @@ matched on, or by its Intercom or Salesforce id.`)
 	return tw.Flush()
 }
 
-// changesText renders a history entry's changes, {"salesforce": {field:
-// value}, "intercom": {…}}, as "Salesforce Title="CTO"".
+// changesText renders a history entry's changes as "Salesforce Title="CTO"".
 func changesText(raw json.RawMessage) string {
-	var sides map[string]map[string]any
-	if len(raw) == 0 || json.Unmarshal(raw, &sides) != nil {
-		return ""
-	}
 	var parts []string
-	for _, side := range []string{"salesforce", "intercom"} {
-		fields := sides[side]
-		names := make([]string, 0, len(fields))
-		for k := range fields {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			v, _ := json.Marshal(fields[k])
-			parts = append(parts, fmt.Sprintf("%s%s %s=%s", strings.ToUpper(side[:1]), side[1:], k, v))
-		}
+	for _, c := range app.Changes(raw) {
+		parts = append(parts, fmt.Sprintf("%s%s %s=%s", strings.ToUpper(c.Side[:1]), c.Side[1:], c.Field, c.Value))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -34,15 +34,7 @@ func (w *writer) ClaimPendingWebhookEvents(ctx context.Context, connID int64, li
 	}
 	t := now()
 	args := []any{owner, normTime(leaseUntil), connID, t, limit}
-	topics := ""
-	if len(topicPrefixes) > 0 {
-		var ors []string
-		for _, p := range topicPrefixes {
-			args = append(args, escapeLike(p)+"%")
-			ors = append(ors, fmt.Sprintf(`topic LIKE $%d ESCAPE '\'`, len(args)))
-		}
-		topics = " AND (" + strings.Join(ors, " OR ") + ")"
-	}
+	args, topics := topicFilter(args, topicPrefixes)
 	pending := `processed_at IS NULL AND (claimed_until IS NULL OR claimed_until < $4)`
 	rs, err := w.q.query(ctx, `UPDATE webhook_events SET claimed_by = $1, claimed_until = $2
 		WHERE `+pending+` AND id IN (SELECT id FROM webhook_events WHERE connection_id = $3 AND `+pending+topics+`
@@ -111,4 +103,18 @@ func (w *writer) setClaims(ctx context.Context, ids []int64, owner string, until
 // escapeLike escapes LIKE's wildcards so a prefix matches literally.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// topicFilter appends the LIKE arguments of topic prefixes to args and
+// returns the " AND (topic LIKE … OR …)" clause, "" for no prefixes.
+func topicFilter(args []any, topicPrefixes []string) ([]any, string) {
+	if len(topicPrefixes) == 0 {
+		return args, ""
+	}
+	var ors []string
+	for _, p := range topicPrefixes {
+		args = append(args, escapeLike(p)+"%")
+		ors = append(ors, fmt.Sprintf(`topic LIKE $%d ESCAPE '\'`, len(args)))
+	}
+	return args, " AND (" + strings.Join(ors, " OR ") + ")"
 }

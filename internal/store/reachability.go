@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -59,16 +58,7 @@ type PendingSummary struct {
 // SummarizePendingWebhookEvents counts a connection's unprocessed events
 // whose topic starts with one of topicPrefixes (all topics without).
 func (r *reader) SummarizePendingWebhookEvents(ctx context.Context, connID int64, topicPrefixes ...string) (PendingSummary, error) {
-	args := []any{connID}
-	topics := ""
-	if len(topicPrefixes) > 0 {
-		var ors []string
-		for _, p := range topicPrefixes {
-			args = append(args, escapeLike(p)+"%")
-			ors = append(ors, fmt.Sprintf(`topic LIKE $%d ESCAPE '\'`, len(args)))
-		}
-		topics = " AND (" + strings.Join(ors, " OR ") + ")"
-	}
+	args, topics := topicFilter([]any{connID}, topicPrefixes)
 	var s PendingSummary
 	where := ` FROM webhook_events WHERE connection_id = $1 AND processed_at IS NULL` + topics
 	if err := r.q.queryRow(ctx, `SELECT COUNT(*)`+where, args...).Scan(&s.Count); err != nil {

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/ferrysync/ferry/internal/app"
@@ -98,20 +96,8 @@ func describeHistory(h app.HistoryView) historyLine {
 		l.Sentence = fmt.Sprintf("ferry acted on this %s: it %s.", object, outcome)
 	}
 	l.Failed = h.Outcome == "error"
-	var changes map[string]map[string]any
-	if len(h.Changes) > 0 && json.Unmarshal(h.Changes, &changes) == nil {
-		for _, side := range []string{"salesforce", "intercom"} {
-			fields := changes[side]
-			names := make([]string, 0, len(fields))
-			for k := range fields {
-				names = append(names, k)
-			}
-			sort.Strings(names)
-			for _, k := range names {
-				v, _ := json.Marshal(fields[k])
-				l.Changes = append(l.Changes, fmt.Sprintf("%s: %s set to %s", uiLabel(side), k, v))
-			}
-		}
+	for _, c := range app.Changes(h.Changes) {
+		l.Changes = append(l.Changes, fmt.Sprintf("%s: %s set to %s", uiLabel(c.Side), c.Field, c.Value))
 	}
 	return l
 }
