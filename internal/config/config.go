@@ -170,14 +170,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	duration("FERRY_POLL_INTERVAL", "30s or 5m", time.ParseDuration, MinPollInterval, &c.PollInterval)
-	if v := get("FERRY_STALLED_AFTER", ""); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute {
-			errs = append(errs, fmt.Errorf("FERRY_STALLED_AFTER: %q is not a duration of at least 1m, such as 15m", v))
-		} else {
-			c.StalledAfter = d
-		}
-	}
+	duration("FERRY_STALLED_AFTER", "15m or 1h", time.ParseDuration, time.Minute, &c.StalledAfter)
 	duration("FERRY_HISTORY_RETENTION", "90d or 720h", parseDays, MinHistoryRetention, &c.HistoryRetention)
 	if err := c.finish(); err != nil {
 		errs = append(errs, err)

@@ -123,3 +123,23 @@ func TestRequireSecretsDoesNotEchoValues(t *testing.T) {
 		t.Error("error message leaks the admin token")
 	}
 }
+
+func TestOperatorSettings(t *testing.T) {
+	t.Parallel()
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	c, err := Load(env(map[string]string{"FERRY_STALLED_AFTER": "30m", "FERRY_LOG_FORMAT": "text",
+		"FERRY_METRICS_TOKEN": "scrape", "FERRY_METRICS_LISTEN": "127.0.0.1:9090"}))
+	if err != nil || c.StalledAfter != 30*time.Minute || c.LogFormat != "text" || c.MetricsToken != "scrape" || c.MetricsListen != "127.0.0.1:9090" {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+	if c, _ := Load(env(nil)); c.StalledAfter != DefaultStalledAfter || c.LogFormat != "json" {
+		t.Fatalf("defaults: stalled after %s, log format %q", c.StalledAfter, c.LogFormat)
+	}
+	_, err = Load(env(map[string]string{"FERRY_STALLED_AFTER": "10s", "FERRY_LOG_FORMAT": "xml",
+		"FERRY_LISTEN": "nonsense", "FERRY_METRICS_LISTEN": "127.0.0.1:99999"}))
+	for _, want := range []string{"FERRY_STALLED_AFTER", "FERRY_LOG_FORMAT", "FERRY_LISTEN", "FERRY_METRICS_LISTEN"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+}
