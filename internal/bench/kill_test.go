@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/store"
-	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // Environment of the child ferry process.
@@ -197,16 +196,7 @@ func TestTerminatedMidBurst(t *testing.T) { stoppedMidBurst(t, syscall.SIGTERM) 
 
 // stoppedMidBurst runs testStoppedMidBurst on each store engine.
 func stoppedMidBurst(t *testing.T, sig syscall.Signal) {
-	if os.Getenv(envChild) == "1" {
-		t.Skip("inside the helper process")
-	}
-	t.Parallel()
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Engine), func(t *testing.T) {
-			t.Parallel()
-			testStoppedMidBurst(t, e.URL(t), sig)
-		})
-	}
+	eachEngine(t, func(t *testing.T, dbURL string) { testStoppedMidBurst(t, dbURL, sig) })
 }
 
 // leasedAway reports how many of the connection's pending contact and

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // processHarness is a harness whose ferry runs as a process of its own
@@ -113,4 +115,19 @@ func startProcessHarness(t *testing.T, ctx context.Context, dbURL string, n int,
 	}
 
 	return &processHarness{h: h, people: people, first: first, env: env, lb: lb, st: st, f: f}
+}
+
+// eachEngine runs fn on each store engine in parallel subtests; in the
+// helper ferry process (the test binary re-executed) it skips.
+func eachEngine(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	if os.Getenv(envChild) == "1" {
+		t.Skip("inside the helper process")
+	}
+	t.Parallel()
+	for _, e := range storetest.Engines() {
+		t.Run(string(e.Engine), func(t *testing.T) {
+			t.Parallel()
+			fn(t, e.URL(t))
+		})
+	}
 }

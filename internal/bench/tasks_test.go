@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,16 +104,7 @@ func (k *killOnTaskCreate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // exactly one Task (the new process finds the Tasks by the conversation
 // their Description names instead of creating them again).
 func TestKilledBetweenTaskCreateAndCommit(t *testing.T) {
-	if os.Getenv(envChild) == "1" {
-		t.Skip("inside the helper process")
-	}
-	t.Parallel()
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Engine), func(t *testing.T) {
-			t.Parallel()
-			testKilledTaskCreate(t, e.URL(t))
-		})
-	}
+	eachEngine(t, testKilledTaskCreate)
 }
 
 func testKilledTaskCreate(t *testing.T, dbURL string) {
