@@ -252,6 +252,12 @@ func (s *Server) controlRoutes() {
 	}, r *http.Request) (any, error) {
 		return map[string]bool{"revoked": s.RevokeToken(body.Token)}, nil
 	}))
+	m.HandleFunc("POST /__emulator/companies/enabled", withBody(func(body struct {
+		Enabled bool `json:"enabled"`
+	}, r *http.Request) (any, error) {
+		s.SetCompaniesEnabled(body.Enabled)
+		return map[string]bool{"enabled": body.Enabled}, nil
+	}))
 	m.HandleFunc("POST /__emulator/rate-limit", withBody(func(body struct {
 		PerMinute int `json:"per_minute"`
 	}, r *http.Request) (any, error) {

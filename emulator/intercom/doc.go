@@ -44,6 +44,7 @@
 //	POST /__emulator/conversations/{id}/close      CloseConversation
 //	POST /__emulator/conversations/{id}/open       ReopenConversation
 //	POST /__emulator/tokens/revoke {"token"}       RevokeToken
+//	POST /__emulator/companies/enabled {"enabled"} SetCompaniesEnabled
 //	POST /__emulator/rate-limit {"per_minute"}     SetRateLimit
 //	POST /__emulator/faults {"latency_ms","error_rate","error_status"}  SetFaults
 //	POST /__emulator/webhooks {"url"}              AddWebhook

@@ -7,8 +7,10 @@ import (
 
 // state is the workspace. Every field is guarded by Server.mu.
 type state struct {
-	tokens     map[string]bool
-	oauthCodes map[string]bool
+	tokens map[string]bool
+	// companiesOff: the workspace's company feature is switched off.
+	companiesOff bool
+	oauthCodes   map[string]bool
 
 	admins     []*admin
 	adminByID  map[string]*admin

@@ -282,8 +282,9 @@ func (m *Manager) updateState(ctx context.Context, tx store.Tx, connID int64) er
 	return nil
 }
 
-// Disconnect revokes the connection's tokens at both systems (best effort:
-// a token already revoked is fine), deletes the stored credentials and marks
+// Disconnect revokes the connection's tokens at both systems (the
+// Salesforce refresh token; the Intercom token by uninstalling the app;
+// best effort: a token already revoked is fine), deletes the stored credentials and marks
 // the connection disconnected by the user. With purge, every row of the
 // connection is deleted too (F1.5).
 func (m *Manager) Disconnect(ctx context.Context, connID int64, purge bool) error {
@@ -296,6 +297,11 @@ func (m *Manager) Disconnect(ctx context.Context, connID int64, purge bool) erro
 			if err := refreshConfig(&m.opts.Salesforce, tok).Revoke(ctx, revoke); err != nil {
 				m.opts.Logger.WarnContext(ctx, "revoke Salesforce token", "connection", connID, "error", err)
 			}
+		}
+	}
+	if ic, err := m.Intercom(ctx, connID); err == nil {
+		if err := ic.Uninstall(ctx); err != nil && !errors.Is(err, intercom.ErrUnauthorized) {
+			m.opts.Logger.WarnContext(ctx, "revoke Intercom token", "connection", connID, "error", err)
 		}
 	}
 	m.mu.Lock()

@@ -54,3 +54,10 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (string, error) 
 	}
 	return tok, nil
 }
+
+// Uninstall uninstalls the app from the workspace (POST /auth/uninstall),
+// which revokes the client's access token: every later call with it
+// answers 401. A token already revoked answers 401 too (ErrUnauthorized).
+func (c *Client) Uninstall(ctx context.Context) error {
+	return c.call(ctx, request{method: http.MethodPost, route: "/auth/uninstall", path: "/auth/uninstall", auth: true}, nil)
+}

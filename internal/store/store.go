@@ -194,6 +194,10 @@ type Reader interface {
 	ListMappingsBySalesforceIDs(ctx context.Context, connID int64, sfObject SalesforceObject, sfIDs []string) (map[string]Mapping, error)
 	// CountMappings counts mappings of one kind ("" for all).
 	CountMappings(ctx context.Context, connID int64, kind MappingKind) (int, error)
+	// CountConnectionRows counts, per table, the rows of a connection
+	// (its own row, every table with its id, its jobs); tables without
+	// any are left out.
+	CountConnectionRows(ctx context.Context, connID int64) (map[string]int64, error)
 
 	// GetFieldStates returns the field states of many records of one side,
 	// keyed by record id, fields sorted by name.

@@ -156,6 +156,8 @@ func (s *Server) Handler() http.Handler {
 	admin("POST /api/v1/connections", s.createConnection)
 	admin("GET /api/v1/connections/{id}", s.getConnection)
 	admin("POST /api/v1/connections/{id}/disconnect", s.disconnectConnection)
+	admin("POST /api/v1/connections/{id}/resync", s.resyncConnection)
+	admin("GET /api/v1/diagnostics/accounts", s.accountDiagnostics)
 
 	admin("GET /api/v1/settings", s.getSettings)
 	admin("PUT /api/v1/settings", s.putSettings)

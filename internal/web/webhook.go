@@ -88,6 +88,14 @@ func (s *Server) acceptWebhook(ctx context.Context, ev *intercom.Event) error {
 		if err != nil {
 			return err
 		}
+		if c, err := tx.GetConnection(ctx, connID); err != nil {
+			return err
+		} else if c.State == store.StateDisconnected && c.Cause == store.CauseUserDisconnected {
+			// Uninstalled by an admin: its events are acknowledged and
+			// dropped; connecting again resumes from the watermarks.
+			out.result = "disconnected"
+			return nil
+		}
 		stored, inserted, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{
 			ConnectionID: connID, NotificationID: notif, Topic: ev.Topic, Payload: string(ev.Raw),
 		})

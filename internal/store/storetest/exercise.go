@@ -192,7 +192,19 @@ func exerciseDeletePurges(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	before, err := s.CountConnectionRows(ctx, c.ID)
+	noErr(t, err)
+	if len(before) < 12 || before["connections"] != 1 || before["river_job"] != 1 || before["mappings"] != 1 {
+		t.Fatalf("rows of the connection before purge = %v, want a row in each table written", before)
+	}
+	t.Logf("rows of the connection before purge: %d tables %v", len(before), before)
 	inTx(t, s, func(tx store.Tx) error { return tx.DeleteConnection(ctx, c.ID) })
+	if left, err := s.CountConnectionRows(ctx, c.ID); err != nil || len(left) != 0 {
+		t.Fatalf("rows of the connection left after purge = %v (%v), want none in any table", left, err)
+	}
+	if kept, _ := s.CountConnectionRows(ctx, keep.ID); len(kept) != len(before) {
+		t.Fatalf("the other connection's rows after purge = %v, want %d tables as before", kept, len(before))
+	}
 	jobs, err := s.CountJobs(ctx, purgeArgs{}.Kind())
 	noErr(t, err)
 	if jobs[rivertype.JobStateScheduled] != 1 {
