@@ -131,7 +131,9 @@ func (a *App) DiagnoseAccounts(ctx context.Context, id int64) (AccountDiagnosis,
 	if d.CompanyMappings, err = a.store.CountMappings(ctx, c.ID, store.MappingCompany); err != nil {
 		return d, err
 	}
-	add := func(code, msg, fix string) { d.Problems = append(d.Problems, AccountProblem{Code: code, Message: msg, Fix: fix}) }
+	add := func(code, msg, fix string) {
+		d.Problems = append(d.Problems, AccountProblem{Code: code, Message: msg, Fix: fix})
+	}
 
 	var sample []string
 	var latest time.Time
