@@ -96,6 +96,13 @@ type batch struct {
 	superseded bool
 	// round, if set, gathers what the batch moved for the round's log.
 	round *round
+	// backfill: the batch writes a backfill's planned values only (no
+	// owner or SALESFORCE_* attributes, F3.8); backfillState is the
+	// backfill's state its commit stored.
+	backfill      bool
+	backfillState string
+	// optionCalls counts the Intercom calls made to add list options.
+	optionCalls int
 }
 
 // err is the error that stopped the batch, if any.
@@ -124,6 +131,7 @@ type txOps struct {
 	convTasks      []store.ConversationTask // conversations' Tasks (tasks.go)
 	watermarks     []store.Watermark
 	initial        *store.InitialSync
+	backfill       *store.Backfill // a backfill's place and counts after this page
 	moved          moved // records written, counted when committed
 }
 

@@ -126,6 +126,13 @@ func (b *batch) commit(ctx context.Context) error {
 			// progress belongs to a run that is over.
 			b.superseded = !ok
 		}
+		if ops.backfill != nil {
+			state, err := tx.PutBackfillProgress(ctx, *ops.backfill)
+			if err != nil {
+				return err
+			}
+			b.backfillState = state
+		}
 		return nil
 	})
 	if err == nil {

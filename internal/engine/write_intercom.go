@@ -44,7 +44,10 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 			w["role"] = intercom.RoleUser
 		}
 		// The owner goes in the same update as the attributes (F5.3).
-		oc := b.planOwner(ctx, p, st)
+		var oc *ownerChange
+		if !b.backfill {
+			oc = b.planOwner(ctx, p, st)
+		}
 		if oc != nil && oc.keep {
 			b.ownerWritten(p, oc)
 			oc = nil
@@ -191,6 +194,7 @@ func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string,
 	if object == sync.ObjectCompany {
 		model = "company"
 	}
+	b.optionCalls++
 	attrs, err := b.ic.ListDataAttributes(ctx, model, false)
 	if err != nil {
 		return fmt.Errorf("read the list options: %w", err)
@@ -201,6 +205,7 @@ func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string,
 	}
 	merged, changed := sync.MergeOptions(attrs[i].Options, add)
 	if changed {
+		b.optionCalls++
 		if _, err := b.ic.UpdateDataAttribute(ctx, id, intercom.DataAttributeInput{Options: merged}); err != nil {
 			return err
 		}

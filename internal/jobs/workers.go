@@ -75,6 +75,7 @@ func RegisterDeferred(workers *river.Workers, o Options) (periodic []*river.Peri
 	river.AddWorker(workers, &RetryRecordWorker{opts: opts})
 	river.AddWorker(workers, &InitialSyncWorker{opts: opts})
 	river.AddWorker(workers, &MapRecordWorker{opts: opts})
+	river.AddWorker(workers, &BackfillWorker{opts: opts})
 	river.AddWorker(workers, &CleanupWorker{opts: opts})
 	if opts.CleanupInterval <= 0 {
 		opts.CleanupInterval = time.Hour

@@ -192,6 +192,12 @@ type Reader interface {
 	// ListMappingsBySalesforceIDs returns the mappings of many records of
 	// one Salesforce object keyed by Salesforce id.
 	ListMappingsBySalesforceIDs(ctx context.Context, connID int64, sfObject SalesforceObject, sfIDs []string) (map[string]Mapping, error)
+	// ListMappingsAfter returns up to limit mappings to records of one
+	// Salesforce object with ids above afterID, in id order (a backfill's
+	// pages).
+	ListMappingsAfter(ctx context.Context, connID int64, sfObject SalesforceObject, afterID int64, limit int) ([]Mapping, error)
+	// GetBackfill returns one backfill of a connection.
+	GetBackfill(ctx context.Context, connID, id int64) (Backfill, error)
 	// CountMappings counts mappings of one kind ("" for all).
 	CountMappings(ctx context.Context, connID int64, kind MappingKind) (int, error)
 	// CountConnectionRows counts, per table, the rows of a connection
@@ -297,6 +303,15 @@ type Tx interface {
 	// PutSettings saves the document if the stored version is still
 	// expectVersion (0: none yet), else ErrVersionConflict.
 	PutSettings(ctx context.Context, connID int64, doc []byte, expectVersion int64) (Settings, error)
+
+	// CreateBackfill inserts a backfill and returns it with its id.
+	CreateBackfill(ctx context.Context, b Backfill) (Backfill, error)
+	// PutBackfillProgress saves a backfill's state, position and counts
+	// (a canceled one stays canceled) and returns the state stored.
+	PutBackfillProgress(ctx context.Context, b Backfill) (string, error)
+	// CancelBackfill marks a running or paused backfill canceled and
+	// reports whether it was one.
+	CancelBackfill(ctx context.Context, connID, id int64) (bool, error)
 
 	// UpsertMapping creates or updates the mapping of m.IntercomID;
 	// ErrConflict if the Salesforce record is mapped to another one.
