@@ -132,7 +132,7 @@ type txOps struct {
 	watermarks     []store.Watermark
 	initial        *store.InitialSync
 	backfill       *store.Backfill // a backfill's place and counts after this page
-	moved          moved // records written, counted when committed
+	moved          moved           // records written, counted when committed
 }
 
 // fail records the first batch-stopping error.
