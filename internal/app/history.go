@@ -60,3 +60,4 @@ func (a *App) History(ctx context.Context, connID int64, record string, page sto
 	}
 	return out, nil
 }
+

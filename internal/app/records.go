@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 
@@ -23,27 +22,37 @@ type RecordLinks struct {
 // supplies the other side's id. intercomApp is Intercom's web app base
 // (https://app.intercom.com).
 func (a *App) Links(ctx context.Context, c ConnectionView, recordID, intercomApp string) (RecordLinks, error) {
-	var l RecordLinks
-	m, err := a.store.GetMappingByIntercomID(ctx, c.ID, recordID)
-	switch {
-	case err == nil:
-		l.IntercomID, l.SalesforceID = m.IntercomID, m.SFID
-	case errors.Is(err, store.ErrNotFound):
-		l.IntercomID = recordID
-	default:
-		return l, err
+	all, err := a.LinksOf(ctx, c, []string{recordID}, intercomApp)
+	return all[recordID], err
+}
+
+// LinksOf returns the links of many records by Intercom id (a Salesforce
+// id stands for itself), reading their mappings in one query.
+func (a *App) LinksOf(ctx context.Context, c ConnectionView, recordIDs []string, intercomApp string) (map[string]RecordLinks, error) {
+	ms, err := a.store.ListMappingsByIntercomIDs(ctx, c.ID, recordIDs)
+	if err != nil {
+		return nil, err
 	}
-	if l.SalesforceID != "" && c.Salesforce.InstanceURL != "" {
-		l.SalesforceURL = strings.TrimRight(c.Salesforce.InstanceURL, "/") + "/" + url.PathEscape(l.SalesforceID)
-	}
-	if intercomApp != "" && c.Intercom.WorkspaceID != "" && l.IntercomID != "" {
-		kind := "users"
-		if m.Kind == store.MappingCompany {
-			kind = "companies"
+	out := make(map[string]RecordLinks, len(recordIDs))
+	for _, id := range recordIDs {
+		l := RecordLinks{IntercomID: id}
+		m, mapped := ms[id]
+		if mapped {
+			l.SalesforceID = m.SFID
 		}
-		l.IntercomURL = strings.TrimRight(intercomApp, "/") + "/a/apps/" + url.PathEscape(c.Intercom.WorkspaceID) + "/" + kind + "/" + url.PathEscape(l.IntercomID)
+		if l.SalesforceID != "" && c.Salesforce.InstanceURL != "" {
+			l.SalesforceURL = strings.TrimRight(c.Salesforce.InstanceURL, "/") + "/" + url.PathEscape(l.SalesforceID)
+		}
+		if intercomApp != "" && c.Intercom.WorkspaceID != "" {
+			kind := "users"
+			if mapped && m.Kind == store.MappingCompany {
+				kind = "companies"
+			}
+			l.IntercomURL = strings.TrimRight(intercomApp, "/") + "/a/apps/" + url.PathEscape(c.Intercom.WorkspaceID) + "/" + kind + "/" + url.PathEscape(id)
+		}
+		out[id] = l
 	}
-	return l, nil
+	return out, nil
 }
 
 // FindRecords returns the record ids whose history a search names: an

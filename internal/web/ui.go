@@ -104,7 +104,9 @@ var uiFuncs = template.FuncMap{
 		}
 		return false
 	},
-	"rowOf": func(p uiPage, e app.SyncErrorView) errorRow { return errorRow{Page: p, Error: e} },
+	"rowOf": func(p uiPage, e app.SyncErrorView, links map[string]app.RecordLinks) errorRow {
+		return errorRow{Page: p, Error: e, Links: links[e.RecordID]}
+	},
 }
 
 // humanDuration says d in the largest whole unit.

@@ -17,6 +17,7 @@ const errorsPageSize = 50
 type errorRow struct {
 	Page    uiPage
 	Error   app.SyncErrorView
+	Links   app.RecordLinks
 	Retried bool
 }
 
@@ -24,6 +25,7 @@ type errorsData struct {
 	Page  app.SyncErrorPage
 	Codes []string
 	Code  string
+	Links map[string]app.RecordLinks
 }
 
 // errorsPage is GET /errors?code=&offset=: open sync errors, newest first,
@@ -42,6 +44,14 @@ func (s *Server) errorsPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 		return
 	}
 	if d.Codes, err = s.app.SyncErrorCodes(ctx, p.Conn.ID); err != nil {
+		s.uiFailure(w, r, p, err)
+		return
+	}
+	ids := make([]string, 0, len(d.Page.SyncErrors))
+	for _, e := range d.Page.SyncErrors {
+		ids = append(ids, e.RecordID)
+	}
+	if d.Links, err = s.app.LinksOf(ctx, p.Conn, ids, s.intercomApp()); err != nil {
 		s.uiFailure(w, r, p, err)
 		return
 	}
@@ -110,8 +120,12 @@ func (s *Server) errorRetry(w http.ResponseWriter, r *http.Request, p uiPage) {
 			p.CSRF = s.csrfToken(c.Value)
 		}
 		res.SyncError.Retryable = false
+		links, err := s.app.Links(r.Context(), p.Conn, res.SyncError.RecordID, s.intercomApp())
+		if err != nil {
+			s.log.WarnContext(r.Context(), "record links", "error", err)
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := uiParsed["errors"].ExecuteTemplate(w, "errorrow", errorRow{Page: p, Error: res.SyncError, Retried: true}); err != nil {
+		if err := uiParsed["errors"].ExecuteTemplate(w, "errorrow", errorRow{Page: p, Error: res.SyncError, Links: links, Retried: true}); err != nil {
 			s.log.ErrorContext(r.Context(), "render row", "error", err)
 		}
 		return
