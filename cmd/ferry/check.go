@@ -12,12 +12,16 @@ import (
 )
 
 func cmdCheck(ctx context.Context, args []string, env *cliEnv) error {
+	if len(args) > 0 && args[0] == "accounts" {
+		return cmdCheckAccounts(ctx, args[1:], env)
+	}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	conn := fs.String("connection", "", "connection id (default: the default connection)")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, `Usage: ferry check [--connection ID] [--json]
+       ferry check accounts [--connection ID] [--json]
 
 Runs the setup check now through the admin API of the ferry at
 FERRY_PUBLIC_URL, authorized by FERRY_ADMIN_TOKEN: describes the Salesforce
@@ -25,7 +29,7 @@ objects and checks that the fields ferry needs exist and are visible and
 writable for the connected user (those its features need, the matching
 keys and every mapped field). Prints each problem with where to fix it in
 Salesforce, and the features that are off until then. Exits 1 when there
-is a problem.
+is a problem. "ferry check accounts" diagnoses account sync instead.
 
 Flags:`)
 		fs.PrintDefaults()

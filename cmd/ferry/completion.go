@@ -16,6 +16,7 @@ var subcommands = map[string][]string{
 	"reviews":     {"list", "resolve", "skip"},
 	"emulate":     {"salesforce", "intercom"},
 	"completion":  {"bash", "zsh"},
+	"check":       {"accounts"},
 }
 
 // cmdCompletion prints a completion script for bash or zsh: commands, their

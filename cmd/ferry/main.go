@@ -31,7 +31,9 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"bench":       {"measure ferry end to end against both emulators (API calls per change, echoes, latency, memory)", cmdBench},
-		"check":       {"check that the Salesforce fields ferry needs are visible and writable", cmdCheck},
+		"check":       {"check that the Salesforce fields ferry needs are visible and writable, or diagnose account sync (check [accounts])", cmdCheck},
+		"resync":      {"match again every record without a mapping; nothing is created (resync [--wait])", cmdResync},
+		"uninstall":   {"revoke both tokens and stop a connection, keeping or deleting its data (uninstall [--purge])", cmdUninstall},
 		"demo":        {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
 		"connections": {"list connections with their health, or show one and why sync is stalled (connections [list]|show ID)", cmdConnections},
 		"history":     {"what ferry did to a record, by email or id (history EMAIL|ID)", cmdHistory},

@@ -189,6 +189,11 @@ func (a *App) DiagnoseAccounts(ctx context.Context, id int64) (AccountDiagnosis,
 		fix = fmt.Sprintf("Choose %s (%s) in the settings (identity.company.salesforce): it matched %d of %d sampled companies.",
 			s.Field, s.Label, s.Matched, s.Sampled)
 	}
+	if s.Field != "" && strings.EqualFold(s.Field, d.CompanyField) {
+		// The chosen field is right; matching has not run since.
+		fix = fmt.Sprintf("Account.%s matches %d of %d sampled companies, but matching has not mapped them yet: match again (resync).",
+			d.CompanyField, s.Matched, s.Sampled)
+	}
 	if d.CompanyField == "" {
 		add(AccountSyncOff, "Account sync is off: no Salesforce Account field is chosen to match Intercom's company_id.", fix)
 	} else {
