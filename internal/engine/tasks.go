@@ -579,7 +579,8 @@ func (b *batch) writeTasks(ctx context.Context, task map[string]sync.SFField, di
 				creates = append(creates, newRow(t))
 			}
 		}
-		if completeFirst && len(creates) > 0 && creates[len(creates)-1].w == w && len(w.tasks) == 0 {
+		created := slices.ContainsFunc(w.tasks, func(t store.ConversationTask) bool { return t.TaskID != "" && t.State != store.TaskCreating })
+		if completeFirst && len(creates) > 0 && creates[len(creates)-1].w == w && !created {
 			// Created closed: the first of them is completed at once.
 			for _, c := range creates {
 				if c.w == w {

@@ -233,12 +233,16 @@ func TestConversationWithSeveralLeadsGetsATaskEach(t *testing.T) {
 	}
 	conv := b.startConversation(icID, "Pricing question")
 	b.drain()
-	first, second := b.oneTask(l1), b.oneTask(l2)
+	for _, lead := range []string{l1, l2} {
+		if st := b.oneTask(lead).String("Status"); st != "Not Started" {
+			t.Fatalf("Lead %s: a new conversation's Task is %q", lead, st)
+		}
+	}
 
 	// Closing completes the first Task only; both get the transcript.
 	b.manage(conv, intercom.ManageInput{MessageType: intercom.ManageClose}, "conversation.admin.closed")
 	b.drain()
-	first, second = b.oneTask(l1), b.oneTask(l2)
+	first, second := b.oneTask(l1), b.oneTask(l2)
 	if first.String("Status") != "Completed" || second.String("Status") == "Completed" {
 		t.Fatalf("statuses after close: %s, %s; want the first Completed only", first.String("Status"), second.String("Status"))
 	}
