@@ -14,6 +14,7 @@ var subcommands = map[string][]string{
 	"errors":      {"list", "show", "retry"},
 	"settings":    {"get", "set"},
 	"reviews":     {"list", "resolve", "skip"},
+	"backfill":    {"plan", "run", "status", "cancel"},
 	"emulate":     {"salesforce", "intercom"},
 	"completion":  {"bash", "zsh"},
 	"check":       {"accounts"},

@@ -30,6 +30,7 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"backfill":    {"push mapped values for matched records, after a plan of what changes (backfill plan|run|status ID|cancel ID)", cmdBackfill},
 		"bench":       {"measure ferry end to end against both emulators (API calls per change, echoes, latency, memory)", cmdBench},
 		"check":       {"check that the Salesforce fields ferry needs are visible and writable, or diagnose account sync (check [accounts])", cmdCheck},
 		"resync":      {"match again every record without a mapping; nothing is created (resync [--wait])", cmdResync},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -336,6 +337,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("errors show of a missing error: exit %d, stderr %q", code, showErr.String())
 	}
 
+	testBackfillCLI(t, ctx, ferryURL, token)
 	testDemoCLI(t, ctx, out.String(), ferryURL, token)
 
 	cancel()
@@ -479,5 +481,40 @@ func demoTask(t *testing.T, ctx context.Context, sfURL string) {
 		!strings.Contains(task.String("Description"), "James Chen closed the conversation") {
 		t.Fatalf("demo Task: status %q, owner %q, subject %q, description:\n%s", task.String("Status"), task.String("Owner.Email"),
 			task.String("Subject"), task.String("Description"))
+	}
+}
+
+// testBackfillCLI plans a backfill, runs it through the daemon's queue and
+// follows it to the end with ferry backfill plan|run|status (F3.8).
+func testBackfillCLI(t *testing.T, ctx context.Context, ferryURL, token string) {
+	t.Helper()
+	vars := map[string]string{"FERRY_PUBLIC_URL": ferryURL, "FERRY_ADMIN_TOKEN": token}
+	planEnv, planOut, planErr := testEnv(vars)
+	if code := run(ctx, []string{"backfill", "plan", "--objects", "Contact,Lead"}, planEnv); code != 0 ||
+		!strings.Contains(planOut.String(), "matched pairs") || !strings.Contains(planOut.String(), "API calls: Salesforce") {
+		t.Fatalf("backfill plan: exit %d, stdout %q, stderr %q", code, planOut.String(), planErr.String())
+	}
+	runEnv, runOut, runErr := testEnv(vars)
+	if code := run(ctx, []string{"backfill", "run", "--objects", "Contact,Lead", "--json"}, runEnv); code != 0 {
+		t.Fatalf("backfill run: exit %d, stderr %q", code, runErr.String())
+	}
+	var started struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(runOut.String()), &started); err != nil || started.ID == 0 {
+		t.Fatalf("backfill run answered %q (%v)", runOut.String(), err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		env, out, errOut := testEnv(vars)
+		if code := run(ctx, []string{"backfill", "status", strconv.FormatInt(started.ID, 10)}, env); code != 0 {
+			t.Fatalf("backfill status: exit %d, stderr %q", code, errOut.String())
+		}
+		if strings.Contains(out.String(), ": done,") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the backfill did not finish: %s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

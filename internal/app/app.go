@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -47,6 +49,10 @@ type App struct {
 	defConn int64
 	poll    time.Duration
 	stall   time.Duration
+
+	// plan is the engine instance backfill dry runs use (backfill.go).
+	plannerOnce sync.Once
+	plan        *engine.Engine
 }
 
 // New returns an App.

@@ -704,3 +704,10 @@ func (e *Engine) putBackfill(ctx context.Context, bf store.Backfill) (string, er
 	})
 	return state, err
 }
+
+// IsBudgetExhausted reports whether err is the API budget's lane being
+// spent for today (F8.1).
+func IsBudgetExhausted(err error) bool {
+	var bu *errBudget
+	return errors.As(err, &bu)
+}

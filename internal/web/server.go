@@ -159,6 +159,10 @@ func (s *Server) Handler() http.Handler {
 	admin("POST /api/v1/connections/{id}/resync", s.resyncConnection)
 	admin("GET /api/v1/diagnostics/accounts", s.accountDiagnostics)
 
+	admin("POST /api/v1/backfills", s.createBackfill)
+	admin("GET /api/v1/backfills/{id}", s.getBackfill)
+	admin("POST /api/v1/backfills/{id}/cancel", s.cancelBackfill)
+
 	admin("GET /api/v1/settings", s.getSettings)
 	admin("PUT /api/v1/settings", s.putSettings)
 
