@@ -16,6 +16,7 @@ import (
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 const backfillSettings = `{"mappings": [
@@ -31,10 +32,14 @@ type backfillBundle struct {
 	ids, leads        []string
 }
 
-func setupBackfill(t *testing.T, n int, budget string) *backfillBundle {
+func setupBackfill(t *testing.T, n int, budget string, db ...storetest.Engine) *backfillBundle {
 	t.Helper()
 	bb := &backfillBundle{}
-	bb.bundle = setup(t, setupOpts{settings: fmt.Sprintf(backfillSettings, budget),
+	var on *storetest.Engine
+	if len(db) > 0 {
+		on = &db[0]
+	}
+	bb.bundle = setup(t, setupOpts{settings: fmt.Sprintf(backfillSettings, budget), db: on,
 		icFront: func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				bb.icCalls.Add(1)
@@ -93,7 +98,16 @@ func (bb *backfillBundle) get(id int64) store.Backfill {
 // (F3.8); every change is in history.
 func TestBackfillDryRunEqualsRun(t *testing.T) {
 	t.Parallel()
-	bb := setupBackfill(t, 450, "")
+	for _, db := range storetest.Engines() {
+		t.Run(string(db.Engine), func(t *testing.T) {
+			t.Parallel()
+			testBackfillDryRunEqualsRun(t, db)
+		})
+	}
+}
+
+func testBackfillDryRunEqualsRun(t *testing.T, db storetest.Engine) {
+	bb := setupBackfill(t, 450, "", db)
 	ctx := bb.ctx
 	sfBefore := bb.usage("backfill")
 	plan, err := bb.eng.PlanBackfill(ctx, bb.conn(), engine.BackfillRequest{Objects: []string{"Lead"}})
@@ -227,7 +241,16 @@ func TestBackfillBudgetPausesAndResumesNextDay(t *testing.T) {
 // them again.
 func TestBackfillResumesAfterCrash(t *testing.T) {
 	t.Parallel()
-	bb := setupBackfill(t, 600, "")
+	for _, db := range storetest.Engines() {
+		t.Run(string(db.Engine), func(t *testing.T) {
+			t.Parallel()
+			testBackfillResumesAfterCrash(t, db)
+		})
+	}
+}
+
+func testBackfillResumesAfterCrash(t *testing.T, db storetest.Engine) {
+	bb := setupBackfill(t, 600, "", db)
 	plan, err := bb.eng.PlanBackfill(bb.ctx, bb.conn(), engine.BackfillRequest{Objects: []string{"Lead"}, Fields: []string{"Phone"}, Direction: "to_salesforce"})
 	if err != nil {
 		t.Fatal(err)
@@ -343,5 +366,46 @@ func TestBackfillBothWaysLatestWins(t *testing.T) {
 	}
 	if got := bb.sfField("Lead", bb.leads[1], "Phone"); got != "+1 777 0001" {
 		t.Fatalf("Lead 1 phone: %v; Intercom changed last", got)
+	}
+}
+
+// TestBackfillCancel: a backfill canceled while it runs stops after the
+// page being written and stays canceled.
+func TestBackfillCancel(t *testing.T) {
+	t.Parallel()
+	bb := setupBackfill(t, 800, "")
+	plan, err := bb.eng.PlanBackfill(bb.ctx, bb.conn(), engine.BackfillRequest{Objects: []string{"Lead"}, Fields: []string{"Phone"}, Direction: "to_salesforce"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := bb.start(plan)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for bb.sfWrites.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		if err := bb.store.InTx(bb.ctx, func(tx store.Tx) error {
+			_, err := tx.CancelBackfill(bb.ctx, bb.connID, id)
+			return err
+		}); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := bb.eng.Backfill(bb.ctx, bb.conn(), jobs.BackfillArgs{ConnectionID: bb.connID, BackfillID: id}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	bf := bb.get(id)
+	if bf.State != store.BackfillCanceled {
+		t.Fatalf("canceled backfill: %+v", bf)
+	}
+	if got := bb.sfWrites.Load(); got >= 4 || bf.PairsDone >= 800 {
+		t.Fatalf("a canceled backfill went on: %d writes, %d pairs done", got, bf.PairsDone)
+	}
+	// Its job running again (a retry) writes nothing more.
+	before := bb.sfWrites.Load()
+	if err := bb.eng.Backfill(bb.ctx, bb.conn(), jobs.BackfillArgs{ConnectionID: bb.connID, BackfillID: id}); err != nil || bb.sfWrites.Load() != before {
+		t.Fatalf("canceled backfill ran again: %v, %d writes", err, bb.sfWrites.Load()-before)
 	}
 }
