@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -362,4 +363,26 @@ func dateOrNever(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("2006-01-02")
+}
+
+// UseCompanyField makes account sync match company_id with Account field
+// (the diagnosis's suggestion): the settings are saved with it, validated
+// like any settings, which starts matching companies again.
+func (a *App) UseCompanyField(ctx context.Context, connID int64, field string) (SettingsView, error) {
+	field = strings.TrimSpace(field)
+	if field == "" {
+		return SettingsView{}, errorf(Invalid, "no Account field given")
+	}
+	cur, err := a.Settings(ctx, connID)
+	if err != nil {
+		return SettingsView{}, err
+	}
+	doc := cur.Document
+	doc.Identity.Company.Intercom = "company_id"
+	doc.Identity.Company.Salesforce = field
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return SettingsView{}, err
+	}
+	return a.SaveSettings(ctx, connID, raw, cur.Version)
 }

@@ -30,7 +30,7 @@ var uiTemplates embed.FS
 var uiStatic embed.FS
 
 // uiPageNames are the page templates; each is parsed with the layout.
-var uiPageNames = []string{"signin", "overview", "connect", "mappings", "errors", "error", "reviews", "history", "usage", "settings", "problem"}
+var uiPageNames = []string{"signin", "overview", "connect", "mappings", "errors", "error", "reviews", "history", "usage", "settings", "maintenance", "problem"}
 
 // uiTemplateSet holds one parsed template per page.
 type uiTemplateSet map[string]*template.Template
@@ -375,4 +375,8 @@ func (s *Server) uiRoutes(handle func(string, http.HandlerFunc)) {
 	handle("GET /usage", s.page("usage", s.usagePage))
 	handle("GET /settings", s.page("settings", s.settingsPage))
 	handle("POST /settings", s.action(s.settingsSave))
+	handle("GET /maintenance", s.page("maintenance", s.maintenancePage))
+	handle("POST /resync", s.action(s.resyncRun))
+	handle("POST /accounts/company-field", s.action(s.companyFieldUse))
+	handle("POST /connections/{id}/uninstall", s.action(s.connectionUninstall))
 }
