@@ -60,4 +60,3 @@ func (a *App) History(ctx context.Context, connID int64, record string, page sto
 	}
 	return out, nil
 }
-
