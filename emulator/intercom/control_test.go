@@ -1,7 +1,11 @@
 package intercom_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/ferrysync/ferry/emulator/intercom"
 )
 
 func TestFaults(t *testing.T) {
@@ -64,5 +68,45 @@ func TestControlConversations(t *testing.T) {
 		if code, m, _ := f.callWith("POST", path, body, nil); code < 400 || errorCode(t, m) == "" {
 			t.Errorf("%s: %d %v", path, code, m)
 		}
+	}
+}
+
+// TestUninstallAndCompaniesSwitch: POST /auth/uninstall revokes the token it
+// is called with, and with companies switched off the company endpoints
+// answer 403 until they are on again.
+func TestUninstallAndCompaniesSwitch(t *testing.T) {
+	t.Parallel()
+	s := intercom.New(intercom.Options{Tokens: []string{"tok-a", "tok-b"}})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	call := func(method, path, tok string) int {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := call("POST", "/auth/uninstall", "tok-a"); got != http.StatusOK {
+		t.Fatalf("uninstall: %d", got)
+	}
+	if got := call("GET", "/me", "tok-a"); got != http.StatusUnauthorized {
+		t.Fatalf("revoked token: %d, want 401", got)
+	}
+	if got := call("GET", "/companies", "tok-b"); got != http.StatusOK {
+		t.Fatalf("companies on: %d", got)
+	}
+	s.SetCompaniesEnabled(false)
+	if got := call("GET", "/companies", "tok-b"); got != http.StatusForbidden {
+		t.Fatalf("companies off: %d, want 403", got)
+	}
+	if got := call("GET", "/me", "tok-b"); got != http.StatusOK {
+		t.Fatalf("other endpoints with companies off: %d", got)
+	}
+	s.SetCompaniesEnabled(true)
+	if got := call("GET", "/companies", "tok-b"); got != http.StatusOK {
+		t.Fatalf("companies on again: %d", got)
 	}
 }

@@ -17,7 +17,7 @@ func (s *Server) handleUninstall(r *http.Request) (any, error) {
 
 // SetCompaniesEnabled switches the workspace's company feature on or off
 // (Intercom's Settings > Workspace > General). While it is off, the
-// company endpoints answer 403 and contacts list no companies.
+// company endpoints (and a contact's companies) answer 403.
 func (s *Server) SetCompaniesEnabled(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

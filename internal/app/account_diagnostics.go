@@ -160,7 +160,7 @@ func (a *App) DiagnoseAccounts(ctx context.Context, id int64) (AccountDiagnosis,
 	}
 	if d.CompaniesRead == 0 {
 		add(AccountNoCompanies, "The Intercom workspace has no companies, so there is nothing to match Accounts with.",
-			"Create companies with the Messenger snippet or the API, setting company_id to the value of the Salesforce Account field used for matching.")
+			"Create companies with the Messenger snippet or the API, setting company_id to the value of the Salesforce Account field used for matching, and add people to them (Intercom lists only companies that have people).")
 		return a.accountChanges(ctx, sf, d, now)
 	}
 	if !latest.IsZero() {
