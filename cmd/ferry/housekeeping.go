@@ -38,6 +38,24 @@ func connectionPath(ctx context.Context, c *adminClient, f adminFlags) (string, 
 	return "", usageError{"this ferry has no default connection: name one with --connection ID"}
 }
 
+// connectionCommand parses a command that takes flags only and resolves
+// its connection: the admin client and the connection's API path.
+func connectionCommand(ctx context.Context, env *cliEnv, f adminFlags, args []string) (*adminClient, string, error) {
+	rest, err := parseArgs(f.fs, args)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rest) != 0 {
+		return nil, "", usageError{f.fs.Name() + " takes no arguments"}
+	}
+	c, err := newAdminClient(env)
+	if err != nil {
+		return nil, "", err
+	}
+	path, err := connectionPath(ctx, c, f)
+	return c, path, err
+}
+
 func cmdResync(ctx context.Context, args []string, env *cliEnv) error {
 	f := newAdminFlags(env, "resync", `Usage: ferry resync [--wait] [flags]
 
@@ -48,18 +66,7 @@ as they are: nothing is created on either side. It runs in the background
 within the API budget's backfill share, as the initial sync does; --wait
 prints its progress until it is done.`)
 	wait := f.fs.Bool("wait", false, "print progress until matching is done")
-	rest, err := parseArgs(f.fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return usageError{"resync takes no arguments"}
-	}
-	c, err := newAdminClient(env)
-	if err != nil {
-		return err
-	}
-	path, err := connectionPath(ctx, c, f)
+	c, path, err := connectionCommand(ctx, env, f, args)
 	if err != nil {
 		return err
 	}
@@ -122,18 +129,7 @@ and ignores its webhooks from then on. Its mappings, history and settings
 are kept, so connecting again resumes where it stopped; with --purge every
 row of the connection is deleted instead, and that cannot be undone.`)
 	purge := f.fs.Bool("purge", false, "also delete every row of the connection (mappings, history, settings, errors)")
-	rest, err := parseArgs(f.fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return usageError{"uninstall takes no arguments"}
-	}
-	c, err := newAdminClient(env)
-	if err != nil {
-		return err
-	}
-	path, err := connectionPath(ctx, c, f)
+	c, path, err := connectionCommand(ctx, env, f, args)
 	if err != nil {
 		return err
 	}

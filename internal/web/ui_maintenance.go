@@ -47,12 +47,7 @@ func (s *Server) maintenancePage(w http.ResponseWriter, r *http.Request, p uiPag
 // resyncRun is POST /resync: records without a mapping are matched again.
 func (s *Server) resyncRun(w http.ResponseWriter, r *http.Request, p uiPage) {
 	_, err := s.app.Resync(r.Context(), p.Conn.ID)
-	if msg, ok := failedMessage(err); ok {
-		s.redirectBack(w, r, p, "/maintenance", "", msg)
-		return
-	}
-	if err != nil {
-		s.uiFailure(w, r, p, err)
+	if s.maintenanceFailed(w, r, p, err) {
 		return
 	}
 	s.redirectBack(w, r, p, "/maintenance", "Matching runs again for records without a pair; its progress shows below and on the overview.", "")
@@ -72,12 +67,7 @@ func (s *Server) companyFieldUse(w http.ResponseWriter, r *http.Request, p uiPag
 		s.redirectBack(w, r, p, "/maintenance", "", msg)
 		return
 	}
-	if msg, ok := failedMessage(err); ok {
-		s.redirectBack(w, r, p, "/maintenance", "", msg)
-		return
-	}
-	if err != nil {
-		s.uiFailure(w, r, p, err)
+	if s.maintenanceFailed(w, r, p, err) {
 		return
 	}
 	s.redirectBack(w, r, p, "/maintenance", fmt.Sprintf("Account sync now matches company_id with Account.%s; companies are matched again.", field), "")
@@ -94,11 +84,7 @@ func (s *Server) connectionUninstall(w http.ResponseWriter, r *http.Request, p u
 		return
 	}
 	c, err := s.app.Connection(ctx, id)
-	if msg, ok := failedMessage(err); ok {
-		s.redirectBack(w, r, p, "/maintenance", "", msg)
-		return
-	} else if err != nil {
-		s.uiFailure(w, r, p, err)
+	if s.maintenanceFailed(w, r, p, err) {
 		return
 	}
 	if strings.TrimSpace(r.PostFormValue("confirm")) != c.Name {
@@ -106,12 +92,7 @@ func (s *Server) connectionUninstall(w http.ResponseWriter, r *http.Request, p u
 		return
 	}
 	purge := r.PostFormValue("data") == "purge"
-	if err := s.app.Disconnect(ctx, id, purge); err != nil {
-		if msg, ok := failedMessage(err); ok {
-			s.redirectBack(w, r, p, "/maintenance", "", msg)
-			return
-		}
-		s.uiFailure(w, r, p, err)
+	if s.maintenanceFailed(w, r, p, s.app.Disconnect(ctx, id, purge)) {
 		return
 	}
 	if purge {
@@ -120,4 +101,19 @@ func (s *Server) connectionUninstall(w http.ResponseWriter, r *http.Request, p u
 		return
 	}
 	s.redirectBack(w, r, p, "/maintenance", fmt.Sprintf("%s uninstalled: both tokens were revoked and its webhooks are ignored; its data is kept. Connect again to resume.", c.Name), "")
+}
+
+// maintenanceFailed answers a failed maintenance action, if err is one: an
+// error the admin can act on is shown on the page, any other is a failure
+// page.
+func (s *Server) maintenanceFailed(w http.ResponseWriter, r *http.Request, p uiPage, err error) bool {
+	if msg, ok := failedMessage(err); ok {
+		s.redirectBack(w, r, p, "/maintenance", "", msg)
+		return true
+	}
+	if err != nil {
+		s.uiFailure(w, r, p, err)
+		return true
+	}
+	return false
 }
