@@ -149,6 +149,10 @@ func (s *Server) Handler() http.Handler {
 	handle("POST /webhooks/intercom", wh)
 	handle("HEAD /webhooks/intercom", wh)
 
+	// The inbox app (Canvas Kit) is authenticated by X-Body-Signature.
+	handle("POST /canvas/initialize", s.canvasInitialize)
+	handle("POST /canvas/submit", s.canvasSubmit)
+
 	handle("POST /api/v1/session", s.createSession)
 	handle("DELETE /api/v1/session", s.deleteSession)
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/store"
@@ -134,18 +135,8 @@ func (s *Server) webhookConnection(ctx context.Context, tx store.Tx, appID strin
 	if err != nil {
 		return 0, err
 	}
-	for _, c := range conns {
-		if appID != "" && c.IntercomWorkspaceID == appID {
-			return c.ID, nil
-		}
-	}
-	if len(conns) == 1 && (conns[0].IntercomWorkspaceID == "" || appID == "") {
-		return conns[0].ID, nil
-	}
-	for _, c := range conns {
-		if c.ID == s.defConn && c.IntercomWorkspaceID == "" {
-			return c.ID, nil
-		}
+	if c, ok := app.WorkspaceConnection(conns, appID, s.defConn); ok {
+		return c.ID, nil
 	}
 	return 0, errUnknownWorkspace
 }

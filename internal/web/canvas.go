@@ -1,0 +1,184 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/app"
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/salesforce"
+)
+
+// canvasMaxBody bounds an inbox app request; Intercom's are a few KB.
+const canvasMaxBody = 1 << 20
+
+// canvasTimeout bounds the work of one inbox app request, well inside the
+// time Intercom waits for an answer.
+const canvasTimeout = 8 * time.Second
+
+// canvasRequest is an Intercom Canvas Kit Initialize or Submit request of
+// an inbox app. Older workspaces send the person as "customer".
+type canvasRequest struct {
+	WorkspaceID string         `json:"workspace_id"`
+	Admin       canvasAdmin    `json:"admin"`
+	Contact     *canvasContact `json:"contact"`
+	Customer    *canvasContact `json:"customer"`
+	ComponentID string         `json:"component_id"`
+	InputValues map[string]any `json:"input_values"`
+}
+
+type canvasAdmin struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+type canvasContact struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// person is the Intercom contact of the request, from either key.
+func (r *canvasRequest) person() app.InboxPerson {
+	c := r.Contact
+	if c == nil {
+		c = r.Customer
+	}
+	if c == nil {
+		return app.InboxPerson{}
+	}
+	return app.InboxPerson{IntercomID: c.ID, Email: strings.TrimSpace(c.Email), Name: c.Name, Phone: c.Phone}
+}
+
+// input returns a string input value.
+func (r *canvasRequest) input(id string) string {
+	s, _ := r.InputValues[id].(string)
+	return strings.TrimSpace(s)
+}
+
+// canvasInitialize is POST /canvas/initialize: the inbox app opened beside a
+// conversation (F8.4).
+func (s *Server) canvasInitialize(w http.ResponseWriter, r *http.Request) {
+	s.serveCanvas(w, r, func(ctx context.Context, req *canvasRequest) canvas {
+		return s.inboxCanvas(ctx, req, "")
+	})
+}
+
+// canvasSubmit is POST /canvas/submit: a teammate used a component of the
+// app's canvas.
+func (s *Server) canvasSubmit(w http.ResponseWriter, r *http.Request) {
+	s.serveCanvas(w, r, func(ctx context.Context, req *canvasRequest) canvas {
+		switch req.ComponentID {
+		case componentRefresh:
+			return s.inboxCanvas(ctx, req, "")
+		case componentShowOpportunity:
+			return s.inboxCanvas(ctx, req, req.input(componentOpportunity))
+		default:
+			return messageCanvas("This button is not known to ferry",
+				"The app may have been updated since this conversation was opened. Reload the app to see the current version.")
+		}
+	})
+}
+
+// serveCanvas verifies an inbox app request and answers it with the canvas
+// build returns. An unsigned or wrongly signed request gets 401 and nothing
+// is done; anything else gets 200 with a canvas, an error canvas when the
+// request cannot be served.
+func (s *Server) serveCanvas(w http.ResponseWriter, r *http.Request, build func(context.Context, *canvasRequest) canvas) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, canvasMaxBody+1))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "unreadable", "the request body could not be read")
+		return
+	}
+	if len(body) > canvasMaxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the request body is too large")
+		return
+	}
+	if !validBodySignature(s.cfg.Intercom.ClientSecret, body, r.Header.Get("X-Body-Signature")) {
+		s.log.WarnContext(r.Context(), "inbox app request with a missing or wrong signature", "path", r.URL.Path)
+		writeError(w, http.StatusUnauthorized, "bad_signature", "the X-Body-Signature header is missing or wrong")
+		return
+	}
+	var req canvasRequest
+	var out canvas
+	if err := json.Unmarshal(body, &req); err != nil {
+		out = messageCanvas("ferry could not read this request",
+			"Intercom sent something ferry does not understand. Reload the app; if it keeps happening, tell your ferry admin.")
+	} else {
+		ctx, cancel := context.WithTimeout(r.Context(), canvasTimeout)
+		out = build(ctx, &req)
+		cancel()
+	}
+	data, err := out.encode()
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "inbox app canvas", "error", err)
+		data, _ = messageCanvas("This record is too large to show",
+			"Open it in Salesforce instead.").encode()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(data)
+}
+
+// validBodySignature checks X-Body-Signature: the lowercase hex
+// HMAC-SHA256 of the raw body with the Intercom app's client secret.
+// Without a secret nothing can be verified, so nothing is accepted.
+func validBodySignature(secret string, body []byte, header string) bool {
+	if secret == "" {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	want := hex.EncodeToString(m.Sum(nil))
+	return hmac.Equal([]byte(want), []byte(strings.ToLower(strings.TrimSpace(header))))
+}
+
+// inboxCanvas reads the request's person from Salesforce and renders what
+// was found; opportunity picks the Opportunity shown ("" the first).
+func (s *Server) inboxCanvas(ctx context.Context, req *canvasRequest, opportunity string) canvas {
+	conn, err := s.app.InboxConnection(ctx, req.WorkspaceID)
+	if err != nil {
+		return s.inboxFailure(ctx, err)
+	}
+	v, err := s.app.InboxView(ctx, conn, req.person())
+	if err != nil {
+		return s.inboxFailure(ctx, err)
+	}
+	return viewCanvas(v, opportunity)
+}
+
+// inboxFailure turns an error into a canvas that says, in a teammate's
+// words, what went wrong and what to do.
+func (s *Server) inboxFailure(ctx context.Context, err error) canvas {
+	title, advice := "Salesforce could not be read", "Try again in a moment. If it keeps happening, tell your ferry admin."
+	var ae *app.Error
+	switch {
+	case errors.As(err, &ae):
+		title, advice = ae.Msg, "Ask your ferry admin to connect this workspace in ferry's settings."
+	case errors.Is(err, connection.ErrNotConnected):
+		title, advice = "Salesforce is not connected", "Ask your ferry admin to connect Salesforce in ferry."
+	case errors.Is(err, salesforce.ErrTokenRevoked), errors.Is(err, salesforce.ErrSessionInvalid), errors.Is(err, salesforce.ErrNoRefreshToken):
+		title, advice = "ferry's access to Salesforce was revoked", "Ask your ferry admin to reconnect Salesforce in ferry."
+	case errors.Is(err, salesforce.ErrAPIDisabled):
+		title, advice = "Salesforce refuses API access for this org", "Ask your Salesforce admin to enable API access for ferry's user."
+	case errors.Is(err, salesforce.ErrRequestLimitExceeded), errors.Is(err, app.ErrInboxBudgetSpent):
+		title, advice = "Salesforce's API limit for today is reached", "The limit resets over the next day. Ask your ferry admin if this is urgent."
+	case errors.Is(err, context.DeadlineExceeded):
+		title, advice = "Salesforce is taking too long to answer", "Try again in a moment."
+	case salesforce.IsTransient(err):
+		title, advice = "Salesforce is not answering right now", "Try again in a few minutes."
+	}
+	s.log.WarnContext(ctx, "inbox app could not be served", "error", err)
+	c := messageCanvas(title, advice)
+	c.Content.Components = append(c.Content.Components, button(componentRefresh, "Try again", "secondary", submitAction()))
+	return c
+}
