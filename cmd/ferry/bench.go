@@ -18,9 +18,9 @@ import (
 func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	scenario := fs.String("scenario", "all", "burst, steady, sf-burst, initial, conversations or all")
+	scenario := fs.String("scenario", "all", "burst, steady, sf-burst, initial, conversations, backfill or all")
 	dbURL := fs.String("database-url", "", "ferry's store: postgres://… for PostgreSQL (default a temporary SQLite file)")
-	people := fs.Int("people", 0, fmt.Sprintf("initial: people on each side (default %d)", bench.DefaultInitialPeople))
+	people := fs.Int("people", 0, fmt.Sprintf("initial and backfill: people on each side (default %d)", bench.DefaultInitialPeople))
 	limited := fs.Int("limited-people", 0, fmt.Sprintf("initial: people in the run at Intercom's default rate limit, -1 to skip (default %d)", bench.DefaultLimitedPeople))
 	changes := fs.Int("changes", 0, fmt.Sprintf("burst and sf-burst: changes made at once (default %d each); conversations: how many (default %d)", bench.DefaultBurstChanges, bench.DefaultConversations))
 	rate := fs.Int("rate", 0, fmt.Sprintf("steady: changes per second (default %d)", bench.DefaultSteadyRate))
@@ -54,6 +54,10 @@ Scenarios and their defaults:
             %d people write in (one Salesforce Task each), then their
             conversations close over %s (target: <= 0.05 Salesforce calls
             per closed conversation, no duplicate Task)
+  backfill  %d matched people whose Leads hold values of 4 fields mapped
+            after matching; a dry run, then a backfill of 5 mapped fields
+            (target: <= 1,100 Salesforce calls for the run, the run's calls
+            and changes as the dry run planned, <= 300 MB)
   all       each of the above in turn
 
 Memory is the Go heap and stacks of this process, emulators included, and
@@ -63,7 +67,7 @@ own peak RSS is reported too.
 Flags:
 `, bench.DefaultBurstChanges, bench.DefaultSteadyRate, bench.DefaultSteadyDuration,
 			bench.DefaultSFBurstChanges, bench.DefaultInitialPeople, bench.DefaultLimitedPeople,
-			bench.DefaultConversations, bench.DefaultCloseSpan)
+			bench.DefaultConversations, bench.DefaultCloseSpan, bench.DefaultBackfillPeople)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -53,6 +53,9 @@ type App struct {
 	// plan is the engine instance backfill dry runs use (backfill.go).
 	plannerOnce sync.Once
 	plan        *engine.Engine
+	// plans are recent dry runs' plans, by connection and request.
+	plansMu sync.Mutex
+	plans   map[string]keptPlan
 }
 
 // New returns an App.

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/engine"
@@ -43,6 +45,9 @@ func (a *App) PlanBackfill(ctx context.Context, connID int64, req engine.Backfil
 		return engine.BackfillPlan{}, errorf(Conflict, "connection %d is not connected (%s): connect both sides before a backfill", c.ID, c.State)
 	}
 	plan, err := a.planner().PlanBackfill(ctx, c, req)
+	if err == nil {
+		a.keepPlan(c.ID, plan)
+	}
 	switch {
 	case errors.Is(err, engine.ErrBackfillInput):
 		return plan, errorf(Invalid, "%s", strings.TrimPrefix(err.Error(), engine.ErrBackfillInput.Error()+": "))
@@ -56,14 +61,22 @@ func (a *App) PlanBackfill(ctx context.Context, connID int64, req engine.Backfil
 	return plan, nil
 }
 
-// StartBackfill plans the backfill as a dry run does and, unless a field
+// StartBackfill plans the backfill as a dry run does (or takes the plan
+// of the same request's dry run of the last few minutes: what the admin
+// saw and confirmed, without reading everything again) and, unless a field
 // is over the mass-change brake without being named in confirm_fields,
 // starts it: a queued job runs it page by page in the backfill lane of
 // the API budget. It answers the new backfill's progress.
 func (a *App) StartBackfill(ctx context.Context, connID int64, req engine.BackfillRequest) (engine.BackfillProgress, error) {
-	plan, err := a.PlanBackfill(ctx, connID, req)
+	c, err := a.Connection(ctx, connID)
 	if err != nil {
 		return engine.BackfillProgress{}, err
+	}
+	plan, ok := a.recentPlan(c.ID, req)
+	if !ok {
+		if plan, err = a.PlanBackfill(ctx, c.ID, req); err != nil {
+			return engine.BackfillProgress{}, err
+		}
 	}
 	if len(plan.NeedsConfirmation) > 0 {
 		return engine.BackfillProgress{}, errorf(Conflict, "the backfill would replace existing values in more than %d%% of the pairs for %s: "+
@@ -75,10 +88,6 @@ func (a *App) StartBackfill(ctx context.Context, connID int64, req engine.Backfi
 		return engine.BackfillProgress{}, err
 	}
 	planJSON, err := json.Marshal(plan)
-	if err != nil {
-		return engine.BackfillProgress{}, err
-	}
-	c, err := a.Connection(ctx, connID)
 	if err != nil {
 		return engine.BackfillProgress{}, err
 	}
@@ -141,4 +150,56 @@ func (a *App) CancelBackfill(ctx context.Context, connID, id int64) (engine.Back
 		a.log.InfoContext(ctx, "backfill canceled by admin", "connection", c.ID, "backfill", id)
 	}
 	return p, err
+}
+
+// planReuse is how long a dry run's plan stands for starting the same
+// backfill.
+const planReuse = 10 * time.Minute
+
+// keptPlan is a dry run's plan and when it was made.
+type keptPlan struct {
+	plan engine.BackfillPlan
+	at   time.Time
+}
+
+// planKey identifies a request on a connection, confirmations aside (they
+// do not change what the plan reads).
+func planKey(connID int64, req engine.BackfillRequest) string {
+	req.ConfirmFields = nil
+	b, _ := json.Marshal(req)
+	return fmt.Sprintf("%d:%s", connID, b)
+}
+
+func (a *App) keepPlan(connID int64, plan engine.BackfillPlan) {
+	a.plansMu.Lock()
+	defer a.plansMu.Unlock()
+	if a.plans == nil {
+		a.plans = map[string]keptPlan{}
+	}
+	now := a.now()
+	for k, p := range a.plans {
+		if now.Sub(p.at) > planReuse {
+			delete(a.plans, k)
+		}
+	}
+	a.plans[planKey(connID, plan.Request)] = keptPlan{plan: plan, at: now}
+}
+
+// recentPlan returns the plan of the same request's recent dry run, with
+// the brake applied to req's confirmations.
+func (a *App) recentPlan(connID int64, req engine.BackfillRequest) (engine.BackfillPlan, bool) {
+	if err := req.Normalize(); err != nil {
+		return engine.BackfillPlan{}, false
+	}
+	a.plansMu.Lock()
+	kept, ok := a.plans[planKey(connID, req)]
+	a.plansMu.Unlock()
+	if !ok || a.now().Sub(kept.at) > planReuse {
+		return engine.BackfillPlan{}, false
+	}
+	plan := kept.plan
+	plan.Request.ConfirmFields = req.ConfirmFields
+	plan.Fields = slices.Clone(plan.Fields)
+	plan.Brake()
+	return plan, true
 }

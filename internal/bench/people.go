@@ -32,8 +32,9 @@ const loadChunk = 5000
 
 // LoadPeople inserts n people on both sides with the emulators' bulk
 // loaders (no webhooks, no API calls counted), with job title initial.
-// tag keeps the emails of several loads apart.
-func (h *Harness) LoadPeople(n int, tag, initial string) ([]Person, error) {
+// tag keeps the emails of several loads apart. extra, if given, adds
+// fields to the i-th Lead.
+func (h *Harness) LoadPeople(n int, tag, initial string, extra ...func(i int, lead map[string]any)) ([]Person, error) {
 	people := make([]Person, n)
 	for start := 0; start < n; start += loadChunk {
 		end := min(start+loadChunk, n)
@@ -44,8 +45,12 @@ func (h *Harness) LoadPeople(n int, tag, initial string) ([]Person, error) {
 			people[i].Email = email
 			ic = append(ic, icemu.ContactSeed{Role: "lead", Email: email, Name: fmt.Sprintf("Person %d", i),
 				CustomAttributes: map[string]any{"job_title": initial}})
-			sf = append(sf, map[string]any{"Email": email, "FirstName": "Person", "LastName": fmt.Sprint(i),
-				"Company": "Bench Inc", "Title": initial, "Status": "Open - Not Contacted"})
+			lead := map[string]any{"Email": email, "FirstName": "Person", "LastName": fmt.Sprint(i),
+				"Company": "Bench Inc", "Title": initial, "Status": "Open - Not Contacted"}
+			for _, f := range extra {
+				f(i, lead)
+			}
+			sf = append(sf, lead)
 		}
 		icIDs, err := h.IC.BulkLoadContacts(ic)
 		if err != nil {

@@ -23,7 +23,7 @@ const (
 
 // ScenarioNames lists the scenarios in the order `all` runs them.
 func ScenarioNames() []string {
-	return []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial, ScenarioConversations}
+	return []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial, ScenarioConversations, ScenarioBackfill}
 }
 
 // Defaults of each scenario: the sizes issue 5 asks about.
@@ -173,8 +173,10 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 			res, err = runInitial(ctx, cfg)
 		case ScenarioConversations:
 			res, err = runConversations(ctx, cfg)
+		case ScenarioBackfill:
+			res, err = runBackfill(ctx, cfg)
 		default:
-			return out, fmt.Errorf("bench: unknown scenario %q: want burst, steady, sf-burst, initial, conversations or all", name)
+			return out, fmt.Errorf("bench: unknown scenario %q: want burst, steady, sf-burst, initial, conversations, backfill or all", name)
 		}
 		out = append(out, res...)
 		if err != nil {

@@ -374,9 +374,18 @@ func isEmptyValue(v any) bool {
 func (plan *BackfillPlan) finish() {
 	plan.SalesforceCalls.Total = plan.SalesforceCalls.Reads + plan.SalesforceCalls.Writes
 	plan.IntercomCalls.Total = plan.IntercomCalls.Reads + plan.IntercomCalls.Writes
+	plan.Brake()
+}
+
+// Brake applies the mass-change brake to the plan's fields with its
+// request's confirmations: NeedsConfirmation names the fields whose
+// non-empty values would be replaced in more than BrakeShare of their
+// pairs and that are not confirmed.
+func (plan *BackfillPlan) Brake() {
 	plan.NeedsConfirmation = []string{}
 	for i := range plan.Fields {
 		f := &plan.Fields[i]
+		f.NeedsConfirmation = false
 		if f.Pairs > 0 && float64(f.Overwrites) > BrakeShare*float64(f.Pairs) {
 			f.NeedsConfirmation = !plan.Request.confirmed(*f)
 			if f.NeedsConfirmation {
