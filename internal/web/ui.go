@@ -30,7 +30,7 @@ var uiTemplates embed.FS
 var uiStatic embed.FS
 
 // uiPageNames are the page templates; each is parsed with the layout.
-var uiPageNames = []string{"signin", "overview", "connect", "mappings", "errors", "error", "reviews", "history", "usage", "settings", "maintenance", "problem"}
+var uiPageNames = []string{"signin", "overview", "connect", "mappings", "errors", "error", "reviews", "history", "usage", "settings", "maintenance", "backfill", "problem"}
 
 // uiTemplateSet holds one parsed template per page.
 type uiTemplateSet map[string]*template.Template
@@ -376,6 +376,9 @@ func (s *Server) uiRoutes(handle func(string, http.HandlerFunc)) {
 	handle("GET /settings", s.page("settings", s.settingsPage))
 	handle("POST /settings", s.action(s.settingsSave))
 	handle("GET /maintenance", s.page("maintenance", s.maintenancePage))
+	handle("GET /backfill", s.page("backfill", s.backfillPage))
+	handle("POST /backfills", s.action(s.backfillStart))
+	handle("POST /backfills/{id}/cancel", s.action(s.backfillCancel))
 	handle("POST /resync", s.action(s.resyncRun))
 	handle("POST /accounts/company-field", s.action(s.companyFieldUse))
 	handle("POST /connections/{id}/uninstall", s.action(s.connectionUninstall))
