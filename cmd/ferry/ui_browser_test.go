@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -389,6 +390,35 @@ func TestAdminUIInBrowser(t *testing.T) {
 			t.Errorf("a refused save changed the settings: %d mappings, had %d", n, before)
 		}
 		b.screenshot("mappings-lists")
+	})
+
+	t.Run("plan a backfill, start it and follow it to the end", func(t *testing.T) {
+		b.t = t
+		b.open("/backfill")
+		b.do("show the plan", chromedp.Click(chromedp.CSS(`input[name="object"][value="Contact"]`)),
+			chromedp.Click(chromedp.Search(`//button[contains(., "Show the plan")]`)), chromedp.WaitVisible(chromedp.CSS("#plan")))
+		s := b.body()
+		for _, want := range []string{"pairs", "API calls: Salesforce", "Start backfill"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("the plan does not show %q:\n%s", want, s)
+			}
+		}
+		b.screenshot("backfill-plan")
+		if n, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('#confirm').length`)); n > 0 {
+			fields, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('.flash.error strong')].map(e => e.textContent).join(",")`))
+			b.do("confirm", chromedp.SetValue(chromedp.CSS("#confirm"), fields))
+		}
+		b.do("start", chromedp.Click(chromedp.Search(`//button[contains(., "Start backfill")]`)), chromedp.WaitVisible(chromedp.CSS("#progress")))
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(loc)
+		s = b.waitText(u.RequestURI(), ": done", 30*time.Second)
+		if !strings.Contains(s, "pairs done") {
+			t.Errorf("the finished backfill does not show its counts:\n%s", s)
+		}
+		b.screenshot("backfill-done")
 	})
 
 	t.Run("settings and overview", func(t *testing.T) {
