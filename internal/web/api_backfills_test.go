@@ -18,44 +18,9 @@ import (
 func TestBackfillAPI(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.connectSalesforce(t, b.connID)
-	b.connectIntercomToken(t, b.connID)
-	ctx := t.Context()
-	if err := b.store.InTx(ctx, func(tx store.Tx) error {
-		_, err := tx.PutSettings(ctx, b.connID, []byte(`{"mappings": [
-			{"object": "lead", "intercom": "phone", "salesforce": "Phone", "direction": "both"}]}`), 0)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
 	const n = 5
-	seeds := make([]icemu.ContactSeed, n)
-	recs := make([]map[string]any, n)
-	for i := range n {
-		seeds[i] = icemu.ContactSeed{Role: "lead", Email: fmt.Sprintf("b%d@example.com", i), Phone: fmt.Sprintf("+1 555 %04d", i)}
-		recs[i] = map[string]any{"Email": fmt.Sprintf("b%d@example.com", i), "LastName": "L", "Company": "C"}
-	}
 	// Two of five Leads (40%) have another phone already.
-	recs[0]["Phone"], recs[1]["Phone"] = "+44 1", "+44 2"
-	ids, err := b.ic.BulkLoadContacts(seeds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leads, err := b.sf.LoadRecords("Lead", recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.store.InTx(ctx, func(tx store.Tx) error {
-		for i := range n {
-			if _, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: b.connID, Kind: store.MappingPerson, IntercomID: ids[i],
-				IntercomRole: store.RoleLead, SFObject: store.ObjectLead, SFID: leads[i], MatchKey: "test"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	_, leads := b.phonePairs(t, n, map[int]string{0: "+44 1", 1: "+44 2"})
 
 	res := b.admin(t, http.MethodPost, "/api/v1/backfills", `{"dry_run": true, "objects": ["Lead"], "direction": "to_salesforce"}`)
 	if res.status != http.StatusOK {
@@ -105,4 +70,49 @@ func TestBackfillAPI(t *testing.T) {
 	if res = b.admin(t, http.MethodGet, "/api/v1/backfills/999", ""); res.status != http.StatusNotFound {
 		t.Fatalf("unknown backfill: %d %s", res.status, res.body)
 	}
+}
+
+// phonePairs connects the bundle's connection, maps the Intercom phone to
+// the Lead's Phone both ways and pairs n Intercom leads (phone "+1 555
+// 000i") with n Leads (phone sfPhones[i], else none) without syncing them.
+func (b *bundle) phonePairs(t *testing.T, n int, sfPhones map[int]string) (ids, leads []string) {
+	t.Helper()
+	b.connectSalesforce(t, b.connID)
+	b.connectIntercomToken(t, b.connID)
+	ctx := t.Context()
+	if err := b.store.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.PutSettings(ctx, b.connID, []byte(`{"mappings": [
+			{"object": "lead", "intercom": "phone", "salesforce": "Phone", "direction": "both"}]}`), 0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	seeds := make([]icemu.ContactSeed, n)
+	recs := make([]map[string]any, n)
+	for i := range n {
+		seeds[i] = icemu.ContactSeed{Role: "lead", Email: fmt.Sprintf("b%d@example.com", i), Phone: fmt.Sprintf("+1 555 %04d", i)}
+		recs[i] = map[string]any{"Email": seeds[i].Email, "LastName": "L", "Company": "C"}
+		if p, ok := sfPhones[i]; ok {
+			recs[i]["Phone"] = p
+		}
+	}
+	ids, err := b.ic.BulkLoadContacts(seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leads, err = b.sf.LoadRecords("Lead", recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.InTx(ctx, func(tx store.Tx) error {
+		for i := range n {
+			if _, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: b.connID, Kind: store.MappingPerson, IntercomID: ids[i],
+				IntercomRole: store.RoleLead, SFObject: store.ObjectLead, SFID: leads[i], MatchKey: "test"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ids, leads
 }

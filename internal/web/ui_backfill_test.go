@@ -1,14 +1,10 @@
 package web_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	icemu "github.com/ferrysync/ferry/emulator/intercom"
-	"github.com/ferrysync/ferry/internal/store"
 )
 
 // TestUIBackfill: the backfill page shows the plan before anything runs,
@@ -18,41 +14,7 @@ func TestUIBackfill(t *testing.T) {
 	t.Parallel()
 	const form = "application/x-www-form-urlencoded"
 	b := setup(t)
-	b.connectSalesforce(t, b.connID)
-	b.connectIntercomToken(t, b.connID)
-	ctx := t.Context()
-	if err := b.store.InTx(ctx, func(tx store.Tx) error {
-		_, err := tx.PutSettings(ctx, b.connID, []byte(`{"mappings": [
-			{"object": "lead", "intercom": "phone", "salesforce": "Phone", "direction": "both"}]}`), 0)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	seeds := make([]icemu.ContactSeed, 4)
-	recs := make([]map[string]any, 4)
-	for i := range seeds {
-		seeds[i] = icemu.ContactSeed{Role: "lead", Email: fmt.Sprintf("u%d@example.com", i), Phone: fmt.Sprintf("+1 555 %04d", i)}
-		recs[i] = map[string]any{"Email": seeds[i].Email, "LastName": "L", "Company": "C", "Phone": "+44 0"}
-	}
-	ids, err := b.ic.BulkLoadContacts(seeds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leads, err := b.sf.LoadRecords("Lead", recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.store.InTx(ctx, func(tx store.Tx) error {
-		for i := range ids {
-			if _, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: b.connID, Kind: store.MappingPerson, IntercomID: ids[i],
-				IntercomRole: store.RoleLead, SFObject: store.ObjectLead, SFID: leads[i], MatchKey: "test"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	_, leads := b.phonePairs(t, 4, map[int]string{0: "+44 0", 1: "+44 0", 2: "+44 0", 3: "+44 0"})
 	cookie := b.signInForm(t)
 	get := func(path string) string {
 		res := b.do(t, http.MethodGet, path, "", "", "Cookie", cookie)
