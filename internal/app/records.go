@@ -16,6 +16,9 @@ type RecordLinks struct {
 	SalesforceURL string
 	IntercomID    string
 	IntercomURL   string
+	// Label names the record for people: the person's email when the
+	// mapping was matched by it, else the record's id.
+	Label string
 }
 
 // Links returns the links of a record given by either id: its mapping
@@ -35,10 +38,16 @@ func (a *App) LinksOf(ctx context.Context, c ConnectionView, recordIDs []string,
 	}
 	out := make(map[string]RecordLinks, len(recordIDs))
 	for _, id := range recordIDs {
-		l := RecordLinks{IntercomID: id}
+		l := RecordLinks{IntercomID: id, Label: id}
 		m, mapped := ms[id]
 		if mapped {
 			l.SalesforceID = m.SFID
+			// A person matched by email keeps the normalized email as its
+			// key; other keys (external ids, company ids) mean nothing to
+			// a reader, so the id stays.
+			if m.Kind == store.MappingPerson && strings.Contains(m.MatchKey, "@") {
+				l.Label = m.MatchKey
+			}
 		}
 		if l.SalesforceID != "" && c.Salesforce.InstanceURL != "" {
 			l.SalesforceURL = strings.TrimRight(c.Salesforce.InstanceURL, "/") + "/" + url.PathEscape(l.SalesforceID)

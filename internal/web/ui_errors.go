@@ -79,9 +79,9 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 	}
 	p.Title = fmt.Sprintf("Sync error %d", e.ID)
 	p.Data = struct {
-		Error                      app.SyncErrorView
-		IntercomURL, SalesforceURL string
-	}{e, links.IntercomURL, links.SalesforceURL}
+		Error                             app.SyncErrorView
+		Label, IntercomURL, SalesforceURL string
+	}{e, links.Label, links.IntercomURL, links.SalesforceURL}
 	s.render(w, r, http.StatusOK, "error", p)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -184,5 +185,52 @@ func TestUIShowsAPIPause(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUISyncErrorsNameThePerson: the sync errors list and an error's page
+// name the record by the person's email when the mapping was matched by
+// it, and by its Intercom id otherwise (issue 13).
+func TestUISyncErrorsNameThePerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	var byEmail int64
+	if err := b.store.InTx(ctx, func(tx store.Tx) error {
+		for _, m := range []store.Mapping{
+			{ConnectionID: b.connID, Kind: store.MappingPerson, IntercomID: "ic-ann", IntercomRole: store.RoleUser,
+				SFObject: store.ObjectContact, SFID: "003000000000000AAA", MatchKey: "ann@example.com"},
+			{ConnectionID: b.connID, Kind: store.MappingPerson, IntercomID: "ic-ext", IntercomRole: store.RoleUser,
+				SFObject: store.ObjectContact, SFID: "003000000000000BBB", MatchKey: "E-1042"},
+		} {
+			if _, err := tx.UpsertMapping(ctx, m); err != nil {
+				return err
+			}
+		}
+		for _, rec := range []string{"ic-ann", "ic-ext", "ic-unmapped"} {
+			e, err := tx.UpsertSyncError(ctx, store.SyncError{ConnectionID: b.connID, Object: "Contact", RecordID: rec,
+				Operation: "update_salesforce", Code: "STRING_TOO_LONG", Message: "too long", Details: `{}`, RequestBody: `{}`})
+			if err != nil {
+				return err
+			}
+			if rec == "ic-ann" {
+				byEmail = e.ID
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res := b.do(t, http.MethodGet, "/signin/link?token="+adminToken, "", "")
+	cookie := strings.Split(res.header.Get("Set-Cookie"), ";")[0]
+	list := string(b.do(t, http.MethodGet, "/errors", "", "", "Cookie", cookie).body)
+	for _, want := range []string{`title="ic-ann">ann@example.com</a>`, `title="ic-ext">ic-ext</a>`, `title="ic-unmapped">ic-unmapped</a>`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the sync errors list lacks %s:\n%s", want, list)
+		}
+	}
+	one := string(b.do(t, http.MethodGet, "/errors/"+strconv.FormatInt(byEmail, 10), "", "", "Cookie", cookie).body)
+	if !strings.Contains(one, ">ann@example.com</a> (ic-ann)") {
+		t.Errorf("the sync error's page does not name ann@example.com:\n%s", one)
 	}
 }
