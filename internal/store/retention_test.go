@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -191,4 +193,53 @@ func dedupe(rows []store.FieldState) []store.FieldState {
 		out = append(out, r)
 	}
 	return out
+}
+
+// TestFinishedJobsAreCleaned: with CompletedJobRetention set, River's cleaner
+// deletes a completed job once it is that old (issue 8 item 11: every
+// webhook is a job).
+func TestFinishedJobsAreCleaned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &periodicWorker{ran: make(chan struct{}, 1)})
+	s, err := store.Open(ctx, storetest.SQLiteURL(t), store.Options{Workers: workers, FetchPollInterval: 100 * time.Millisecond,
+		CompletedJobRetention: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		res, err := tx.Enqueue(ctx, periodicArgs{}, nil)
+		if err == nil {
+			id = res.Job.ID
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Stop(ctx)
+	})
+	// River's cleaner runs every 30 seconds.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		j, err := s.GetJob(ctx, id)
+		if err != nil {
+			break // deleted
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d still stored (%s) two minutes after it was enqueued", id, j.State)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
