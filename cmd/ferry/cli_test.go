@@ -116,6 +116,35 @@ func testDemoCLI(t *testing.T, ctx context.Context, printed, ferryURL, token str
 	} else {
 		res.Body.Close()
 	}
+	// ferry leads create makes the Lead of an Intercom contact once.
+	req, _ = http.NewRequestWithContext(ctx, "POST", icURL[1]+"/contacts",
+		strings.NewReader(`{"role":"lead","email":"cli.lead@newco.example","name":"Cli Lead"}`))
+	req.Header.Set("Authorization", "Bearer "+icToken[1])
+	req.Header.Set("Content-Type", "application/json")
+	var created struct {
+		ID string `json:"id"`
+	}
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("create an Intercom contact: %v %v", res, err)
+	} else {
+		err = json.NewDecoder(res.Body).Decode(&created)
+		res.Body.Close()
+		if err != nil || created.ID == "" {
+			t.Fatalf("created contact: %v", err)
+		}
+	}
+	code, first, errOut := cli("leads", "create", created.ID)
+	lead := regexp.MustCompile(`^Lead (00Q\w+) `).FindStringSubmatch(first)
+	if code != 0 || lead == nil {
+		t.Fatalf("leads create: exit %d, %q %q", code, first, errOut)
+	}
+	if code, again, _ := cli("leads", "create", created.ID); code != 0 || !strings.HasPrefix(again, "Lead "+lead[1]+" already in Salesforce") {
+		t.Errorf("leads create again: exit %d, %q, want the same Lead already in Salesforce", code, again)
+	}
+	if code, _, errOut := cli("leads", "create"); code == 0 || !strings.Contains(errOut, "INTERCOM_CONTACT_ID") {
+		t.Errorf("leads create without a contact: exit %d, %q", code, errOut)
+	}
+
 	// The printed change command, run as printed (curl's URL and body).
 	m := regexp.MustCompile(`curl -X POST (\S+) \\\s+-H 'Content-Type: application/json' -d '([^']+)'`).FindStringSubmatch(printed)
 	if m == nil {

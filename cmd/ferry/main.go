@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"uninstall":   {"revoke both tokens and stop a connection, keeping or deleting its data (uninstall [--purge])", cmdUninstall},
 		"demo":        {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
 		"connections": {"list connections with their health, or show one and why sync is stalled (connections [list]|show ID)", cmdConnections},
+		"leads":       {"create the Salesforce Lead of an Intercom contact (leads create INTERCOM_CONTACT_ID)", cmdLeads},
 		"history":     {"what ferry did to a record, by email or id (history EMAIL|ID)", cmdHistory},
 		"usage":       {"Salesforce API calls per day and purpose (usage [--days N])", cmdUsage},
 		"reviews":     {"ambiguous matches to pick a record for (reviews [list]|resolve ID SALESFORCE_ID|skip ID)", cmdReviews},

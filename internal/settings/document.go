@@ -219,7 +219,7 @@ type Ownership struct {
 	FallbackAdminID string `json:"fallback_admin_id"`
 	// LeadOwnerFromIntercom makes a Lead created from Intercom owned by the
 	// Salesforce user of the person's Intercom owner (F4.1). Not active yet:
-	// ferry does not create Leads from Intercom yet.
+	// Leads created from Intercom are owned as Salesforce assigns them.
 	LeadOwnerFromIntercom bool `json:"lead_owner_from_intercom"`
 	// RestoreIntercomOwner puts back owners edited by hand in Intercom while
 	// ferry assigns owners (F5.3). Default true.

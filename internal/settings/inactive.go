@@ -17,7 +17,7 @@ type Inactive struct {
 func InactiveSections() []Inactive {
 	return []Inactive{
 		{"cases", "not active yet: ferry does not show or create Salesforce Cases yet; the values are kept for when it does"},
-		{"ownership", "lead_owner_from_intercom is not active yet: ferry does not create Salesforce Leads from Intercom yet; " +
-			"the rest of the section (owner sync, restoring owners, assigning conversations) is active"},
+		{"ownership", "lead_owner_from_intercom is not active yet: Leads created from Intercom (Create Lead) are owned as " +
+			"Salesforce assigns them; the rest of the section (owner sync, restoring owners, assigning conversations) is active"},
 	}
 }

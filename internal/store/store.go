@@ -249,6 +249,9 @@ type Reader interface {
 	// ListConversationTasks returns the Salesforce Tasks of conversations,
 	// each conversation's first Task first.
 	ListConversationTasks(ctx context.Context, connID int64, conversationIDs []string) ([]ConversationTask, error)
+	// GetInboxLead returns the Lead created for an Intercom contact on a
+	// teammate's request, or ErrNotFound.
+	GetInboxLead(ctx context.Context, connID int64, intercomID string) (InboxLead, error)
 	// CountHistorySince counts history entries with an outcome since a
 	// time, by origin (the admin overview's changes synced today).
 	CountHistorySince(ctx context.Context, connID int64, since time.Time, outcome string) (map[Origin]int, error)
@@ -387,6 +390,13 @@ type Tx interface {
 
 	// PutConversationTasks inserts or updates conversations' Tasks.
 	PutConversationTasks(ctx context.Context, tasks []ConversationTask) error
+
+	// ClaimInboxLead claims the creation of an Intercom contact's Lead;
+	// FinishInboxLead records the Lead, ReleaseInboxLead drops a failed
+	// claim.
+	ClaimInboxLead(ctx context.Context, connID int64, intercomID string, staleAttempt int) (bool, error)
+	FinishInboxLead(ctx context.Context, connID int64, intercomID, leadID string) error
+	ReleaseInboxLead(ctx context.Context, connID int64, intercomID string) error
 
 	// CreateOAuthState stores a pending OAuth state until it expires.
 	CreateOAuthState(ctx context.Context, s OAuthState) error

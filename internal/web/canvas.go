@@ -60,6 +60,18 @@ func (r *canvasRequest) person() app.InboxPerson {
 	return app.InboxPerson{IntercomID: c.ID, Email: strings.TrimSpace(c.Email), Name: c.Name, Phone: c.Phone}
 }
 
+// setEmail makes the request's person have email (the one a form gave).
+func (r *canvasRequest) setEmail(email string) {
+	if r.Contact == nil && r.Customer == nil {
+		r.Contact = &canvasContact{}
+	}
+	if r.Contact != nil {
+		r.Contact.Email = email
+	} else {
+		r.Customer.Email = email
+	}
+}
+
 // input returns a string input value.
 func (r *canvasRequest) input(id string) string {
 	s, _ := r.InputValues[id].(string)
@@ -83,6 +95,10 @@ func (s *Server) canvasSubmit(w http.ResponseWriter, r *http.Request) {
 			return s.inboxCanvas(ctx, req, "")
 		case componentShowOpportunity:
 			return s.inboxCanvas(ctx, req, req.input(componentOpportunity))
+		case componentCreateLead:
+			return s.leadFormCanvas(ctx, req)
+		case componentSubmitLead:
+			return s.submitLeadCanvas(ctx, req)
 		default:
 			return messageCanvas("This button is not known to ferry",
 				"The app may have been updated since this conversation was opened. Reload the app to see the current version.")
@@ -159,26 +175,35 @@ func (s *Server) inboxCanvas(ctx context.Context, req *canvasRequest, opportunit
 // inboxFailure turns an error into a canvas that says, in a teammate's
 // words, what went wrong and what to do.
 func (s *Server) inboxFailure(ctx context.Context, err error) canvas {
-	title, advice := "Salesforce could not be read", "Try again in a moment. If it keeps happening, tell your ferry admin."
-	var ae *app.Error
-	switch {
-	case errors.As(err, &ae):
-		title, advice = ae.Msg, "Ask your ferry admin to connect this workspace in ferry's settings."
-	case errors.Is(err, connection.ErrNotConnected):
-		title, advice = "Salesforce is not connected", "Ask your ferry admin to connect Salesforce in ferry."
-	case errors.Is(err, salesforce.ErrTokenRevoked), errors.Is(err, salesforce.ErrSessionInvalid), errors.Is(err, salesforce.ErrNoRefreshToken):
-		title, advice = "ferry's access to Salesforce was revoked", "Ask your ferry admin to reconnect Salesforce in ferry."
-	case errors.Is(err, salesforce.ErrAPIDisabled):
-		title, advice = "Salesforce refuses API access for this org", "Ask your Salesforce admin to enable API access for ferry's user."
-	case errors.Is(err, salesforce.ErrRequestLimitExceeded), errors.Is(err, app.ErrInboxBudgetSpent):
-		title, advice = "Salesforce's API limit for today is reached", "The limit resets over the next day. Ask your ferry admin if this is urgent."
-	case errors.Is(err, context.DeadlineExceeded):
-		title, advice = "Salesforce is taking too long to answer", "Try again in a moment."
-	case salesforce.IsTransient(err):
-		title, advice = "Salesforce is not answering right now", "Try again in a few minutes."
-	}
+	title, advice, _ := inboxProblem(err)
 	s.log.WarnContext(ctx, "inbox app could not be served", "error", err)
 	c := messageCanvas(title, advice)
 	c.Content.Components = append(c.Content.Components, button(componentRefresh, "Try again", "secondary", submitAction()))
 	return c
+}
+
+// inboxProblem says in a teammate's words what went wrong with an inbox
+// action and what to do; known is false for an unexpected error, which
+// gets general words.
+func inboxProblem(err error) (title, advice string, known bool) {
+	var ae *app.Error
+	switch {
+	case errors.As(err, &ae) && ae.Kind == app.NotFound && strings.Contains(ae.Msg, "workspace"):
+		return ae.Msg, "Ask your ferry admin to connect this workspace in ferry's settings.", true
+	case errors.As(err, &ae):
+		return ae.Msg, "", true
+	case errors.Is(err, connection.ErrNotConnected):
+		return "Salesforce is not connected", "Ask your ferry admin to connect Salesforce in ferry.", true
+	case errors.Is(err, salesforce.ErrTokenRevoked), errors.Is(err, salesforce.ErrSessionInvalid), errors.Is(err, salesforce.ErrNoRefreshToken):
+		return "ferry's access to Salesforce was revoked", "Ask your ferry admin to reconnect Salesforce in ferry.", true
+	case errors.Is(err, salesforce.ErrAPIDisabled):
+		return "Salesforce refuses API access for this org", "Ask your Salesforce admin to enable API access for ferry's user.", true
+	case errors.Is(err, salesforce.ErrRequestLimitExceeded), errors.Is(err, app.ErrInboxBudgetSpent):
+		return "Salesforce's API limit for today is reached", "The limit resets over the next day. Ask your ferry admin if this is urgent.", true
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Salesforce is taking too long to answer", "Try again in a moment.", true
+	case salesforce.IsTransient(err):
+		return "Salesforce is not answering right now", "Try again in a few minutes.", true
+	}
+	return "Salesforce could not be read", "Try again in a moment. If it keeps happening, tell your ferry admin.", false
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // inbox is a ferry server connected to both emulators, ready for inbox app
@@ -21,7 +22,12 @@ type inbox struct {
 
 func setupInbox(t *testing.T) *inbox {
 	t.Helper()
-	b := setup(t)
+	return setupInboxOn(t, storetest.SQLiteURL(t))
+}
+
+func setupInboxOn(t *testing.T, databaseURL string) *inbox {
+	t.Helper()
+	b := setupOn(t, databaseURL)
 	b.connectSalesforce(t, b.connID)
 	b.connectIntercomToken(t, b.connID)
 	return &inbox{bundle: b, workspace: b.ic.AppID()}

@@ -21,6 +21,8 @@ const (
 	componentRefresh         = "refresh"
 	componentOpportunity     = "opportunity"
 	componentShowOpportunity = "show_opportunity"
+	componentCreateLead      = "create_lead"
+	componentSubmitLead      = "submit_lead"
 )
 
 // canvas is a Canvas Kit canvas: components made only of the documented
@@ -137,6 +139,9 @@ func viewCanvas(v app.InboxView, opportunity string) canvas {
 			what = "This person has no email address, so ferry cannot look them up in Salesforce."
 		}
 		cs = append(cs, text("Not in Salesforce", "header"), text(what, "paragraph"))
+		if v.Person.IntercomID != "" && v.Person.Email != "" {
+			cs = append(cs, button(componentCreateLead, "Create Lead", "primary", submitAction()))
+		}
 	}
 	cs = append(cs, button(componentRefresh, "Refresh", "secondary", submitAction()))
 	return canvas{Content: canvasContent{Components: cs}, StoredData: map[string]string{"intercom_contact_id": v.Person.IntercomID}}

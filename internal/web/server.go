@@ -177,6 +177,8 @@ func (s *Server) Handler() http.Handler {
 	admin("POST /api/v1/sync-errors/{id}/retry", s.retrySyncError)
 	admin("POST /api/v1/sync-errors/retry", s.retrySyncErrors)
 
+	admin("POST /api/v1/leads", s.createLead)
+
 	admin("GET /api/v1/history", s.listHistory)
 	admin("GET /api/v1/usage", s.listUsage)
 

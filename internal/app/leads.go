@@ -1,0 +1,262 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// NotProvided fills a detail Salesforce requires that the person does not
+// have (F4.2).
+const NotProvided = "[not provided]"
+
+// LeadSourceIntercom is the LeadSource of the Leads ferry creates (F4.1).
+const LeadSourceIntercom = "Intercom"
+
+// leadWait is how long a request waits for another one creating the same
+// Lead before it gives up; leadStale is how old a claim must be before it
+// is taken as left by a crash.
+const (
+	leadWait  = 8 * time.Second
+	leadStale = 2 * time.Minute
+)
+
+// LeadRequest asks for a Salesforce Lead for an Intercom contact (F4.1).
+// Empty details are taken from the contact.
+type LeadRequest struct {
+	IntercomID string `json:"intercom_contact_id"`
+	Name       string `json:"name,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Company    string `json:"company,omitempty"`
+}
+
+// LeadDraft is what a Lead would be created with: the contact's details,
+// for a form to show and edit.
+type LeadDraft struct {
+	IntercomID, Name, Email, Phone, Company string
+}
+
+// LeadResult is the Lead of a LeadRequest.
+type LeadResult struct {
+	// LeadID is the Salesforce Lead (or the Contact the person already is).
+	LeadID string `json:"salesforce_id"`
+	// Object is "Lead", or "Contact" when the person already was one.
+	Object string `json:"object"`
+	// Existed says the record was there before this request.
+	Existed bool   `json:"existed"`
+	URL     string `json:"url,omitempty"`
+}
+
+// LeadDraft reads the Intercom contact whose Lead a teammate is about to
+// create: its name, email, phone and first company's name. A contact
+// without an email is an Invalid error that says so.
+func (a *App) LeadDraft(ctx context.Context, connID int64, intercomID string) (LeadDraft, error) {
+	if intercomID == "" {
+		return LeadDraft{}, errorf(Invalid, "Name the Intercom contact to create the Lead for.")
+	}
+	ic, err := a.manager.Intercom(ctx, connID)
+	if err != nil {
+		return LeadDraft{}, err
+	}
+	c, err := ic.GetContact(ctx, intercomID)
+	if intercom.IsNotFound(err) {
+		return LeadDraft{}, errorf(NotFound, "This person is no longer in Intercom (deleted or merged). Reload the conversation.")
+	} else if err != nil {
+		return LeadDraft{}, fmt.Errorf("read Intercom contact %s: %w", intercomID, err)
+	}
+	d := LeadDraft{IntercomID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone}
+	if c.Companies != nil && len(c.Companies.Data) > 0 {
+		if co, err := ic.GetCompany(ctx, c.Companies.Data[0].ID); err == nil {
+			d.Company = co.Name
+		}
+	}
+	if d.Email == "" {
+		return d, errorf(Invalid, "This person has no email address in Intercom. Add their email to their Intercom profile, then create the Lead.")
+	}
+	return d, nil
+}
+
+// CreateLead creates the Salesforce Lead of an Intercom contact (F4.1–F4.3)
+// in the inbox lane of the API budget: LeadSource Intercom, required
+// details left empty as [not provided], then the identity mapping and the
+// first full sync of the pair (F3.4). The same request twice — a double
+// click, a retry, two instances — makes one Lead: a claim row is committed
+// before the create, and later requests wait for it and answer its Lead
+// with Existed. A person already in Salesforce by email is answered with
+// that record, Existed, and mapped.
+func (a *App) CreateLead(ctx context.Context, connID int64, req LeadRequest) (LeadResult, error) {
+	c, err := a.Connection(ctx, connID)
+	if err != nil {
+		return LeadResult{}, err
+	}
+	link := func(r LeadResult) LeadResult {
+		if base := strings.TrimRight(c.SalesforceInstanceURL, "/"); base != "" {
+			r.URL = base + "/" + r.LeadID
+		}
+		return r
+	}
+	if req.IntercomID == "" {
+		return LeadResult{}, errorf(Invalid, "Name the Intercom contact to create the Lead for.")
+	}
+	if m, err := a.store.GetMappingByIntercomID(ctx, connID, req.IntercomID); err == nil && m.Kind == store.MappingPerson {
+		return link(LeadResult{LeadID: m.SFID, Object: string(m.SFObject), Existed: true}), nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return LeadResult{}, err
+	}
+	if r, done, err := a.claimLead(ctx, connID, req.IntercomID); err != nil || done {
+		return link(r), err
+	}
+	r, err := a.createLead(ctx, connID, req)
+	if err != nil {
+		if rerr := a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			return tx.ReleaseInboxLead(ctx, connID, req.IntercomID)
+		}); rerr != nil {
+			a.log.WarnContext(ctx, "release the claim of a failed Lead create", "intercom_id", req.IntercomID, "error", rerr)
+		}
+		return LeadResult{}, err
+	}
+	err = a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		if err := tx.FinishInboxLead(ctx, connID, req.IntercomID, r.LeadID); err != nil {
+			return err
+		}
+		return engine.EnqueueMapRecord(ctx, tx, connID, req.IntercomID, r.LeadID)
+	})
+	if err != nil {
+		return LeadResult{}, fmt.Errorf("record Lead %s of Intercom %s: %w", r.LeadID, req.IntercomID, err)
+	}
+	a.log.InfoContext(ctx, "Lead created from Intercom", "connection", connID, "intercom_id", req.IntercomID,
+		"salesforce_id", r.LeadID, "existed", r.Existed)
+	return link(r), nil
+}
+
+// claimLead claims the creation of the contact's Lead. done with a result
+// means another request created it; done false means this caller holds
+// the claim and must create the Lead.
+func (a *App) claimLead(ctx context.Context, connID int64, intercomID string) (LeadResult, bool, error) {
+	deadline := a.now().Add(leadWait)
+	stale := 0
+	for {
+		var claimed bool
+		err := a.store.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			claimed, err = tx.ClaimInboxLead(ctx, connID, intercomID, stale)
+			return err
+		})
+		if err != nil || claimed {
+			return LeadResult{}, false, err
+		}
+		row, err := a.store.GetInboxLead(ctx, connID, intercomID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			stale = 0 // released by a failed create: claim afresh
+			continue
+		case err != nil:
+			return LeadResult{}, false, err
+		case row.State == store.InboxLeadCreated:
+			object := "Lead"
+			if strings.HasPrefix(row.LeadID, "003") {
+				object = "Contact"
+			}
+			return LeadResult{LeadID: row.LeadID, Object: object, Existed: true}, true, nil
+		case a.now().Sub(row.UpdatedAt) > leadStale:
+			stale = row.Attempt // left by a crash: take it over
+			continue
+		case a.now().After(deadline):
+			return LeadResult{}, false, errorf(Conflict, "The Lead is still being created by an earlier click. Wait a moment and reload the app.")
+		}
+		stale = 0
+		select {
+		case <-ctx.Done():
+			return LeadResult{}, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// createLead finds the person in Salesforce by email and, when absent,
+// creates the Lead: two Salesforce calls of the inbox lane.
+func (a *App) createLead(ctx context.Context, connID int64, req LeadRequest) (LeadResult, error) {
+	d, err := a.LeadDraft(ctx, connID, req.IntercomID)
+	if req.Email != "" && KindOf(err) == Invalid && d.IntercomID != "" {
+		err = nil // the request gives the email the contact lacks
+	}
+	if err != nil {
+		return LeadResult{}, err
+	}
+	for _, o := range []struct {
+		to *string
+		v  string
+	}{{&d.Name, req.Name}, {&d.Email, req.Email}, {&d.Phone, req.Phone}, {&d.Company, req.Company}} {
+		if v := strings.TrimSpace(o.v); v != "" {
+			*o.to = v
+		}
+	}
+	if !strings.Contains(d.Email, "@") {
+		return LeadResult{}, errorf(Invalid, "%q is not an email address.", d.Email)
+	}
+	sf, err := a.inboxSalesforce(ctx, connID)
+	if err != nil {
+		return LeadResult{}, err
+	}
+	var calls int
+	var leads, contacts []struct {
+		ID string `json:"Id"`
+	}
+	email := salesforce.QuoteSOQL(d.Email)
+	err = inboxQueries(ctx, sf, &calls, []inboxQuery{
+		{"leads", "SELECT Id FROM Lead WHERE Email = " + email + " AND IsConverted = false LIMIT 1", &leads},
+		{"contacts", "SELECT Id FROM Contact WHERE Email = " + email + " LIMIT 1", &contacts},
+	})
+	if err != nil {
+		return LeadResult{}, err
+	}
+	switch {
+	case len(contacts) > 0:
+		return LeadResult{LeadID: contacts[0].ID, Object: "Contact", Existed: true}, nil
+	case len(leads) > 0:
+		return LeadResult{LeadID: leads[0].ID, Object: "Lead", Existed: true}, nil
+	}
+	first, last := splitName(d.Name)
+	fields := map[string]any{"FirstName": first, "LastName": orNotProvided(last), "Email": d.Email,
+		"Company": orNotProvided(d.Company), "LeadSource": LeadSourceIntercom}
+	if d.Phone != "" {
+		fields["Phone"] = d.Phone
+	}
+	id, err := sf.Create(connection.WithPurpose(ctx, connection.PurposeInbox), "Lead", fields)
+	if err != nil {
+		var ae *salesforce.APIError
+		if errors.As(err, &ae) && ae.Code == salesforce.CodeRequiredFieldMissing {
+			return LeadResult{}, errorf(Invalid, "Salesforce requires %s for a new Lead, which ferry does not fill. Ask your ferry admin to map it, or create the Lead in Salesforce.",
+				strings.Join(ae.Fields, ", "))
+		}
+		return LeadResult{}, err
+	}
+	return LeadResult{LeadID: id, Object: "Lead"}, nil
+}
+
+// splitName splits a full name into first and last name; a single word is
+// the last name (Salesforce requires one).
+func splitName(name string) (first, last string) {
+	name = strings.TrimSpace(name)
+	i := strings.LastIndex(name, " ")
+	if i < 0 {
+		return "", name
+	}
+	return strings.TrimSpace(name[:i]), name[i+1:]
+}
+
+func orNotProvided(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return NotProvided
+	}
+	return s
+}
