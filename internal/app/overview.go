@@ -91,7 +91,7 @@ func (a *App) Overview(ctx context.Context, connID int64) (Overview, error) {
 		}
 	}
 	now := a.now().UTC()
-	counts, err := a.store.CountHistorySince(ctx, c.ID, now.Truncate(24*time.Hour), "ok")
+	counts, err := a.store.CountHistoryOfDay(ctx, c.ID, now, "ok")
 	if err != nil {
 		return Overview{}, err
 	}

@@ -6,12 +6,14 @@ import (
 	"time"
 )
 
-// CountHistorySince counts a connection's history entries with outcome
-// created at or after since, by origin: the changes synced in each
-// direction (the overview's "synced today").
-func (r *reader) CountHistorySince(ctx context.Context, connID int64, since time.Time, outcome string) (map[Origin]int, error) {
-	rs, err := r.q.query(ctx, `SELECT origin, COUNT(*) FROM history
-		WHERE connection_id = $1 AND created_at >= $2 AND outcome = $3 GROUP BY origin`, connID, normTime(since), outcome)
+// CountHistoryOfDay counts a connection's history entries with outcome
+// created on day's UTC date, by origin: the changes synced in each
+// direction that day (the overview's "synced today"). It reads the
+// counters the history's triggers keep per day (migration 00110), so the
+// cost does not grow with the day's entries.
+func (r *reader) CountHistoryOfDay(ctx context.Context, connID int64, day time.Time, outcome string) (map[Origin]int, error) {
+	rs, err := r.q.query(ctx, `SELECT origin, n FROM history_counts
+		WHERE connection_id = $1 AND day = $2 AND outcome = $3`, connID, day.UTC().Format(time.DateOnly), outcome)
 	type count struct {
 		origin Origin
 		n      int

@@ -252,9 +252,9 @@ type Reader interface {
 	// GetInboxLead returns the Lead created for an Intercom contact on a
 	// teammate's request, or ErrNotFound.
 	GetInboxLead(ctx context.Context, connID int64, intercomID string) (InboxLead, error)
-	// CountHistorySince counts history entries with an outcome since a
-	// time, by origin (the admin overview's changes synced today).
-	CountHistorySince(ctx context.Context, connID int64, since time.Time, outcome string) (map[Origin]int, error)
+	// CountHistoryOfDay counts history entries with an outcome created on
+	// a UTC date, by origin (the admin overview's changes synced today).
+	CountHistoryOfDay(ctx context.Context, connID int64, day time.Time, outcome string) (map[Origin]int, error)
 	// ListMappingsByMatchKey returns mappings matched by a key such as a
 	// normalized email (finding a record's history by email).
 	ListMappingsByMatchKey(ctx context.Context, connID int64, key string, limit int) ([]Mapping, error)

@@ -33,6 +33,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SwapCredential", exerciseSwapCredential},
 		{"Settings", exerciseSettings},
 		{"Mappings", exerciseMappings},
+		{"Counts", exerciseCounts},
 		{"FieldStates", exerciseFieldStates},
 		{"Watermarks", exerciseWatermarks},
 		{"SetupChecks", exerciseSetupChecks},
