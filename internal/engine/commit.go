@@ -29,6 +29,9 @@ func (b *batch) commit(ctx context.Context) error {
 				}
 				return err
 			}
+			// Mapped, from whichever side found the match first: a
+			// failed lookup of this record no longer needs fixing.
+			ops.resolve = append(ops.resolve, store.SyncError{ConnectionID: m.ConnectionID, RecordID: m.IntercomID, Operation: opMatchSalesforce})
 		}
 		for _, id := range uniq(ops.clearIC) {
 			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideIntercom, id); err != nil {
