@@ -32,7 +32,7 @@ func TestHousekeepingCLI(t *testing.T) {
 			t.Errorf("resync: exit %d, want %q in\n%s", code, want, out)
 		}
 	}
-	if code, out = cli("check", "accounts"); strings.Contains(out, "no company is mapped") {
+	if _, out = cli("check", "accounts"); strings.Contains(out, "no company is mapped") {
 		t.Errorf("check accounts after resync still finds no mapping: %s", out)
 	}
 
