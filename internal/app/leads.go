@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/engine"
@@ -20,14 +19,6 @@ const NotProvided = "[not provided]"
 
 // LeadSourceIntercom is the LeadSource of the Leads ferry creates (F4.1).
 const LeadSourceIntercom = "Intercom"
-
-// leadWait is how long a request waits for another one creating the same
-// Lead before it gives up; leadStale is how old a claim must be before it
-// is taken as left by a crash.
-const (
-	leadWait  = 8 * time.Second
-	leadStale = 2 * time.Minute
-)
 
 // LeadRequest asks for a Salesforce Lead for an Intercom contact (F4.1).
 // Empty details are taken from the contact.
@@ -112,74 +103,24 @@ func (a *App) CreateLead(ctx context.Context, connID int64, req LeadRequest) (Le
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return LeadResult{}, err
 	}
-	if r, done, err := a.claimLead(ctx, connID, req.IntercomID); err != nil || done {
-		return link(r), err
-	}
-	r, err := a.createLead(ctx, connID, req)
-	if err != nil {
-		if rerr := a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
-			return tx.ReleaseInboxLead(ctx, connID, req.IntercomID)
-		}); rerr != nil {
-			a.log.WarnContext(ctx, "release the claim of a failed Lead create", "intercom_id", req.IntercomID, "error", rerr)
-		}
-		return LeadResult{}, err
-	}
-	err = a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
-		if err := tx.FinishInboxLead(ctx, connID, req.IntercomID, r.LeadID); err != nil {
-			return err
-		}
-		return engine.EnqueueMapRecord(ctx, tx, connID, req.IntercomID, r.LeadID)
+	var found LeadResult
+	id, existed, err := a.once(ctx, connID, "lead:"+req.IntercomID, func() (string, error) {
+		var err error
+		found, err = a.createLead(ctx, connID, req)
+		return found.LeadID, err
+	}, func(tx store.Tx, id string) error {
+		return engine.EnqueueMapRecord(ctx, tx, connID, req.IntercomID, id)
 	})
 	if err != nil {
-		return LeadResult{}, fmt.Errorf("record Lead %s of Intercom %s: %w", r.LeadID, req.IntercomID, err)
+		return LeadResult{}, err
+	}
+	r := LeadResult{LeadID: id, Object: "Lead", Existed: existed || found.Existed}
+	if strings.HasPrefix(id, "003") {
+		r.Object = "Contact"
 	}
 	a.log.InfoContext(ctx, "Lead created from Intercom", "connection", connID, "intercom_id", req.IntercomID,
 		"salesforce_id", r.LeadID, "existed", r.Existed)
 	return link(r), nil
-}
-
-// claimLead claims the creation of the contact's Lead. done with a result
-// means another request created it; done false means this caller holds
-// the claim and must create the Lead.
-func (a *App) claimLead(ctx context.Context, connID int64, intercomID string) (LeadResult, bool, error) {
-	deadline := a.now().Add(leadWait)
-	stale := 0
-	for {
-		var claimed bool
-		err := a.store.InTx(ctx, func(tx store.Tx) error {
-			var err error
-			claimed, err = tx.ClaimInboxLead(ctx, connID, intercomID, stale)
-			return err
-		})
-		if err != nil || claimed {
-			return LeadResult{}, false, err
-		}
-		row, err := a.store.GetInboxLead(ctx, connID, intercomID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			stale = 0 // released by a failed create: claim afresh
-			continue
-		case err != nil:
-			return LeadResult{}, false, err
-		case row.State == store.InboxLeadCreated:
-			object := "Lead"
-			if strings.HasPrefix(row.LeadID, "003") {
-				object = "Contact"
-			}
-			return LeadResult{LeadID: row.LeadID, Object: object, Existed: true}, true, nil
-		case a.now().Sub(row.UpdatedAt) > leadStale:
-			stale = row.Attempt // left by a crash: take it over
-			continue
-		case a.now().After(deadline):
-			return LeadResult{}, false, errorf(Conflict, "The Lead is still being created by an earlier click. Wait a moment and reload the app.")
-		}
-		stale = 0
-		select {
-		case <-ctx.Done():
-			return LeadResult{}, false, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // createLead finds the person in Salesforce by email and, when absent,

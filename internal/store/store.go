@@ -249,9 +249,9 @@ type Reader interface {
 	// ListConversationTasks returns the Salesforce Tasks of conversations,
 	// each conversation's first Task first.
 	ListConversationTasks(ctx context.Context, connID int64, conversationIDs []string) ([]ConversationTask, error)
-	// GetInboxLead returns the Lead created for an Intercom contact on a
-	// teammate's request, or ErrNotFound.
-	GetInboxLead(ctx context.Context, connID int64, intercomID string) (InboxLead, error)
+	// GetInboxAction returns the record a teammate's action created (or is
+	// creating) for a key, or ErrNotFound.
+	GetInboxAction(ctx context.Context, connID int64, key string) (InboxAction, error)
 	// CountHistoryOfDay counts history entries with an outcome created on
 	// a UTC date, by origin (the admin overview's changes synced today).
 	CountHistoryOfDay(ctx context.Context, connID int64, day time.Time, outcome string) (map[Origin]int, error)
@@ -391,12 +391,12 @@ type Tx interface {
 	// PutConversationTasks inserts or updates conversations' Tasks.
 	PutConversationTasks(ctx context.Context, tasks []ConversationTask) error
 
-	// ClaimInboxLead claims the creation of an Intercom contact's Lead;
-	// FinishInboxLead records the Lead, ReleaseInboxLead drops a failed
-	// claim.
-	ClaimInboxLead(ctx context.Context, connID int64, intercomID string, staleAttempt int) (bool, error)
-	FinishInboxLead(ctx context.Context, connID int64, intercomID, leadID string) error
-	ReleaseInboxLead(ctx context.Context, connID int64, intercomID string) error
+	// ClaimInboxAction claims the creation of an inbox action's record;
+	// FinishInboxAction records the record, ReleaseInboxAction drops a
+	// failed claim.
+	ClaimInboxAction(ctx context.Context, connID int64, key string, staleAttempt int) (bool, error)
+	FinishInboxAction(ctx context.Context, connID int64, key, recordID string) error
+	ReleaseInboxAction(ctx context.Context, connID int64, key string) error
 
 	// CreateOAuthState stores a pending OAuth state until it expires.
 	CreateOAuthState(ctx context.Context, s OAuthState) error
