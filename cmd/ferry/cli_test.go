@@ -144,6 +144,11 @@ func testDemoCLI(t *testing.T, ctx context.Context, printed, ferryURL, token str
 	if code, _, errOut := cli("leads", "create"); code == 0 || !strings.Contains(errOut, "INTERCOM_CONTACT_ID") {
 		t.Errorf("leads create without a contact: exit %d, %q", code, errOut)
 	}
+	// ferry tasks create goes through the same API (its success is proved
+	// by the web tests); a conversation Intercom does not have is named.
+	if code, out, errOut := cli("tasks", "create", "404404404"); code == 0 || !strings.Contains(out+errOut, "no longer in Intercom") {
+		t.Errorf("tasks create of an unknown conversation: exit %d, %q %q", code, out, errOut)
+	}
 
 	// The printed change command, run as printed (curl's URL and body).
 	m := regexp.MustCompile(`curl -X POST (\S+) \\\s+-H 'Content-Type: application/json' -d '([^']+)'`).FindStringSubmatch(printed)

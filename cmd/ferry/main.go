@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"demo":        {"run ferry with both emulators, connected and mapped, on a temporary SQLite store", cmdDemo},
 		"connections": {"list connections with their health, or show one and why sync is stalled (connections [list]|show ID)", cmdConnections},
 		"leads":       {"create the Salesforce Lead of an Intercom contact (leads create INTERCOM_CONTACT_ID)", cmdLeads},
+		"tasks":       {"log an Intercom conversation, or one message or note, as a completed Salesforce Task (tasks create CONVERSATION_ID)", cmdTasks},
 		"history":     {"what ferry did to a record, by email or id (history EMAIL|ID)", cmdHistory},
 		"usage":       {"Salesforce API calls per day and purpose (usage [--days N])", cmdUsage},
 		"reviews":     {"ambiguous matches to pick a record for (reviews [list]|resolve ID SALESFORCE_ID|skip ID)", cmdReviews},

@@ -452,7 +452,15 @@ func (b *batch) relatedOpportunities(ctx context.Context, works map[string]*conv
 
 // transcript renders a conversation for a Task's Description.
 func (b *batch) transcript(dir *directory, c *intercom.Conversation) string {
-	tr := sync.Transcript{URL: b.conversationURL(c.ID)}
+	return ConversationTranscript(c, b.conversationURL(c.ID), dir.adminName).Render(sync.TaskDescriptionLimit)
+}
+
+// ConversationTranscript is a conversation as its Task shows it (F6.1):
+// its first message and every message, note and assignment, each part
+// named by its Intercom id so that one can be logged alone (F6.2).
+// adminName names a teammate by admin id ("" when unknown).
+func ConversationTranscript(c *intercom.Conversation, url string, adminName func(id string) string) sync.Transcript {
+	tr := sync.Transcript{URL: url}
 	author := func(a *intercom.Author) string {
 		if a == nil {
 			return ""
@@ -463,7 +471,7 @@ func (b *batch) transcript(dir *directory, c *intercom.Conversation) string {
 		case a.Email != "":
 			return a.Email
 		case a.Type == "admin":
-			return dir.adminName(string(a.ID))
+			return adminName(string(a.ID))
 		}
 		return a.Type
 	}
@@ -477,7 +485,7 @@ func (b *batch) transcript(dir *directory, c *intercom.Conversation) string {
 		return out
 	}
 	if s := c.Source; s != nil {
-		tr.Parts = append(tr.Parts, sync.TranscriptPart{Kind: sync.PartMessage, Author: author(s.Author), At: c.CreatedAt.Time(),
+		tr.Parts = append(tr.Parts, sync.TranscriptPart{ID: s.ID, Kind: sync.PartMessage, Author: author(s.Author), At: c.CreatedAt.Time(),
 			Body: s.Body, Attachments: attachments(s.Attachments)})
 	}
 	if c.ConversationParts != nil {
@@ -489,11 +497,12 @@ func (b *batch) transcript(dir *directory, c *intercom.Conversation) string {
 				}
 				kind = sync.PartMessage
 			}
-			tp := sync.TranscriptPart{Kind: kind, Author: author(p.Author), At: p.CreatedAt.Time(), Body: p.Body, Attachments: attachments(p.Attachments)}
+			tp := sync.TranscriptPart{ID: p.ID, Kind: kind, Author: author(p.Author), At: p.CreatedAt.Time(), Body: p.Body,
+				Attachments: attachments(p.Attachments)}
 			if kind == sync.PartAssignment && p.AssignedTo != nil {
 				switch p.AssignedTo.Type {
 				case "admin":
-					tp.AssignedTo = dir.adminName(string(p.AssignedTo.ID))
+					tp.AssignedTo = adminName(string(p.AssignedTo.ID))
 				case "team":
 					tp.AssignedTo = "team " + string(p.AssignedTo.ID)
 				}
@@ -501,7 +510,7 @@ func (b *batch) transcript(dir *directory, c *intercom.Conversation) string {
 			tr.Parts = append(tr.Parts, tp)
 		}
 	}
-	return tr.Render(sync.TaskDescriptionLimit)
+	return tr
 }
 
 // taskType is the Type conversation Tasks get: the settings' value when the
@@ -556,7 +565,7 @@ func (b *batch) writeTasks(ctx context.Context, task map[string]sync.SFField, di
 		}
 		newRow := func(t store.ConversationTask) *taskWrite {
 			c := w.full
-			rec := map[string]any{"WhoId": t.WhoID, "Subject": sync.TaskSubject(sourceBody(c)), "Description": desc,
+			rec := map[string]any{"WhoId": t.WhoID, "Subject": sync.TaskSubject(FirstMessage(c)), "Description": desc,
 				"ActivityDate": c.CreatedAt.Time().UTC().Format("2006-01-02"), "OwnerId": owner}
 			for k, v := range map[string]string{"Status": openStatus, "Priority": priority, "Type": typ} {
 				if v != "" {
@@ -629,8 +638,9 @@ func (b *batch) writeTasks(ctx context.Context, task map[string]sync.SFField, di
 	return nil
 }
 
-// sourceBody is a conversation's first message.
-func sourceBody(c *intercom.Conversation) string {
+// FirstMessage is a conversation's first message (its subject when the
+// message has no body).
+func FirstMessage(c *intercom.Conversation) string {
 	if c == nil || c.Source == nil {
 		return ""
 	}

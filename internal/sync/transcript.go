@@ -53,6 +53,9 @@ func PartKindOf(partType string) PartKind {
 // TranscriptPart is one entry of a conversation: its first message or one
 // of its parts.
 type TranscriptPart struct {
+	// ID is the Intercom part's id (the first message's source id), to
+	// log one message or note alone (F6.2).
+	ID   string
 	Kind PartKind
 	// Author is who wrote or did it: a name, else an email, else the
 	// author's type.

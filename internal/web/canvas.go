@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
 )
 
@@ -27,8 +28,11 @@ const canvasTimeout = 8 * time.Second
 // canvasRequest is an Intercom Canvas Kit Initialize or Submit request of
 // an inbox app. Older workspaces send the person as "customer".
 type canvasRequest struct {
-	WorkspaceID string         `json:"workspace_id"`
-	Admin       canvasAdmin    `json:"admin"`
+	WorkspaceID  string      `json:"workspace_id"`
+	Admin        canvasAdmin `json:"admin"`
+	Conversation struct {
+		ID intercom.FlexString `json:"id"`
+	} `json:"conversation"`
 	Contact     *canvasContact `json:"contact"`
 	Customer    *canvasContact `json:"customer"`
 	ComponentID string         `json:"component_id"`
@@ -99,6 +103,8 @@ func (s *Server) canvasSubmit(w http.ResponseWriter, r *http.Request) {
 			return s.leadFormCanvas(ctx, req)
 		case componentSubmitLead:
 			return s.submitLeadCanvas(ctx, req)
+		case componentLogConversation:
+			return s.logConversationCanvas(ctx, req)
 		default:
 			return messageCanvas("This button is not known to ferry",
 				"The app may have been updated since this conversation was opened. Reload the app to see the current version.")

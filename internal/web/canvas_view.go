@@ -23,6 +23,7 @@ const (
 	componentShowOpportunity = "show_opportunity"
 	componentCreateLead      = "create_lead"
 	componentSubmitLead      = "submit_lead"
+	componentLogConversation = "log_conversation"
 )
 
 // canvas is a Canvas Kit canvas: components made only of the documented
@@ -116,11 +117,13 @@ func viewCanvas(v app.InboxView, opportunity string) canvas {
 		}
 		cs = append(cs, opportunityComponents(v.Opportunities, opportunity)...)
 		cs = append(cs, caseComponents(v.OpenCases)...)
+		cs = append(cs, divider(), button(componentLogConversation, "Log to Salesforce", "secondary", submitAction()))
 	case app.InboxLead:
 		l := v.Lead
 		cs = append(cs, text("Salesforce Lead", "header"),
 			table("Name", l.Name, "Company", l.Company, "Status", l.Status, "Owner", l.Owner))
 		cs = append(cs, openButton("open_lead", l.URL)...)
+		cs = append(cs, divider(), button(componentLogConversation, "Log to Salesforce", "secondary", submitAction()))
 	case app.InboxMultiple:
 		cs = append(cs, text("Multiple matches found", "header"),
 			text(strconv.Itoa(len(v.Matches))+" Salesforce records match this person. Open the right one in Salesforce:", "paragraph"))

@@ -178,6 +178,7 @@ func (s *Server) Handler() http.Handler {
 	admin("POST /api/v1/sync-errors/retry", s.retrySyncErrors)
 
 	admin("POST /api/v1/leads", s.createLead)
+	admin("POST /api/v1/tasks", s.createTask)
 
 	admin("GET /api/v1/history", s.listHistory)
 	admin("GET /api/v1/usage", s.listUsage)

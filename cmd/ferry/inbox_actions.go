@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ferrysync/ferry/internal/app"
+)
+
+func cmdLeads(ctx context.Context, args []string, env *cliEnv) error {
+	f := newAdminFlags(env, "leads", `Usage: ferry leads create INTERCOM_CONTACT_ID [--name N] [--email E] [--phone P] [--company C] [flags]
+
+Creates the Salesforce Lead of an Intercom contact, as the inbox app's
+Create Lead button does: name, email, phone and company come from the
+contact unless given; an email is required; required details the contact
+lacks are sent as [not provided]; LeadSource is Intercom. The new Lead is
+mapped to the contact and synced once. Running it again, or for a person
+already in Salesforce, creates nothing and prints the existing record.`)
+	name := f.fs.String("name", "", "the Lead's full name (default: the contact's)")
+	email := f.fs.String("email", "", "the Lead's email (default: the contact's)")
+	phone := f.fs.String("phone", "", "the Lead's phone (default: the contact's)")
+	company := f.fs.String("company", "", "the Lead's company (default: the contact's first company)")
+	rest, err := parseArgs(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || rest[0] != "create" {
+		f.fs.Usage()
+		return usageError{"want create INTERCOM_CONTACT_ID"}
+	}
+	var res app.LeadResult
+	printed, err := postAction(ctx, env, f, "/api/v1/leads", app.LeadRequest{IntercomID: rest[1], Name: *name, Email: *email,
+		Phone: *phone, Company: *company}, &res)
+	if err != nil || printed {
+		return err
+	}
+	verb := "created"
+	if res.Existed {
+		verb = "already in Salesforce"
+	}
+	fmt.Fprintf(env.Stdout, "%s %s %s %s\n", res.Object, res.LeadID, verb, res.URL)
+	return nil
+}
+
+func cmdTasks(ctx context.Context, args []string, env *cliEnv) error {
+	f := newAdminFlags(env, "tasks", `Usage: ferry tasks create CONVERSATION_ID [--part PART_ID] [--contact INTERCOM_CONTACT_ID] [flags]
+
+Logs an Intercom conversation to Salesforce as a completed Task on the
+person's Lead or Contact, with the same transcript as conversation Tasks,
+as the inbox app's Log to Salesforce button does. --part logs one message
+or note alone. Running it again creates nothing and prints the same Task.`)
+	part := f.fs.String("part", "", "the one message or note to log (default: the whole conversation)")
+	contact := f.fs.String("contact", "", "the person whose Lead or Contact gets the Task (default: the conversation's first contact)")
+	rest, err := parseArgs(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || rest[0] != "create" {
+		f.fs.Usage()
+		return usageError{"want create CONVERSATION_ID"}
+	}
+	var res app.TaskResult
+	printed, err := postAction(ctx, env, f, "/api/v1/tasks", app.TaskRequest{ConversationID: rest[1], PartID: *part, IntercomID: *contact}, &res)
+	if err != nil || printed {
+		return err
+	}
+	verb := "created"
+	if res.Existed {
+		verb = "already logged"
+	}
+	fmt.Fprintf(env.Stdout, "Task %s on %s %s %s\n", res.TaskID, res.WhoID, verb, res.URL)
+	return nil
+}
+
+// postAction POSTs an inbox action's request and prints the JSON answer
+// with --json; otherwise decodes it into out for the caller to print.
+func postAction(ctx context.Context, env *cliEnv, f adminFlags, path string, in, out any) (printed bool, err error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return false, err
+	}
+	c, err := newAdminClient(env)
+	if err != nil {
+		return false, err
+	}
+	data, _, err := c.do(ctx, "POST", path+f.query(), body, nil)
+	if err != nil {
+		return false, err
+	}
+	if *f.asJSON {
+		return true, writeIndented(env.Stdout, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return false, fmt.Errorf("unexpected answer from ferry: %w", err)
+	}
+	return false, nil
+}

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/internal/sync"
+)
+
+// TaskRequest asks to log a conversation, or one of its messages or notes,
+// to Salesforce as a completed Task (F6.2).
+type TaskRequest struct {
+	ConversationID string `json:"conversation_id"`
+	// PartID is the one message or note to log; "" logs the whole
+	// conversation.
+	PartID string `json:"part_id,omitempty"`
+	// IntercomID is the person whose Lead or Contact gets the Task;
+	// default the conversation's first contact.
+	IntercomID string `json:"intercom_contact_id,omitempty"`
+}
+
+// TaskResult is the Task of a TaskRequest.
+type TaskResult struct {
+	TaskID string `json:"salesforce_id"`
+	// WhoID is the Lead or Contact the Task is on.
+	WhoID string `json:"who_id"`
+	// Existed says the same request logged it before.
+	Existed bool   `json:"existed"`
+	URL     string `json:"url,omitempty"`
+}
+
+// LogToSalesforce logs a conversation, or one message or note of it, as a
+// completed Task on the person's Lead or Contact (F6.2), with the same
+// transcript as conversation Tasks, in the inbox lane of the API budget.
+// The same request twice logs it once.
+func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest) (TaskResult, error) {
+	c, err := a.Connection(ctx, connID)
+	if err != nil {
+		return TaskResult{}, err
+	}
+	if req.ConversationID == "" {
+		return TaskResult{}, errorf(Invalid, "Name the Intercom conversation to log.")
+	}
+	ic, err := a.manager.Intercom(ctx, connID)
+	if err != nil {
+		return TaskResult{}, err
+	}
+	conv, err := ic.GetConversation(ctx, req.ConversationID)
+	if intercom.IsNotFound(err) {
+		return TaskResult{}, errorf(NotFound, "This conversation is no longer in Intercom.")
+	} else if err != nil {
+		return TaskResult{}, fmt.Errorf("read Intercom conversation %s: %w", req.ConversationID, err)
+	}
+	person := req.IntercomID
+	if person == "" && conv.Contacts != nil && len(conv.Contacts.Contacts) > 0 {
+		person = conv.Contacts.Contacts[0].ID
+	}
+	m, err := a.store.GetMappingByIntercomID(ctx, connID, person)
+	if errors.Is(err, store.ErrNotFound) || err == nil && m.Kind != store.MappingPerson {
+		return TaskResult{}, errorf(Invalid, "This person is not in Salesforce yet. Create their Lead first, then log the conversation.")
+	} else if err != nil {
+		return TaskResult{}, err
+	}
+
+	names := map[string]string{}
+	if admins, err := ic.ListAdmins(ctx); err == nil {
+		for _, ad := range admins {
+			names[string(ad.ID)] = strings.TrimSpace(ad.Name)
+		}
+	}
+	tr := engine.ConversationTranscript(conv, sync.ConversationURL(ic.BaseURL(), c.IntercomWorkspaceID, conv.ID),
+		func(id string) string { return names[id] })
+	subject := sync.TaskSubject(engine.FirstMessage(conv))
+	if req.PartID != "" {
+		var one []sync.TranscriptPart
+		for _, p := range tr.Parts {
+			if p.ID == req.PartID {
+				one = append(one, p)
+			}
+		}
+		if len(one) == 0 {
+			return TaskResult{}, errorf(NotFound, "That message or note is not in this conversation.")
+		}
+		tr.Parts = one
+		subject = sync.TaskSubject(one[0].Body)
+	}
+	part := req.PartID
+	if part == "" {
+		part = "all"
+	}
+	key := "task:" + conv.ID + ":" + part + ":" + m.SFID
+	id, existed, err := a.once(ctx, connID, key, func() (string, error) {
+		sf, err := a.inboxSalesforce(ctx, connID)
+		if err != nil {
+			return "", err
+		}
+		return sf.Create(connection.WithPurpose(ctx, connection.PurposeInbox), "Task", map[string]any{
+			"WhoId": m.SFID, "Subject": subject, "Description": tr.Render(sync.TaskDescriptionLimit),
+			"Status": "Completed", "ActivityDate": a.now().UTC().Format("2006-01-02")})
+	}, nil)
+	if err != nil {
+		return TaskResult{}, err
+	}
+	r := TaskResult{TaskID: id, WhoID: m.SFID, Existed: existed}
+	if base := strings.TrimRight(c.SalesforceInstanceURL, "/"); base != "" {
+		r.URL = base + "/" + id
+	}
+	a.log.InfoContext(ctx, "conversation logged to Salesforce", "connection", connID, "conversation", conv.ID,
+		"part", req.PartID, "task", id, "existed", existed)
+	return r, nil
+}

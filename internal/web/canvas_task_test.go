@@ -1,0 +1,124 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ferrysync/ferry/internal/store"
+)
+
+// tasksOn returns the Salesforce Tasks on a Lead or Contact.
+func (in *inbox) tasksOn(who string) []map[string]any {
+	var out []map[string]any
+	for _, tk := range in.sf.Records("Task") {
+		if tk["WhoId"] == who {
+			out = append(out, tk)
+		}
+	}
+	return out
+}
+
+func TestLogToSalesforce(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	ctx := t.Context()
+	c := in.icContact(t, "Lola Logger", "lola@logs.example", "", "")
+	contact := in.create(t, "Contact", map[string]any{"FirstName": "Lola", "LastName": "Logger", "Email": "lola@logs.example"})
+	if err := in.store.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: in.connID, Kind: store.MappingPerson, IntercomID: c.ID,
+			IntercomRole: store.RoleLead, SFObject: store.SalesforceObject("Contact"), SFID: contact, MatchKey: "email:lola@logs.example"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := in.ic.StartConversation(c.ID, "<p>My rocket will not start</p>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.ic.UserReply(conv, "<p>It beeps twice</p>"); err != nil {
+		t.Fatal(err)
+	}
+	ic, err := in.manager.Intercom(ctx, in.connID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins, err := ic.ListAdmins(ctx)
+	if err != nil || len(admins) == 0 {
+		t.Fatalf("admins: %v %v", admins, err)
+	}
+	full, err := ic.AddNote(ctx, conv, string(admins[0].ID), "<p>Known firmware bug</p>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := ""
+	for _, p := range full.ConversationParts.Parts {
+		if p.PartType == "note" {
+			note = p.ID
+		}
+	}
+	if note == "" {
+		t.Fatal("the note has no part")
+	}
+
+	// From the inbox app: the whole conversation, once.
+	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "log_conversation",
+		"conversation": map[string]any{"type": "conversation", "id": conv}})
+	mustContain(t, in.canvas(t, "/canvas/initialize", body), "Log to Salesforce")
+	mustContain(t, in.canvas(t, "/canvas/submit", body), "Conversation logged to Salesforce", "Salesforce Contact")
+	mustContain(t, in.canvas(t, "/canvas/submit", body), "already logged")
+	tasks := in.tasksOn(contact)
+	if len(tasks) != 1 {
+		t.Fatalf("%d Tasks after two clicks, want 1", len(tasks))
+	}
+	desc, _ := tasks[0]["Description"].(string)
+	if tasks[0]["Status"] != "Completed" || !strings.Contains(tasks[0]["Subject"].(string), "My rocket will not start") ||
+		!strings.Contains(desc, "It beeps twice") || !strings.Contains(desc, "Known firmware bug") {
+		t.Fatalf("Task %v", tasks[0])
+	}
+
+	// From the API: the note alone.
+	req := `{"conversation_id":"` + conv + `","part_id":"` + note + `"}`
+	res := in.admin(t, http.MethodPost, "/api/v1/tasks", req)
+	if res.status != http.StatusCreated {
+		t.Fatalf("log a note: %d %s", res.status, res.body)
+	}
+	var out struct {
+		ID    string `json:"salesforce_id"`
+		WhoID string `json:"who_id"`
+	}
+	if err := json.Unmarshal(res.body, &out); err != nil || out.WhoID != contact {
+		t.Fatalf("answer %s", res.body)
+	}
+	if res := in.admin(t, http.MethodPost, "/api/v1/tasks", req); res.status != http.StatusOK {
+		t.Fatalf("log the note again: %d %s, want 200", res.status, res.body)
+	}
+	if n := len(in.tasksOn(contact)); n != 2 {
+		t.Fatalf("%d Tasks, want 2 (the conversation and the note)", n)
+	}
+	rec, _ := in.sf.Record("Task", out.ID)
+	if d, _ := rec["Description"].(string); !strings.Contains(d, "Known firmware bug") || strings.Contains(d, "It beeps twice") {
+		t.Fatalf("the note's Task holds more than the note: %q", d)
+	}
+
+	// Someone not in Salesforce, a part not in the conversation.
+	stranger := in.icContact(t, "No Body", "nobody@logs.example", "", "")
+	conv2, err := in.ic.StartConversation(stranger.ID, "<p>hi</p>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, body, want string
+		status           int
+	}{
+		{"not in Salesforce", `{"conversation_id":"` + conv2 + `"}`, "Create their Lead first", http.StatusBadRequest},
+		{"unknown part", `{"conversation_id":"` + conv + `","part_id":"999999"}`, "not in this conversation", http.StatusNotFound},
+		{"unknown conversation", `{"conversation_id":"404404"}`, "no longer in Intercom", http.StatusNotFound},
+	} {
+		res := in.admin(t, http.MethodPost, "/api/v1/tasks", tc.body)
+		if res.status != tc.status || !strings.Contains(string(res.body), tc.want) {
+			t.Errorf("%s: %d %s, want %d with %q", tc.name, res.status, res.body, tc.status, tc.want)
+		}
+	}
+}
