@@ -51,10 +51,15 @@ func contactOf(c *intercom.Contact) map[string]any {
 
 // leadsWith returns the Salesforce Leads with an email.
 func (in *inbox) leadsWith(email string) []map[string]any {
+	return in.recordsWhere("Lead", "Email", email)
+}
+
+// recordsWhere returns the Salesforce records of object whose field is value.
+func (in *inbox) recordsWhere(object, field string, value any) []map[string]any {
 	var out []map[string]any
-	for _, l := range in.sf.Records("Lead") {
-		if l["Email"] == email {
-			out = append(out, l)
+	for _, r := range in.sf.Records(object) {
+		if r[field] == value {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -99,15 +104,7 @@ func TestCanvasCreateLead(t *testing.T) {
 
 func (in *inbox) mapJobs(t *testing.T) int {
 	t.Helper()
-	counts, err := in.store.CountJobs(t.Context(), jobs.MapRecordArgs{}.Kind())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	return n
+	return in.jobsOfKind(t, jobs.MapRecordArgs{}.Kind())
 }
 
 func TestCanvasCreateLeadTwentyConcurrentSubmitsMakeOneLead(t *testing.T) {

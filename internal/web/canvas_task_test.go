@@ -10,15 +10,7 @@ import (
 )
 
 // tasksOn returns the Salesforce Tasks on a Lead or Contact.
-func (in *inbox) tasksOn(who string) []map[string]any {
-	var out []map[string]any
-	for _, tk := range in.sf.Records("Task") {
-		if tk["WhoId"] == who {
-			out = append(out, tk)
-		}
-	}
-	return out
-}
+func (in *inbox) tasksOn(who string) []map[string]any { return in.recordsWhere("Task", "WhoId", who) }
 
 func TestLogToSalesforce(t *testing.T) {
 	t.Parallel()

@@ -177,8 +177,8 @@ func (s *Server) Handler() http.Handler {
 	admin("POST /api/v1/sync-errors/{id}/retry", s.retrySyncError)
 	admin("POST /api/v1/sync-errors/retry", s.retrySyncErrors)
 
-	admin("POST /api/v1/leads", s.createLead)
-	admin("POST /api/v1/tasks", s.createTask)
+	admin("POST /api/v1/leads", inboxAction(s, s.app.CreateLead, func(r app.LeadResult) bool { return r.Existed }))
+	admin("POST /api/v1/tasks", inboxAction(s, s.app.LogToSalesforce, func(r app.TaskResult) bool { return r.Existed }))
 
 	admin("GET /api/v1/history", s.listHistory)
 	admin("GET /api/v1/usage", s.listUsage)

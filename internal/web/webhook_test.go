@@ -36,7 +36,13 @@ func (b *bundle) deliver(t testing.TB, body []byte, secret string) response {
 
 func (b *bundle) jobCount(t testing.TB) int {
 	t.Helper()
-	counts, err := b.store.CountJobs(t.Context(), jobs.IntercomEventArgs{}.Kind())
+	return b.jobsOfKind(t, jobs.IntercomEventArgs{}.Kind())
+}
+
+// jobsOfKind counts the queued jobs of a kind, in any state.
+func (b *bundle) jobsOfKind(t testing.TB, kind string) int {
+	t.Helper()
+	counts, err := b.store.CountJobs(t.Context(), kind)
 	if err != nil {
 		t.Fatal(err)
 	}
