@@ -319,7 +319,9 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 		emulatorControl(t, d.sfURL, "/__emulator/restrict-picklist", map[string]any{"object": "Lead", "field": "LeadSource", "restricted": true}, true)
 		emulatorControl(t, d.icURL, "/__emulator/contacts/"+graceID+"/attributes", map[string]any{"name": "Grace B. Hopper"}, false)
-		s := b.waitText("/errors", graceID, 60*time.Second)
+		// The row names the person by email, not by the Intercom id.
+		const graceEmail = "grace.hopper@acme-robotics.example"
+		s := b.waitText("/errors", graceEmail, 60*time.Second)
 		if !strings.Contains(s, "LeadSource") && !strings.Contains(s, "PICKLIST") {
 			t.Errorf("the sync error does not name its cause:\n%s", s)
 		}
@@ -332,7 +334,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 		// The admin fixes the picklist in Salesforce, then retries.
 		emulatorControl(t, d.sfURL, "/__emulator/restrict-picklist", map[string]any{"object": "Lead", "field": "LeadSource", "restricted": false}, true)
 		b.open("/errors")
-		b.do("retry", chromedp.Click(chromedp.Search(`//tr[contains(., "`+graceID+`")]//button[contains(., "Retry")]`)),
+		b.do("retry", chromedp.Click(chromedp.Search(`//tr[contains(., "`+graceEmail+`")]//button[contains(., "Retry")]`)),
 			chromedp.WaitVisible(chromedp.Search(`//span[contains(., "retrying")]`)))
 		b.waitText("/errors", "No open sync errors", 60*time.Second)
 		b.waitText("/history?q=grace.hopper@acme-robotics.example", "LeadSource set to", 30*time.Second)
