@@ -44,9 +44,12 @@ type ConnectionView struct {
 
 // InitialSyncView is the initial sync's progress for one object.
 type InitialSyncView struct {
-	Object     string     `json:"object"`
-	State      string     `json:"state"`
-	Processed  int64      `json:"processed"`
+	Object    string `json:"object"`
+	State     string `json:"state"`
+	Processed int64  `json:"processed"`
+	// Total is how many records Intercom lists for the object; 0 while
+	// unknown (before the first page).
+	Total      int64      `json:"total"`
 	Matched    int64      `json:"matched"`
 	Ambiguous  int64      `json:"ambiguous"`
 	Message    string     `json:"message,omitempty"`
@@ -112,7 +115,7 @@ func (a *App) ViewConnection(ctx context.Context, c store.Connection) (Connectio
 	v.InitialSync = make([]InitialSyncView, 0, len(syncs))
 	for _, is := range syncs {
 		v.InitialSync = append(v.InitialSync, InitialSyncView{
-			Object: is.Object, State: is.State, Processed: is.Processed, Matched: is.Matched, Ambiguous: is.Ambiguous,
+			Object: is.Object, State: is.State, Processed: is.Processed, Total: is.Total, Matched: is.Matched, Ambiguous: is.Ambiguous,
 			Message: is.Message, StartedAt: is.StartedAt.UTC(), FinishedAt: is.FinishedAt,
 		})
 	}

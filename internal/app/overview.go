@@ -15,9 +15,10 @@ import (
 // still spend.
 type Overview struct {
 	Connection ConnectionView `json:"connection"`
-	// InitialSyncDone is the share of the initial sync's objects finished,
-	// 0–100 (the engine does not know the totals before it has listed
-	// them, so progress within an object is shown as counts).
+	// InitialSyncDone is the initial sync's progress, 0–100: the share of
+	// records gone through, by the totals Intercom's listings count; the
+	// share of objects finished while an unfinished object's total is not
+	// known yet.
 	InitialSyncDone int `json:"initial_sync_done"`
 	// OldestPending is when the oldest Intercom change still waiting to be
 	// synced arrived (nil: none waiting).
@@ -61,15 +62,7 @@ func (a *App) Overview(ctx context.Context, connID int64) (Overview, error) {
 	if o.Connection, err = a.ViewConnection(ctx, c); err != nil {
 		return Overview{}, err
 	}
-	if n := len(o.Connection.InitialSync); n > 0 {
-		done := 0
-		for _, is := range o.Connection.InitialSync {
-			if is.State == "done" {
-				done++
-			}
-		}
-		o.InitialSyncDone = done * 100 / n
-	}
+	o.InitialSyncDone = initialSyncDone(o.Connection.InitialSync)
 	pending, err := a.store.ListPendingWebhookEvents(ctx, c.ID, 1)
 	if err != nil {
 		return Overview{}, err
@@ -129,4 +122,39 @@ func (a *App) Budget(ctx context.Context, connID int64) (BudgetToday, error) {
 		b.Lanes = append(b.Lanes, LaneState{Lane: lane, StopsBelow: b.Budget.Reserve(lane), Open: b.Budget.Allows(lane, b.Used, orgRemaining)})
 	}
 	return b, nil
+}
+
+// initialSyncDone is the initial sync's progress in percent: records
+// processed against the records Intercom lists, over all objects (a
+// finished object counts as all its records done). Before an unfinished
+// object's first page its total is unknown, and the share of objects
+// finished is all that can be said honestly.
+func initialSyncDone(objects []InitialSyncView) int {
+	if len(objects) == 0 {
+		return 0
+	}
+	var processed, total int64
+	finished, known := 0, true
+	for _, is := range objects {
+		if is.State == "done" {
+			finished++
+			n := max(is.Total, is.Processed)
+			processed, total = processed+n, total+n
+			continue
+		}
+		if is.Total == 0 {
+			known = false
+		}
+		// Records created while the sync runs can take processed past the
+		// total counted at its start.
+		processed, total = processed+min(is.Processed, is.Total), total+is.Total
+	}
+	switch {
+	case finished == len(objects):
+		return 100
+	case !known || total == 0:
+		return finished * 100 / len(objects)
+	}
+	// Not finished is never shown as 100.
+	return min(int(processed*100/total), 99)
 }

@@ -234,8 +234,15 @@ func (e *Engine) initialObject(ctx context.Context, base *batch, p store.Initial
 		}
 		return nil
 	}
+	// Intercom counts the whole listing on every page (total_count): the
+	// progress is then a share of records, saved with each step.
+	opts := intercom.ListOptions{PerPage: initialPage, Total: func(n int) {
+		if n > 0 {
+			p.Total = int64(n)
+		}
+	}}
 	if company {
-		for c, err := range base.ic.ListCompanies(ctx, intercom.ListOptions{PerPage: initialPage}) {
+		for c, err := range base.ic.ListCompanies(ctx, opts) {
 			if err != nil {
 				return fmt.Errorf("engine: list Intercom companies: %w", err)
 			}
@@ -244,7 +251,7 @@ func (e *Engine) initialObject(ctx context.Context, base *batch, p store.Initial
 			}
 		}
 	} else {
-		for c, err := range base.ic.ListContacts(ctx, intercom.ListOptions{PerPage: initialPage}) {
+		for c, err := range base.ic.ListContacts(ctx, opts) {
 			if err != nil {
 				return fmt.Errorf("engine: list Intercom contacts: %w", err)
 			}

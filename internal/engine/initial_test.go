@@ -105,6 +105,11 @@ func TestInitialSync(t *testing.T) {
 	if p.State != engine.StatePaused || p.Processed == 0 || p.Processed >= 320 {
 		t.Fatalf("progress while paused = %+v; want paused part way", p)
 	}
+	// Intercom's total_count is known from the first page: progress part
+	// way is a share of the 320 records.
+	if p.Total != 320 {
+		t.Errorf("total while paused = %d, want 320 (Intercom's total_count)", p.Total)
+	}
 	firstMatched := p.Matched
 
 	b.clock.Advance(24 * time.Hour)
@@ -112,8 +117,8 @@ func TestInitialSync(t *testing.T) {
 		t.Fatalf("resumed initial sync: %v", err)
 	}
 	p = b.progress(engine.InitialContacts)
-	if p.State != engine.StateDone || p.Processed != 320 || p.Matched != 200 || p.Ambiguous != 1 || p.FinishedAt == nil {
-		t.Errorf("progress = %+v; want done, 320 processed, 200 matched, 1 ambiguous", p)
+	if p.State != engine.StateDone || p.Processed != 320 || p.Total != 320 || p.Matched != 200 || p.Ambiguous != 1 || p.FinishedAt == nil {
+		t.Errorf("progress = %+v; want done, 320 of 320 processed, 200 matched, 1 ambiguous", p)
 	}
 	if firstMatched == 0 {
 		t.Error("nothing was matched before the pause")

@@ -125,6 +125,9 @@ func (c *Client) ListCompanies(ctx context.Context, opts ListOptions) iter.Seq2[
 		if err := c.call(ctx, request{method: http.MethodGet, route: "/companies", path: "/companies", query: q, auth: true}, &out); err != nil {
 			return nil, nil, err
 		}
+		if opts.Total != nil {
+			opts.Total(out.TotalCount)
+		}
 		return out.Data, out.Pages, nil
 	})
 }

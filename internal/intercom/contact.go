@@ -168,6 +168,9 @@ func (c *Client) ListContacts(ctx context.Context, opts ListOptions) iter.Seq2[C
 		if err := c.call(ctx, request{method: http.MethodGet, route: "/contacts", path: "/contacts", query: q, auth: true}, &out); err != nil {
 			return nil, "", err
 		}
+		if opts.Total != nil {
+			opts.Total(out.TotalCount)
+		}
 		return out.Data, out.next(), nil
 	})
 }

@@ -60,6 +60,10 @@ type ListOptions struct {
 	// PerPage is the page size (Intercom allows up to 150); 0 uses
 	// Intercom's default.
 	PerPage int
+	// Total, if set, is called with the listing's total_count from each
+	// page's answer (lists that carry one: contacts, companies), so a
+	// caller can show progress as a share of records.
+	Total func(n int)
 }
 
 // list is the envelope of Intercom's cursor-paged lists.

@@ -47,3 +47,42 @@ func TestInitialSyncProgressOfASupersededRun(t *testing.T) {
 		}
 	})
 }
+
+// TestInitialSyncTotal: the records a run goes through, as Intercom counts
+// them, are stored with its progress and start again at 0 with a new run.
+func TestInitialSyncTotal(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, ctx context.Context, s store.Store, conn store.Connection) {
+		total := func() int64 {
+			t.Helper()
+			rows, err := s.ListInitialSyncs(ctx, conn.ID)
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("rows = %+v (%v), want one", rows, err)
+			}
+			return rows[0].Total
+		}
+		put := func(f func(tx store.Tx) error) {
+			t.Helper()
+			if err := s.InTx(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(func(tx store.Tx) error {
+			return tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: conn.ID, Object: "contacts", State: "running", Cursor: "1"})
+		})
+		put(func(tx store.Tx) error {
+			_, err := tx.PutInitialSyncProgress(ctx, store.InitialSync{ConnectionID: conn.ID, Object: "contacts",
+				State: "running", Cursor: "1", Processed: 150, Total: 4200})
+			return err
+		})
+		if got := total(); got != 4200 {
+			t.Errorf("total after progress = %d, want 4200", got)
+		}
+		put(func(tx store.Tx) error {
+			return tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: conn.ID, Object: "contacts", State: "running", Cursor: "2"})
+		})
+		if got := total(); got != 0 {
+			t.Errorf("total of a new run = %d, want 0 (unknown)", got)
+		}
+	})
+}
