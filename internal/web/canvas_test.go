@@ -159,6 +159,8 @@ func TestCanvasShowsContactAccountOpportunitiesAndCases(t *testing.T) {
 	cs := in.canvas(t, "/canvas/initialize", in.canvasBody("contact", map[string]any{"type": "contact", "id": "ic_ann", "role": "user", "email": "ann@acme-rockets.com", "name": "Ann"}, nil))
 	if n := in.sf.APICalls() - before; n > 2 {
 		t.Errorf("initialize made %d Salesforce calls, want at most 2", n)
+	} else {
+		t.Logf("Salesforce calls for a Contact with Account, 2 Opportunities and 3 Cases: %d", n)
 	}
 	mustContain(t, cs, "Salesforce Contact", "Ann Ito", "ann@acme-rockets.com", "Account owner", "Admin User",
 		"Open in Salesforce", "/"+contact, "Acme Rockets", "acme-rockets.com", "Portugal",
@@ -208,7 +210,13 @@ func TestCanvasShowsLeadConvertedLeadMultipleAndNone(t *testing.T) {
 		{"no email", in.canvasBody("contact", map[string]any{"type": "contact", "id": "ic_anon", "role": "lead"}, nil), []string{"no email address"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			before := in.sf.APICalls()
 			mustContain(t, in.canvas(t, "/canvas/initialize", tc.body), tc.wants...)
+			n := in.sf.APICalls() - before
+			if n > 2 {
+				t.Errorf("initialize made %d Salesforce calls, want at most 2", n)
+			}
+			t.Logf("Salesforce calls: %d", n)
 		})
 	}
 }
