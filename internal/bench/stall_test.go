@@ -127,11 +127,15 @@ func TestSalesforceOutageShowsInMetricsAndHealth(t *testing.T) {
 	for {
 		during = scrape(t, ctx, f)
 		state, hl = connectionHealth(t, ctx, f)
-		if hl.has("salesforce_unreachable") && hl.has("poll_overdue") && during[lag] > 1 {
+		// Metrics are scraped before health is read: wait until both show
+		// the stall, or a stall that began between the two reads fails.
+		if hl.has("salesforce_unreachable") && hl.has("poll_overdue") && during[lag] > 1 &&
+			during[stalled("salesforce_unreachable")] == 1 && during[stalled("poll_overdue")] == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("outage not shown after 30 s: state %s health %+v lag %v", state, hl, during[lag])
+			t.Fatalf("outage not shown after 30 s: state %s health %+v lag %v stalled metrics %v/%v", state, hl, during[lag],
+				during[stalled("salesforce_unreachable")], during[stalled("poll_overdue")])
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
