@@ -12,12 +12,7 @@ import (
 func TestInitialSyncProgressOfASupersededRun(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, ctx context.Context, s store.Store, conn store.Connection) {
-		put := func(f func(tx store.Tx) error) {
-			t.Helper()
-			if err := s.InTx(ctx, f); err != nil {
-				t.Fatal(err)
-			}
-		}
+		put := func(f func(tx store.Tx) error) { inTx(t, ctx, s, f) }
 		put(func(tx store.Tx) error {
 			return tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: conn.ID, Object: "contacts", State: "running", Cursor: "1"})
 		})
@@ -61,12 +56,7 @@ func TestInitialSyncTotal(t *testing.T) {
 			}
 			return rows[0].Total
 		}
-		put := func(f func(tx store.Tx) error) {
-			t.Helper()
-			if err := s.InTx(ctx, f); err != nil {
-				t.Fatal(err)
-			}
-		}
+		put := func(f func(tx store.Tx) error) { inTx(t, ctx, s, f) }
 		put(func(tx store.Tx) error {
 			return tx.PutInitialSync(ctx, store.InitialSync{ConnectionID: conn.ID, Object: "contacts", State: "running", Cursor: "1"})
 		})
@@ -85,4 +75,12 @@ func TestInitialSyncTotal(t *testing.T) {
 			t.Errorf("total of a new run = %d, want 0 (unknown)", got)
 		}
 	})
+}
+
+// inTx runs f in a transaction of s and fails the test on an error.
+func inTx(t *testing.T, ctx context.Context, s store.Store, f func(tx store.Tx) error) {
+	t.Helper()
+	if err := s.InTx(ctx, f); err != nil {
+		t.Fatal(err)
+	}
 }
