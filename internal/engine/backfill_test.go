@@ -288,8 +288,14 @@ func testBackfillResumesAfterCrash(t *testing.T, db storetest.Engine) {
 		t.Fatalf("resumed backfill: %+v", bf)
 	}
 	pagesLeft := (600 - mid.PairsDone + 199) / 200
-	if got := bb.sfWrites.Load() - writesBefore; got != pagesLeft {
-		t.Fatalf("resumed run made %d Collections calls for %d pages left: finished pages were redone", got, pagesLeft)
+	// The page being written when the engine stopped may have reached
+	// Salesforce without its progress being saved: the resumed run reads
+	// it again, finds nothing left to change and writes it no more. So one
+	// call fewer than the pages left is right too; more means a finished
+	// page was redone.
+	if got := bb.sfWrites.Load() - writesBefore; got > pagesLeft || got < pagesLeft-1 {
+		t.Fatalf("resumed run made %d Collections calls for %d pages left (want %d, or %d when the stopped page had landed)",
+			got, pagesLeft, pagesLeft, pagesLeft-1)
 	}
 	for i := range 600 {
 		if got := bb.sfField("Lead", bb.leads[i], "Phone"); got != fmt.Sprintf("+1 555 %04d", i) {
