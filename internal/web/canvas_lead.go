@@ -64,7 +64,7 @@ func (s *Server) submitLeadCanvas(ctx context.Context, req *canvasRequest) canva
 	res, err := s.app.CreateLead(ctx, conn.ID, lr)
 	switch {
 	case app.KindOf(err) == app.Invalid:
-		return leadForm(app.LeadDraft{IntercomID: lr.IntercomID, Name: lr.Name, Email: lr.Email, Phone: lr.Phone, Company: lr.Company}, err.Error())
+		return leadForm(app.LeadDraft(lr), err.Error())
 	case err != nil:
 		return s.inboxFailure(ctx, err)
 	}
