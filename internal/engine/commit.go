@@ -16,6 +16,8 @@ import (
 func (b *batch) commit(ctx context.Context) error {
 	ops := &b.ops
 	err := b.e.store.InTx(ctx, func(tx store.Tx) error {
+		// Built afresh on each attempt: InTx may run this function again.
+		resolve := slices.Clone(ops.resolve)
 		for _, id := range ops.deleteMappings {
 			if err := tx.DeleteMappingByIntercomID(ctx, b.conn.ID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
@@ -31,7 +33,7 @@ func (b *batch) commit(ctx context.Context) error {
 			}
 			// Mapped, from whichever side found the match first: a
 			// failed lookup of this record no longer needs fixing.
-			ops.resolve = append(ops.resolve, store.SyncError{ConnectionID: m.ConnectionID, RecordID: m.IntercomID, Operation: opMatchSalesforce})
+			resolve = append(resolve, store.SyncError{ConnectionID: m.ConnectionID, RecordID: m.IntercomID, Operation: opMatchSalesforce})
 		}
 		for _, id := range uniq(ops.clearIC) {
 			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideIntercom, id); err != nil {
@@ -72,7 +74,7 @@ func (b *batch) commit(ctx context.Context) error {
 				}
 			}
 		}
-		if len(ops.resolve) > 0 {
+		if len(resolve) > 0 {
 			// Only records with an open error need resolving: look them
 			// up once rather than updating every synced record.
 			open, _, err := tx.ListSyncErrors(ctx, store.SyncErrorFilter{ConnectionID: b.conn.ID, Limit: 1000})
@@ -83,7 +85,7 @@ func (b *batch) commit(ctx context.Context) error {
 			for _, se := range open {
 				has[se.RecordID] = true
 			}
-			for _, r := range ops.resolve {
+			for _, r := range resolve {
 				if !has[r.RecordID] && len(open) < 1000 {
 					continue
 				}
