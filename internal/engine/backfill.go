@@ -529,7 +529,42 @@ func ProgressOf(bf store.Backfill) BackfillProgress {
 // page's writes, states, history and new place committed together. It
 // implements jobs.Backfiller.
 func (e *Engine) Backfill(ctx context.Context, conn store.Connection, args jobs.BackfillArgs) error {
-	return e.jobError(ctx, conn.ID, e.backfill(ctx, conn, args))
+	err := e.backfill(ctx, conn, args)
+	if err != nil && !IsBudgetExhausted(err) && !e.stopping.Load() {
+		// The job is retried with backoff; until then the admin sees why
+		// the backfill is not moving rather than a bare "running".
+		e.noteBackfill(ctx, conn.ID, args.BackfillID, store.BackfillRunning, "retrying after an error: "+err.Error())
+	}
+	return e.jobError(ctx, conn.ID, err)
+}
+
+// BackfillFailed marks a backfill failed when its job gives up (its last
+// attempt failed, or it was canceled as unrunnable), so that it never stays
+// "running" with nothing running it. It implements jobs.Backfiller.
+func (e *Engine) BackfillFailed(ctx context.Context, conn store.Connection, args jobs.BackfillArgs, cause error) error {
+	return e.noteBackfill(ctx, conn.ID, args.BackfillID, store.BackfillFailed, "stopped by an error: "+cause.Error())
+}
+
+// noteBackfill stores state and message on a running or paused backfill,
+// leaving finished and canceled ones as they are.
+func (e *Engine) noteBackfill(ctx context.Context, connID, id int64, state, msg string) error {
+	ctx = context.WithoutCancel(ctx)
+	bf, err := e.store.GetBackfill(ctx, connID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if bf.State != store.BackfillRunning && bf.State != store.BackfillPaused {
+		return nil
+	}
+	if state == store.BackfillFailed {
+		return e.endBackfill(ctx, bf, state, msg)
+	}
+	bf.State, bf.Message = state, msg
+	_, err = e.putBackfill(ctx, bf)
+	return err
 }
 
 var _ jobs.Backfiller = (*Engine)(nil)

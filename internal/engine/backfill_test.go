@@ -13,6 +13,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/store"
@@ -413,5 +414,40 @@ func TestBackfillCancel(t *testing.T) {
 	before := bb.sfWrites.Load()
 	if err := bb.eng.Backfill(bb.ctx, bb.conn(), jobs.BackfillArgs{ConnectionID: bb.connID, BackfillID: id}); err != nil || bb.sfWrites.Load() != before {
 		t.Fatalf("canceled backfill ran again: %v, %d writes", err, bb.sfWrites.Load()-before)
+	}
+}
+
+// TestBackfillFailureIsShown: a backfill whose job fails for a reason other
+// than the budget says why while its job retries, and is marked failed
+// when the job gives up, never left "running" with nothing running it
+// (F3.8; no silent failures).
+func TestBackfillFailureIsShown(t *testing.T) {
+	t.Parallel()
+	bb := setupBackfill(t, 20, "")
+	plan, err := bb.eng.PlanBackfill(bb.ctx, bb.conn(), engine.BackfillRequest{Objects: []string{"Lead"}, Fields: []string{"Phone"}, Direction: "to_salesforce"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := bb.start(plan)
+	bb.sf.SetFaults(sfemu.Faults{ErrorRate: 1, ErrorStatus: 500})
+	args := jobs.BackfillArgs{ConnectionID: bb.connID, BackfillID: id}
+	runErr := bb.eng.Backfill(bb.ctx, bb.conn(), args)
+	if runErr == nil {
+		t.Fatal("a backfill against a failing Salesforce succeeded")
+	}
+	if bf := bb.get(id); bf.State != store.BackfillRunning || !strings.HasPrefix(bf.Message, "retrying after an error: ") {
+		t.Fatalf("while its job retries: state %q, message %q", bf.State, bf.Message)
+	}
+	if err := bb.eng.BackfillFailed(bb.ctx, bb.conn(), args, runErr); err != nil {
+		t.Fatal(err)
+	}
+	bf := bb.get(id)
+	if bf.State != store.BackfillFailed || !strings.HasPrefix(bf.Message, "stopped by an error: ") || bf.FinishedAt == nil {
+		t.Fatalf("after the job gave up: %+v", bf)
+	}
+	// A job that runs again after that leaves the failed backfill alone.
+	bb.sf.SetFaults(sfemu.Faults{})
+	if err := bb.eng.Backfill(bb.ctx, bb.conn(), args); err != nil || bb.get(id).State != store.BackfillFailed {
+		t.Fatalf("a failed backfill ran again: %v, %q", err, bb.get(id).State)
 	}
 }

@@ -30,6 +30,8 @@ func BackfillInsertOpts() *river.InsertOpts {
 type Backfiller interface {
 	// Backfill runs one backfill from where it stopped.
 	Backfill(ctx context.Context, conn store.Connection, args BackfillArgs) error
+	// BackfillFailed records that the backfill's job gave up with cause.
+	BackfillFailed(ctx context.Context, conn store.Connection, args BackfillArgs, cause error) error
 }
 
 // BackfillWorker runs BackfillArgs.
@@ -52,5 +54,17 @@ func (w *BackfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 	if err != nil {
 		return err
 	}
-	return b.Backfill(ctx, conn, job.Args)
+	err = b.Backfill(ctx, conn, job.Args)
+	if err == nil {
+		return nil
+	}
+	var canceled *river.JobCancelError
+	var snoozed *river.JobSnoozeError
+	if errors.As(err, &canceled) || (job.Attempt >= job.MaxAttempts && !errors.As(err, &snoozed)) {
+		// No attempt follows: the backfill must not stay "running".
+		if ferr := b.BackfillFailed(ctx, conn, job.Args, err); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+	}
+	return err
 }
