@@ -8,7 +8,9 @@ package salesforce
 //
 //	POST  /__emulator/convert-lead       {"leadId","accountId"?,"contactId"?,"doNotCreateOpportunity"?,"opportunityName"?,"convertedStatus"?}
 //	                                     → {"accountId","contactId","opportunityId"}
-//	POST  /__emulator/fields             {"object","name","type","label"?,"length"?,"externalId"?,"unique"?,"picklistValues"?,"restrictedPicklist"?}
+//	POST  /__emulator/fields             {"object","name","type","label"?,"length"?,"externalId"?,"unique"?,"required"?,"picklistValues"?,"restrictedPicklist"?}
+//	POST  /__emulator/validation-rules   {"object","field","blank"?,"equals"?,"message"}
+//	POST  /__emulator/assignment-rules   {"object","name","active","entries":[{"field"?,"value"?,"ownerId"}]} → {"id"}
 //	POST  /__emulator/picklist-values    {"object","field","value"}
 //	POST  /__emulator/restrict-picklist  {"object","field","restricted":bool}
 //	POST  /__emulator/field-security     {"object","field","hidden":bool}
@@ -55,6 +57,16 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 	}))
 	h("POST /__emulator/fields", withBody(func(in FieldSpec, r *http.Request) (any, error) {
 		return nil, s.AddField(in)
+	}))
+	h("POST /__emulator/validation-rules", withBody(func(in ValidationRule, r *http.Request) (any, error) {
+		return nil, s.AddValidationRule(in)
+	}))
+	h("POST /__emulator/assignment-rules", withBody(func(in AssignmentRuleSpec, r *http.Request) (any, error) {
+		id, err := s.AddAssignmentRule(in)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"id": id}, nil
 	}))
 	h("POST /__emulator/picklist-values", withBody(func(in struct{ Object, Field, Value string }, r *http.Request) (any, error) {
 		return nil, s.AddPicklistValue(in.Object, in.Field, in.Value)
@@ -415,6 +427,7 @@ type FieldSpec struct {
 	Unique             bool     `json:"unique,omitempty"`             // refuse duplicate values (text, email, number)
 	PicklistValues     []string `json:"picklistValues,omitempty"`     // the active values of a picklist
 	RestrictedPicklist bool     `json:"restrictedPicklist,omitempty"` // refuse values not in PicklistValues
+	Required           bool     `json:"required,omitempty"`           // "Always require a value": not nillable, so every create must give it
 }
 
 var customName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*__c$`)
@@ -471,6 +484,12 @@ func (s *Server) AddField(spec FieldSpec) error {
 			}
 		}
 		f.Custom, f.ExternalID, f.Unique = true, spec.ExternalID, spec.Unique
+		if spec.Required {
+			if typ == typeBoolean {
+				return errBadRequest("INVALID_ARGUMENT", "checkbox fields cannot be required")
+			}
+			f.Nillable = false
+		}
 		if spec.Unique {
 			seen := map[string]bool{}
 			for _, r := range t.order {

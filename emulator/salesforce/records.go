@@ -142,6 +142,14 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 	if len(missing) > 0 {
 		return "", errBadRequest("REQUIRED_FIELD_MISSING", "Required fields are missing: ["+strings.Join(missing, ", ")+"]", missing...)
 	}
+	if mode != modeLoad {
+		if err := tx.validate(o, vals); err != nil {
+			return "", err
+		}
+	}
+	if mode == modeAPI {
+		tx.assign(o, vals)
+	}
 	t.counter++
 	id := makeID(o.KeyPrefix, t.counter)
 	if mode == modeLoad {
@@ -179,6 +187,11 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 	t.insert(r)
 	if mode != modeLoad { // LoadRecords undoes its own inserts
 		tx.onUndo(func() { t.remove(r) })
+	}
+	if o.Name == "User" {
+		if err := tx.syncProfileAssignment(id, nil, vals["ProfileId"]); err != nil {
+			return "", err
+		}
 	}
 	return id, nil
 }
@@ -247,11 +260,23 @@ func (tx *txn) update(t *table, r *record, in map[string]any, mode writeMode) er
 		vals["SystemModstamp"] = ts
 	}
 	vals["LastModifiedById"] = s.userID
+	if mode != modeLoad {
+		if err := tx.validate(o, vals); err != nil {
+			return err
+		}
+	}
+	if mode == modeAPI {
+		tx.assign(o, vals)
+	}
 	s.derive(o, vals, r.f, now)
 	if err := tx.checkUnique(t, vals, r); err != nil {
 		return err
 	}
+	oldProfile := r.f["ProfileId"]
 	tx.replace(t, r, vals)
+	if o.Name == "User" {
+		return tx.syncProfileAssignment(r.id, oldProfile, vals["ProfileId"])
+	}
 	return nil
 }
 
@@ -475,6 +500,7 @@ func refAllowed(f *fieldDef, id string) bool {
 var refPrefixes = map[string]string{
 	"UserRole": "00E", "User": "005", "Account": "001", "Contact": "003", "Lead": "00Q",
 	"Opportunity": "006", "OpportunityContactRole": "00K", "Task": "00T", "Case": "500",
+	"Profile": "00e", "PermissionSet": "0PS", "PermissionSetAssignment": "0Pa", "ObjectPermissions": "110", "AssignmentRule": "01Q",
 }
 
 func validEmail(s string) bool {

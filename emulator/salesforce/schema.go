@@ -266,6 +266,55 @@ func newSchema() *schema {
 			fTyped(typePhone, "Phone", "Phone"), fRef("UserRoleId", "Role ID", "UserRole", "UserRole"),
 			func() *fieldDef { f := fTyped(typeBoolean, "IsActive", "Active"); f.DefaultValue = true; return f }(),
 			fPick("TimeZoneSidKey", "Time Zone", true, "America/Los_Angeles", "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "Europe/Berlin", "Asia/Tokyo", "GMT"),
+			// ProfileId is required in Salesforce; here it defaults to the
+			// Standard User profile (seedProfiles sets the default).
+			func() *fieldDef {
+				f := fRef("ProfileId", "Profile ID", "Profile", "Profile")
+				f.Nillable, f.DefaultedOnCreate = false, true
+				return f
+			}(),
+		}},
+		// Permissions: a profile owns one permission set; a user's profile
+		// and extra permission sets are PermissionSetAssignments; object
+		// access is ObjectPermissions rows on permission sets.
+		{Name: "Profile", Label: "Profile", LabelPlural: "Profiles", KeyPrefix: "00e", Fields: []*fieldDef{
+			fID(), nameField(fReq(fStr("Name", "Name", 255))),
+		}},
+		{Name: "PermissionSet", Label: "Permission Set", LabelPlural: "Permission Sets", KeyPrefix: "0PS", Fields: []*fieldDef{
+			fID(), nameField(fReq(fStr("Name", "Name", 80))), fReq(fStr("Label", "Label", 80)),
+			fRO(fTyped(typeBoolean, "IsOwnedByProfile", "Is Owned By Profile")),
+			fRO(fRef("ProfileId", "Profile ID", "Profile", "Profile")),
+		}},
+		{Name: "PermissionSetAssignment", Label: "Permission Set Assignment", LabelPlural: "Permission Set Assignments", KeyPrefix: "0Pa", Fields: []*fieldDef{
+			fID(),
+			func() *fieldDef {
+				f := fRef("AssigneeId", "Assignee ID", "Assignee", "User")
+				f.Nillable = false
+				return f
+			}(),
+			func() *fieldDef {
+				f := fRef("PermissionSetId", "Permission Set ID", "PermissionSet", "PermissionSet")
+				f.Nillable = false
+				return f
+			}(),
+		}},
+		{Name: "ObjectPermissions", Label: "Object Permissions", LabelPlural: "Object Permissions", KeyPrefix: "110", Fields: []*fieldDef{
+			fID(),
+			fCreateOnly(func() *fieldDef {
+				f := fRef("ParentId", "Parent ID", "Parent", "PermissionSet")
+				f.Nillable = false
+				return f
+			}()),
+			fCreateOnly(fReq(fStr("SobjectType", "Sobject Type Name", 40))),
+			fTyped(typeBoolean, "PermissionsRead", "Read"), fTyped(typeBoolean, "PermissionsCreate", "Create"),
+			fTyped(typeBoolean, "PermissionsEdit", "Edit"), fTyped(typeBoolean, "PermissionsDelete", "Delete"),
+			fTyped(typeBoolean, "PermissionsViewAllRecords", "View All"), fTyped(typeBoolean, "PermissionsModifyAllRecords", "Modify All"),
+		}},
+		// AssignmentRule is read-only through the API; rules and their
+		// entries are set up through the control surface.
+		{Name: "AssignmentRule", Label: "Assignment Rule", LabelPlural: "Assignment Rules", KeyPrefix: "01Q", Fields: []*fieldDef{
+			fID(), nameField(fRO(fStr("Name", "Name", 120))), fRO(fStr("SobjectType", "Sobject Type", 40)),
+			fRO(fTyped(typeBoolean, "Active", "Active")),
 		}},
 		{Name: "Account", Label: "Account", LabelPlural: "Accounts", KeyPrefix: "001", Fields: []*fieldDef{
 			fID(), nameField(fReq(fStr("Name", "Account Name", 255))), fStr("AccountNumber", "Account Number", 40), fStr("Site", "Account Site", 80),

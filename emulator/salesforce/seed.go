@@ -11,6 +11,7 @@ func (s *Server) seedLoginUser() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx := &txn{s: s, write: true}
+	profiles := s.seedProfiles(tx)
 	alias := s.opts.Username
 	if i := strings.IndexByte(alias, '@'); i > 0 {
 		alias = alias[:i]
@@ -21,6 +22,7 @@ func (s *Server) seedLoginUser() {
 	if _, err := tx.create(s.tables["user"], map[string]any{
 		"Id": s.userID, "Username": s.opts.Username, "Email": s.opts.Username, "FirstName": "Admin",
 		"LastName": "User", "Alias": alias, "Title": "System Administrator", "IsActive": true,
+		"ProfileId": profiles[ProfileSystemAdministrator],
 	}, modeLoad); err != nil {
 		panic(fmt.Sprintf("salesforce: seeding the login user: %v", err)) // a bug in the schema, not input
 	}

@@ -70,6 +70,10 @@ type Server struct {
 	orgID   string
 	userID  string // the login user
 	caseSeq int64
+	// validations and ruleEntries are the org's validation rules and the
+	// entries of its assignment rules (by AssignmentRule id).
+	validations []ValidationRule
+	ruleEntries map[string][]RuleEntry
 
 	// authMu guards OAuth state, limits, faults and query cursors; it is
 	// never held while taking mu.
@@ -108,17 +112,18 @@ func New(opts Options) *Server {
 		opts.APIDailyLimit = DefaultAPIDailyLimit
 	}
 	s := &Server{
-		opts:       opts,
-		log:        opts.Logger,
-		now:        opts.Now,
-		schema:     newSchema(),
-		tables:     map[string]*table{},
-		codes:      map[string]*authCode{},
-		access:     map[string]*session{},
-		refresh:    map[string]*grant{},
-		cursors:    map[string]*locatorState{},
-		apiEnabled: true,
-		orgID:      id18("00DFy0000000Fry"),
+		opts:        opts,
+		log:         opts.Logger,
+		now:         opts.Now,
+		schema:      newSchema(),
+		tables:      map[string]*table{},
+		codes:       map[string]*authCode{},
+		access:      map[string]*session{},
+		refresh:     map[string]*grant{},
+		cursors:     map[string]*locatorState{},
+		apiEnabled:  true,
+		ruleEntries: map[string][]RuleEntry{},
+		orgID:       id18("00DFy0000000Fry"),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -333,6 +338,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r, err := decodeContent(r)
+	if err == nil {
+		r, err = withAutoAssign(r)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -515,6 +523,8 @@ type txn struct {
 	s     *Server
 	undo  []func()
 	write bool
+	// autoAssign is the request's Sforce-Auto-Assign header ("" absent).
+	autoAssign string
 }
 
 type txnKey struct{}
@@ -548,6 +558,7 @@ func (s *Server) withTxn(ctx context.Context, write bool, fn func(tx *txn) error
 		defer s.mu.RUnlock()
 	}
 	tx := &txn{s: s, write: write}
+	tx.autoAssign, _ = ctx.Value(autoAssignKey{}).(string)
 	err := fn(tx)
 	if err != nil && write {
 		tx.rollbackTo(0)
