@@ -291,7 +291,7 @@ func (b *batch) readBackfillPage(ctx context.Context, object string, maps []stor
 }
 
 // backfillRule is the rule named in history for a backfill's writes.
-const backfillRule = "backfill of mapped values, latest change wins (F3.8)"
+const backfillRule = "backfill of mapped values, latest change wins"
 
 // sfWrites is how many Collections calls a page's Salesforce writes take.
 func (b *batch) sfWrites(pairs []*pair) int {

@@ -208,7 +208,7 @@ func (b *batch) syncPairs(ctx context.Context) error {
 				// to the Contact and syncs both ways then (F2.4, F3.4).
 				p.okSF, p.gone = false, true
 				b.history(string(p.object), p.icID, p.sfID, store.OriginIntercom, "Lead converted in Salesforce: the change syncs "+
-					"to the Contact once the conversion is polled (F2.4)", "deferred", "", nil)
+					"to the Contact once the conversion is polled", "deferred", "", nil)
 				continue
 			} else if ok {
 				p.sf = &r
@@ -220,7 +220,7 @@ func (b *batch) syncPairs(ctx context.Context) error {
 			p.okSF, p.gone = false, true
 			b.ops.deleteMappings = append(b.ops.deleteMappings, p.icID)
 			b.history(string(p.object), p.icID, p.sfID, store.OriginSalesforce,
-				"person deleted in Salesforce: delete the identity mapping only (seed 001, F2.3)", "mapping_deleted", "", nil)
+				"person deleted in Salesforce: delete the identity mapping only", "mapping_deleted", "", nil)
 		}
 	}
 	b.writeSalesforce(ctx)

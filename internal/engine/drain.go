@@ -386,7 +386,7 @@ func (b *batch) staleEvent(prev *icChange, rec icRecord, topic string) bool {
 }
 
 // staleRule names the rule that ignores older changes in history.
-const staleRule = "a change older than the last one seen from the same side is stale (F3.5)"
+const staleRule = "a change older than the last one seen from the same side is stale"
 
 // stop turns an API error met while matching into the batch's stopping
 // error, or returns other errors as they are.

@@ -263,7 +263,7 @@ func (b *batch) planOwner(ctx context.Context, p *pair, st states) *ownerChange 
 	if icKnown && own.RestoreIntercomOwner && written != nil && written.Origin == store.OriginFerry {
 		if want := decodeOwner(written.Value); icOwner != want {
 			return &ownerChange{to: want, restor: true, from: icOwner,
-				rule: "ferry assigns owners from Salesforce: an owner changed by hand in Intercom is put back (F5.3)"}
+				rule: "ferry assigns owners from Salesforce: an owner changed by hand in Intercom is put back"}
 		}
 	}
 	return nil
@@ -379,7 +379,7 @@ func (e *Engine) pollAccountOwners(ctx context.Context, base *batch) error {
 			if m, ok := ms[c.ID]; ok {
 				rec := c
 				b.pairs = append(b.pairs, &pair{object: sync.ObjectUser, icID: m.IntercomID, sfObject: "Contact", sfID: c.ID, sf: &rec,
-					origin: store.OriginSalesforce, rule: "the Account owner decides the Intercom owner (F5.2)"})
+					origin: store.OriginSalesforce, rule: "the Account owner decides the Intercom owner"})
 			}
 		}
 		if err := b.syncPairs(ctx); err != nil {

@@ -67,7 +67,7 @@ func (e *Engine) mapRecord(ctx context.Context, conn store.Connection, args jobs
 		}
 		rec = contactRecord(c, nil)
 	}
-	rule := "the admin picked the match of an ambiguous record (F2.2)"
+	rule := "the admin picked the match of an ambiguous record"
 	taken, err := e.store.ListMappingsBySalesforceIDs(ctx, conn.ID, store.SalesforceObject(object), []string{target.ID})
 	if err != nil {
 		return err

@@ -153,7 +153,7 @@ func (b *batch) processConversations(ctx context.Context, evs []store.WebhookEve
 			w := works[id]
 			if w.started || w.closed {
 				for _, c := range w.contactIDs() {
-					b.history(taskObject, c, "", store.OriginIntercom, "Tasks need the Task fields ferry writes (F1.4, F6.1)", "disabled", problem, nil)
+					b.history(taskObject, c, "", store.OriginIntercom, "Tasks need the Task fields ferry writes", "disabled", problem, nil)
 				}
 			}
 		}
@@ -326,7 +326,7 @@ func (b *batch) taskTargets(ctx context.Context, works map[string]*convWork, ord
 			}
 			got, reason := sync.TaskTargets(p, key, sfPeople(found[icKey(p, key)]))
 			if len(got) == 0 {
-				b.history(taskObject, cid, "", store.OriginIntercom, "a conversation's Task is for the matching Lead or Contact (F6.1)",
+				b.history(taskObject, cid, "", store.OriginIntercom, "a conversation's Task is for the matching Lead or Contact",
 					"no_task", fmt.Sprintf("conversation %s: %s", id, reason), nil)
 				continue
 			}
@@ -395,7 +395,7 @@ func (b *batch) recoverTasks(ctx context.Context, works map[string]*convWork, or
 				if f.who == t.WhoID && strings.HasPrefix(f.desc, head) {
 					w.tasks[i].TaskID, w.tasks[i].State = f.id, store.TaskOpen
 					b.ops.convTasks = append(b.ops.convTasks, w.tasks[i])
-					b.history(taskObject, t.IntercomID, f.id, store.OriginFerry, "one Task per conversation and person (F6.1)",
+					b.history(taskObject, t.IntercomID, f.id, store.OriginFerry, "one Task per conversation and person",
 						"recovered", "the Task created before an interruption was found; none created again", nil)
 					break
 				}
@@ -713,9 +713,9 @@ func (b *batch) taskHistory(w *taskWrite, create bool, row store.ConversationTas
 		}
 		changes[k] = v
 	}
-	rule, outcome := "a conversation became a Task (F6.1)", "task_created"
+	rule, outcome := "a conversation became a Task", "task_created"
 	if !create {
-		rule, outcome = "the conversation's Task follows it: transcript on close and reopen, owner on reassignment (F6.1)", "task_updated"
+		rule, outcome = "the conversation's Task follows it: transcript on close and reopen, owner on reassignment", "task_updated"
 	}
 	b.history(taskObject, row.IntercomID, row.TaskID, store.OriginIntercom, rule, outcome, "conversation "+row.ConversationID,
 		map[string]any{"salesforce": changes})
@@ -735,6 +735,6 @@ func (b *batch) taskError(w *taskWrite, create bool, err error) {
 	b.ops.errors = append(b.ops.errors, store.SyncError{ConnectionID: b.conn.ID, Object: "Task", RecordID: w.row.IntercomID,
 		Operation: op, Code: code, Message: msg,
 		Details: fmt.Sprintf(`{"conversation_id":%q,"who_id":%q,"task_id":%q}`, w.row.ConversationID, w.row.WhoID, w.row.TaskID)})
-	b.history(taskObject, w.row.IntercomID, w.row.TaskID, store.OriginIntercom, "a conversation became a Task (F6.1)", "error",
+	b.history(taskObject, w.row.IntercomID, w.row.TaskID, store.OriginIntercom, "a conversation became a Task", "error",
 		fmt.Sprintf("conversation %s: %s: %s", w.row.ConversationID, code, msg), nil)
 }

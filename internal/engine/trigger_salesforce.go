@@ -251,7 +251,7 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 func (b *batch) mapElsewhere(r sfRecord, m store.Mapping, has bool, p icRecord, target sfRecord, reason string,
 	taken map[string]store.Mapping, takenSF map[string]string) {
 	object := string(objectOf(target.Object))
-	rule := "person updated in Salesforce: try to match; the Intercom person goes to the record the multiple-match rules pick (F2.2, F3.4)"
+	rule := "person updated in Salesforce: try to match; the Intercom person goes to the record the multiple-match rules pick"
 	if owner, ok := takenSF[target.ID]; ok && owner != p.ID {
 		b.history(object, p.ID, target.ID, store.OriginSalesforce, rule, "skipped",
 			fmt.Sprintf("%s %s is already mapped to Intercom %s", target.Object, target.ID, owner), nil)
@@ -270,7 +270,7 @@ func (b *batch) mapElsewhere(r sfRecord, m store.Mapping, has bool, p icRecord, 
 	}
 	if has && m.IntercomID != p.ID {
 		// r keeps its own mapping; its values sync as any update's.
-		b.syncPolled(r, m, "person updated in Salesforce: sync all mapped attributes to Intercom (seed 001)")
+		b.syncPolled(r, m, "person updated in Salesforce: sync all mapped attributes to Intercom")
 	}
 	taken[p.ID] = store.Mapping{SFID: target.ID, SFObject: store.SalesforceObject(target.Object)}
 	takenSF[target.ID] = p.ID
@@ -342,7 +342,7 @@ func (b *batch) applyConversions(ctx context.Context, leads []sfRecord) error {
 		if !ok {
 			continue
 		}
-		rule := "Lead qualified into a Contact: move the mapping to the Contact (seed 001, F2.4)"
+		rule := "Lead qualified into a Contact: move the mapping to the Contact"
 		icr := icRecord{ID: m.IntercomID, Role: string(m.IntercomRole)}
 		var icp *icRecord
 		if got, err := b.ic.GetContact(ctx, m.IntercomID); err == nil {

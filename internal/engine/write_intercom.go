@@ -100,7 +100,7 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 				p.gone = true
 				b.ops.deleteMappings = append(b.ops.deleteMappings, p.icID)
 				b.history(string(p.object), p.icID, p.sfID, store.OriginIntercom,
-					"person deleted in Intercom: delete the identity mapping only (seed 001, F2.3)", "mapping_deleted", "", nil)
+					"person deleted in Intercom: delete the identity mapping only", "mapping_deleted", "", nil)
 				continue
 			}
 			if ce := classifyIC(err); ce.kind != permanent {

@@ -145,26 +145,26 @@ func Decide(e Event) Action {
 	case Created:
 		if e.HasMapping {
 			// seed 001: "Person created in … | Not applicable."
-			return Action{ActNone, "person created in " + from + " with a mapping: not applicable (seed 001)"}
+			return Action{ActNone, "person created in " + from + " with a mapping: not applicable"}
 		}
-		return matchOrMap(e, "person created in "+from+": try to match existing records, never create them (seed 001, F2.3)")
+		return matchOrMap(e, "person created in "+from+": try to match existing records, never create them")
 
 	case Updated:
 		if !e.HasMapping {
-			return matchOrMap(e, "person updated in "+from+" without a mapping: try to match (seed 001, F2.3)")
+			return matchOrMap(e, "person updated in "+from+" without a mapping: try to match")
 		}
 		act := syncAction(e.Side, from)
 		if !e.KeyChanged {
 			return act
 		}
-		rule := "mapping key updated in " + from + ": re-match (seed 001, F2.3)"
+		rule := "mapping key updated in " + from + ": re-match"
 		switch e.Found {
 		case FoundUnknown:
 			return Action{ActMatch, rule}
 		case FoundOther:
-			return Action{ActRepoint, "mapping key updated in " + from + " now matches a different record: re-point the mapping (seed 001, F2.3)"}
+			return Action{ActRepoint, "mapping key updated in " + from + " now matches a different record: re-point the mapping"}
 		case FoundMany:
-			return Action{ActUnmapReview, "mapping key updated in " + from + " now matches several records: no mapping, review (F2.2)"}
+			return Action{ActUnmapReview, "mapping key updated in " + from + " now matches several records: no mapping, review"}
 		}
 		// Still the same record, or nothing else matches (typically the other
 		// side has not received the new key yet): the mapping stands and the
@@ -174,9 +174,9 @@ func Decide(e Event) Action {
 
 	case Deleted:
 		if e.HasMapping {
-			return Action{ActDeleteMapping, "person deleted in " + from + ": delete the identity mapping only (seed 001, F2.3)"}
+			return Action{ActDeleteMapping, "person deleted in " + from + ": delete the identity mapping only"}
 		}
-		return Action{ActNone, "person deleted in " + from + " without a mapping: not applicable (seed 001)"}
+		return Action{ActNone, "person deleted in " + from + " without a mapping: not applicable"}
 
 	case Converted:
 		if e.Side != Salesforce {
@@ -184,26 +184,26 @@ func Decide(e Event) Action {
 		}
 		if e.HasMapping {
 			if e.TargetMapped {
-				return Action{ActDeleteMapping, "Lead qualified into a Contact that is already mapped: the Lead's mapping ends, the Intercom lead follows the user (seed 001, F2.4)"}
+				return Action{ActDeleteMapping, "Lead qualified into a Contact that is already mapped: the Lead's mapping ends, the Intercom lead follows the user"}
 			}
-			return Action{ActMoveMapping, "Lead qualified into a Contact: move the mapping to the Contact (seed 001, F2.4)"}
+			return Action{ActMoveMapping, "Lead qualified into a Contact: move the mapping to the Contact"}
 		}
 		if e.TargetMapped {
 			return Action{ActNone, "Lead qualified into a Contact that is already mapped"}
 		}
-		return matchOrMap(e, "Lead qualified into a Contact without a mapping: try to match the Contact (seed 001, F2.4)")
+		return matchOrMap(e, "Lead qualified into a Contact without a mapping: try to match the Contact")
 
 	case Merged:
 		if e.HasMapping {
 			if e.TargetMapped {
-				return Action{ActDeleteMapping, "record merged into one that is already mapped: delete the merged record's mapping (F2.4)"}
+				return Action{ActDeleteMapping, "record merged into one that is already mapped: delete the merged record's mapping"}
 			}
-			return Action{ActMoveMapping, "record merged: move the mapping to the surviving record (F2.4)"}
+			return Action{ActMoveMapping, "record merged: move the mapping to the surviving record"}
 		}
 		if e.TargetMapped {
 			return Action{ActNone, "record merged into one that is already mapped"}
 		}
-		return matchOrMap(e, "record merged without a mapping: try to match the surviving record (F2.4)")
+		return matchOrMap(e, "record merged without a mapping: try to match the surviving record")
 	}
 	return Action{ActNone, "unknown event " + string(e.Kind)}
 }
@@ -213,9 +213,9 @@ func Decide(e Event) Action {
 // "all mapped attributes" (seed 001).
 func syncAction(side Side, from string) Action {
 	if side == Salesforce {
-		return Action{ActSyncMapped, "person updated in " + from + ": sync all mapped attributes to Intercom (seed 001)"}
+		return Action{ActSyncMapped, "person updated in " + from + ": sync all mapped attributes to Intercom"}
 	}
-	return Action{ActSyncChanged, "person updated in " + from + ": sync the updated attributes to Salesforce (seed 001)"}
+	return Action{ActSyncChanged, "person updated in " + from + ": sync the updated attributes to Salesforce"}
 }
 
 // matchOrMap is the "no existing identity mapping" column: match, then map
@@ -225,9 +225,9 @@ func matchOrMap(e Event, rule string) Action {
 	case FoundUnknown:
 		return Action{ActMatch, rule}
 	case FoundOther, FoundMapped:
-		return Action{ActCreateMapping, rule + "; matched: create the mapping and sync all mapped attributes both ways once (F3.4)"}
+		return Action{ActCreateMapping, rule + "; matched: create the mapping and sync all mapped attributes both ways once"}
 	case FoundMany:
-		return Action{ActReview, rule + "; multiple matches: no mapping, review (F2.2)"}
+		return Action{ActReview, rule + "; multiple matches: no mapping, review"}
 	}
 	return Action{ActNone, rule + "; no match"}
 }
