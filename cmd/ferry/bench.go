@@ -18,14 +18,16 @@ import (
 func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	scenario := fs.String("scenario", "all", "burst, steady, sf-burst, initial, conversations, backfill or all")
+	scenario := fs.String("scenario", "all", strings.Join(bench.ScenarioNames(), ", ")+" or all")
+	baseline := fs.String("baseline", "", "also run each scenario that has one with a baseline integration in ferry's place and compare: per-event")
+	polls := fs.Int("polls", 0, fmt.Sprintf("idle: how many polls to measure (default %d)", bench.DefaultIdlePolls))
 	dbURL := fs.String("database-url", "", "ferry's store: postgres://… for PostgreSQL (default a temporary SQLite file)")
 	people := fs.Int("people", 0, fmt.Sprintf("initial and backfill: people on each side (default %d)", bench.DefaultInitialPeople))
 	limited := fs.Int("limited-people", 0, fmt.Sprintf("initial: people in the run at Intercom's default rate limit, -1 to skip (default %d)", bench.DefaultLimitedPeople))
 	changes := fs.Int("changes", 0, fmt.Sprintf("burst and sf-burst: changes made at once (default %d each); conversations: how many (default %d)", bench.DefaultBurstChanges, bench.DefaultConversations))
-	rate := fs.Int("rate", 0, fmt.Sprintf("steady: changes per second (default %d)", bench.DefaultSteadyRate))
-	duration := fs.Duration("duration", 0, fmt.Sprintf("steady: how long changes are made (default %s); conversations: over how long they close (default %s)", bench.DefaultSteadyDuration, bench.DefaultCloseSpan))
-	poll := fs.Duration("poll-interval", bench.DefaultPollInterval, "how often ferry polls Salesforce")
+	rate := fs.Int("rate", 0, fmt.Sprintf("steady and sparse: changes per second (default %d and %d)", bench.DefaultSteadyRate, bench.DefaultSparseRate))
+	duration := fs.Duration("duration", 0, fmt.Sprintf("steady and sparse: how long changes are made (default %s and %s); conversations: over how long they close (default %s)", bench.DefaultSteadyDuration, bench.DefaultSparseDuration, bench.DefaultCloseSpan))
+	poll := fs.Duration("poll-interval", 0, fmt.Sprintf("how often ferry polls Salesforce (default %s for sparse and sparse-both, %s for the others)", bench.DefaultSparsePoll, bench.DefaultPollInterval))
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long a scenario waits for its changes to land")
 	workers := fs.Int("workers", 10, "ferry's queue workers")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
@@ -41,11 +43,22 @@ calls per synced change, echo writes, end-to-end latency p50/p99, throughput
 and peak memory, against the targets below.
 
 Scenarios and their defaults:
+  sparse    %d Intercom change/s for %s to mapped people, mapped to
+            Salesforce only, %s polls (target: <= 1.05 Salesforce calls
+            per change, polls included; p99 to Salesforce < 1s)
+  sparse-both
+            the same with the mapping both ways (target: <= 1.1 calls
+            per change, p99 < 1s)
+  steady    %d Intercom changes/s for %s (target: <= 0.02 calls per
+            change, p99 to Salesforce < 1s)
   burst     %d Intercom changes at once to mapped people
             (target: <= 0.02 Salesforce calls per change, no echo writes)
-  steady    %d Intercom changes/s for %s (target: p99 to Salesforce < 1s)
-  sf-burst  %d Salesforce changes between two polls
-            (target: in Intercom within the poll interval + 1s)
+  idle      %d polls that find nothing, and what else ferry calls
+            meanwhile (target: <= 1 Salesforce call per poll, <= 300 calls
+            in an idle day at 5-minute polls)
+  sf-burst  %d Salesforce changes between two polls, Intercom's rate
+            limit raised (target: in Intercom within 6s after the poll
+            that found them)
   initial   %d people on each side matched at connect, Intercom rate limit
             raised (target: <= 2 minutes, <= 300 MB), then %d people at
             Intercom's default limit of 10,000 calls/min (target: enrichment
@@ -60,12 +73,19 @@ Scenarios and their defaults:
             and changes as the dry run planned, <= 300 MB)
   all       each of the above in turn
 
+With --baseline per-event, each of sparse, sparse-both, steady, burst, idle
+and sf-burst runs a second time with a per-event integration in ferry's
+place (one lookup and one write per change, as Zapier- or n8n-style flows
+do) against the same emulators and the same changes, and a table compares
+the two.
+
 Memory is the Go heap and stacks of this process, emulators included, and
 the process's peak RSS so far; with --ferry-process ferry runs apart and its
 own peak RSS is reported too.
 
 Flags:
-`, bench.DefaultBurstChanges, bench.DefaultSteadyRate, bench.DefaultSteadyDuration,
+`, bench.DefaultSparseRate, bench.DefaultSparseDuration, bench.DefaultSparsePoll,
+			bench.DefaultSteadyRate, bench.DefaultSteadyDuration, bench.DefaultBurstChanges, bench.DefaultIdlePolls,
 			bench.DefaultSFBurstChanges, bench.DefaultInitialPeople, bench.DefaultLimitedPeople,
 			bench.DefaultConversations, bench.DefaultCloseSpan, bench.DefaultBackfillPeople)
 		fs.PrintDefaults()
@@ -85,7 +105,10 @@ Flags:
 	if *scenario != "all" && !slices.Contains(bench.ScenarioNames(), *scenario) {
 		return usageError{fmt.Sprintf("unknown scenario %q: want %s or all", *scenario, strings.Join(bench.ScenarioNames(), ", "))}
 	}
-	for name, v := range map[string]int{"people": *people, "changes": *changes, "rate": *rate} {
+	if *baseline != "" && *baseline != bench.BaselinePerEvent {
+		return usageError{fmt.Sprintf("unknown baseline %q: want %s", *baseline, bench.BaselinePerEvent)}
+	}
+	for name, v := range map[string]int{"people": *people, "changes": *changes, "rate": *rate, "polls": *polls} {
 		if v < 0 {
 			return usageError{fmt.Sprintf("--%s must not be negative", name)}
 		}
@@ -102,7 +125,7 @@ Flags:
 			return usageError{"--database-url takes a postgres:// URL; SQLite always runs on a fresh temporary file"}
 		}
 	}
-	if *poll < time.Second {
+	if *poll != 0 && *poll < time.Second {
 		return usageError{"--poll-interval must be at least 1s"}
 	}
 	var logger *slog.Logger
@@ -121,7 +144,7 @@ Flags:
 		Command:     command,
 		DatabaseURL: *dbURL, People: *people, LimitedPeople: *limited, Changes: *changes,
 		Rate: *rate, Duration: *duration, PollInterval: *poll, Timeout: *timeout,
-		Workers: *workers, Logger: logger,
+		Workers: *workers, Logger: logger, Baseline: *baseline, Polls: *polls,
 	}
 	names := []string{*scenario}
 	if *scenario == "all" {
@@ -148,6 +171,10 @@ Flags:
 	}
 	if *asJSON {
 		if werr := bench.WriteJSON(env.Stdout, all); werr != nil {
+			return werr
+		}
+	} else if *baseline != "" {
+		if werr := bench.WriteComparison(env.Stdout, all); werr != nil {
 			return werr
 		}
 	}

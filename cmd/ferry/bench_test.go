@@ -21,6 +21,7 @@ func TestBenchUsage(t *testing.T) {
 		{"UnknownScenario", []string{"bench", "--scenario", "chaos"}, 2, `unknown scenario "chaos"`},
 		{"NegativeChanges", []string{"bench", "--changes", "-5"}, 2, "--changes must not be negative"},
 		{"PollTooShort", []string{"bench", "--poll-interval", "10ms"}, 2, "--poll-interval must be at least 1s"},
+		{"UnknownBaseline", []string{"bench", "--baseline", "zapier"}, 2, `unknown baseline "zapier"`},
 		{"StrayArgument", []string{"bench", "burst"}, 2, `unexpected argument "burst"`},
 		{"BadFlag", []string{"bench", "--rate", "fast"}, 2, "invalid value"},
 		{"SQLiteURL", []string{"bench", "--database-url", "sqlite:///tmp/x.db"}, 2, "takes a postgres:// URL"},

@@ -40,7 +40,7 @@ func runBackfill(ctx context.Context, cfg Config) ([]Result, error) {
 		return nil, err
 	}
 	defer h.Close()
-	res.Store = string(h.Ferries[0].Store.Engine())
+	res.Store = h.storeName()
 	for _, name := range []string{"mobile", "city", "website"} {
 		if err := h.IC.CustomAttribute("contact", name, "string"); err != nil {
 			return failed(res, err)

@@ -37,7 +37,7 @@ func runConversations(ctx context.Context, cfg Config) ([]Result, error) {
 		return nil, err
 	}
 	defer h.Close()
-	res.Store = string(h.Ferries[0].Store.Engine())
+	res.Store = h.storeName()
 	people, err := prepare(ctx, h, cfg, n)
 	if err != nil {
 		return failed(res, err)

@@ -68,6 +68,11 @@ type Options struct {
 	Command []string
 	// Logger receives emulator and ferry logs; nil discards them.
 	Logger *slog.Logger
+	// Baseline, if set (BaselinePerEvent), runs a per-event integration in
+	// ferry's place against the same emulators; BaselineToIntercom adds
+	// its Salesforce → Intercom polling flow.
+	Baseline           string
+	BaselineToIntercom bool
 }
 
 // Harness is both emulators and ferry, running in this process and talking
@@ -85,6 +90,10 @@ type Harness struct {
 	// WebhookURL is where Intercom delivers (a round-robin proxy when there
 	// are several instances).
 	WebhookURL string
+
+	// baseline is the per-event integration run instead of ferry, if
+	// any.
+	baseline *perEvent
 
 	opts     Options
 	closers  []func()
@@ -207,6 +216,17 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 		return nil, fmt.Errorf("bench: define job_title: %w", err)
 	}
 
+	if opts.Baseline != "" {
+		if opts.Baseline != BaselinePerEvent {
+			return nil, fmt.Errorf("bench: unknown baseline %q: want %s", opts.Baseline, BaselinePerEvent)
+		}
+		h.opts = opts
+		if h.baseline, err = h.startPerEvent(ctx, lns[0], opts.PollInterval, opts.BaselineToIntercom); err != nil {
+			return nil, err
+		}
+		h.closers = append(h.closers, h.baseline.close)
+		return h, nil
+	}
 	key, err := secret.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -234,6 +254,14 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 		h.closers = append(h.closers, func() { _ = f.Close() })
 	}
 	return h, nil
+}
+
+// storeName names ferry's store engine, or the baseline run instead.
+func (h *Harness) storeName() string {
+	if h.baseline != nil {
+		return "none: " + h.opts.Baseline + " baseline"
+	}
+	return string(h.Ferries[0].Store.Engine())
 }
 
 // Connect connects ferry to both emulators through the real OAuth flows

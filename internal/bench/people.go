@@ -191,6 +191,13 @@ func (t *tracker) wait(ctx context.Context, timeout time.Duration) int {
 	return len(t.pending)
 }
 
+// lastLanding returns when the last change landed.
+func (t *tracker) lastLanding() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last
+}
+
 // results returns the latencies seen and the span from the first change to
 // the last landing.
 func (t *tracker) results() ([]time.Duration, time.Duration) {

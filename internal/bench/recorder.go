@@ -69,6 +69,7 @@ type Recorder struct {
 	forget    bool // keep no per-record history
 	byRoute   map[string]int64
 	observers []func(Write)
+	requests  []func(route string, at time.Time)
 }
 
 // NewRecorder returns a Recorder in front of an emulator of side.
@@ -81,6 +82,14 @@ func NewRecorder(side Side, next http.Handler) *Recorder {
 func (rec *Recorder) Observe(fn func(Write)) {
 	rec.mu.Lock()
 	rec.observers = append(rec.observers, fn)
+	rec.mu.Unlock()
+}
+
+// ObserveRequests registers fn to be called with every request's route and
+// arrival time once it is answered, on the request's goroutine.
+func (rec *Recorder) ObserveRequests(fn func(route string, at time.Time)) {
+	rec.mu.Lock()
+	rec.requests = append(rec.requests, fn)
 	rec.mu.Unlock()
 }
 
@@ -157,6 +166,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
 	cw := &captureWriter{ResponseWriter: w, keep: kind == writeCollection}
+	arrived := time.Now()
 	rec.next.ServeHTTP(cw, r)
 	at := time.Now()
 	status := cw.status()
@@ -185,8 +195,11 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.byRecord[wr.Record] = append(rec.byRecord[wr.Record], wr)
 		}
 	}
-	obs := rec.observers
+	obs, reqObs := rec.observers, rec.requests
 	rec.mu.Unlock()
+	for _, fn := range reqObs {
+		fn(route, arrived)
+	}
 	for _, wr := range writes {
 		for _, fn := range obs {
 			fn(wr)

@@ -42,7 +42,11 @@ func WriteTable(w io.Writer, results []Result) error {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "== %s (%s store)\n", r.Scenario, r.Store)
+		if r.Mode != "" && r.Mode != "ferry" {
+			fmt.Fprintf(tw, "== %s: %s baseline (same emulators, same changes, no ferry)\n", r.Scenario, r.Mode)
+		} else {
+			fmt.Fprintf(tw, "== %s (%s store)\n", r.Scenario, r.Store)
+		}
 		row := func(name, value string) { fmt.Fprintf(tw, "  %s\t%s\n", name, value) }
 		if r.Direction != "" {
 			row("direction", r.Direction)
@@ -53,7 +57,16 @@ func WriteTable(w io.Writer, results []Result) error {
 		row("throughput", fmt.Sprintf("%.0f changes/s", r.Throughput))
 		row("Salesforce API calls", fmt.Sprintf("%d (%.4f per change)", r.SalesforceCalls, r.SFCallsPerChg))
 		row("Intercom API calls", fmt.Sprintf("%d (%.4f per change)", r.IntercomCalls, r.ICCallsPerChg))
-		if r.Scenario == ScenarioBurst || r.Scenario == ScenarioSteady || r.Scenario == ScenarioSFBurst {
+		if r.Polls > 0 {
+			row("polls measured", fmt.Sprint(r.Polls))
+			row("Salesforce calls per poll", fmt.Sprintf("%.2f", r.PollCalls))
+			row("other Salesforce calls per minute", fmt.Sprintf("%.2f", r.BackgroundPerMin))
+			row("idle day at 5-minute polls", fmt.Sprintf("%.0f Salesforce calls", r.IdleDay))
+		}
+		if r.AfterPoll > 0 {
+			row("last landing after the poll that found the changes", r.AfterPoll.Round(time.Millisecond).String())
+		}
+		if changesScenario(r.Scenario) {
 			row("echo writes", fmt.Sprintf("%d (writes back to the changed records: %d)", r.EchoWrites, r.WritesBack))
 			row("duplicate writes", fmt.Sprint(r.Duplicates))
 			row("wrong final values", fmt.Sprint(r.Mismatches))
@@ -101,4 +114,66 @@ func WriteTable(w io.Writer, results []Result) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// changesScenario says whether a scenario measures changes to mapped
+// people (latency, echoes, duplicates).
+func changesScenario(name string) bool {
+	switch name {
+	case ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioSparse, ScenarioSparseBoth:
+		return true
+	}
+	return false
+}
+
+// WriteComparison writes ferry's results beside the baseline's, one line a
+// scenario, with the ratio of their Salesforce calls per change: the table
+// of issue 15. Scenarios without a baseline result are left out.
+func WriteComparison(w io.Writer, results []Result) error {
+	type pairRes struct{ ferry, base *Result }
+	var order []string
+	pairs := map[string]*pairRes{}
+	for i := range results {
+		r := &results[i]
+		p := pairs[r.Scenario]
+		if p == nil {
+			p = &pairRes{}
+			pairs[r.Scenario] = p
+			order = append(order, r.Scenario)
+		}
+		if r.Mode == "" || r.Mode == "ferry" {
+			p.ferry = r
+		} else {
+			p.base = r
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tper-event: SF calls/change\tp99\tferry: SF calls/change\tp99\tper-event ÷ ferry (calls)")
+	any := false
+	for _, name := range order {
+		p := pairs[name]
+		if p.ferry == nil || p.base == nil {
+			continue
+		}
+		any = true
+		if name == ScenarioIdle {
+			fmt.Fprintf(tw, "%s\t%.2f calls/poll, %.0f a day\t\t%.2f calls/poll, %.0f a day\t\t%s\n", name,
+				p.base.PollCalls, p.base.IdleDay, p.ferry.PollCalls, p.ferry.IdleDay, ratio(p.base.IdleDay, p.ferry.IdleDay))
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%.4f\t%s\t%.4f\t%s\t%s\n", name,
+			p.base.SFCallsPerChg, p.base.P99.Round(time.Millisecond), p.ferry.SFCallsPerChg, p.ferry.P99.Round(time.Millisecond),
+			ratio(p.base.SFCallsPerChg, p.ferry.SFCallsPerChg))
+	}
+	if !any {
+		return nil
+	}
+	return tw.Flush()
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "∞"
+	}
+	return fmt.Sprintf("%.1f×", a/b)
 }

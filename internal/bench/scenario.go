@@ -11,6 +11,7 @@ import (
 	"time"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	"github.com/ferrysync/ferry/internal/settings"
 )
 
 // Scenario names.
@@ -19,18 +20,33 @@ const (
 	ScenarioSteady  = "steady"
 	ScenarioSFBurst = "sf-burst"
 	ScenarioInitial = "initial"
+	// ScenarioSparse: changes trickling in, to-Salesforce mappings only.
+	ScenarioSparse = "sparse"
+	// ScenarioSparseBoth: the same with the mapping both ways.
+	ScenarioSparseBoth = "sparse-both"
+	// ScenarioIdle: nothing changes; what the polls and the background
+	// cost.
+	ScenarioIdle = "idle"
 )
 
 // ScenarioNames lists the scenarios in the order `all` runs them.
 func ScenarioNames() []string {
-	return []string{ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioInitial, ScenarioConversations, ScenarioBackfill}
+	return []string{ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioIdle, ScenarioSFBurst,
+		ScenarioInitial, ScenarioConversations, ScenarioBackfill}
 }
 
 // Defaults of each scenario: the sizes issue 5 asks about.
 const (
 	DefaultBurstChanges   = 10_000
 	DefaultSteadyRate     = 200
-	DefaultSteadyDuration = 30 * time.Second
+	DefaultSteadyDuration = time.Minute
+	DefaultSparseRate     = 1
+	DefaultSparseDuration = 5 * time.Minute
+	// DefaultSparsePoll is the poll interval of the sparse scenarios
+	// (unless one is given): 5 minutes, a common setting.
+	DefaultSparsePoll = 5 * time.Minute
+	// DefaultIdlePolls is how many idle polls idle measures.
+	DefaultIdlePolls      = 12
 	DefaultSFBurstChanges = 10_000
 	DefaultInitialPeople  = 100_000
 	// DefaultLimitedPeople sizes the initial sync run at Intercom's real
@@ -57,8 +73,15 @@ type Config struct {
 	// LimitedPeople is the size of initial's run at Intercom's default rate
 	// limit; negative skips it.
 	LimitedPeople int
-	// PollInterval is how often ferry polls Salesforce.
+	// PollInterval is how often ferry polls Salesforce; zero takes each
+	// scenario's default (5 minutes for sparse, 5 s for the others).
 	PollInterval time.Duration
+	// Polls is how many polls idle measures (default 12).
+	Polls int
+	// Baseline, if set (BaselinePerEvent), runs each scenario that has a
+	// baseline a second time with a per-event integration in ferry's
+	// place, against the same emulators and the same changes.
+	Baseline string
 	// Timeout bounds the wait for a scenario's changes; default 10 minutes.
 	Timeout time.Duration
 	// Workers is ferry's number of queue workers (default 10).
@@ -67,6 +90,14 @@ type Config struct {
 	Command []string
 	// Logger receives ferry's and the emulators' logs; nil discards them.
 	Logger *slog.Logger
+
+	// baseline runs the per-event integration instead of ferry (set by
+	// Run for the baseline's run).
+	baseline bool
+	// settings replaces BenchSettings for a scenario.
+	settings *settings.Document
+	// toIntercom: the baseline runs its Salesforce → Intercom flow too.
+	toIntercom bool
 }
 
 // Target is one of issue 5's goals, checked against a result.
@@ -79,7 +110,9 @@ type Target struct {
 
 // Result is what one scenario measured.
 type Result struct {
-	Scenario  string `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Mode is "ferry" or the baseline that ran in ferry's place.
+	Mode      string `json:"mode"`
 	Store     string `json:"store"`
 	Direction string `json:"direction,omitempty"`
 	// People on each side, and Changes made (or people to match).
@@ -107,6 +140,16 @@ type Result struct {
 	// Mismatches are records whose final value on the other side is not
 	// the last change's.
 	Mismatches int `json:"mismatches"`
+	// AfterPoll is, for changes found by a poll (sf-burst), the span from
+	// the poll that found them to the last landing.
+	AfterPoll time.Duration `json:"after_poll_ns,omitempty"`
+	// PollCalls is the Salesforce calls one poll made, Polls how many polls
+	// were measured, BackgroundPerMin the other Salesforce calls a minute
+	// and IdleDay an idle day's calls at 5-minute polls (idle).
+	PollCalls        float64 `json:"salesforce_calls_per_poll,omitempty"`
+	Polls            int     `json:"polls,omitempty"`
+	BackgroundPerMin float64 `json:"background_salesforce_calls_per_min,omitempty"`
+	IdleDay          float64 `json:"idle_day_salesforce_calls,omitempty"`
 	// Latency from the change to its write on the other side.
 	P50 time.Duration `json:"p50_ns"`
 	P99 time.Duration `json:"p99_ns"`
@@ -148,11 +191,11 @@ type Result struct {
 // Run runs one scenario (or every one, for "all") and returns the results.
 // A scenario that fails still returns its result with Error set.
 func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = DefaultPollInterval
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Minute
+	}
+	if cfg.Baseline != "" && cfg.Baseline != BaselinePerEvent {
+		return nil, fmt.Errorf("bench: unknown baseline %q: want %s", cfg.Baseline, BaselinePerEvent)
 	}
 	names := []string{scenario}
 	if scenario == "all" {
@@ -160,25 +203,31 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 	}
 	var out []Result
 	for _, name := range names {
-		var res []Result
-		var err error
-		switch name {
-		case ScenarioBurst:
-			res, err = runBurst(ctx, cfg)
-		case ScenarioSteady:
-			res, err = runSteady(ctx, cfg)
-		case ScenarioSFBurst:
-			res, err = runSFBurst(ctx, cfg)
-		case ScenarioInitial:
-			res, err = runInitial(ctx, cfg)
-		case ScenarioConversations:
-			res, err = runConversations(ctx, cfg)
-		case ScenarioBackfill:
-			res, err = runBackfill(ctx, cfg)
-		default:
-			return out, fmt.Errorf("bench: unknown scenario %q: want burst, steady, sf-burst, initial, conversations, backfill or all", name)
+		c := cfg
+		if c.PollInterval <= 0 {
+			c.PollInterval = DefaultPollInterval
+			if name == ScenarioSparse || name == ScenarioSparseBoth {
+				c.PollInterval = DefaultSparsePoll
+			}
+		}
+		res, err := runOne(ctx, name, c)
+		for i := range res {
+			res[i].Mode = "ferry"
 		}
 		out = append(out, res...)
+		if err != nil {
+			return out, err
+		}
+		if cfg.Baseline == "" || !hasBaseline(name) {
+			continue
+		}
+		c.baseline = true
+		base, err := runOne(ctx, name, c)
+		for i := range base {
+			base[i].Mode = cfg.Baseline
+			base[i].Targets = nil
+		}
+		out = append(out, base...)
 		if err != nil {
 			return out, err
 		}
@@ -186,12 +235,51 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 	return out, nil
 }
 
+// hasBaseline says whether a per-event integration can run scenario: the
+// scenarios about changes to mapped people, not those about matching,
+// Tasks or backfills, which such flows do not do.
+func hasBaseline(scenario string) bool {
+	switch scenario {
+	case ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioIdle, ScenarioSFBurst:
+		return true
+	}
+	return false
+}
+
+func runOne(ctx context.Context, name string, cfg Config) ([]Result, error) {
+	switch name {
+	case ScenarioBurst:
+		return runBurst(ctx, cfg)
+	case ScenarioSteady:
+		return runSteady(ctx, cfg)
+	case ScenarioSparse:
+		return runSparse(ctx, cfg, false)
+	case ScenarioSparseBoth:
+		return runSparse(ctx, cfg, true)
+	case ScenarioIdle:
+		return runIdle(ctx, cfg)
+	case ScenarioSFBurst:
+		return runSFBurst(ctx, cfg)
+	case ScenarioInitial:
+		return runInitial(ctx, cfg)
+	case ScenarioConversations:
+		return runConversations(ctx, cfg)
+	case ScenarioBackfill:
+		return runBackfill(ctx, cfg)
+	}
+	return nil, fmt.Errorf("bench: unknown scenario %q: want %s or all", name, strings.Join(ScenarioNames(), ", "))
+}
+
 // start starts a harness for cfg.
 func start(ctx context.Context, cfg Config, icLimit int) (*Harness, error) {
-	return Start(ctx, Options{
+	opts := Options{
 		DatabaseURL: cfg.DatabaseURL, Isolate: true, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
-		IntercomRateLimit: icLimit, Command: cfg.Command, Logger: cfg.Logger,
-	})
+		IntercomRateLimit: icLimit, Command: cfg.Command, Logger: cfg.Logger, Settings: cfg.settings,
+	}
+	if cfg.baseline {
+		opts.Baseline, opts.BaselineToIntercom = cfg.Baseline, cfg.toIntercom
+	}
+	return Start(ctx, opts)
 }
 
 // unlimited is an Intercom rate limit no scenario reaches.
@@ -202,8 +290,9 @@ const unlimited = 100_000_000
 // steady state.
 func prepare(ctx context.Context, h *Harness, cfg Config, n int) ([]Person, error) {
 	people, err := h.LoadPeople(n, "s", "t0")
-	if err != nil {
-		return nil, err
+	if err != nil || h.baseline != nil {
+		// The per-event integration has nothing to prepare.
+		return people, err
 	}
 	if err := h.Connect(ctx); err != nil {
 		return nil, err
@@ -336,8 +425,10 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 	pending := m.tr.wait(ctx, cfg.Timeout)
 	// Echoes show up after the change landed: give ferry one more poll
 	// and webhook round to make them.
+	// Long poll intervals (sparse's 5 minutes) are capped: the stream
+	// itself spans polls, which see ferry's earlier writes.
 	select {
-	case <-time.After(cfg.PollInterval + time.Second):
+	case <-time.After(min(cfg.PollInterval, 30*time.Second) + time.Second):
 	case <-ctx.Done():
 	}
 	res.PeakHeap, res.BaseHeap = m.mem.Stop()
