@@ -15,14 +15,16 @@ import (
 
 // Usage is what the emulator has served and sent.
 type Usage struct {
-	APICalls       int64 `json:"api_calls"`       // authorized REST calls
-	WebhooksSent   int64 `json:"webhooks_sent"`   // deliveries answered 2xx
-	WebhooksFailed int64 `json:"webhooks_failed"` // deliveries given up on (after the retry, on 410, or dropped on a full queue)
+	APICalls       int64      `json:"api_calls"`       // authorized REST calls
+	WebhooksSent   int64      `json:"webhooks_sent"`   // deliveries answered 2xx
+	WebhooksFailed int64      `json:"webhooks_failed"` // deliveries given up on (after the retry, on 410, or dropped on a full queue)
+	Inbox          InboxStats `json:"inbox"`           // Canvas Kit requests sent, canvases shown and refused
 }
 
 // Usage reports API calls and webhook deliveries so far.
 func (s *Server) Usage() Usage {
-	return Usage{APICalls: s.calls.Load(), WebhooksSent: s.hooks.sent.Load(), WebhooksFailed: s.hooks.failed.Load()}
+	return Usage{APICalls: s.calls.Load(), WebhooksSent: s.hooks.sent.Load(), WebhooksFailed: s.hooks.failed.Load(),
+		Inbox: s.InboxStats()}
 }
 
 func messengerInput(attrs map[string]any) (contactInput, *httpError) {

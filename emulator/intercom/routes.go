@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	api("POST /auth/uninstall", s.handleUninstall)
 
 	s.controlRoutes()
+	s.inboxRoutes()
 
 	// Anything else is Intercom's 404, in its error shape.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

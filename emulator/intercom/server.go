@@ -39,6 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// InboxApp is the Canvas Kit app shown beside conversations in the
+	// inbox (see OpenInboxApp); SetInboxApp changes it at runtime.
+	InboxApp InboxApp
 }
 
 // Server is the emulated Intercom workspace. It is an http.Handler.
@@ -52,6 +55,7 @@ type Server struct {
 	calls  atomic.Int64
 	limits rateLimiter
 	faults faultState
+	inbox  *inbox
 
 	mu sync.RWMutex // guards everything below
 	st state
@@ -87,6 +91,7 @@ func New(opts Options) *Server {
 		s.st.tokens[t] = true
 	}
 	s.hooks = newDeliverer(s, opts.Webhooks)
+	s.inbox = newInbox(opts.InboxApp)
 	s.seedOwnAdmin()
 	if opts.Seed == "demo" {
 		s.seedDemo()
