@@ -99,11 +99,14 @@ Flags:`)
 		ClientSecret:      icSecret,
 		AutoApprove:       true,
 		Webhooks:          []string{ferryURL + "/webhooks/intercom"},
+		// ferry's inbox app, beside every conversation of the inbox page;
+		// Intercom signs its requests with the app's client secret.
+		InboxApp: icemu.InboxApp{InitializeURL: ferryURL + "/canvas/initialize", SubmitURL: ferryURL + "/canvas/submit"},
 		WebhookRetryDelay: 5 * time.Second,
 		Logger:            logger.With("emulator", "intercom"),
 	})
 	defer ic.Close()
-	grace, err := seedSharedCustomers(sf, ic)
+	grace, ken, err := seedSharedCustomers(sf, ic)
 	if err != nil {
 		return err
 	}
@@ -151,6 +154,10 @@ Flags:`)
 		_ = d.Close()
 		return fmt.Errorf("demo: conversation: %w", err)
 	}
+	if err := demoInbox(ic, ken); err != nil {
+		_ = d.Close()
+		return fmt.Errorf("demo: inbox conversations: %w", err)
+	}
 
 	fmt.Fprintf(env.Stdout, `
 ferry demo is running (Ctrl-C stops it; everything lives in %s and is removed on exit)
@@ -161,10 +168,15 @@ ferry demo is running (Ctrl-C stops it; everything lives in %s and is removed on
   Salesforce org   %s   (user %s / %s)
   Intercom         %s
   Intercom token   %s
+  Intercom inbox   %s/__emulator/inbox   (ferry's inbox app beside each conversation)
 
 Both sides are connected through OAuth and a sample mapping is applied.
 Grace Hopper wrote in and James Chen closed her conversation: it is logged
 as a completed Task on her Salesforce Lead, owned by James.
+
+In the Intercom inbox, open Ken Thompson's conversation to see his
+Salesforce Contact, Account, Opportunities and open Case beside it, or
+Nina Newcomer's, who is not in Salesforce yet: Create Lead makes her one.
 
 Watch a change sync. Grace updates her job title in Intercom (the
 emulator sends ferry the webhook Intercom would):
@@ -181,7 +193,7 @@ then see what ferry did, and the Lead's Title in Salesforce:
 The Intercom API takes the token above (curl -H "Authorization: Bearer %s"
 %s/contacts). Shell completion: go run ./cmd/ferry completion bash|zsh
 
-`, dir, ferryURL, adminToken, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL, icToken,
+`, dir, ferryURL, adminToken, ferryURL, adminToken, sfURL, sfemu.DefaultUsername, sfemu.DefaultPassword, icURL, icToken, icURL,
 		icURL, grace, ferryURL, adminToken, d.ConnID, icToken, icURL)
 	return d.Wait(ctx)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
@@ -16,9 +17,10 @@ import (
 // only that the first sync fills in on the other, and one person with two
 // Salesforce Leads, which goes to the review list (F2.2).
 //
-// It returns the Intercom id of Grace Hopper, the lead whose conversation
-// the demo logs as a Salesforce Task.
-func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (string, error) {
+// It returns the Intercom ids of Grace Hopper, the lead whose conversation
+// the demo logs as a Salesforce Task, and of Ken Thompson, a Contact at
+// Initech with Opportunities and an open Case, whom the inbox app shows.
+func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken string, err error) {
 	type person struct {
 		first, last, email, phone, title, company string
 		lead                                      bool
@@ -58,25 +60,49 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (string, error) {
 	}
 	icIDs, err := ic.BulkLoadContacts(contacts)
 	if err != nil {
-		return "", fmt.Errorf("demo: Intercom contacts: %w", err)
+		return "", "", fmt.Errorf("demo: Intercom contacts: %w", err)
 	}
 	if _, err := sf.LoadRecords("Lead", leads); err != nil {
-		return "", fmt.Errorf("demo: Salesforce leads: %w", err)
-	}
-	if _, err := sf.LoadRecords("Contact", sfContacts); err != nil {
-		return "", fmt.Errorf("demo: Salesforce contacts: %w", err)
+		return "", "", fmt.Errorf("demo: Salesforce leads: %w", err)
 	}
 	// The Intercom demo workspace's companies, as Accounts keyed by
 	// AccountNumber = company_id.
 	accounts := []map[string]any{
-		{"Name": "Acme Robotics", "AccountNumber": "acme-001", "Industry": "Manufacturing"},
-		{"Name": "Globex Logistics", "AccountNumber": "globex-002"},
-		{"Name": "Initech", "AccountNumber": "initech-003", "Industry": "Technology"},
+		{"Name": "Acme Robotics", "AccountNumber": "acme-001", "Industry": "Manufacturing", "Website": "https://acme-robotics.example", "BillingCountry": "United States"},
+		{"Name": "Globex Logistics", "AccountNumber": "globex-002", "Website": "https://globex.example", "BillingCountry": "Germany"},
+		{"Name": "Initech", "AccountNumber": "initech-003", "Industry": "Technology", "Website": "https://www.initech.example", "BillingCountry": "United States"},
 	}
-	if _, err := sf.LoadRecords("Account", accounts); err != nil {
-		return "", fmt.Errorf("demo: Salesforce accounts: %w", err)
+	accountIDs, err := sf.LoadRecords("Account", accounts)
+	if err != nil {
+		return "", "", fmt.Errorf("demo: Salesforce accounts: %w", err)
 	}
-	return icIDs[0], nil
+	// Each Contact works at its company's Account, so the inbox app shows
+	// the Account, its Opportunities and the Contact's open Cases.
+	byCompany := map[string]string{"Acme Robotics": accountIDs[0], "Globex Logistics": accountIDs[1], "Initech": accountIDs[2]}
+	i := 0
+	for _, p := range people {
+		if !p.lead {
+			sfContacts[i]["AccountId"] = byCompany[p.company]
+			i++
+		}
+	}
+	contactIDs, err := sf.LoadRecords("Contact", sfContacts)
+	if err != nil {
+		return "", "", fmt.Errorf("demo: Salesforce contacts: %w", err)
+	}
+	kenID := contactIDs[len(contactIDs)-1]
+	if _, err := sf.LoadRecords("Opportunity", []map[string]any{
+		{"Name": "Initech — Platform renewal", "AccountId": accountIDs[2], "StageName": "Negotiation/Review", "CloseDate": time.Now().AddDate(0, 1, 0).Format("2006-01-02"), "Amount": 48000.0},
+		{"Name": "Initech — Support add-on", "AccountId": accountIDs[2], "StageName": "Prospecting", "CloseDate": time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "Amount": 9500.0},
+	}); err != nil {
+		return "", "", fmt.Errorf("demo: Salesforce opportunities: %w", err)
+	}
+	if _, err := sf.LoadRecords("Case", []map[string]any{
+		{"Subject": "TPS report export times out", "ContactId": kenID, "Status": "Working", "Priority": "High", "Origin": "Email"},
+	}); err != nil {
+		return "", "", fmt.Errorf("demo: Salesforce cases: %w", err)
+	}
+	return icIDs[0], icIDs[5], nil
 }
 
 // demoConversation has Grace Hopper (a lead on both sides) write in; a
@@ -100,4 +126,20 @@ func demoConversation(ic *icemu.Server, contactID string) error {
 		return err
 	}
 	return ic.CloseConversation(conv, james)
+}
+
+// demoInbox sets the scene for the inbox app: Ken Thompson (a Contact at
+// Initech) asks about his renewal, and Nina Newcomer, a visitor Salesforce
+// does not know yet, asks about a team plan.
+func demoInbox(ic *icemu.Server, ken string) error {
+	if _, err := ic.StartConversation(ken, "<p>Hi, can you check where our renewal stands? Our TPS export case is still open too.</p>"); err != nil {
+		return err
+	}
+	nina, err := ic.MessengerCreateContact(map[string]any{"role": "lead", "name": "Nina Newcomer", "email": "nina@newco.example",
+		"phone": "+351 555 0101"})
+	if err != nil {
+		return err
+	}
+	_, err = ic.StartConversation(nina, "<p>Hello! Do you offer a team plan for 25 people? 🙂</p>")
+	return err
 }

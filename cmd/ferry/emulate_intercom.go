@@ -31,21 +31,30 @@ func cmdEmulateIntercom(ctx context.Context, args []string, env *cliEnv) error {
 	autoApprove := fs.Bool("auto-approve", false, "skip the OAuth consent page and redirect at once")
 	rateLimit := fs.Int("rate-limit", 10000, "API calls per minute per app, enforced per 10-second window (limit/6)")
 	retryDelay := fs.Duration("webhook-retry-delay", time.Minute, "delay before the single retry of a failed webhook delivery")
+	var inbox intercom.InboxApp
+	fs.StringVar(&inbox.InitializeURL, "inbox-initialize-url", "", "the inbox app's Initialize flow webhook URL (e.g. http://127.0.0.1:8080/canvas/initialize); the inbox page is /__emulator/inbox")
+	fs.StringVar(&inbox.SubmitURL, "inbox-submit-url", "", "the inbox app's Submit flow webhook URL (e.g. http://127.0.0.1:8080/canvas/submit)")
+	fs.StringVar(&inbox.ClientSecret, "inbox-client-secret", "", "the secret that signs inbox app requests (X-Body-Signature); default the --client-secret")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "Usage: ferry emulate intercom [flags]")
 		fmt.Fprintln(env.Stderr, "\nRuns a local Intercom REST API 2.11 with webhooks until interrupted.")
-		fmt.Fprintln(env.Stderr, "Control surface for tests and demos: /__emulator/… (no auth).\n\nFlags:")
+		fmt.Fprintln(env.Stderr, "Control surface for tests and demos: /__emulator/… (no auth).")
+		fmt.Fprintln(env.Stderr, "With --inbox-initialize-url and --inbox-submit-url, /__emulator/inbox is an inbox")
+		fmt.Fprintln(env.Stderr, "that shows the app beside each conversation.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseEmulatorFlags(fs, args, seed); err != nil {
 		return err
 	}
+	if (inbox.InitializeURL == "") != (inbox.SubmitURL == "") {
+		return usageError{"--inbox-initialize-url and --inbox-submit-url go together"}
+	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	srv := intercom.New(intercom.Options{
 		Seed: *seed, Tokens: tokens, ClientID: *clientID, ClientSecret: *clientSecret, AutoApprove: *autoApprove,
-		Webhooks: hooks, RateLimit: *rateLimit, WebhookRetryDelay: *retryDelay, Logger: log,
+		Webhooks: hooks, RateLimit: *rateLimit, WebhookRetryDelay: *retryDelay, Logger: log, InboxApp: inbox,
 	})
 	defer srv.Close()
 	return serveEmulator(ctx, log, "intercom", *listen, srv, "seed", *seed,
-		"app_id", srv.AppID(), "tokens", len(tokens), "webhooks", len(hooks))
+		"app_id", srv.AppID(), "tokens", len(tokens), "webhooks", len(hooks), "inbox_app", inbox.InitializeURL != "")
 }

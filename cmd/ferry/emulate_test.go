@@ -83,6 +83,7 @@ func TestEmulateUsageErrors(t *testing.T) {
 		{"SalesforceExtraArgument", []string{"salesforce", "now"}, "unexpected arguments: [now]"},
 		{"IntercomExtraArgument", []string{"intercom", "now"}, "unexpected arguments: [now]"},
 		{"IntercomUnknownFlag", []string{"intercom", "--nope"}, "flag provided but not defined: -nope"},
+		{"IntercomInboxHalfConfigured", []string{"intercom", "--inbox-initialize-url", "http://127.0.0.1:1/canvas/initialize"}, "--inbox-initialize-url and --inbox-submit-url go together"},
 		{"SalesforceNoDailyLimit", []string{"salesforce", "--api-daily-limit", "0"}, "--api-daily-limit must be positive"},
 	}
 	for _, tt := range tests {
