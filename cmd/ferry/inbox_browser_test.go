@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestInboxAppInBrowser is a teammate in the Intercom emulator's inbox of
+// `ferry demo`, in headless Chromium (issue 11): ferry's app beside a
+// Contact's conversation shows the Contact, Account, Opportunities and open
+// Case; beside a person not in Salesforce, Create Lead opens a form
+// prefilled from Intercom, and submitting it makes the Lead, which the app
+// then shows and the Salesforce emulator holds. Every canvas ferry answered
+// passed the emulator's Canvas Kit validation. With
+// FERRY_UPDATE_SCREENSHOTS=1 the screenshots go to docs/screenshots/.
+func TestInboxAppInBrowser(t *testing.T) {
+	chromiumPath(t)
+	d := startDemo(t)
+	b := newBrowser(t, d.icURL)
+	app := chromedp.CSS("#app")
+	appText := func() string {
+		t.Helper()
+		s, err := chromedp.Run(b.ctx, chromedp.Text(app))
+		if err != nil {
+			t.Fatalf("read the app: %v", err)
+		}
+		return s
+	}
+	b.open("/__emulator/inbox")
+
+	t.Run("a Contact's conversation shows Salesforce beside it", func(t *testing.T) {
+		b.t = t
+		b.do("open Ken's conversation", chromedp.Click(chromedp.Search(`//nav//a[contains(., "Ken Thompson")]`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "Salesforce Contact")]`)))
+		s := appText()
+		for _, want := range []string{"Ken Thompson", "ken@initech.example", "Initech", "initech.example", "Opportunities (2)",
+			"Initech — Support add-on", "Prospecting", "9,500", "Open cases (1)", "TPS report export times out", "High priority", "Open in Salesforce", "Log to Salesforce"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("the app beside Ken's conversation lacks %q:\n%s", want, s)
+			}
+		}
+		b.screenshot("inbox-contact")
+	})
+
+	t.Run("Create Lead for a person not in Salesforce", func(t *testing.T) {
+		b.t = t
+		b.do("open Nina's conversation", chromedp.Click(chromedp.Search(`//nav//a[contains(., "Nina Newcomer")]`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "Not in Salesforce")]`)))
+		b.do("Create Lead", chromedp.Click(chromedp.CSS(`#c-create_lead`)), chromedp.WaitVisible(chromedp.CSS(`#c-lead_email`)))
+		for id, want := range map[string]string{"lead_name": "Nina Newcomer", "lead_email": "nina@newco.example", "lead_phone": "+351 555 0101"} {
+			got, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#c-"+id)))
+			if err != nil || got != want {
+				t.Errorf("the form's %s is %q (%v), want %q prefilled from Intercom", id, got, err, want)
+			}
+		}
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById("c-lead_company").value = ""; true`)); err != nil {
+			t.Fatal(err)
+		}
+		b.do("type the company", chromedp.SendKeys(chromedp.CSS(`#c-lead_company`), "NewCo Holdings"))
+		b.screenshot("inbox-create-lead")
+		b.do("submit", chromedp.Click(chromedp.CSS(`#c-submit_lead`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "Lead created in Salesforce.")]`)))
+		s := appText()
+		for _, want := range []string{"Salesforce Lead", "Nina Newcomer", "NewCo Holdings", "Open in Salesforce"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("after Create Lead the app lacks %q:\n%s", want, s)
+			}
+		}
+		b.screenshot("inbox-lead-created")
+
+		// The Lead is in Salesforce, as the form said.
+		attr, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(`#c-open_lead`), "href"))
+		href := attr.Value
+		if err != nil {
+			t.Fatalf("no Open in Salesforce link: %v", err)
+		}
+		id := href[strings.LastIndex(href, "/")+1:]
+		var lead map[string]any
+		sfControlGet(t, d.sfURL, "/__emulator/records/Lead/"+id, &lead)
+		if lead["Email"] != "nina@newco.example" || lead["Company"] != "NewCo Holdings" || lead["LastName"] != "Newcomer" ||
+			lead["Phone"] != "+351 555 0101" || lead["LeadSource"] != "Intercom" {
+			t.Errorf("the Lead in Salesforce: %v", lead)
+		}
+	})
+
+	// Every canvas ferry answered was valid Canvas Kit.
+	var usage struct {
+		Inbox struct{ Requests, Shown, Refused int64 }
+	}
+	resp, err := http.Get(d.icURL + "/__emulator/usage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&usage); err != nil {
+		t.Fatal(err)
+	}
+	if usage.Inbox.Refused != 0 || usage.Inbox.Shown < 4 {
+		t.Errorf("inbox canvases: %+v, want at least 4 shown and none refused", usage.Inbox)
+	}
+	t.Logf("inbox requests %d, canvases validated and shown %d, refused %d", usage.Inbox.Requests, usage.Inbox.Shown, usage.Inbox.Refused)
+}
+
+// sfControlGet reads the Salesforce emulator's control surface as its
+// login user.
+func sfControlGet(t *testing.T, base, path string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.SetBasicAuth("admin@example.com", "password")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
