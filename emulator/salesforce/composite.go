@@ -130,6 +130,7 @@ func (s *Server) handleComposite(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	tx := &txn{s: s, write: true}
 	tx.autoAssign, _ = r.Context().Value(autoAssignKey{}).(string)
+	tx.call, _ = r.Context().Value(callInfoKey{}).(callInfo)
 	ctx := context.WithValue(r.Context(), txnKey{}, tx)
 	results := make([]compositeResult, len(req.CompositeRequest))
 	bodies := map[string]any{}
@@ -161,6 +162,7 @@ func (s *Server) handleComposite(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	tx.commit()
 	writeJSON(w, http.StatusOK, map[string]any{"compositeResponse": results})
 }
 

@@ -23,6 +23,7 @@ package salesforce
 //	PATCH /__emulator/records/{object}/{id}   fields → 204       (as a UI user)
 //	DELETE /__emulator/records/{object}/{id}  → 204              (as a UI user)
 //	GET   /__emulator/records/{object}/{id}   → every field, hidden ones included
+//	…/__emulator/change-events…               change events and the Pub/Sub API (pubsub_control.go)
 
 import (
 	"fmt"
@@ -134,6 +135,7 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 		}
 		return rec, nil
 	})
+	s.changeEventRoutes(h)
 }
 
 // withBody adapts fn to a control handler that first decodes the JSON body
@@ -157,6 +159,7 @@ func (s *Server) uiWrite(fn func(tx *txn) error) error {
 		tx.rollbackTo(0)
 		return err
 	}
+	tx.commit()
 	return nil
 }
 

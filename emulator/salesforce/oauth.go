@@ -72,6 +72,11 @@ func (s *Server) authenticate(r *http.Request) *session {
 	default:
 		return nil
 	}
+	return s.tokenSession(tok)
+}
+
+// tokenSession returns the live session of an access token, or nil.
+func (s *Server) tokenSession(tok string) *session {
 	s.authMu.Lock()
 	defer s.authMu.Unlock()
 	sess := s.access[tok]

@@ -188,6 +188,7 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 	if mode != modeLoad { // LoadRecords undoes its own inserts
 		tx.onUndo(func() { t.remove(r) })
 	}
+	tx.noteChange(t, id, ChangeCreate, nil, vals)
 	if o.Name == "User" {
 		if err := tx.syncProfileAssignment(id, nil, vals["ProfileId"]); err != nil {
 			return "", err
@@ -285,6 +286,7 @@ func (tx *txn) replace(t *table, r *record, vals map[string]any) {
 	old := r.f
 	t.set(r, vals)
 	tx.onUndo(func() { t.set(r, old) })
+	tx.noteChange(t, r.id, ChangeUpdate, old, vals)
 }
 
 // remove soft-deletes a record (it stays for queryAll and deleted).
@@ -303,6 +305,7 @@ func (tx *txn) remove(t *table, r *record) {
 		t.set(r, old)
 		r.deleted, r.delAt = false, oldAt
 	})
+	tx.noteChange(t, r.id, ChangeDelete, old, vals)
 }
 
 // checkUnique enforces unique fields; self is the record being updated.

@@ -89,6 +89,12 @@ type Server struct {
 	cursorSeq  int64
 
 	apiCalls atomic.Int64
+
+	// cdc is the Change Data Capture event bus; cdcOn says whether writes
+	// record change events (from the first StartPubSub on).
+	cdc    *cdcBus
+	cdcOn  atomic.Bool
+	pubsub *pubsubListener
 }
 
 // New builds a Server with the given options and seeds its data.
@@ -124,6 +130,7 @@ func New(opts Options) *Server {
 		apiEnabled:  true,
 		ruleEntries: map[string][]RuleEntry{},
 		orgID:       id18("00DFy0000000Fry"),
+		cdc:         newCDCBus(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -327,6 +334,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	faults := s.faults
 	s.authMu.Unlock()
 
+	r = withCallInfo(r, sess.userID)
 	if r.Method == http.MethodPost {
 		if m := r.URL.Query().Get("_HttpMethod"); m != "" {
 			r = r.Clone(r.Context())
@@ -525,6 +533,10 @@ type txn struct {
 	write bool
 	// autoAssign is the request's Sforce-Auto-Assign header ("" absent).
 	autoAssign string
+	// call is the REST call's user and client, for change events; changes
+	// are the writes to publish as change events on commit.
+	call    callInfo
+	changes []change
 }
 
 type txnKey struct{}
@@ -559,9 +571,13 @@ func (s *Server) withTxn(ctx context.Context, write bool, fn func(tx *txn) error
 	}
 	tx := &txn{s: s, write: write}
 	tx.autoAssign, _ = ctx.Value(autoAssignKey{}).(string)
+	tx.call, _ = ctx.Value(callInfoKey{}).(callInfo)
 	err := fn(tx)
 	if err != nil && write {
 		tx.rollbackTo(0)
+	}
+	if err == nil && write {
+		tx.commit()
 	}
 	return err
 }

@@ -132,6 +132,12 @@ func (b *bundle) do(method, path string, body any) resp {
 
 func (b *bundle) doAs(token, method, path string, body any) resp {
 	b.t.Helper()
+	return b.doHeader(token, method, path, body, nil)
+}
+
+// doHeader is doAs with extra request headers.
+func (b *bundle) doHeader(token, method, path string, body any, header map[string]string) resp {
+	b.t.Helper()
 	var rd io.Reader
 	switch x := body.(type) {
 	case nil:
@@ -153,6 +159,9 @@ func (b *bundle) doAs(token, method, path string, body any) resp {
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	return b.send(req)
 }
