@@ -210,6 +210,18 @@ func (s *Server) runSub(ctx context.Context, outer *http.Request, sub compositeS
 	if !ok {
 		return fail(errNotFound())
 	}
+	// A subrequest's own Sforce-Auto-Assign header decides the assignment
+	// rule of its saves.
+	if req.Header.Get("Sforce-Auto-Assign") != "" {
+		if req, err = withAutoAssign(req); err != nil {
+			return fail(err)
+		}
+		if tx, ok := ctx.Value(txnKey{}).(*txn); ok {
+			outerAssign := tx.autoAssign
+			tx.autoAssign, _ = req.Context().Value(autoAssignKey{}).(string)
+			defer func() { tx.autoAssign = outerAssign }()
+		}
+	}
 	rec := httptest.NewRecorder()
 	s.api.ServeHTTP(rec, trimSlash(req))
 	res.HTTPStatusCode = rec.Code

@@ -69,6 +69,15 @@ func TestAssignmentRules(t *testing.T) {
 	if r := b.createWith("Case", map[string]any{"Subject": "g"}, "Sforce-Auto-Assign", "maybe"); r.Status != 400 || r.ErrorCode(t) != "MALFORMED_ID" {
 		t.Errorf("a malformed header: %d %s", r.Status, r.Body)
 	}
+	// A composite subrequest carries its own header.
+	r = b.do(http.MethodPost, v+"/composite", map[string]any{"allOrNone": true, "compositeRequest": []map[string]any{
+		{"method": "POST", "url": v + "/sobjects/Case", "referenceId": "c", "body": map[string]any{"Subject": "h", "OwnerId": agent},
+			"httpHeaders": map[string]string{"Sforce-Auto-Assign": "FALSE"}},
+		{"method": "GET", "url": v + "/sobjects/Case/@{c.id}?fields=OwnerId", "referenceId": "read"},
+	}})
+	if !strings.Contains(string(r.Body), `"OwnerId":"`+agent+`"`) {
+		t.Errorf("composite with Sforce-Auto-Assign FALSE: %s", r.Body)
+	}
 	// The rule is an AssignmentRule record the API can read.
 	if r := b.query("SELECT Id, Name, Active FROM AssignmentRule WHERE SobjectType = 'Case'"); r.Status != 200 || !strings.Contains(string(r.Body), `"Active":true`) {
 		t.Errorf("query rules: %d %s", r.Status, r.Body)
