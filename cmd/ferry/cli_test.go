@@ -150,6 +150,51 @@ func testDemoCLI(t *testing.T, ctx context.Context, printed, ferryURL, token str
 		t.Errorf("tasks create of an unknown conversation: exit %d, %q %q", code, out, errOut)
 	}
 
+	// ferry cases create makes a Case on a Contact from a conversation, once
+	// (F6.4): Ken Thompson is a user in Intercom and a Contact in Salesforce.
+	icPost := func(path, body string, out any) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, "POST", icURL[1]+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+icToken[1])
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: %v %v", path, res, err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+	}
+	var found struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	icPost("/contacts/search", `{"query":{"field":"email","operator":"=","value":"ken@initech.example"}}`, &found)
+	if len(found.Data) != 1 {
+		t.Fatalf("Ken in Intercom: %+v", found)
+	}
+	var msg struct {
+		ConversationID string `json:"conversation_id"`
+	}
+	icPost("/conversations", `{"from":{"type":"user","id":"`+found.Data[0].ID+`"},"body":"<p>The printer is on fire</p>"}`, &msg)
+	caseArgs := []string{"cases", "create", msg.ConversationID, "--field", "Subject=Printer on fire", "--field", "Priority=High"}
+	code, out, errOut := cli(caseArgs...)
+	kase := regexp.MustCompile(`^Case (\d+) (500\w+) created on Contact 003`).FindStringSubmatch(out)
+	if code != 0 || kase == nil || !strings.Contains(out, "Owner: ") {
+		t.Fatalf("cases create: exit %d, %q %q", code, out, errOut)
+	}
+	if code, again, _ := cli(caseArgs...); code != 0 || !strings.HasPrefix(again, "Case "+kase[2]+" already created") {
+		t.Errorf("cases create again: exit %d, %q, want the same Case", code, again)
+	}
+	if code, out, errOut := cli("cases", "create", msg.ConversationID, "--field", "Priority=Urgent"); code == 0 || !strings.Contains(out+errOut, "Priority cannot be") {
+		t.Errorf("cases create with a value the picklist lacks: exit %d, %q %q", code, out, errOut)
+	}
+	if code, _, errOut := cli("cases", "create", "x", "--field", "Subject"); code == 0 || !strings.Contains(errOut, "NAME=VALUE") {
+		t.Errorf("cases create with a malformed field: exit %d, %q", code, errOut)
+	}
+
 	// The printed change command, run as printed (curl's URL and body).
 	m := regexp.MustCompile(`curl -X POST (\S+) \\\s+-H 'Content-Type: application/json' -d '([^']+)'`).FindStringSubmatch(printed)
 	if m == nil {

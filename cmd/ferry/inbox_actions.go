@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/ferrysync/ferry/internal/app"
 )
@@ -71,6 +72,62 @@ or note alone. Running it again creates nothing and prints the same Task.`)
 	}
 	fmt.Fprintf(env.Stdout, "Task %s on %s %s %s\n", res.TaskID, res.WhoID, verb, res.URL)
 	return nil
+}
+
+func cmdCases(ctx context.Context, args []string, env *cliEnv) error {
+	f := newAdminFlags(env, "cases", `Usage: ferry cases create CONVERSATION_ID --field NAME=VALUE… [--contact INTERCOM_CONTACT_ID] [--admin ADMIN_ID] [flags]
+
+Creates a Salesforce Case on the Contact of a person in an Intercom
+conversation, as the inbox app's New Case button does: --field gives a Case
+field by its API name (Subject, Description, Priority, or another field of
+the case form in ferry's settings); fields Salesforce requires must be
+given. The owner follows the settings (Salesforce's own case assignment, or
+the teammate's Salesforce user), and a note with the case's link is added
+to the conversation as the teammate (--admin, default the one who connected
+Intercom). Running it again with the same values creates nothing and
+prints the same Case.`)
+	contact := f.fs.String("contact", "", "the person whose Contact gets the Case (default: the conversation's first contact)")
+	admin := f.fs.String("admin", "", "the Intercom teammate creating the Case (default: the one who connected Intercom)")
+	fields := map[string]string{}
+	f.fs.Func("field", "a Case field as NAME=VALUE (repeatable)", func(s string) error {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return fmt.Errorf("want NAME=VALUE, got %q", s)
+		}
+		fields[strings.TrimSpace(name)] = value
+		return nil
+	})
+	rest, err := parseArgs(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || rest[0] != "create" {
+		f.fs.Usage()
+		return usageError{"want create CONVERSATION_ID"}
+	}
+	var res app.CaseResult
+	printed, err := postAction(ctx, env, f, "/api/v1/cases", app.CaseRequest{ConversationID: rest[1], IntercomID: *contact, AdminID: *admin,
+		Fields: fields}, &res)
+	if err != nil || printed {
+		return err
+	}
+	if res.Existed {
+		fmt.Fprintf(env.Stdout, "Case %s already created %s\n", res.CaseID, res.URL)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Case %s %s created on Contact %s %s\nOwner: %s. %s\n", res.CaseNumber, res.CaseID, res.ContactID, res.URL,
+		nonEmptyOr(res.OwnerName, res.OwnerID), res.OwnerNote)
+	if !res.NoteAdded && res.NoteProblem != "" {
+		fmt.Fprintf(env.Stdout, "No note on the conversation: %s\n", res.NoteProblem)
+	}
+	return nil
+}
+
+func nonEmptyOr(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }
 
 // postAction POSTs an inbox action's request and prints the JSON answer

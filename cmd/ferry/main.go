@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"connections": {"list connections with their health, or show one and why sync is stalled (connections [list]|show ID)", cmdConnections},
 		"leads":       {"create the Salesforce Lead of an Intercom contact (leads create INTERCOM_CONTACT_ID)", cmdLeads},
 		"tasks":       {"log an Intercom conversation, or one message or note, as a completed Salesforce Task (tasks create CONVERSATION_ID)", cmdTasks},
+		"cases":       {"create a Salesforce Case from an Intercom conversation (cases create CONVERSATION_ID --field Subject=…)", cmdCases},
 		"history":     {"what ferry did to a record, by email or id (history EMAIL|ID)", cmdHistory},
 		"usage":       {"Salesforce API calls per day and purpose (usage [--days N])", cmdUsage},
 		"reviews":     {"ambiguous matches to pick a record for (reviews [list]|resolve ID SALESFORCE_ID|skip ID)", cmdReviews},

@@ -20,6 +20,7 @@ import (
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/settings"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -300,8 +301,13 @@ func TestDemo(t *testing.T) {
 	}
 	hide(false)
 	// Sections that do nothing yet say so, beside the document.
-	if !strings.Contains(cliErr.String(), "note: cases: not active yet") {
-		t.Errorf("settings get does not say cases do nothing yet: %q", cliErr.String())
+	for _, in := range settings.InactiveSections() {
+		if !strings.Contains(cliErr.String(), "note: "+in.Section+": "+in.Message) {
+			t.Errorf("settings get does not say %s does nothing yet: %q", in.Section, cliErr.String())
+		}
+	}
+	if strings.Contains(cliErr.String(), "note: cases:") {
+		t.Errorf("settings get calls cases inactive: %q", cliErr.String())
 	}
 
 	// The document round-trips through set; a broken one is refused whole.

@@ -40,7 +40,7 @@ func TestAssignmentRules(t *testing.T) {
 		t.Fatalf("add rule: %d %s", r.Status, r.Body)
 	}
 	ruleID := r.Obj(t)["id"].(string)
-	loginUser := b.get("User", b.query("SELECT Id FROM User WHERE Username = '"+testUser+"'").Obj(t)["records"].([]any)[0].(map[string]any)["Id"].(string))["Id"]
+	loginUser := b.get("User", b.query("SELECT Id FROM User WHERE Username = '" + testUser + "'").Obj(t)["records"].([]any)[0].(map[string]any)["Id"].(string))["Id"]
 
 	owner := func(r resp) any {
 		t.Helper()

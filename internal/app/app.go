@@ -96,6 +96,9 @@ const (
 type Error struct {
 	Kind Kind
 	Msg  string
+	// Field names the input the message is about, when it is one field
+	// of a form (a Case field); "" otherwise.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Msg }

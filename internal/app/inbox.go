@@ -44,6 +44,9 @@ type InboxView struct {
 	Opportunities []SFOpportunity
 	// OpenCases are the Contact's cases not closed, newest first.
 	OpenCases []SFCase
+	// Cases says cases are shown and created from the inbox (settings
+	// cases.enabled; F6.4).
+	Cases bool
 	// Matches are the records of several matches (Kind InboxMultiple).
 	Matches []SFMatch
 	// Person is the Intercom contact the view is for.
@@ -253,11 +256,18 @@ func (a *App) InboxView(ctx context.Context, c store.Connection, p InboxPerson) 
 	var full []sfContactRow
 	var opps []sfOpportunityRow
 	var cases []sfCaseRow
+	sv, err := a.Settings(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Cases = sv.Document.Cases.Enabled
 	qs := []inboxQuery{
 		{"contact", "SELECT Id, Name, Email, AccountId, Account.Name, Account.Website, Account.BillingCountry, Account.Owner.Name FROM Contact WHERE Id = " +
 			salesforce.QuoteSOQL(contactID), &full},
-		{"cases", fmt.Sprintf("SELECT Id, CaseNumber, Subject, Status, Priority FROM Case WHERE ContactId = %s AND IsClosed = false ORDER BY CreatedDate DESC LIMIT %d",
-			salesforce.QuoteSOQL(contactID), inboxMaxCases), &cases},
+	}
+	if v.Cases {
+		qs = append(qs, inboxQuery{"cases", fmt.Sprintf("SELECT Id, CaseNumber, Subject, Status, Priority FROM Case WHERE ContactId = %s AND IsClosed = false ORDER BY CreatedDate DESC LIMIT %d",
+			salesforce.QuoteSOQL(contactID), inboxMaxCases), &cases})
 	}
 	if accountID != "" {
 		qs = append(qs, inboxQuery{"opportunities", fmt.Sprintf("SELECT Id, Name, StageName, CloseDate, Amount, Owner.Name FROM Opportunity WHERE AccountId = %s ORDER BY CloseDate DESC LIMIT %d",

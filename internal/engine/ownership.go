@@ -66,19 +66,13 @@ func (b *batch) directory(ctx context.Context, refresh bool) (*directory, error)
 	if d != nil && !refresh && time.Since(d.loadedAt) < e.opts.CatalogTTL {
 		return d, nil
 	}
-	d = &directory{loadedAt: time.Now(), userEmail: map[string]string{}, userByEmail: map[string]string{},
-		admins: map[string]intercom.Admin{}}
+	d = &directory{loadedAt: time.Now(), userEmail: map[string]string{}, admins: map[string]intercom.Admin{}}
 	if err := b.query(ctx, "SELECT Id, Email FROM User WHERE IsActive = true", func(r salesforce.Record) {
-		id, email := r.String("Id"), r.String("Email")
-		d.userEmail[id] = email
-		if n := sync.NormalizeEmail(email); n != "" {
-			if prev, ok := d.userByEmail[n]; !ok || id < prev {
-				d.userByEmail[n] = id
-			}
-		}
+		d.userEmail[r.String("Id")] = r.String("Email")
 	}); err != nil {
 		return nil, err
 	}
+	d.userByEmail = sync.UsersByEmail(d.userEmail)
 	admins, err := b.ic.ListAdmins(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("engine: list teammates: %w", err)

@@ -16,8 +16,6 @@ type Inactive struct {
 // a section lands, delete its line here.
 func InactiveSections() []Inactive {
 	return []Inactive{
-		{"cases", "not active yet: the inbox app shows a Contact's open Cases whatever this says and does not create Cases yet; " +
-			"the values are kept for when it does"},
 		{"ownership", "lead_owner_from_intercom is not active yet: Leads created from Intercom (Create Lead) are owned as " +
 			"Salesforce assigns them; the rest of the section (owner sync, restoring owners, assigning conversations) is active"},
 	}

@@ -109,6 +109,22 @@ func ResolveOwner(in OwnerInput) OwnerDecision {
 	return OwnerDecision{Clear: true, Rule: "no owner with a teammate and no connecting teammate: the owner is cleared"}
 }
 
+// UsersByEmail indexes Salesforce Users (id → email) by normalized email.
+// When several Users share an email the lowest id wins, so that every
+// reader (owner sync, inbox actions) picks the same User (F5.1). Inactive
+// Users should be left out by the caller.
+func UsersByEmail(users map[string]string) map[string]string {
+	out := make(map[string]string, len(users))
+	for id, email := range users {
+		if n := NormalizeEmail(email); n != "" {
+			if prev, ok := out[n]; !ok || id < prev {
+				out[n] = id
+			}
+		}
+	}
+	return out
+}
+
 // TeammatesByEmail maps Salesforce Users to Intercom admins whose email is
 // the same, ignoring case and spaces (F5.1). Users are id → email, admins
 // id → email; inactive Users should be left out by the caller.

@@ -109,6 +109,15 @@ func TestResolveOwner(t *testing.T) {
 	}
 }
 
+func TestUsersByEmail(t *testing.T) {
+	t.Parallel()
+	users := map[string]string{"005b": "Maria.Garcia@example.com ", "005a": "maria.garcia@example.com", "005c": "", "005d": "tom@example.com"}
+	got := UsersByEmail(users)
+	if want := map[string]string{"maria.garcia@example.com": "005a", "tom@example.com": "005d"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("UsersByEmail = %v, want %v (the lowest id wins a shared email)", got, want)
+	}
+}
+
 func TestTeammatesByEmail(t *testing.T) {
 	t.Parallel()
 	users := map[string]string{"005a": "Maria.Garcia@example.com ", "005b": "nobody@example.com", "005c": ""}

@@ -11,7 +11,8 @@ import (
 // ([?connection=ID] and a JSON request): POST /api/v1/leads creates the
 // Salesforce Lead of an Intercom contact (F4.1–F4.3), POST /api/v1/tasks
 // logs a conversation, or one message or note, as a completed Task
-// (F6.2). It answers 201 when the record was created, 200 when it existed
+// (F6.2), POST /api/v1/cases creates a Case from a conversation (F6.4,
+// F6.5). It answers 201 when the record was created, 200 when it existed
 // already (the person was in Salesforce, or the same request made it).
 func inboxAction[Req, Res any](s *Server, act func(context.Context, int64, Req) (Res, error), existed func(Res) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

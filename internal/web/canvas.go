@@ -105,6 +105,10 @@ func (s *Server) canvasSubmit(w http.ResponseWriter, r *http.Request) {
 			return s.submitLeadCanvas(ctx, req)
 		case componentLogConversation:
 			return s.logConversationCanvas(ctx, req)
+		case componentNewCase:
+			return s.caseFormCanvas(ctx, req)
+		case componentSubmitCase:
+			return s.submitCaseCanvas(ctx, req)
 		default:
 			return messageCanvas("This button is not known to ferry",
 				"The app may have been updated since this conversation was opened. Reload the app to see the current version.")

@@ -24,6 +24,8 @@ const (
 	componentCreateLead      = "create_lead"
 	componentSubmitLead      = "submit_lead"
 	componentLogConversation = "log_conversation"
+	componentNewCase         = "new_case"
+	componentSubmitCase      = "submit_case"
 )
 
 // canvas is a Canvas Kit canvas: components made only of the documented
@@ -116,7 +118,10 @@ func viewCanvas(v app.InboxView, opportunity string) canvas {
 			cs = append(cs, openButton("open_account", a.URL)...)
 		}
 		cs = append(cs, opportunityComponents(v.Opportunities, opportunity)...)
-		cs = append(cs, caseComponents(v.OpenCases)...)
+		if v.Cases {
+			cs = append(cs, caseComponents(v.OpenCases)...)
+			cs = append(cs, button(componentNewCase, "New Case", "secondary", submitAction()))
+		}
 		cs = append(cs, divider(), button(componentLogConversation, "Log to Salesforce", "secondary", submitAction()))
 	case app.InboxLead:
 		l := v.Lead

@@ -179,6 +179,7 @@ func (s *Server) Handler() http.Handler {
 
 	admin("POST /api/v1/leads", inboxAction(s, s.app.CreateLead, func(r app.LeadResult) bool { return r.Existed }))
 	admin("POST /api/v1/tasks", inboxAction(s, s.app.LogToSalesforce, func(r app.TaskResult) bool { return r.Existed }))
+	admin("POST /api/v1/cases", inboxAction(s, s.app.CreateCase, func(r app.CaseResult) bool { return r.Existed }))
 
 	admin("GET /api/v1/history", s.listHistory)
 	admin("GET /api/v1/usage", s.listUsage)
