@@ -93,15 +93,15 @@ Flags:`)
 	// its API by hand (ferry itself connects through OAuth).
 	icToken := "demo-" + randomHex(16)
 	ic := icemu.New(icemu.Options{
-		Tokens:            []string{icToken},
-		Seed:              "demo",
-		ClientID:          demoIntercomClientID,
-		ClientSecret:      icSecret,
-		AutoApprove:       true,
-		Webhooks:          []string{ferryURL + "/webhooks/intercom"},
+		Tokens:       []string{icToken},
+		Seed:         "demo",
+		ClientID:     demoIntercomClientID,
+		ClientSecret: icSecret,
+		AutoApprove:  true,
+		Webhooks:     []string{ferryURL + "/webhooks/intercom"},
 		// ferry's inbox app, beside every conversation of the inbox page;
 		// Intercom signs its requests with the app's client secret.
-		InboxApp: icemu.InboxApp{InitializeURL: ferryURL + "/canvas/initialize", SubmitURL: ferryURL + "/canvas/submit"},
+		InboxApp:          icemu.InboxApp{InitializeURL: ferryURL + "/canvas/initialize", SubmitURL: ferryURL + "/canvas/submit"},
 		WebhookRetryDelay: 5 * time.Second,
 		Logger:            logger.With("emulator", "intercom"),
 	})

@@ -41,7 +41,7 @@ type inboxOption struct {
 
 type inboxConvItem struct {
 	ID, Name, Email, Snippet, State, When, Href string
-	Selected                                     bool
+	Selected                                    bool
 }
 
 type inboxConvDetail struct {
@@ -63,13 +63,13 @@ type inboxCanvasView struct {
 // componentView is one canvas component ready for the template.
 type componentView struct {
 	Type, ID, Style, Align, Label, Placeholder, Value, Size, SaveState string
-	Text                                                                template.HTML
-	Disabled, Error, Rounded                                            bool
-	Action                                                              actionView
-	Items                                                               []itemView
-	Options                                                             []optionView
-	Image                                                               string
-	Width, Height                                                       int
+	Text                                                               template.HTML
+	Disabled, Error, Rounded                                           bool
+	Action                                                             actionView
+	Items                                                              []itemView
+	Options                                                            []optionView
+	Image                                                              string
+	Width, Height                                                      int
 }
 
 type actionView struct{ Type, URL string }

@@ -174,12 +174,7 @@ func (a *App) createLead(ctx context.Context, connID int64, req LeadRequest) (Le
 	}
 	id, err := sf.Create(connection.WithPurpose(ctx, connection.PurposeInbox), "Lead", fields)
 	if err != nil {
-		var ae *salesforce.APIError
-		if errors.As(err, &ae) && ae.Code == salesforce.CodeRequiredFieldMissing {
-			return LeadResult{}, errorf(Invalid, "Salesforce requires %s for a new Lead, which ferry does not fill. Ask your ferry admin to map it, or create the Lead in Salesforce.",
-				strings.Join(ae.Fields, ", "))
-		}
-		return LeadResult{}, err
+		return LeadResult{}, salesforceRefusal("Lead", err)
 	}
 	return LeadResult{LeadID: id, Object: "Lead"}, nil
 }

@@ -37,6 +37,28 @@ type canvasRequest struct {
 	Customer    *canvasContact `json:"customer"`
 	ComponentID string         `json:"component_id"`
 	InputValues map[string]any `json:"input_values"`
+	// The canvas the teammate used and its stored_data; some apps read a
+	// top-level stored_data, so both places are looked at.
+	CurrentCanvas *struct {
+		StoredData json.RawMessage `json:"stored_data"`
+	} `json:"current_canvas"`
+	StoredData json.RawMessage `json:"stored_data"`
+}
+
+// storedContact is the Intercom contact the used canvas was made for, from
+// its stored_data ("" when it does not say, or says it in a form ferry
+// never writes).
+func (r *canvasRequest) storedContact() string {
+	raw := r.StoredData
+	if r.CurrentCanvas != nil && len(r.CurrentCanvas.StoredData) > 0 {
+		raw = r.CurrentCanvas.StoredData
+	}
+	var sd map[string]any
+	if json.Unmarshal(raw, &sd) != nil {
+		return ""
+	}
+	id, _ := sd[storedContactKey].(string)
+	return id
 }
 
 type canvasAdmin struct {
@@ -94,6 +116,15 @@ func (s *Server) canvasInitialize(w http.ResponseWriter, r *http.Request) {
 // app's canvas.
 func (s *Server) canvasSubmit(w http.ResponseWriter, r *http.Request) {
 	s.serveCanvas(w, r, func(ctx context.Context, req *canvasRequest) canvas {
+		if stored := req.storedContact(); stored != "" && stored != req.person().IntercomID && req.ComponentID != componentRefresh {
+			// The canvas was made for another person: the contact was
+			// merged or the conversation changed hands since. Acting on
+			// it could make a record for the wrong person.
+			c := s.inboxCanvas(ctx, req, "")
+			c.Content.Components = append([]component{text("This conversation's person changed since the app was shown (merged or replaced in Intercom), so nothing was done. Here is who it is now.", "muted")},
+				c.Content.Components...)
+			return c
+		}
 		switch req.ComponentID {
 		case componentRefresh:
 			return s.inboxCanvas(ctx, req, "")

@@ -49,7 +49,7 @@ func leadForm(d app.LeadDraft, problem string) canvas {
 		input(leadInputCompany, "Company", d.Company, app.NotProvided),
 		button(componentSubmitLead, "Create Lead", "primary", submitAction()),
 		button(componentRefresh, "Cancel", "secondary", submitAction()))
-	return canvas{Content: canvasContent{Components: cs}, StoredData: map[string]string{"intercom_contact_id": d.IntercomID}}
+	return canvas{Content: canvasContent{Components: cs}, StoredData: map[string]string{storedContactKey: d.IntercomID}}
 }
 
 // submitLeadCanvas creates the Lead from the form and shows it; a detail

@@ -16,6 +16,10 @@ const canvasMaxBytes = 64 << 10
 // cannot push a canvas over its limit.
 const canvasMaxValue = 200
 
+// storedContactKey names, in a canvas's stored_data, the Intercom contact
+// the canvas was made for.
+const storedContactKey = "intercom_contact_id"
+
 // Component ids of the inbox app's canvases.
 const (
 	componentRefresh         = "refresh"
@@ -98,9 +102,14 @@ func openButton(id, u string) []component {
 	return []component{button(id, "Open in Salesforce", "link", urlAction(u))}
 }
 
-// messageCanvas is a canvas that says what happened and what to do.
+// messageCanvas is a canvas that says what happened and what to do (no
+// advice: the title says it all).
 func messageCanvas(title, advice string) canvas {
-	return canvas{Content: canvasContent{Components: []component{text(title, "header"), text(advice, "paragraph")}}}
+	cs := []component{text(title, "header")}
+	if advice != "" {
+		cs = append(cs, text(advice, "paragraph"))
+	}
+	return canvas{Content: canvasContent{Components: cs}}
 }
 
 // viewCanvas renders what the inbox found in Salesforce; opportunity picks
@@ -152,7 +161,7 @@ func viewCanvas(v app.InboxView, opportunity string) canvas {
 		}
 	}
 	cs = append(cs, button(componentRefresh, "Refresh", "secondary", submitAction()))
-	return canvas{Content: canvasContent{Components: cs}, StoredData: map[string]string{"intercom_contact_id": v.Person.IntercomID}}
+	return canvas{Content: canvasContent{Components: cs}, StoredData: map[string]string{storedContactKey: v.Person.IntercomID}}
 }
 
 // opportunityComponents shows one Opportunity of the Account, with a

@@ -22,6 +22,7 @@ import (
 	"github.com/ferrysync/ferry/internal/config"
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 	"github.com/ferrysync/ferry/internal/web"
@@ -49,6 +50,9 @@ type bundle struct {
 	client  *http.Client
 	logs    *syncBuffer // everything ferry logged, at debug level
 	srv     *web.Server
+	box     *secret.Box // the store's secrets key, for more instances on it
+	dbURL   string      // the store's database
+	logger  *slog.Logger
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -86,6 +90,7 @@ func setupWith(t testing.TB, databaseURL string, adjust func(*config.Config, *we
 	ctx := context.Background()
 	b := &bundle{logs: &syncBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	b.logger = logger
 	b.sf = sfemu.New(sfemu.Options{AutoApprove: true})
 	sfSrv := httptest.NewServer(b.sf)
 	t.Cleanup(sfSrv.Close)
@@ -97,7 +102,8 @@ func setupWith(t testing.TB, databaseURL string, adjust func(*config.Config, *we
 	t.Cleanup(func() { icSrv.Close(); b.ic.Close() })
 	b.icURL = icSrv.URL
 
-	b.store = storetest.Open(t, databaseURL, store.Options{})
+	b.box, b.dbURL = storetest.NewBox(t), databaseURL
+	b.store = storetest.Open(t, databaseURL, store.Options{Secret: b.box})
 	err := b.store.InTx(ctx, func(tx store.Tx) error {
 		c, err := tx.CreateConnection(ctx, store.Connection{Name: "default"})
 		b.connID = c.ID
