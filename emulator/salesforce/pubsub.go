@@ -147,22 +147,27 @@ func (p *pubsubService) authorize(ctx context.Context) (*session, error) {
 		}
 		return ""
 	}
-	fail := rpcError(ctx, codes.Unauthenticated, ErrCodeAuth, "An authentication exception occurred. Provide valid authentication via metadata headers.")
 	tok, inst, tenant := get("accesstoken"), get("instanceurl"), get("tenantid")
-	if tok == "" || inst == "" || tenant == "" {
-		return nil, fail
+	var sess *session
+	if tok != "" && validInstanceURL(inst) {
+		if id, ok := normalizeID(tenant); ok && id == p.s.orgID {
+			sess = p.s.tokenSession(tok)
+		}
 	}
-	if u, err := url.Parse(inst); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fail
-	}
-	if id, ok := normalizeID(tenant); !ok || id != p.s.orgID {
-		return nil, fail
-	}
-	sess := p.s.tokenSession(tok)
 	if sess == nil {
-		return nil, fail
+		return nil, authError(ctx)
 	}
 	return sess, nil
+}
+
+func authError(ctx context.Context) error {
+	return rpcError(ctx, codes.Unauthenticated, ErrCodeAuth, "An authentication exception occurred. Provide valid authentication via metadata headers.")
+}
+
+// validInstanceURL accepts an absolute http or https URL.
+func validInstanceURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 func (p *pubsubService) unaryAuth(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -385,7 +390,7 @@ func (sub *subscription) deliver(lastSent *time.Time) (<-chan struct{}, error) {
 	s := sub.p.s
 	b := s.cdc
 	if s.tokenSession(sub.token) == nil {
-		return nil, rpcError(sub.ctx, codes.Unauthenticated, ErrCodeAuth, "An authentication exception occurred. Provide valid authentication via metadata headers.")
+		return nil, authError(sub.ctx)
 	}
 	b.mu.Lock()
 	if b.closeGen != sub.closeAt {
