@@ -37,6 +37,9 @@ type perEvent struct {
 	ic  *intercom.Client
 	log *slog.Logger
 
+	mu    sync.Mutex
+	since time.Time // the polling trigger's watermark; zero until switched on
+
 	srv    *http.Server
 	sem    chan struct{}
 	wg     sync.WaitGroup
@@ -133,7 +136,6 @@ func (p *perEvent) toSalesforce(ctx context.Context, body []byte) {
 
 // pollLoop runs the Salesforce → Intercom flow's polling trigger.
 func (p *perEvent) pollLoop(ctx context.Context, interval time.Duration) {
-	since := time.Now().UTC().Add(-time.Second)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -141,6 +143,15 @@ func (p *perEvent) pollLoop(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		// Switched on when the scenario's measured part begins: the
+		// people loaded before are not changes, as a flow's trigger
+		// ignores what exists when it is switched on.
+		p.mu.Lock()
+		since := p.since
+		p.mu.Unlock()
+		if since.IsZero() {
+			continue
 		}
 		now := time.Now().UTC()
 		q := fmt.Sprintf("SELECT Id, Email, Title, SystemModstamp FROM Lead WHERE SystemModstamp >= %s ORDER BY SystemModstamp",
@@ -156,7 +167,9 @@ func (p *perEvent) pollLoop(ctx context.Context, interval time.Duration) {
 			}
 			recs = append(recs, r)
 		}
-		since = now.Add(-time.Second)
+		p.mu.Lock()
+		p.since = now.Add(-time.Second)
+		p.mu.Unlock()
 		var wg sync.WaitGroup
 		for _, r := range recs {
 			select {
@@ -189,6 +202,14 @@ func (p *perEvent) toIntercom(ctx context.Context, r salesforce.Record) {
 	if _, err := p.ic.UpdateContact(ctx, c.ID, intercom.ContactInput{CustomAttributes: map[string]any{"job_title": title}}); err != nil {
 		p.log.Warn("update failed", "err", err)
 	}
+}
+
+// switchOn starts the Salesforce → Intercom trigger: it finds what changes
+// from now on.
+func (p *perEvent) switchOn() {
+	p.mu.Lock()
+	p.since = time.Now().UTC()
+	p.mu.Unlock()
 }
 
 // close stops the flows and waits for the running ones.

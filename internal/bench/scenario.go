@@ -360,6 +360,9 @@ func begin(h *Harness, fromIntercom bool) *measure {
 		m.echoField = sfField
 	}
 	m.start = time.Now()
+	if h.baseline != nil {
+		h.baseline.switchOn()
+	}
 	target.Observe(m.tr.observe)
 	origin.Observe(func(w Write) {
 		if w.At.Before(m.start) {

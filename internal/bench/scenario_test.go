@@ -106,6 +106,10 @@ func TestIdle(t *testing.T) {
 			t.Errorf("%s: calls per poll = %v, want some", r.Mode, r.PollCalls)
 		}
 	}
+	// ferry reads every object's changes and deletes in one Composite call.
+	if r := res[0]; r.PollCalls != 1 {
+		t.Errorf("ferry: %v Salesforce calls per idle poll, want 1 (routes %v)", r.PollCalls, r.SFRoutes)
+	}
 	// The per-event integration's poll is one query.
 	if base := res[1]; base.PollCalls != 1 || base.BackgroundPerMin != 0 {
 		t.Errorf("per-event: %v calls per poll and %v other calls a minute, want 1 and 0", base.PollCalls, base.BackgroundPerMin)

@@ -87,9 +87,11 @@ type Options struct {
 	Owner string
 	// PollOverlap is how far before the watermark each poll starts reading
 	// again: SystemModstamp is set when a Salesforce transaction starts, so
-	// a record may become visible after later ones were read. Records
-	// already processed at the same SystemModstamp are skipped. Default 2
-	// minutes.
+	// a record may become visible after later ones were read, and clocks
+	// differ a little. Records already processed at the same
+	// SystemModstamp are skipped (the watermark orders by SystemModstamp,
+	// then Id), so the overlap costs no call and re-applies nothing; it
+	// only has to cover a transaction's commit lag. Default 5 seconds.
 	PollOverlap time.Duration
 	// CatalogTTL is how long a connection's schema (describe and data
 	// attributes) is reused before it is read again. Default 10 minutes.
@@ -168,7 +170,7 @@ func New(opts Options) *Engine {
 		opts.Owner = "engine-" + hex.EncodeToString(b)
 	}
 	if opts.PollOverlap <= 0 {
-		opts.PollOverlap = 2 * time.Minute
+		opts.PollOverlap = 5 * time.Second
 	}
 	if opts.CatalogTTL <= 0 {
 		opts.CatalogTTL = 10 * time.Minute

@@ -321,33 +321,47 @@ func (b *batch) ownerWritten(p *pair, oc *ownerChange) {
 // accountOwnerMark names the watermark of the Account owner poll.
 const accountOwnerMark = "ownership:Account"
 
-// pollAccountOwners brings Account owner changes to Intercom (F5.2, F5.3):
-// an Account changed since the last look has its mapped Contacts' owners
-// resolved again, and written in the same updates as attribute syncs. It
-// costs one query per poll (two when Accounts changed) and runs only with
-// ownership on; account sync need not be.
-func (e *Engine) pollAccountOwners(ctx context.Context, base *batch) error {
+// ownersRead is the Account owner poll's read: Accounts changed since its
+// watermark.
+type ownersRead struct {
+	wm    store.Watermark
+	query string
+}
+
+// planAccountOwners builds the Account owner poll's read, or returns nil
+// when ownership is off (or Contacts have no Account).
+func (e *Engine) planAccountOwners(ctx context.Context, base *batch) (*ownersRead, error) {
 	if !base.c.doc.Ownership.Enabled || !base.c.hasField("Contact", "AccountId") {
-		return nil
+		return nil, nil
 	}
 	wm, err := e.store.GetWatermark(ctx, base.conn.ID, accountOwnerMark)
 	if errors.Is(err, store.ErrNotFound) {
 		wm = store.Watermark{ConnectionID: base.conn.ID, Object: accountOwnerMark, SystemModstamp: e.now().Add(-e.opts.PollOverlap)}
 	} else if err != nil {
-		return err
+		return nil, err
 	}
+	return &ownersRead{wm: wm, query: "SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp >= " +
+		salesforce.SOQLDateTime(wm.SystemModstamp.Add(-e.opts.PollOverlap)) + " ORDER BY SystemModstamp, Id"}, nil
+}
+
+// pollAccountOwners brings Account owner changes to Intercom (F5.2, F5.3):
+// an Account changed since the last look has its mapped Contacts' owners
+// resolved again, and written in the same updates as attribute syncs. Its
+// read rides in the poll's Composite call (one more call when Accounts
+// changed) and runs only with ownership on; account sync need not be.
+func (e *Engine) pollAccountOwners(ctx context.Context, base *batch, read *ownersRead, answer salesforce.SubResponse) error {
+	wm := read.wm
 	b := base.fresh()
 	var accounts []string
 	next := wm.SystemModstamp
-	q := "SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp >= " +
-		salesforce.SOQLDateTime(wm.SystemModstamp.Add(-e.opts.PollOverlap)) + " ORDER BY SystemModstamp, Id"
-	if err := b.query(ctx, q, func(r salesforce.Record) {
+	for r, err := range b.sf.QueryResult(ctx, answer) {
+		if err != nil {
+			return fmt.Errorf("engine: query: %w", err)
+		}
 		accounts = append(accounts, r.ID())
 		if t, err := r.Time("SystemModstamp"); err == nil && t.After(next) {
 			next = t
 		}
-	}); err != nil {
-		return err
 	}
 	if len(accounts) > 0 {
 		k, field := b.c.personKey()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -29,11 +30,12 @@ func ForcePoll(ctx context.Context) context.Context { return context.WithValue(c
 
 func force(ctx context.Context) bool { v, _ := ctx.Value(forceKey{}).(bool); return v }
 
-// Poll implements jobs.Syncer: it reads each object's changes since its
-// watermark (F3.3) with one query per object, ordered by SystemModstamp and
-// Id, and applies them page by page, saving the watermark after each page,
-// then reads the object's deletes. A poll interrupted half way resumes from
-// the last saved page; re-read records are skipped by their SystemModstamp.
+// Poll implements jobs.Syncer: it reads every polled object's changes
+// since its watermark (F3.3), ordered by SystemModstamp and Id, and its
+// deletes, all in one Composite call (one API call however many objects),
+// and applies them page by page, saving the watermark after each page. A
+// poll interrupted half way resumes from the last saved page; re-read
+// records are skipped by their SystemModstamp.
 //
 // While Salesforce refuses calls (the API limit, API access off: the
 // connection's state says which), a poll only checks, with backoff, whether
@@ -94,6 +96,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	}); err != nil {
 		return err
 	}
+	var reads []*objectRead
 	for _, object := range PolledObjects(base.c.doc) {
 		if ok, why := base.c.setup.Feature(objectFeature(object)); !ok {
 			// Its key field is gone: nothing can be matched until the
@@ -101,22 +104,140 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 			e.log.WarnContext(ctx, "not polling "+object+": "+why, "connection", conn.ID)
 			continue
 		}
-		err := e.pollObject(ctx, base, object)
+		r, err := e.planObject(ctx, base, object, now)
+		if err != nil {
+			return err
+		}
+		reads = append(reads, r)
+	}
+	owners, err := e.planAccountOwners(ctx, base)
+	if err != nil {
+		return err
+	}
+	answers, err := e.pollReads(ctx, base, reads, owners)
+	if err != nil {
+		return err
+	}
+	for _, r := range reads {
+		err := e.pollObject(ctx, base, r, base.sf.QueryResult(ctx, answers[r.queryRef()]))
 		if schemaChanged(err) {
 			// A field was hidden or deleted since the schema was read:
-			// read it again and poll without it.
+			// read it again and poll without it (a call of its own).
 			if base, err = e.rebind(ctx, base); err == nil {
-				err = e.pollObject(ctx, base, object)
+				r.query = objectQuery(base.c, r.object, r.since)
+				if err = e.checkBudget(ctx, base.conn.ID, base.c, base.sf, base.lane, 1); err == nil {
+					err = e.pollObject(ctx, base, r, base.sf.Query(ctx, r.query))
+				}
 			}
 		}
 		if err != nil {
 			return err
 		}
-		if err := e.pollDeleted(ctx, base, object); err != nil {
+		if err := e.pollDeleted(ctx, base, r, answers[r.deletedRef()]); err != nil {
 			return err
 		}
 	}
-	return e.pollAccountOwners(ctx, base)
+	if owners == nil {
+		return nil
+	}
+	return e.pollAccountOwners(ctx, base, owners, answers[ownersRef])
+}
+
+// objectRead is what one poll reads of one object: its changes since its
+// watermark and its deletes since its delete watermark.
+type objectRead struct {
+	object string
+	wm     store.Watermark
+	since  time.Time
+	query  string
+	// The deletes' window, and the watermark it moves.
+	delWM      store.Watermark
+	start, end time.Time
+}
+
+func (r *objectRead) queryRef() string   { return r.object + "_changes" }
+func (r *objectRead) deletedRef() string { return r.object + "_deleted" }
+
+// ownersRef names the Account owner poll's subrequest.
+const ownersRef = "Account_owners"
+
+// planObject reads an object's watermarks and builds its reads.
+func (e *Engine) planObject(ctx context.Context, base *batch, object string, now time.Time) (*objectRead, error) {
+	wm, err := e.store.GetWatermark(ctx, base.conn.ID, object)
+	if errors.Is(err, store.ErrNotFound) {
+		// No initial sync stored a starting point: start now, importing
+		// nothing (the initial sync is what matches existing records).
+		wm = store.Watermark{ConnectionID: base.conn.ID, Object: object, SystemModstamp: now.Add(-e.opts.PollOverlap)}
+		if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutWatermark(ctx, wm) }); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	since := wm.SystemModstamp.Add(-e.opts.PollOverlap)
+	r := &objectRead{object: object, wm: wm, since: since, query: objectQuery(base.c, object, since), end: now}
+	name := object + deletedSuffix
+	r.delWM, err = e.store.GetWatermark(ctx, base.conn.ID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		r.delWM = store.Watermark{ConnectionID: base.conn.ID, Object: name, SystemModstamp: now.Add(-e.opts.PollOverlap)}
+	} else if err != nil {
+		return nil, err
+	}
+	// The resource has minute granularity and keeps 15 days.
+	r.start = r.delWM.SystemModstamp.Add(-time.Minute)
+	if min15 := now.Add(-15 * 24 * time.Hour).Add(time.Minute); r.start.Before(min15) {
+		r.start = min15
+	}
+	return r, nil
+}
+
+// objectQuery is the SOQL of an object's changes since a time.
+func objectQuery(c *connConfig, object string, since time.Time) string {
+	_, field := c.personKey()
+	if object == "Account" {
+		field = c.companyField()
+	}
+	obj, _ := sync.ObjectForSObject(object)
+	return fmt.Sprintf("SELECT %s FROM %s WHERE SystemModstamp >= %s ORDER BY SystemModstamp, Id",
+		strings.Join(selectFields(c, object, field, c.mappings[obj]), ", "), object, salesforce.SOQLDateTime(since))
+}
+
+// pollReads sends a poll's reads (every object's changes and deletes, the
+// Account owners' changes) as one Composite call and returns the answers
+// by reference. A read Salesforce refused is answered with its error,
+// which its reader returns.
+func (e *Engine) pollReads(ctx context.Context, base *batch, reads []*objectRead, owners *ownersRead) (map[string]salesforce.SubResponse, error) {
+	var subs []salesforce.Subrequest
+	for _, r := range reads {
+		d, err := base.sf.DeletedSubrequest(r.deletedRef(), r.object, r.start, r.end)
+		if err != nil {
+			return nil, err
+		}
+		subs = append(subs, base.sf.QuerySubrequest(r.queryRef(), r.query), d)
+	}
+	if owners != nil {
+		subs = append(subs, base.sf.QuerySubrequest(ownersRef, owners.query))
+	}
+	if len(subs) == 0 {
+		return nil, nil
+	}
+	if err := e.checkBudget(ctx, base.conn.ID, base.c, base.sf, base.lane, 1); err != nil {
+		return nil, err
+	}
+	got, err := base.sf.Composite(ctx, false, subs)
+	if err != nil {
+		return nil, fmt.Errorf("engine: poll: %w", err)
+	}
+	out := make(map[string]salesforce.SubResponse, len(got))
+	for _, a := range got {
+		out[a.ReferenceID] = a
+	}
+	for _, s := range subs {
+		if _, ok := out[s.ReferenceID]; !ok {
+			return nil, fmt.Errorf("engine: poll: Salesforce did not answer the read %s", s.ReferenceID)
+		}
+	}
+	return out, nil
 }
 
 // fresh returns a new batch sharing base's clients and settings.
@@ -124,29 +245,13 @@ func (b *batch) fresh() *batch {
 	return &batch{e: b.e, conn: b.conn, c: b.c, sf: b.sf, ic: b.ic, lane: b.lane, round: b.round}
 }
 
-// pollObject reads and applies one object's changes.
-func (e *Engine) pollObject(ctx context.Context, base *batch, object string) error {
-	wm, err := e.store.GetWatermark(ctx, base.conn.ID, object)
-	if errors.Is(err, store.ErrNotFound) {
-		// No initial sync stored a starting point: start now, importing
-		// nothing (the initial sync is what matches existing records).
-		wm = store.Watermark{ConnectionID: base.conn.ID, Object: object, SystemModstamp: e.now().Add(-e.opts.PollOverlap)}
-		if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutWatermark(ctx, wm) }); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
-	}
+// pollObject applies one object's changes, read by records (the first
+// page came with the poll's Composite call; each next page is one call).
+func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, records iter.Seq2[salesforce.Record, error]) error {
+	object, wm := read.object, read.wm
 	k, field := base.c.personKey()
 	if object == "Account" {
 		field = base.c.companyField()
-	}
-	obj, _ := sync.ObjectForSObject(object)
-	since := wm.SystemModstamp.Add(-e.opts.PollOverlap)
-	q := fmt.Sprintf("SELECT %s FROM %s WHERE SystemModstamp >= %s ORDER BY SystemModstamp, Id",
-		strings.Join(selectFields(base.c, object, field, base.c.mappings[obj]), ", "), object, salesforce.SOQLDateTime(since))
-	if err := e.checkBudget(ctx, base.conn.ID, base.c, base.sf, base.lane, 1); err != nil {
-		return err
 	}
 	var chunk []sfRecord
 	flush := func() error {
@@ -172,7 +277,7 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, object string) err
 		b.ops.watermarks = append(b.ops.watermarks, wm)
 		return b.commit(ctx)
 	}
-	for r, err := range base.sf.Query(ctx, q) {
+	for r, err := range records {
 		if err != nil {
 			return fmt.Errorf("engine: poll %s: %w", object, err)
 		}
@@ -190,26 +295,11 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, object string) err
 	return flush()
 }
 
-// pollDeleted reads an object's deletes since its delete watermark and
-// deletes their mappings only (F2.3): the Intercom records stay.
-func (e *Engine) pollDeleted(ctx context.Context, base *batch, object string) error {
-	name := object + deletedSuffix
-	now := e.now()
-	wm, err := e.store.GetWatermark(ctx, base.conn.ID, name)
-	if errors.Is(err, store.ErrNotFound) {
-		wm = store.Watermark{ConnectionID: base.conn.ID, Object: name, SystemModstamp: now.Add(-e.opts.PollOverlap)}
-	} else if err != nil {
-		return err
-	}
-	// The resource has minute granularity and keeps 15 days.
-	start := wm.SystemModstamp.Add(-time.Minute)
-	if min15 := now.Add(-15 * 24 * time.Hour).Add(time.Minute); start.Before(min15) {
-		start = min15
-	}
-	if err := e.checkBudget(ctx, base.conn.ID, base.c, base.sf, base.lane, 1); err != nil {
-		return err
-	}
-	res, err := base.sf.Deleted(ctx, object, start, now)
+// pollDeleted applies an object's deletes, read with the poll: it deletes
+// their mappings only (F2.3); the Intercom records stay.
+func (e *Engine) pollDeleted(ctx context.Context, base *batch, read *objectRead, answer salesforce.SubResponse) error {
+	object, now := read.object, read.end
+	res, err := salesforce.ParseDeleted(answer)
 	if err != nil {
 		return fmt.Errorf("engine: deleted %s: %w", object, err)
 	}
@@ -238,7 +328,7 @@ func (e *Engine) pollDeleted(ctx context.Context, base *batch, object string) er
 	if covered.IsZero() || covered.After(now) {
 		covered = now
 	}
-	b.ops.watermarks = append(b.ops.watermarks, store.Watermark{ConnectionID: base.conn.ID, Object: name, SystemModstamp: covered},
+	b.ops.watermarks = append(b.ops.watermarks, store.Watermark{ConnectionID: base.conn.ID, Object: read.delWM.Object, SystemModstamp: covered},
 		// The object's poll ends here: its changes and deletes were read.
 		store.Watermark{ConnectionID: base.conn.ID, Object: polledMark(object), SystemModstamp: now})
 	return b.commit(ctx)

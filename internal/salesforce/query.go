@@ -53,20 +53,50 @@ func (c *Client) Count(ctx context.Context, soql string) (int, error) {
 	return page.TotalSize, nil
 }
 
+// QuerySubrequest is the Composite subrequest of Client.Query: its answer
+// is the query's first page; QueryResult yields its records and follows
+// the next pages.
+func (c *Client) QuerySubrequest(ref, soql string) Subrequest {
+	return Subrequest{Method: "GET", URL: c.dataPath("query") + "?" + url.Values{"q": {soql}}.Encode(), ReferenceID: ref}
+}
+
+// QueryResult yields the records of a QuerySubrequest's answer, then those
+// of the next pages, each one more API call made only when the consumer
+// reaches it. On an error it yields (nil, err) once and stops.
+func (c *Client) QueryResult(ctx context.Context, r SubResponse) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		if err := r.Err(); err != nil {
+			yield(nil, fmt.Errorf("salesforce: query: %w", err))
+			return
+		}
+		pages[Record](ctx, c, "query", "", nil, r.Body, true)(yield)
+	}
+}
+
 // queryEach yields the records of every page, decoding each page once.
 // useNumber keeps numbers as json.Number (for Record).
 func queryEach[T any](ctx context.Context, c *Client, resource, soql string, useNumber bool) iter.Seq2[T, error] {
+	return pages[T](ctx, c, resource, c.dataPath(resource), url.Values{"q": {soql}}, nil, useNumber)
+}
+
+// pages yields the records of first (a page already read; nil to read
+// target with query first) and of the pages after it.
+func pages[T any](ctx context.Context, c *Client, resource, target string, query url.Values, first []byte, useNumber bool) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		target, query := c.dataPath(resource), url.Values{"q": {soql}}
 		for {
-			resp, err := c.do(ctx, "GET", target, query, nil)
-			if err != nil {
-				yield(zero, fmt.Errorf("salesforce: %s: %w", resource, err))
-				return
+			body := first
+			first = nil
+			if body == nil {
+				resp, err := c.do(ctx, "GET", target, query, nil)
+				if err != nil {
+					yield(zero, fmt.Errorf("salesforce: %s: %w", resource, err))
+					return
+				}
+				body = resp.body
 			}
 			var page queryPage[T]
-			dec := json.NewDecoder(bytes.NewReader(resp.body))
+			dec := json.NewDecoder(bytes.NewReader(body))
 			if useNumber {
 				dec.UseNumber()
 			}

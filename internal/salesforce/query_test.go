@@ -249,3 +249,67 @@ func TestQuoteSOQLAgainstEmulator(t *testing.T) {
 		}
 	})
 }
+
+// TestPollReadsInOneComposite: a query and an object's deletes travel in
+// one Composite call; the query's later pages are fetched as usual, and a
+// refused subrequest comes back as its error.
+func TestPollReadsInOneComposite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	c := b.client
+	start := time.Now().Add(-time.Hour)
+	ids := loadLeads(t, b, 2500, "Composite")
+	gone := mustCreate(t, c, "Lead", newLead("Gone"))
+	if err := c.Delete(ctx, "Lead", gone); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Add(time.Minute)
+	del, err := c.DeletedSubrequest("deleted", "Lead", start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := b.calls.len()
+	got, err := c.Composite(ctx, false, []salesforce.Subrequest{
+		c.QuerySubrequest("changes", "SELECT Id FROM Lead ORDER BY SystemModstamp, Id"),
+		del,
+		c.QuerySubrequest("bad", "SELECT Nope FROM Lead"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.calls.len() - before; n != 1 {
+		t.Fatalf("%d calls for the composite, want 1", n)
+	}
+	seen := map[string]bool{}
+	for rec, err := range c.QueryResult(ctx, got[0]) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[rec.ID()] = true
+	}
+	if len(seen) != len(ids) {
+		t.Fatalf("got %d records, want %d", len(seen), len(ids))
+	}
+	if n := b.calls.len() - before; n != 2 {
+		t.Fatalf("%d calls after reading 2,500 records, want 2 (the composite and one next page)", n)
+	}
+	res, err := salesforce.ParseDeleted(got[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 1 || res.Records[0].ID != gone {
+		t.Fatalf("deleted = %+v, want %s", res, gone)
+	}
+	yielded := 0
+	for _, err := range c.QueryResult(ctx, got[2]) {
+		yielded++
+		var ae *salesforce.APIError
+		if !errors.As(err, &ae) || ae.Code != salesforce.CodeInvalidField {
+			t.Fatalf("bad query's error = %v, want INVALID_FIELD", err)
+		}
+	}
+	if yielded != 1 {
+		t.Fatalf("bad query yielded %d times, want its error once", yielded)
+	}
+}

@@ -2,6 +2,7 @@ package salesforce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -75,6 +76,36 @@ func (c *Client) Deleted(ctx context.Context, object string, start, end time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("salesforce: deleted %s: %w", object, err)
 	}
+	out, err := decodeDeleted(resp.body)
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: deleted %s: %w", object, err)
+	}
+	return out, nil
+}
+
+// DeletedSubrequest is the Composite subrequest of Client.Deleted; decode
+// its answer with ParseDeleted.
+func (c *Client) DeletedSubrequest(ref, object string, start, end time.Time) (Subrequest, error) {
+	if err := checkObject(object); err != nil {
+		return Subrequest{}, fmt.Errorf("salesforce: deleted: %w", err)
+	}
+	q := url.Values{"start": {replicationTime(start)}, "end": {replicationTime(end)}}
+	return Subrequest{Method: http.MethodGet, URL: c.dataPath("sobjects/"+object+"/deleted/") + "?" + q.Encode(), ReferenceID: ref}, nil
+}
+
+// ParseDeleted decodes the answer of a DeletedSubrequest.
+func ParseDeleted(r SubResponse) (*DeletedResult, error) {
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("salesforce: deleted: %w", err)
+	}
+	out, err := decodeDeleted(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: deleted: %w", err)
+	}
+	return out, nil
+}
+
+func decodeDeleted(body []byte) (*DeletedResult, error) {
 	var raw struct {
 		DeletedRecords []struct {
 			ID          string `json:"id"`
@@ -83,22 +114,23 @@ func (c *Client) Deleted(ctx context.Context, object string, start, end time.Tim
 		EarliestDateAvailable string `json:"earliestDateAvailable"`
 		LatestDateCovered     string `json:"latestDateCovered"`
 	}
-	if err := decode(resp, &raw); err != nil {
-		return nil, fmt.Errorf("salesforce: deleted %s: %w", object, err)
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
 	}
 	out := &DeletedResult{Records: make([]DeletedRecord, 0, len(raw.DeletedRecords))}
 	for _, d := range raw.DeletedRecords {
 		t, err := parseOptionalTime(d.DeletedDate)
 		if err != nil {
-			return nil, fmt.Errorf("salesforce: deleted %s: deletedDate: %w", object, err)
+			return nil, fmt.Errorf("deletedDate: %w", err)
 		}
 		out.Records = append(out.Records, DeletedRecord{ID: d.ID, DeletedDate: t})
 	}
+	var err error
 	if out.EarliestDateAvailable, err = parseOptionalTime(raw.EarliestDateAvailable); err != nil {
-		return nil, fmt.Errorf("salesforce: deleted %s: earliestDateAvailable: %w", object, err)
+		return nil, fmt.Errorf("earliestDateAvailable: %w", err)
 	}
 	if out.LatestDateCovered, err = parseOptionalTime(raw.LatestDateCovered); err != nil {
-		return nil, fmt.Errorf("salesforce: deleted %s: latestDateCovered: %w", object, err)
+		return nil, fmt.Errorf("latestDateCovered: %w", err)
 	}
 	return out, nil
 }
