@@ -59,7 +59,7 @@ func (in *inbox) writesIn(t *testing.T, attrs map[string]any) (contactID, conver
 
 // open opens the app beside a conversation; ferry's answer must be a
 // valid canvas.
-func (in *inbox) open(t *testing.T, conv string) icemu.InboxView {
+func (in *inbox) open(t testing.TB, conv string) icemu.InboxView {
 	t.Helper()
 	v, err := in.ic.OpenInboxApp(t.Context(), conv, "")
 	if err != nil {

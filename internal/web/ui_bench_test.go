@@ -28,25 +28,7 @@ func seedLarge(tb testing.TB, st store.Store, connID int64) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	const chunk = 10_000
-	for start := 0; start < benchMappings; start += chunk {
-		err := st.InTx(ctx, func(tx store.Tx) error {
-			for i := start; i < start+chunk; i++ {
-				kind, obj, role := store.MappingPerson, store.ObjectContact, store.RoleUser
-				if i%10 == 0 {
-					kind, obj, role = store.MappingCompany, store.ObjectAccount, ""
-				}
-				_, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: connID, Kind: kind, IntercomID: fmt.Sprintf("ic%07d", i),
-					IntercomRole: role, SFObject: obj, SFID: fmt.Sprintf("003%015d", i), MatchKey: fmt.Sprintf("person%d@example.com", i)})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
+	seedMappings(tb, st, connID, benchMappings)
 	codes := []string{"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "STRING_TOO_LONG", "FIELD_CUSTOM_VALIDATION_EXCEPTION", "VALUE_NOT_CONVERTIBLE"}
 	for start := 0; start < benchSyncErrors; start += chunk {
 		err := st.InTx(ctx, func(tx store.Tx) error {
@@ -78,6 +60,33 @@ func seedLarge(tb testing.TB, st store.Store, connID int64) {
 	}
 	for part := range slices.Chunk(entries, chunk) {
 		if err := st.InTx(ctx, func(tx store.Tx) error { return tx.AppendHistoryBatch(ctx, part) }); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// seedMappings gives the connection n mappings, one in ten of a company
+// and the others of people (ic0000000 ↔ 003000000000000000, …).
+func seedMappings(tb testing.TB, st store.Store, connID int64, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	const chunk = 10_000
+	for start := 0; start < n; start += chunk {
+		err := st.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < min(start+chunk, n); i++ {
+				kind, obj, role := store.MappingPerson, store.ObjectContact, store.RoleUser
+				if i%10 == 0 {
+					kind, obj, role = store.MappingCompany, store.ObjectAccount, ""
+				}
+				_, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: connID, Kind: kind, IntercomID: fmt.Sprintf("ic%07d", i),
+					IntercomRole: role, SFObject: obj, SFID: fmt.Sprintf("003%015d", i), MatchKey: fmt.Sprintf("person%d@example.com", i)})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -119,12 +128,21 @@ func BenchmarkUIPages(b *testing.B) {
 			// CPU time per request says what the page costs even when the
 			// machine is shared and wall-clock times stretch.
 			b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/1000/float64(len(took)), "cpu-ms/op")
-			slices.Sort(took)
-			q := func(p float64) float64 {
-				return float64(took[min(len(took)-1, int(float64(len(took))*p))].Microseconds()) / 1000
-			}
-			b.ReportMetric(q(0.50), "p50-ms")
-			b.ReportMetric(q(0.99), "p99-ms")
+			reportLatencies(b, took)
 		})
 	}
+}
+
+// reportLatencies reports the p50 and p99 of took in milliseconds.
+func reportLatencies(b *testing.B, took []time.Duration) {
+	b.Helper()
+	if len(took) == 0 {
+		return
+	}
+	slices.Sort(took)
+	q := func(p float64) float64 {
+		return float64(took[min(len(took)-1, int(float64(len(took))*p))].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
 }
