@@ -51,6 +51,27 @@
 //	POST /__emulator/webhooks/ping                 Ping
 //	GET  /__emulator/usage                         Usage
 //
+// # The inbox
+//
+// The emulator also plays Intercom's inbox for a Canvas Kit app added to
+// the conversation details (Options.InboxApp, SetInboxApp): opening the app
+// beside a conversation sends the app a signed Initialize request, using a
+// component of its canvas a signed Submit request (X-Body-Signature: the
+// hex HMAC-SHA256 of the body keyed with the app's client secret), with
+// workspace_id, workspace_region, admin, conversation, contact (or
+// customer), context and, for Submit, component_id, input_values and
+// current_canvas with its stored_data. Every answer is checked by
+// ValidateCanvasResponse; an invalid one is logged and shown as "Something
+// went wrong", as Intercom does. GET /__emulator/inbox is the inbox page:
+// conversations on the left, the app's canvas rendered on the right.
+//
+//	GET  /__emulator/inbox-app                     InboxAppConfig
+//	POST /__emulator/inbox-app {"initialize_url","submit_url","client_secret","contact_key"}  SetInboxApp
+//	POST /__emulator/inbox/conversations/{id}/open {"admin_id"}  OpenInboxApp
+//	POST /__emulator/inbox/conversations/{id}/submit {"admin_id","component_id","input_values","stored_data","stale"}  ClickComponent
+//	GET  /__emulator/inbox/conversations/{id}      InboxShown
+//	GET  /__emulator/inbox                         the inbox page
+//
 // For tests and benchmarks there are also CustomAttribute (define a data
 // attribute), BulkLoadContacts and BulkLoadCompanies (fast inserts without
 // webhooks, rate limits or call accounting, e.g. 200,000 contacts),
