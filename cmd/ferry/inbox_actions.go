@@ -13,11 +13,14 @@ func cmdLeads(ctx context.Context, args []string, env *cliEnv) error {
 	f := newAdminFlags(env, "leads", `Usage: ferry leads create INTERCOM_CONTACT_ID [--name N] [--email E] [--phone P] [--company C] [flags]
 
 Creates the Salesforce Lead of an Intercom contact, as the inbox app's
-Create Lead button does: name, email, phone and company come from the
-contact unless given; an email is required; required details the contact
-lacks are sent as [not provided]; LeadSource is Intercom. The new Lead is
-mapped to the contact and synced once. Running it again, or for a person
-already in Salesforce, creates nothing and prints the existing record.`)
+Create Lead button does: with the values of the Lead mappings that write to
+Salesforce; name, email, phone and company from the contact unless given;
+an email is required; required details the contact lacks are sent as
+[not provided]; Lead Source as the settings say (Intercom by default); the
+owner from the contact's Intercom owner when the settings ask for it. The
+new Lead is mapped to the contact and synced once. Running it again, or for
+a person already in Salesforce, creates nothing and prints the existing
+record.`)
 	name := f.fs.String("name", "", "the Lead's full name (default: the contact's)")
 	email := f.fs.String("email", "", "the Lead's email (default: the contact's)")
 	phone := f.fs.String("phone", "", "the Lead's phone (default: the contact's)")
@@ -41,6 +44,9 @@ already in Salesforce, creates nothing and prints the existing record.`)
 		verb = "already in Salesforce"
 	}
 	fmt.Fprintf(env.Stdout, "%s %s %s %s\n", res.Object, res.LeadID, verb, res.URL)
+	if res.OwnerNote != "" {
+		fmt.Fprintln(env.Stdout, res.OwnerNote)
+	}
 	return nil
 }
 

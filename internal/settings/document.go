@@ -25,6 +25,7 @@
 //	  "poll_interval": "5m",
 //	  "api_budget": {"daily_limit": 20000, "reserve_inbox": 1000, "reserve_background": 5000},
 //	  "tasks": {"enabled": true, "relate_opportunities": true},
+//	  "leads": {"lead_source": "Intercom"},
 //	  "cases": {"enabled": true, "owner": "salesforce", "fields": ["Subject", "Description", "Priority"]},
 //	  "ownership": {"enabled": false, "fallback_admin_id": "", "lead_owner_from_intercom": false, "restore_intercom_owner": true}
 //	}
@@ -56,6 +57,8 @@ type Document struct {
 	APIBudget APIBudget `json:"api_budget"`
 	// Tasks configures logging conversations as Salesforce Tasks (F6.1–F6.3).
 	Tasks Tasks `json:"tasks"`
+	// Leads configures the Leads created from Intercom (F4.1).
+	Leads Leads `json:"leads"`
 	// Cases configures Salesforce Cases from conversations (F6.4, F6.5).
 	Cases Cases `json:"cases"`
 	// Ownership configures owner sync between Salesforce and Intercom (F5).
@@ -186,6 +189,18 @@ type Tasks struct {
 	Type string `json:"type,omitempty"`
 }
 
+// DefaultLeadSource is the LeadSource of the Leads created from Intercom
+// unless the settings say otherwise (F4.1).
+const DefaultLeadSource = "Intercom"
+
+// Leads configures the Leads created from Intercom (inbox app, API, CLI).
+type Leads struct {
+	// LeadSource is the new Lead's LeadSource when no mapping gives one;
+	// "" leaves it empty. Default "Intercom". Checked against the
+	// Lead.LeadSource picklist when that is restricted.
+	LeadSource string `json:"lead_source"`
+}
+
 // The case owner choices (F6.5).
 const (
 	CaseOwnerSalesforce = "salesforce"
@@ -218,8 +233,8 @@ type Ownership struct {
 	// admin).
 	FallbackAdminID string `json:"fallback_admin_id"`
 	// LeadOwnerFromIntercom makes a Lead created from Intercom owned by the
-	// Salesforce user of the person's Intercom owner (F4.1). Not active yet:
-	// Leads created from Intercom are owned as Salesforce assigns them.
+	// active Salesforce user whose email is the person's Intercom owner's
+	// (F4.1); without one, Salesforce's lead assignment decides.
 	LeadOwnerFromIntercom bool `json:"lead_owner_from_intercom"`
 	// RestoreIntercomOwner puts back owners edited by hand in Intercom while
 	// ferry assigns owners (F5.3). Default true.
@@ -257,6 +272,7 @@ func Default() Document {
 		PollInterval: "5m",
 		APIBudget:    APIBudget{DailyLimit: 20000, ReserveInbox: 1000, ReserveBackground: 5000},
 		Tasks:        Tasks{Enabled: true, RelateOpportunities: true},
+		Leads:        Leads{LeadSource: DefaultLeadSource},
 		Cases:        Cases{Enabled: true, Owner: CaseOwnerSalesforce, Fields: []string{"Subject", "Description", "Priority"}},
 		Ownership:    Ownership{RestoreIntercomOwner: true},
 	}

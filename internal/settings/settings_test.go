@@ -178,6 +178,7 @@ func catalog() Catalog {
 			{Object: obj, Name: "Ext__c", Type: "string", Length: 40, ExternalID: true, Createable: true, Updateable: true, Nillable: true},
 			{Object: obj, Name: "Score__c", Type: "double", Createable: true, Updateable: true, Nillable: true},
 			{Object: obj, Name: "LastSeen__c", Type: "datetime", Createable: true, Updateable: true, Nillable: true},
+			{Object: obj, Name: "LeadSource", Type: "picklist", PicklistValues: []string{"Web", "Intercom"}, RestrictedPicklist: true, Createable: true, Updateable: true, Nillable: true},
 		}
 	}
 	return Catalog{
@@ -274,6 +275,11 @@ func TestValidate(t *testing.T) {
 		{"case fields", func(d *Document) { d.Cases.Fields = []string{"Subject", "CaseNumber", "Mood__c"} }, []Problem{
 			{"cases.fields[1]", "Case.CaseNumber is read-only in Salesforce and cannot be set when creating a case"},
 			{"cases.fields[2]", "Case.Mood__c does not exist or is hidden from the connected user"},
+		}},
+		{"a Lead Source the restricted picklist has", func(d *Document) { d.Leads.LeadSource = "Web" }, nil},
+		{"no Lead Source", func(d *Document) { d.Leads.LeadSource = "" }, nil},
+		{"a Lead Source the restricted picklist lacks", func(d *Document) { d.Leads.LeadSource = "Chat" }, []Problem{
+			{"leads.lead_source", `the Salesforce Lead Source picklist is restricted and has no value "Chat" (it has: Web, Intercom)`},
 		}},
 		{"a Task Type the org has", func(d *Document) { d.Tasks.Type = "Email" }, nil},
 		{"a Task Type the org lacks", func(d *Document) { d.Tasks.Type = "Chat" }, []Problem{

@@ -137,6 +137,9 @@ func Check(d Document) []Problem {
 			b.ReserveInbox+b.ReserveBackground, b.DailyLimit)
 	}
 
+	if d.Leads.LeadSource != strings.TrimSpace(d.Leads.LeadSource) {
+		add("leads.lead_source", "must not start or end with spaces (got %q)", d.Leads.LeadSource)
+	}
 	switch d.Cases.Owner {
 	case CaseOwnerSalesforce, CaseOwnerTeammate:
 	default:
@@ -206,6 +209,15 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 			} else if !f.Createable {
 				add(path, "%s is read-only in Salesforce and cannot be set when creating a case", f.Ref())
 			}
+		}
+	}
+
+	// The LeadSource of new Leads must be a value a restricted picklist
+	// has, or every Lead creation would be refused (F4.1).
+	if ls := d.Leads.LeadSource; ls != "" && len(c.Salesforce["Lead"]) > 0 {
+		// A hidden LeadSource is the setup check's to report (F1.4).
+		if f, ok := c.field("Lead", "LeadSource"); ok && f.RestrictedPicklist && !slices.Contains(f.PicklistValues, ls) {
+			add("leads.lead_source", "the Salesforce Lead Source picklist is restricted and has no value %q (it has: %s)", ls, strings.Join(f.PicklistValues, ", "))
 		}
 	}
 

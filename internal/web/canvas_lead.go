@@ -76,6 +76,10 @@ func (s *Server) submitLeadCanvas(ctx context.Context, req *canvasRequest) canva
 	if res.Existed {
 		note = "This person was already in Salesforce; nothing new was created."
 	}
-	c.Content.Components = append([]component{text(note, "muted")}, c.Content.Components...)
+	lines := []component{text(note, "muted")}
+	if res.OwnerNote != "" {
+		lines = append(lines, text(res.OwnerNote, "muted"))
+	}
+	c.Content.Components = append(lines, c.Content.Components...)
 	return c
 }

@@ -18,7 +18,7 @@ type settingsData struct {
 }
 
 // settingsPage is GET /settings: poll interval, API budget and lanes,
-// tasks, cases and ownership.
+// tasks, new Leads, cases and ownership.
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p uiPage) {
 	st, err := s.app.Settings(r.Context(), p.Conn.ID)
 	if err != nil {
@@ -60,6 +60,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, p uiPage) 
 	number("reserve_inbox", &doc.APIBudget.ReserveInbox)
 	number("reserve_background", &doc.APIBudget.ReserveBackground)
 	doc.Tasks.Enabled, doc.Tasks.RelateOpportunities = on("tasks_enabled"), on("relate_opportunities")
+	doc.Leads.LeadSource = strings.TrimSpace(r.PostFormValue("lead_source"))
 	doc.Cases.Enabled, doc.Cases.Owner = on("cases_enabled"), r.PostFormValue("cases_owner")
 	doc.Cases.Fields = nil
 	for _, f := range strings.Split(r.PostFormValue("cases_fields"), ",") {
