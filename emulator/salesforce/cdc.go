@@ -131,6 +131,13 @@ func (b *cdcBus) notify() {
 	b.wake = make(chan struct{})
 }
 
+// wakeAll makes every stream look again (after a token was revoked).
+func (b *cdcBus) wakeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.notify()
+}
+
 // change is one record write a transaction made, kept until commit.
 type change struct {
 	t        *table
@@ -595,7 +602,15 @@ func (sc *cdcSchema) content(ch change) eventContent {
 			c.body["Name"] = map[string]any{"com.sforce.eventbus.PersonName": kids}
 		}
 	}
-	key, _ := json.Marshal([]any{c.kind, c.changed, c.nulled, c.body})
+	// Salesforce stamps a whole transaction with one time; the emulator
+	// stamps each write, so the audit times do not tell changes apart.
+	keyBody := make(map[string]any, len(c.body))
+	for k, v := range c.body {
+		if k != "LastModifiedDate" && k != "CreatedDate" {
+			keyBody[k] = v
+		}
+	}
+	key, _ := json.Marshal([]any{c.kind, c.changed, c.nulled, keyBody})
 	c.key = string(key)
 	return c
 }

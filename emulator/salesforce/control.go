@@ -22,6 +22,7 @@ package salesforce
 //	POST  /__emulator/records/{object}        fields → {"id"}    (as a UI user)
 //	PATCH /__emulator/records/{object}/{id}   fields → 204       (as a UI user)
 //	DELETE /__emulator/records/{object}/{id}  → 204              (as a UI user)
+//	POST  /__emulator/records/{object}/{id}/undelete → 204       (from the recycle bin, as a UI user)
 //	GET   /__emulator/records/{object}/{id}   → every field, hidden ones included
 //	…/__emulator/change-events…               change events and the Pub/Sub API (pubsub_control.go)
 
@@ -128,6 +129,9 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 	h("DELETE /__emulator/records/{object}/{id}", func(r *http.Request) (any, error) {
 		return nil, s.DeleteRecord(r.PathValue("object"), r.PathValue("id"))
 	})
+	h("POST /__emulator/records/{object}/{id}/undelete", func(r *http.Request) (any, error) {
+		return nil, s.UndeleteRecord(r.PathValue("object"), r.PathValue("id"))
+	})
 	h("GET /__emulator/records/{object}/{id}", func(r *http.Request) (any, error) {
 		rec, ok := s.Record(r.PathValue("object"), r.PathValue("id"))
 		if !ok {
@@ -206,6 +210,23 @@ func (s *Server) DeleteRecord(object, id string) error {
 			return err
 		}
 		tx.removeCascade(t, rec)
+		return nil
+	})
+}
+
+// UndeleteRecord restores a deleted record from the recycle bin as a UI
+// user would (no API call counted); its change event is UNDELETE.
+func (s *Server) UndeleteRecord(object, id string) error {
+	return s.uiTable(object, func(tx *txn, t *table) error {
+		full, ok := normalizeID(id)
+		if !ok || t.byID[full] == nil {
+			return errNotFound()
+		}
+		r := t.byID[full]
+		if !r.deleted {
+			return errBadRequest("UNDELETE_FAILED", "Entity is not in the recycle bin")
+		}
+		tx.restore(t, r)
 		return nil
 	})
 }

@@ -398,6 +398,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_token_type"})
 		return
 	}
+	defer s.cdc.wakeAll() // open Pub/Sub streams check their token again
 	s.authMu.Lock()
 	defer s.authMu.Unlock()
 	if g := s.refresh[tok]; g != nil {
@@ -416,6 +417,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // RevokeAllTokens revokes every access and refresh token, as an admin
 // blocking the connected app would.
 func (s *Server) RevokeAllTokens() {
+	defer s.cdc.wakeAll() // open Pub/Sub streams check their token again
 	s.authMu.Lock()
 	defer s.authMu.Unlock()
 	s.access = map[string]*session{}

@@ -374,8 +374,15 @@ func (sub *subscription) start(first *pubsubapi.FetchRequest) error {
 	default:
 		sub.pos = b.last
 	}
+	if b.deliveryLeft(sub.p.s.now()) <= 0 {
+		return sub.limitExceeded()
+	}
 	sub.addCredit(first.GetNumRequested())
 	return nil
+}
+
+func (sub *subscription) limitExceeded() error {
+	return rpcError(sub.ctx, codes.ResourceExhausted, ErrCodeLimitExceeded, "You have exceeded the event delivery limit for your org.")
 }
 
 func (sub *subscription) corrupted() error {
@@ -429,7 +436,7 @@ func (sub *subscription) deliver(lastSent *time.Time) (<-chan struct{}, error) {
 		left := b.deliveryLeft(s.now())
 		if left <= 0 {
 			b.mu.Unlock()
-			return nil, rpcError(sub.ctx, codes.ResourceExhausted, ErrCodeLimitExceeded, "You have exceeded the event delivery limit for your org.")
+			return nil, sub.limitExceeded()
 		}
 		if int64(len(batch)) > left {
 			batch = batch[:left]

@@ -308,6 +308,24 @@ func (tx *txn) remove(t *table, r *record) {
 	tx.noteChange(t, r.id, ChangeDelete, old, vals)
 }
 
+// restore undeletes a soft-deleted record.
+func (tx *txn) restore(t *table, r *record) {
+	vals := make(map[string]any, len(r.f))
+	for k, v := range r.f {
+		vals[k] = v
+	}
+	vals["IsDeleted"] = false
+	vals["SystemModstamp"] = fmtTime(tx.s.stamp())
+	old, oldAt := r.f, r.delAt
+	t.set(r, vals)
+	r.deleted, r.delAt = false, time.Time{}
+	tx.onUndo(func() {
+		t.set(r, old)
+		r.deleted, r.delAt = true, oldAt
+	})
+	tx.noteChange(t, r.id, ChangeUndelete, old, vals)
+}
+
 // checkUnique enforces unique fields; self is the record being updated.
 func (tx *txn) checkUnique(t *table, vals map[string]any, self *record) error {
 	for _, f := range t.obj.Fields {
