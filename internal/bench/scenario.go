@@ -11,6 +11,7 @@ import (
 	"time"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/settings"
 )
 
@@ -98,6 +99,8 @@ type Config struct {
 	settings *settings.Document
 	// toIntercom: the baseline runs its Salesforce → Intercom flow too.
 	toIntercom bool
+	// engine adjusts ferry's engine options (in process only).
+	engine func(engine.Options) engine.Options
 }
 
 // Target is one of issue 5's goals, checked against a result.
@@ -275,6 +278,7 @@ func start(ctx context.Context, cfg Config, icLimit int) (*Harness, error) {
 	opts := Options{
 		DatabaseURL: cfg.DatabaseURL, Isolate: true, PollInterval: cfg.PollInterval, Workers: cfg.Workers,
 		IntercomRateLimit: icLimit, Command: cfg.Command, Logger: cfg.Logger, Settings: cfg.settings,
+		Engine: cfg.engine,
 	}
 	if cfg.baseline {
 		opts.Baseline, opts.BaselineToIntercom = cfg.Baseline, cfg.toIntercom

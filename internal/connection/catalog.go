@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/salesforce"
@@ -62,19 +63,29 @@ func AttributeName(a intercom.DataAttribute) string {
 // cache: the admin may just have added the field being mapped) and adapts
 // them for the sync rules. Objects in optional that the user cannot see
 // (404) are left out; any other failure is returned. The engine binds
-// settings and the admin API validates them against this one reading.
+// settings and the admin API validates them against this one reading. All
+// the objects are described in one Composite call (one API call).
 func DescribeSalesforce(ctx context.Context, sf *salesforce.Client, objects []string, optional ...string) (map[string][]sync.SFField, error) {
+	return DescribeSalesforceWithin(ctx, sf, 0, objects, optional...)
+}
+
+// DescribeSalesforceWithin is DescribeSalesforce taking the describes the
+// client read within maxAge from its cache (e.g. read with a poll), so
+// that a schema refresh costs no call of its own.
+func DescribeSalesforceWithin(ctx context.Context, sf *salesforce.Client, maxAge time.Duration, objects []string, optional ...string) (map[string][]sync.SFField, error) {
 	out := make(map[string][]sync.SFField, len(objects))
+	ds, errs, err := sf.DescribeFresh(ctx, objects, maxAge)
+	if err != nil {
+		return out, err
+	}
 	for _, obj := range objects {
-		sf.InvalidateDescribe(obj)
-		d, err := sf.Describe(ctx, obj)
-		if err != nil {
+		if err := errs[obj]; err != nil {
 			if slices.Contains(optional, obj) && errors.Is(err, salesforce.ErrNotFound) {
 				continue
 			}
 			return out, fmt.Errorf("salesforce describe %s: %w", obj, err)
 		}
-		out[obj] = SalesforceFields(d)
+		out[obj] = SalesforceFields(ds[obj])
 	}
 	return out, nil
 }

@@ -39,6 +39,14 @@ const (
 // again) and the kept-change retries of that object run now.
 func RunSetupCheck(ctx context.Context, st store.Store, sf *salesforce.Client, connID int64, doc settings.Document,
 	now time.Time, log *slog.Logger) (map[string][]sync.SFField, setupcheck.Result, error) {
+	return RunSetupCheckWithin(ctx, st, sf, connID, doc, now, 0, log)
+}
+
+// RunSetupCheckWithin is RunSetupCheck on describes the client read
+// within maxAge (see DescribeSalesforceWithin): the engine's periodic
+// schema refresh uses those its polls read.
+func RunSetupCheckWithin(ctx context.Context, st store.Store, sf *salesforce.Client, connID int64, doc settings.Document,
+	now time.Time, maxAge time.Duration, log *slog.Logger) (map[string][]sync.SFField, setupcheck.Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -49,7 +57,7 @@ func RunSetupCheck(ctx context.Context, st store.Store, sf *salesforce.Client, c
 			optional = append(optional, o)
 		}
 	}
-	fields, err := DescribeSalesforce(ctx, sf, setupcheck.Objects, optional...)
+	fields, err := DescribeSalesforceWithin(ctx, sf, maxAge, setupcheck.Objects, optional...)
 	if err != nil {
 		return nil, setupcheck.Result{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/settings"
+	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
 )
@@ -114,9 +115,21 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	if err != nil {
 		return err
 	}
-	answers, err := e.pollReads(ctx, base, reads, owners)
+	// The schema is read again every CatalogTTL. When that falls before
+	// the next poll, this poll's call reads the describes too, and the
+	// refresh takes them from the client's cache: it costs no call.
+	var describe []string
+	if time.Since(base.c.loadedAt)+interval >= e.opts.CatalogTTL {
+		describe = setupcheck.Objects
+	}
+	answers, err := e.pollReads(ctx, base, reads, owners, describe)
 	if err != nil {
 		return err
+	}
+	for _, obj := range describe {
+		// An object that cannot be described is left to the refresh,
+		// which reads it again and says why.
+		_, _ = base.sf.StoreDescribe(obj, answers[describeRef(obj)])
 	}
 	for _, r := range reads {
 		err := e.pollObject(ctx, base, r, base.sf.QueryResult(ctx, answers[r.queryRef()]))
@@ -157,6 +170,9 @@ type objectRead struct {
 
 func (r *objectRead) queryRef() string   { return r.object + "_changes" }
 func (r *objectRead) deletedRef() string { return r.object + "_deleted" }
+
+// describeRef names an object's describe subrequest.
+func describeRef(object string) string { return object + "_describe" }
 
 // ownersRef names the Account owner poll's subrequest.
 const ownersRef = "Account_owners"
@@ -206,8 +222,15 @@ func objectQuery(c *connConfig, object string, since time.Time) string {
 // Account owners' changes) as one Composite call and returns the answers
 // by reference. A read Salesforce refused is answered with its error,
 // which its reader returns.
-func (e *Engine) pollReads(ctx context.Context, base *batch, reads []*objectRead, owners *ownersRead) (map[string]salesforce.SubResponse, error) {
+func (e *Engine) pollReads(ctx context.Context, base *batch, reads []*objectRead, owners *ownersRead, describe []string) (map[string]salesforce.SubResponse, error) {
 	var subs []salesforce.Subrequest
+	for _, obj := range describe {
+		d, err := base.sf.DescribeSubrequest(describeRef(obj), obj)
+		if err != nil {
+			return nil, err
+		}
+		subs = append(subs, d)
+	}
 	for _, r := range reads {
 		d, err := base.sf.DeletedSubrequest(r.deletedRef(), r.object, r.start, r.end)
 		if err != nil {

@@ -132,14 +132,21 @@ func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client
 	e.mu.Lock()
 	c := e.confs[connID]
 	e.mu.Unlock()
-	if c != nil && c.version == version && time.Since(c.loadedAt) < e.opts.CatalogTTL && e.setupCurrent(ctx, connID, c) {
-		return c, nil
+	// Only a refresh for age alone takes describes read within a poll
+	// interval (the last poll reads them when this refresh is due before
+	// the next one); new settings or another setup check read them anew.
+	var maxAge time.Duration
+	if c != nil && c.version == version && e.setupCurrent(ctx, connID, c) {
+		if time.Since(c.loadedAt) < e.opts.CatalogTTL {
+			return c, nil
+		}
+		maxAge = e.pollInterval(doc) + time.Minute
 	}
 
 	c = &connConfig{version: version, loadedAt: time.Now(), doc: doc}
 	// The setup check describes the objects: the settings are bound to
 	// the same reading, and its result says which mappings are paused.
-	if c.catalog.Salesforce, c.setup, err = connection.RunSetupCheck(ctx, e.store, sf, connID, doc, e.now(), e.log); err != nil {
+	if c.catalog.Salesforce, c.setup, err = connection.RunSetupCheckWithin(ctx, e.store, sf, connID, doc, e.now(), maxAge, e.log); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	c.paused = pausedMappings(doc, c.setup)

@@ -61,7 +61,7 @@ type Client struct {
 	usageMax  int
 
 	describeMu sync.Mutex
-	describes  map[string]*SObjectDescribe
+	describes  map[string]cachedDescribe
 }
 
 // NewClient returns a Client that takes its token from src.
@@ -73,7 +73,7 @@ func NewClient(src TokenSource, opts ClientOptions) *Client {
 		log:       opts.Logger,
 		onCall:    opts.OnCall,
 		retries:   opts.Retries,
-		describes: make(map[string]*SObjectDescribe),
+		describes: make(map[string]cachedDescribe),
 	}
 	if c.retries == 0 {
 		c.retries = 2

@@ -2,9 +2,11 @@ package salesforce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // SObjectDescribe is the metadata of one object type (the subset ferry
@@ -81,23 +83,99 @@ func (c *Client) Describe(ctx context.Context, object string) (*SObjectDescribe,
 	}
 	key := strings.ToLower(object)
 	c.describeMu.Lock()
-	d, ok := c.describes[key]
+	cd, ok := c.describes[key]
 	c.describeMu.Unlock()
 	if ok {
-		return d, nil
+		return cd.d, nil
 	}
 	resp, err := c.do(ctx, http.MethodGet, c.dataPath("sobjects/"+object+"/describe"), nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("salesforce: describe %s: %w", object, err)
 	}
-	d = new(SObjectDescribe)
+	d := new(SObjectDescribe)
 	if err := decode(resp, d); err != nil {
 		return nil, fmt.Errorf("salesforce: describe %s: %w", object, err)
 	}
-	c.describeMu.Lock()
-	c.describes[key] = d
-	c.describeMu.Unlock()
+	c.cacheDescribe(key, d)
 	return d, nil
+}
+
+// cachedDescribe is a describe and when it was read.
+type cachedDescribe struct {
+	d  *SObjectDescribe
+	at time.Time
+}
+
+func (c *Client) cacheDescribe(key string, d *SObjectDescribe) {
+	c.describeMu.Lock()
+	c.describes[key] = cachedDescribe{d: d, at: time.Now()}
+	c.describeMu.Unlock()
+}
+
+// DescribeSubrequest is the Composite subrequest of object's describe;
+// StoreDescribe caches its answer.
+func (c *Client) DescribeSubrequest(ref, object string) (Subrequest, error) {
+	if err := checkObject(object); err != nil {
+		return Subrequest{}, fmt.Errorf("salesforce: describe: %w", err)
+	}
+	return Subrequest{Method: http.MethodGet, URL: c.dataPath("sobjects/" + object + "/describe"), ReferenceID: ref}, nil
+}
+
+// StoreDescribe caches the answer of object's DescribeSubrequest as read
+// now, or returns the error Salesforce answered (ErrNotFound for an
+// object the user cannot see).
+func (c *Client) StoreDescribe(object string, r SubResponse) (*SObjectDescribe, error) {
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("salesforce: describe %s: %w", object, err)
+	}
+	d := new(SObjectDescribe)
+	if err := json.Unmarshal(r.Body, d); err != nil {
+		return nil, fmt.Errorf("salesforce: describe %s: decode response: %w", object, err)
+	}
+	c.cacheDescribe(strings.ToLower(object), d)
+	return d, nil
+}
+
+// DescribeFresh returns the describes of objects: those read within
+// maxAge from the cache, the others read again, all in one Composite call
+// (per 25 objects). Failures are per object in errs (ErrNotFound for an
+// object the user cannot see); err is for the call itself.
+func (c *Client) DescribeFresh(ctx context.Context, objects []string, maxAge time.Duration) (out map[string]*SObjectDescribe, errs map[string]error, err error) {
+	out, errs = map[string]*SObjectDescribe{}, map[string]error{}
+	var read []string
+	c.describeMu.Lock()
+	for _, obj := range objects {
+		if cd, ok := c.describes[strings.ToLower(obj)]; ok && maxAge > 0 && time.Since(cd.at) <= maxAge {
+			out[obj] = cd.d
+		} else {
+			read = append(read, obj)
+		}
+	}
+	c.describeMu.Unlock()
+	for start := 0; start < len(read); start += MaxSubrequests {
+		chunk := read[start:min(start+MaxSubrequests, len(read))]
+		subs := make([]Subrequest, len(chunk))
+		for i, obj := range chunk {
+			if subs[i], err = c.DescribeSubrequest(fmt.Sprintf("describe%d", i), obj); err != nil {
+				return out, errs, err
+			}
+		}
+		got, err := c.Composite(ctx, false, subs)
+		if err != nil {
+			return out, errs, fmt.Errorf("salesforce: describe: %w", err)
+		}
+		if len(got) != len(chunk) {
+			return out, errs, fmt.Errorf("salesforce: describe: %d answers to %d subrequests", len(got), len(chunk))
+		}
+		for i, obj := range chunk {
+			if d, err := c.StoreDescribe(obj, got[i]); err != nil {
+				errs[obj] = err
+			} else {
+				out[obj] = d
+			}
+		}
+	}
+	return out, errs, nil
 }
 
 // InvalidateDescribe drops the cached describe of object, or of all objects

@@ -313,3 +313,34 @@ func TestPollReadsInOneComposite(t *testing.T) {
 		t.Fatalf("bad query yielded %d times, want its error once", yielded)
 	}
 }
+
+// TestDescribeFresh: several objects are described in one call; describes
+// read within maxAge come from the cache; an object that does not exist is
+// an error of its own, the others are described.
+func TestDescribeFresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	c := b.client
+	before := b.calls.len()
+	ds, errs, err := c.DescribeFresh(ctx, []string{"Lead", "Contact", "Nope__c"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.calls.len() - before; n != 1 {
+		t.Fatalf("%d calls for three describes, want 1", n)
+	}
+	if ds["Lead"] == nil || ds["Lead"].Name != "Lead" || ds["Contact"] == nil || len(ds["Contact"].Fields) == 0 {
+		t.Fatalf("describes = %v, want Lead and Contact", ds)
+	}
+	if !errors.Is(errs["Nope__c"], salesforce.ErrNotFound) || len(errs) != 1 {
+		t.Fatalf("errors = %v, want Nope__c not found only", errs)
+	}
+	before = b.calls.len()
+	if ds, _, err := c.DescribeFresh(ctx, []string{"Lead", "Contact"}, time.Minute); err != nil || ds["Lead"] == nil || ds["Contact"] == nil {
+		t.Fatalf("cached describes = %v, %v", ds, err)
+	}
+	if n := b.calls.len() - before; n != 0 {
+		t.Fatalf("%d calls for describes read a moment ago, want 0", n)
+	}
+}
