@@ -30,7 +30,13 @@ func TestInboxAppInBrowser(t *testing.T) {
 		}
 		return s
 	}
-	b.open("/__emulator/inbox")
+	// The page the demo prints.
+	if d.inbox != d.icURL+"/__emulator/inbox" {
+		t.Fatalf("the demo prints the inbox as %q", d.inbox)
+	}
+	b.base = ""
+	b.open(d.inbox)
+	b.base = d.icURL
 
 	t.Run("a Contact's conversation shows Salesforce beside it", func(t *testing.T) {
 		b.t = t

@@ -37,6 +37,7 @@ func chromiumPath(t *testing.T) string {
 // demoRun is a running `ferry demo`.
 type demoRun struct {
 	url, token, sfURL, icURL string
+	inbox                    string // the Intercom emulator's inbox page
 }
 
 // startDemo runs `ferry demo` on free ports until the test ends.
@@ -71,8 +72,9 @@ func startDemo(t *testing.T) demoRun {
 		case <-time.After(50 * time.Millisecond):
 		}
 		s := out.String()
-		d := demoRun{url: field(s, "ferry"), token: field(s, "admin token"), sfURL: field(s, "Salesforce org"), icURL: field(s, "Intercom")}
-		if d.url != "" && d.token != "" && d.sfURL != "" && d.icURL != "" {
+		d := demoRun{url: field(s, "ferry"), token: field(s, "admin token"), sfURL: field(s, "Salesforce org"), icURL: field(s, "Intercom"),
+			inbox: field(s, "Intercom inbox")}
+		if d.url != "" && d.token != "" && d.sfURL != "" && d.icURL != "" && d.inbox != "" {
 			if !strings.Contains(s, d.url+"/signin/link?token="+d.token) {
 				t.Errorf("the demo does not print the one-click UI link:\n%s", s)
 			}

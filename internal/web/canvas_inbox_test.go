@@ -198,6 +198,23 @@ func TestCanvasMalformedRequests(t *testing.T) {
 	}
 }
 
+// TestInboxOlderWorkspaceCustomerKey: older workspaces name the person
+// "customer"; the app works the same.
+func TestInboxOlderWorkspaceCustomerKey(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	if err := in.ic.SetInboxApp(icemu.InboxApp{InitializeURL: in.url + "/canvas/initialize", SubmitURL: in.url + "/canvas/submit",
+		ContactKey: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	_, conv := in.leadForm(t, map[string]any{"role": "lead", "name": "Cus Tomer", "email": "customer@example.com"})
+	says(t, in.click(t, conv, submitLead), "Lead created", "Cus Tomer")
+	if n := len(in.leadsWith("customer@example.com")); n != 1 {
+		t.Fatalf("%d Leads, want 1", n)
+	}
+	in.allValid(t)
+}
+
 func TestInboxUnknownComponent(t *testing.T) {
 	t.Parallel()
 	in := setupInbox(t)
