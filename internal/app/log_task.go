@@ -9,6 +9,7 @@ import (
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
 )
@@ -63,8 +64,11 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 	}
 	m, err := a.store.GetMappingByIntercomID(ctx, connID, person)
 	if errors.Is(err, store.ErrNotFound) || err == nil && m.Kind != store.MappingPerson {
-		return TaskResult{}, errorf(Invalid, "This person is not in Salesforce yet. Create their Lead first, then log the conversation.")
-	} else if err != nil {
+		// Not mapped yet (matched by email but not synced so far): the
+		// one Contact or Lead with the person's email, as the inbox shows.
+		m.SFID, err = a.unmappedPerson(ctx, connID, ic, person)
+	}
+	if err != nil {
 		return TaskResult{}, err
 	}
 
@@ -114,4 +118,45 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 	a.log.InfoContext(ctx, "conversation logged to Salesforce", "connection", connID, "conversation", conv.ID,
 		"part", req.PartID, "task", id, "existed", existed)
 	return r, nil
+}
+
+// unmappedPerson finds the Salesforce record of an Intercom contact ferry
+// has not mapped: the one Contact or unconverted Lead with its email, in one
+// inbox-lane call. None or several are Invalid errors that say so.
+func (a *App) unmappedPerson(ctx context.Context, connID int64, ic *intercom.Client, intercomID string) (string, error) {
+	notYet := errorf(Invalid, "This person is not in Salesforce yet. Create their Lead first, then log the conversation.")
+	if intercomID == "" {
+		return "", notYet
+	}
+	ct, err := ic.GetContact(ctx, intercomID)
+	if intercom.IsNotFound(err) {
+		return "", errorf(NotFound, "This person is no longer in Intercom (deleted or merged). Reload the conversation.")
+	} else if err != nil {
+		return "", fmt.Errorf("read Intercom contact %s: %w", intercomID, err)
+	}
+	if strings.TrimSpace(ct.Email) == "" {
+		return "", notYet
+	}
+	sf, err := a.inboxSalesforce(ctx, connID)
+	if err != nil {
+		return "", err
+	}
+	var calls int
+	var contacts, leads []struct {
+		ID string `json:"Id"`
+	}
+	email := salesforce.QuoteSOQL(strings.TrimSpace(ct.Email))
+	if err := inboxQueries(ctx, sf, &calls, []inboxQuery{
+		{"contacts", "SELECT Id FROM Contact WHERE Email = " + email + " LIMIT 2", &contacts},
+		{"leads", "SELECT Id FROM Lead WHERE Email = " + email + " AND IsConverted = false LIMIT 2", &leads},
+	}); err != nil {
+		return "", err
+	}
+	switch found := append(contacts, leads...); len(found) {
+	case 0:
+		return "", notYet
+	case 1:
+		return found[0].ID, nil
+	}
+	return "", errorf(Invalid, "Several Salesforce records have this person's email, so ferry cannot tell which one to log to. Log it on the right one in Salesforce.")
 }

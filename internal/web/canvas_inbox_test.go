@@ -466,3 +466,30 @@ func (in *inbox) secondInstance(t *testing.T) string {
 	t.Cleanup(ts.Close)
 	return ts.URL
 }
+
+// TestInboxLogConversationUnmapped: a person the app shows by email, not
+// mapped yet, gets the conversation logged on that record; several
+// records with the email are not guessed between.
+func TestInboxLogConversationUnmapped(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	in.throughInbox(t, "")
+	contact := in.create(t, "Contact", map[string]any{"FirstName": "Una", "LastName": "Mapped", "Email": "una@unmapped.example"})
+	_, conv := in.writesIn(t, map[string]any{"role": "user", "name": "Una Mapped", "email": "una@unmapped.example"})
+	says(t, in.open(t, conv), "Salesforce Contact", "Una Mapped", `"id":"log_conversation"`)
+	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "logged to Salesforce as a completed Task")
+	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "already logged")
+	if n := len(in.tasksOn(contact)); n != 1 {
+		t.Fatalf("%d Tasks on the Contact, want 1", n)
+	}
+
+	in.create(t, "Lead", map[string]any{"LastName": "Twin", "Company": "T", "Email": "twin@unmapped.example"})
+	in.create(t, "Contact", map[string]any{"LastName": "Twin", "Email": "twin@unmapped.example"})
+	_, twin := in.writesIn(t, map[string]any{"role": "user", "email": "twin@unmapped.example"})
+	says(t, in.open(t, twin), "Multiple matches found")
+	says(t, in.click(t, twin, icemu.InboxClick{ComponentID: "log_conversation", Stale: true}), "Several Salesforce records have this person's email")
+	if n := len(in.sf.Records("Task")); n != 1 {
+		t.Fatalf("%d Tasks, want only Una's", n)
+	}
+	in.allValid(t)
+}
