@@ -25,16 +25,12 @@ record.`)
 	email := f.fs.String("email", "", "the Lead's email (default: the contact's)")
 	phone := f.fs.String("phone", "", "the Lead's phone (default: the contact's)")
 	company := f.fs.String("company", "", "the Lead's company (default: the contact's first company)")
-	rest, err := parseArgs(f.fs, args)
+	target, err := createArg(f, args, "INTERCOM_CONTACT_ID")
 	if err != nil {
 		return err
 	}
-	if len(rest) != 2 || rest[0] != "create" {
-		f.fs.Usage()
-		return usageError{"want create INTERCOM_CONTACT_ID"}
-	}
 	var res app.LeadResult
-	printed, err := postAction(ctx, env, f, "/api/v1/leads", app.LeadRequest{IntercomID: rest[1], Name: *name, Email: *email,
+	printed, err := postAction(ctx, env, f, "/api/v1/leads", app.LeadRequest{IntercomID: target, Name: *name, Email: *email,
 		Phone: *phone, Company: *company}, &res)
 	if err != nil || printed {
 		return err
@@ -59,16 +55,12 @@ as the inbox app's Log to Salesforce button does. --part logs one message
 or note alone. Running it again creates nothing and prints the same Task.`)
 	part := f.fs.String("part", "", "the one message or note to log (default: the whole conversation)")
 	contact := f.fs.String("contact", "", "the person whose Lead or Contact gets the Task (default: the conversation's first contact)")
-	rest, err := parseArgs(f.fs, args)
+	target, err := createArg(f, args, "CONVERSATION_ID")
 	if err != nil {
 		return err
 	}
-	if len(rest) != 2 || rest[0] != "create" {
-		f.fs.Usage()
-		return usageError{"want create CONVERSATION_ID"}
-	}
 	var res app.TaskResult
-	printed, err := postAction(ctx, env, f, "/api/v1/tasks", app.TaskRequest{ConversationID: rest[1], PartID: *part, IntercomID: *contact}, &res)
+	printed, err := postAction(ctx, env, f, "/api/v1/tasks", app.TaskRequest{ConversationID: target, PartID: *part, IntercomID: *contact}, &res)
 	if err != nil || printed {
 		return err
 	}
@@ -103,16 +95,12 @@ prints the same Case.`)
 		fields[strings.TrimSpace(name)] = value
 		return nil
 	})
-	rest, err := parseArgs(f.fs, args)
+	target, err := createArg(f, args, "CONVERSATION_ID")
 	if err != nil {
 		return err
 	}
-	if len(rest) != 2 || rest[0] != "create" {
-		f.fs.Usage()
-		return usageError{"want create CONVERSATION_ID"}
-	}
 	var res app.CaseResult
-	printed, err := postAction(ctx, env, f, "/api/v1/cases", app.CaseRequest{ConversationID: rest[1], IntercomID: *contact, AdminID: *admin,
+	printed, err := postAction(ctx, env, f, "/api/v1/cases", app.CaseRequest{ConversationID: target, IntercomID: *contact, AdminID: *admin,
 		Fields: fields}, &res)
 	if err != nil || printed {
 		return err
@@ -134,6 +122,20 @@ func nonEmptyOr(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// createArg parses an inbox action's command line, "create WHAT", and
+// returns WHAT.
+func createArg(f adminFlags, args []string, what string) (string, error) {
+	rest, err := parseArgs(f.fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(rest) != 2 || rest[0] != "create" {
+		f.fs.Usage()
+		return "", usageError{"want create " + what}
+	}
+	return rest[1], nil
 }
 
 // postAction POSTs an inbox action's request and prints the JSON answer

@@ -19,15 +19,27 @@ const caseNone = "__none__"
 // caseFormCanvas is the New Case form (F6.4): the fields the admin chose
 // and the ones Salesforce requires, marked with an asterisk.
 func (s *Server) caseFormCanvas(ctx context.Context, req *canvasRequest) canvas {
+	_, form, failure := s.caseFormOf(ctx, req)
+	if failure != nil {
+		return *failure
+	}
+	return caseForm(form, req, nil, nil)
+}
+
+// caseFormOf reads the New Case form of the request's connection; a
+// failure is the canvas to answer instead.
+func (s *Server) caseFormOf(ctx context.Context, req *canvasRequest) (int64, app.CaseForm, *canvas) {
 	conn, err := s.app.InboxConnection(ctx, req.WorkspaceID)
 	if err != nil {
-		return s.inboxFailure(ctx, err)
+		c := s.inboxFailure(ctx, err)
+		return 0, app.CaseForm{}, &c
 	}
 	form, err := s.app.CaseForm(ctx, conn.ID)
 	if err != nil {
-		return s.caseProblem(ctx, err)
+		c := s.caseProblem(ctx, err)
+		return 0, app.CaseForm{}, &c
 	}
-	return caseForm(form, req, nil, nil)
+	return conn.ID, form, nil
 }
 
 // caseProblem is the canvas of a New Case that cannot go on: a known
@@ -108,13 +120,9 @@ func caseForm(form app.CaseForm, req *canvasRequest, values map[string]string, p
 // again with it; a value Salesforce or ferry refuses brings the form back
 // with the teammate's values and the field named.
 func (s *Server) submitCaseCanvas(ctx context.Context, req *canvasRequest) canvas {
-	conn, err := s.app.InboxConnection(ctx, req.WorkspaceID)
-	if err != nil {
-		return s.inboxFailure(ctx, err)
-	}
-	form, err := s.app.CaseForm(ctx, conn.ID)
-	if err != nil {
-		return s.caseProblem(ctx, err)
+	connID, form, failure := s.caseFormOf(ctx, req)
+	if failure != nil {
+		return *failure
 	}
 	values := map[string]string{}
 	for _, f := range form.Fields {
@@ -125,7 +133,7 @@ func (s *Server) submitCaseCanvas(ctx context.Context, req *canvasRequest) canva
 		values[f.Name] = v
 	}
 	p := req.person()
-	res, err := s.app.CreateCase(ctx, conn.ID, app.CaseRequest{ConversationID: string(req.Conversation.ID), IntercomID: p.IntercomID,
+	res, err := s.app.CreateCase(ctx, connID, app.CaseRequest{ConversationID: string(req.Conversation.ID), IntercomID: p.IntercomID,
 		AdminID: req.Admin.ID, AdminEmail: req.Admin.Email, PersonEmail: p.Email, Fields: values})
 	var problem *app.Error
 	switch {
@@ -133,7 +141,7 @@ func (s *Server) submitCaseCanvas(ctx context.Context, req *canvasRequest) canva
 		if problem.Field != "" {
 			// A field the form did not show (a required field added
 			// in Salesforce since): the form is read again to show it.
-			if fresh, ferr := s.app.CaseForm(ctx, conn.ID); ferr == nil {
+			if fresh, ferr := s.app.CaseForm(ctx, connID); ferr == nil {
 				form = fresh
 			}
 		}

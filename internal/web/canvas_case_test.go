@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
+	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/settings"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
@@ -76,6 +80,22 @@ func (in *inbox) notes(t *testing.T, conv string) []string {
 		}
 	}
 	return out
+}
+
+// submitConcurrently posts the same signed submit n times at once; every
+// answer must be a canvas showing want.
+func (in *inbox) submitConcurrently(t *testing.T, n int, body []byte, want string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			res := in.post(t, "/canvas/submit", body, icClientSecret)
+			if res.status != http.StatusOK || !strings.Contains(string(res.body), want) {
+				t.Errorf("status %d: %s", res.status, res.body)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (in *inbox) putSettings(t *testing.T, doc string) {
@@ -333,16 +353,7 @@ func TestCanvasNewCaseTwentyConcurrentSubmitsMakeOneCase(t *testing.T) {
 			in := setupInboxOn(t, e.URL(t))
 			sc := in.caseScene(t, "rush@rocket.example")
 			submit := in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Everyone clicked", "Priority": "High"}))
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Go(func() {
-					res := in.post(t, "/canvas/submit", submit, icClientSecret)
-					if res.status != http.StatusOK || !strings.Contains(string(res.body), "Salesforce Contact") {
-						t.Errorf("status %d: %s", res.status, res.body)
-					}
-				})
-			}
-			wg.Wait()
+			in.submitConcurrently(t, 20, submit, "Salesforce Contact")
 			n := len(in.recordsWhere("Case", "ContactId", sc.contact))
 			t.Logf("Cases after 20 concurrent identical submits: %d", n)
 			if n != 1 {
@@ -352,5 +363,86 @@ func TestCanvasNewCaseTwentyConcurrentSubmitsMakeOneCase(t *testing.T) {
 				t.Fatalf("%d notes, want 1", n)
 			}
 		})
+	}
+}
+
+// Bad input and failures of New Case (F6.4): Salesforce down, then back;
+// a note Intercom refuses (the Case stays and the teammate is told); the
+// person's Contact deleted since the form was opened; the day's limit.
+func TestCanvasNewCaseFailures(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	sc := in.caseScene(t, "fail@rocket.example")
+	mustContain(t, in.canvas(t, "/canvas/submit", in.caseBody(sc, map[string]any{"component_id": "new_case"})), "New Case")
+	submit := in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Down and up"}))
+
+	in.sf.SetFaults(sfemu.Faults{ErrorRate: 1, ErrorStatus: http.StatusServiceUnavailable})
+	mustContain(t, in.canvas(t, "/canvas/submit", submit), "Salesforce is not answering right now", "Try again")
+	in.sf.SetFaults(sfemu.Faults{})
+	if n := len(in.recordsWhere("Case", "ContactId", sc.contact)); n != 0 {
+		t.Fatalf("%d Cases while Salesforce was down", n)
+	}
+	mustContain(t, in.canvas(t, "/canvas/submit", submit), "created in Salesforce")
+	if n := len(in.recordsWhere("Case", "ContactId", sc.contact)); n != 1 {
+		t.Fatalf("%d Cases after Salesforce came back, want 1", n)
+	}
+
+	// A conversation Intercom no longer has: the Case is made, the
+	// teammate is told the note is missing.
+	gone := in.caseBody(sc, map[string]any{"conversation": map[string]any{"type": "conversation", "id": "404404404"},
+		"component_id": "submit_case", "input_values": map[string]any{"case_Subject": "No conversation"}})
+	mustContain(t, in.canvas(t, "/canvas/submit", gone), "created in Salesforce", "no note was added")
+	if n := len(in.recordsWhere("Case", "Subject", "No conversation")); n != 1 {
+		t.Fatalf("%d Cases for a conversation Intercom lost, want 1", n)
+	}
+
+	// The Contact deleted in Salesforce since the app was opened.
+	if err := in.sf.DeleteRecord("Contact", sc.contact); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, in.canvas(t, "/canvas/submit", in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Too late"}))),
+		"not a Salesforce Contact")
+	if n := len(in.recordsWhere("Case", "Subject", "Too late")); n != 0 {
+		t.Fatalf("%d Cases for a deleted Contact", n)
+	}
+
+	// The org's daily limit reached.
+	in.sf.SetAPIRemaining(0)
+	mustContain(t, in.canvas(t, "/canvas/submit", in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Limit"}))), "API limit for today")
+}
+
+// F8.1: New Case uses the inbox lane: it works when background sync has
+// stopped for the day (only the inbox reserve left) and stops when the
+// budget is spent.
+func TestNewCaseUsesTheInboxLane(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	sc := in.caseScene(t, "lane@rocket.example")
+	used := func() int {
+		t.Helper()
+		n, err := connection.UsedToday(t.Context(), in.store, in.connID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	limit := used() + 100
+	in.putSettings(t, fmt.Sprintf(`{"api_budget":{"daily_limit":%d,"reserve_inbox":%d,"reserve_background":1}}`, limit, limit-2))
+	budget := settings.APIBudget{DailyLimit: limit, ReserveInbox: limit - 2, ReserveBackground: 1}
+	if n := used(); budget.Allows(settings.LaneBackground, n, -1) || !budget.Allows(settings.LaneInbox, n, -1) {
+		t.Fatalf("premise: %d calls used of %d; background sync must be stopped and the inbox lane open", n, limit)
+	}
+	res := in.admin(t, http.MethodPost, "/api/v1/cases", `{"conversation_id":"`+sc.conversation+`","fields":{"Subject":"Inbox reserve"}}`)
+	if res.status != http.StatusCreated {
+		t.Fatalf("a case while background sync is stopped: %d %s", res.status, res.body)
+	}
+
+	in.putSettings(t, `{"api_budget":{"daily_limit":3,"reserve_inbox":1,"reserve_background":1}}`)
+	res = in.admin(t, http.MethodPost, "/api/v1/cases", `{"conversation_id":"`+sc.conversation+`","fields":{"Subject":"Spent"}}`)
+	if res.status != http.StatusServiceUnavailable || !strings.Contains(string(res.body), "API limit for today") {
+		t.Fatalf("a case with the budget spent: %d %s, want 503 saying so", res.status, res.body)
+	}
+	if n := len(in.recordsWhere("Case", "Subject", "Spent")); n != 0 {
+		t.Fatalf("%d Cases with the budget spent", n)
 	}
 }

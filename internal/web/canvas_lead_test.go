@@ -3,8 +3,6 @@ package web_test
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
@@ -116,16 +114,7 @@ func TestCanvasCreateLeadTwentyConcurrentSubmitsMakeOneLead(t *testing.T) {
 			c := in.icContact(t, "Rex Rapid", "rex@rapid.example", "", "")
 			submit := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "submit_lead",
 				"input_values": map[string]any{"lead_name": "Rex Rapid", "lead_email": "rex@rapid.example"}})
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Go(func() {
-					res := in.post(t, "/canvas/submit", submit, icClientSecret)
-					if res.status != http.StatusOK || !strings.Contains(string(res.body), "Salesforce Lead") {
-						t.Errorf("status %d: %s", res.status, res.body)
-					}
-				})
-			}
-			wg.Wait()
+			in.submitConcurrently(t, 20, submit, "Salesforce Lead")
 			leads := in.leadsWith("rex@rapid.example")
 			if len(leads) != 1 {
 				t.Fatalf("20 concurrent submits made %d Leads, want 1", len(leads))
