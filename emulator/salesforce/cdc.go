@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -278,27 +279,100 @@ func (b *cdcBus) appendEvent(sc *cdcSchema, h header, body map[string]any) {
 	if err1 != nil || err2 != nil {
 		panic(fmt.Sprintf("salesforce: change event bitmap: %v %v", err1, err2)) // the names come from the schema itself
 	}
-	rec := make(map[string]any, len(body)+1)
-	for k, v := range body {
-		rec[k] = v
-	}
+	var w avroWriter
+	w.str(h.entity)
+	w.strs(h.recordIDs)
+	w.long(int64(indexOf(changeTypes, h.kind)))
+	w.str(h.origin)
+	w.str(h.txKey)
+	w.long(int64(h.seq))
+	w.long(h.at.UnixMilli())
+	w.long(h.commitNum)
+	w.str(h.user)
+	w.strs(nulled)
+	w.strs(nil) // diffFields: text fields are sent whole
+	w.strs(changed)
 	for _, f := range sc.body {
-		if _, ok := rec[f.name]; !ok {
-			rec[f.name] = nil
+		v := body[f.name]
+		if v == nil {
+			w.long(0) // the null branch
+			continue
+		}
+		w.long(1)
+		if f.def != nil {
+			w.value(f.def, v)
+			continue
+		}
+		kids := v.(map[string]any)
+		for _, k := range f.kids {
+			if kv := kids[k.Name]; kv == nil {
+				w.long(0)
+			} else {
+				w.long(1)
+				w.value(k, kv)
+			}
 		}
 	}
-	rec["ChangeEventHeader"] = map[string]any{
-		"entityName": h.entity, "recordIds": toAny(h.recordIDs), "changeType": h.kind,
-		"changeOrigin": h.origin, "transactionKey": h.txKey, "sequenceNumber": h.seq,
-		"commitTimestamp": h.at.UnixMilli(), "commitNumber": h.commitNum, "commitUser": h.user,
-		"nulledFields": toAny(nulled), "diffFields": []any{}, "changedFields": toAny(changed),
-	}
-	payload, err := avro.Marshal(sc.avro, rec)
-	if err != nil {
-		panic(fmt.Sprintf("salesforce: change event encoding: %v", err)) // values are converted from the schema's own types
-	}
 	b.last++
-	b.log = append(b.log, &cdcEvent{replay: b.last, entity: h.entity, at: h.at, id: newGUID(), schemaID: sc.id, payload: payload})
+	b.log = append(b.log, &cdcEvent{replay: b.last, entity: h.entity, at: h.at, id: newGUID(), schemaID: sc.id, payload: w.buf})
+}
+
+// avroWriter writes Avro's binary encoding.
+type avroWriter struct{ buf []byte }
+
+// long writes an int or long: zig-zag, then a varint.
+func (w *avroWriter) long(n int64) {
+	w.buf = binary.AppendUvarint(w.buf, uint64((n<<1)^(n>>63)))
+}
+
+func (w *avroWriter) str(s string) {
+	w.long(int64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+// strs writes an array of strings: one block, then the empty block.
+func (w *avroWriter) strs(ss []string) {
+	if len(ss) > 0 {
+		w.long(int64(len(ss)))
+		for _, s := range ss {
+			w.str(s)
+		}
+	}
+	w.long(0)
+}
+
+// value writes a stored field value as its Avro type (see avroType).
+func (w *avroWriter) value(f *fieldDef, v any) {
+	switch f.Type {
+	case typeDatetime:
+		s, _ := v.(string)
+		t, _ := parseTime(s) // stored values are canonical
+		w.long(t.UnixMilli())
+		return
+	case typeDate:
+		s, _ := v.(string)
+		d, _ := time.Parse("2006-01-02", s)
+		w.long(d.Unix() / 86400)
+		return
+	}
+	switch avroType(f) {
+	case "boolean":
+		if b, _ := v.(bool); b {
+			w.buf = append(w.buf, 1)
+		} else {
+			w.buf = append(w.buf, 0)
+		}
+	case "double":
+		w.buf = binary.LittleEndian.AppendUint64(w.buf, math.Float64bits(toFloat(v)))
+	case "int":
+		w.long(int64(toFloat(v)))
+	default:
+		if s, ok := v.(string); ok {
+			w.str(s)
+		} else {
+			w.str(fmt.Sprint(v))
+		}
+	}
 }
 
 func toAny(ss []string) []any {
@@ -493,46 +567,6 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-// avroValue converts a stored field value to its Avro union branch, nil for
-// null.
-func avroValue(f *fieldDef, v any) any {
-	if v == nil {
-		return nil
-	}
-	t := avroType(f)
-	switch f.Type {
-	case typeDatetime:
-		s, _ := v.(string)
-		tm, err := parseTime(s)
-		if err != nil {
-			return nil
-		}
-		return map[string]any{t: tm.UnixMilli()}
-	case typeDate:
-		s, _ := v.(string)
-		d, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			return nil
-		}
-		return map[string]any{t: int(d.Unix() / 86400)}
-	}
-	switch t {
-	case "boolean":
-		b, _ := v.(bool)
-		return map[string]any{t: b}
-	case "double":
-		return map[string]any{t: toFloat(v)}
-	case "int":
-		return map[string]any{t: int(toFloat(v))}
-	}
-	switch x := v.(type) {
-	case string:
-		return map[string]any{t: x}
-	default:
-		return map[string]any{t: fmt.Sprint(x)}
-	}
-}
-
 func toFloat(v any) float64 {
 	switch x := v.(type) {
 	case float64:
@@ -551,42 +585,56 @@ func toFloat(v any) float64 {
 	return 0
 }
 
-// content is what a change puts in an event under this schema.
+// content is what a change puts in an event under this schema: the
+// stored values of the fields it carries (a map of children for the
+// compound Name), nil for null.
 func (sc *cdcSchema) content(ch change) eventContent {
 	c := eventContent{schema: sc, kind: ch.kind, changed: []string{}, nulled: []string{}, body: map[string]any{}}
 	full := ch.kind == ChangeCreate || ch.kind == ChangeUndelete
+	var key strings.Builder
+	key.WriteString(ch.kind)
 	for _, f := range sc.body {
 		if f.def != nil {
 			nv := ch.new[f.def.Name]
+			if nv == "" {
+				nv = nil
+			}
 			switch {
 			case full:
-				c.body[f.name] = avroValue(f.def, nv)
 			case ch.kind == ChangeUpdate:
 				// Every update changes LastModifiedDate in Salesforce, even
 				// within the same millisecond.
-				ov := ch.old[f.def.Name]
-				if sameValue(ov, nv) && f.def.Name != "LastModifiedDate" {
+				if sameValue(ch.old[f.def.Name], nv) && f.def.Name != "LastModifiedDate" {
 					continue
 				}
 				c.changed = append(c.changed, f.name)
 				if nv == nil {
 					c.nulled = append(c.nulled, f.name)
 				}
-				c.body[f.name] = avroValue(f.def, nv)
+			default:
+				continue
+			}
+			if nv != nil {
+				c.body[f.name] = nv
+			}
+			// Salesforce stamps a whole transaction with one time; the
+			// emulator stamps each write, so audit times do not tell
+			// changes apart.
+			if f.name != "LastModifiedDate" && f.name != "CreatedDate" {
+				keyField(&key, f.name, nv)
 			}
 			continue
 		}
 		// The compound Name.
-		kids := map[string]any{}
-		some := false
+		var kids map[string]any
 		for _, k := range f.kids {
 			nv := ch.new[k.Name]
+			if nv == "" {
+				nv = nil
+			}
 			switch {
 			case full:
-				kids[k.Name] = avroValue(k, nv)
-				some = some || nv != nil
 			case ch.kind == ChangeUpdate:
-				kids[k.Name] = nil
 				if sameValue(ch.old[k.Name], nv) {
 					continue
 				}
@@ -594,25 +642,46 @@ func (sc *cdcSchema) content(ch change) eventContent {
 				if nv == nil {
 					c.nulled = append(c.nulled, "Name."+k.Name)
 				}
-				kids[k.Name] = avroValue(k, nv)
-				some = true
+			default:
+				continue
 			}
+			if kids == nil {
+				kids = map[string]any{}
+			}
+			kids[k.Name] = nv
+			keyField(&key, "Name."+k.Name, nv)
 		}
-		if some {
-			c.body["Name"] = map[string]any{"com.sforce.eventbus.PersonName": kids}
-		}
-	}
-	// Salesforce stamps a whole transaction with one time; the emulator
-	// stamps each write, so the audit times do not tell changes apart.
-	keyBody := make(map[string]any, len(c.body))
-	for k, v := range c.body {
-		if k != "LastModifiedDate" && k != "CreatedDate" {
-			keyBody[k] = v
+		if kids != nil && (ch.kind == ChangeUpdate || hasValue(kids)) {
+			c.body["Name"] = kids
 		}
 	}
-	key, _ := json.Marshal([]any{c.kind, c.changed, c.nulled, keyBody})
-	c.key = string(key)
+	c.key = key.String()
 	return c
+}
+
+func hasValue(m map[string]any) bool {
+	for _, v := range m {
+		if v != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// keyField adds a field and its value to a grouping key.
+func keyField(b *strings.Builder, name string, v any) {
+	b.WriteByte(0)
+	b.WriteString(name)
+	b.WriteByte('=')
+	switch x := v.(type) {
+	case nil:
+		b.WriteByte('~')
+	case string:
+		b.WriteByte('s')
+		b.WriteString(x)
+	default:
+		fmt.Fprintf(b, "%T%v", x, x)
+	}
 }
 
 // sameValue compares stored values; an empty string is null.

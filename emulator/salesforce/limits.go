@@ -92,6 +92,7 @@ func (s *Server) handleLimits(w http.ResponseWriter, r *http.Request) {
 	}
 	rem := s.APIRemaining()
 	fixed := func(n int) limit { return limit{Max: n, Remaining: n} }
+	ev := s.ChangeEventStatus()
 	writeJSON(w, http.StatusOK, map[string]limit{
 		"ConcurrentAsyncGetReportInstances": fixed(200),
 		"ConcurrentSyncReportRuns":          fixed(20),
@@ -100,13 +101,15 @@ func (s *Server) handleLimits(w http.ResponseWriter, r *http.Request) {
 		"DailyBulkApiBatches":               fixed(15000),
 		"DailyBulkV2QueryFileStorageMB":     fixed(976562),
 		"DailyBulkV2QueryJobs":              fixed(10000),
-		"DailyDurableStreamingApiEvents":    fixed(10000),
-		"DailyGenericStreamingApiEvents":    fixed(10000),
-		"DailyStreamingApiEvents":           fixed(10000),
-		"DataStorageMB":                     fixed(5),
-		"FileStorageMB":                     fixed(20),
-		"HourlyPublishedPlatformEvents":     fixed(50000),
-		"MassEmail":                         fixed(10),
-		"SingleEmail":                       fixed(15),
+		// Change events delivered to Pub/Sub subscribers count here.
+		"DailyDeliveredPlatformEvents":   {Max: int(ev.DeliveryAllocation), Remaining: int(ev.DeliveryAllocation - ev.DeliveredLast24h)},
+		"DailyDurableStreamingApiEvents": fixed(10000),
+		"DailyGenericStreamingApiEvents": fixed(10000),
+		"DailyStreamingApiEvents":        fixed(10000),
+		"DataStorageMB":                  fixed(5),
+		"FileStorageMB":                  fixed(20),
+		"HourlyPublishedPlatformEvents":  fixed(50000),
+		"MassEmail":                      fixed(10),
+		"SingleEmail":                    fixed(15),
 	})
 }

@@ -971,6 +971,13 @@ func TestPubSubDeliveryAllocation(t *testing.T) {
 	if got := p.sf.DeliveredEvents(); got != 3 {
 		t.Errorf("DeliveredEvents = %d", got)
 	}
+	t.Run("the limits resource shows the allocation", func(t *testing.T) {
+		r := p.do(http.MethodGet, v+"/limits", nil)
+		got := r.Obj(t)["DailyDeliveredPlatformEvents"].(map[string]any)
+		if got["Max"] != 3.0 || got["Remaining"] != 0.0 {
+			t.Errorf("DailyDeliveredPlatformEvents = %v", got)
+		}
+	})
 	t.Run("a new stream is refused at once", func(t *testing.T) {
 		st := p.subscribe(&pubsubapi.FetchRequest{TopicName: "/data/LeadChangeEvent", NumRequested: 10})
 		if s, code := streamErr(t, st); code != salesforce.ErrCodeLimitExceeded {
