@@ -238,8 +238,14 @@ func TestAPICreateCase(t *testing.T) {
 	}
 	// Origin is not restricted when ferry reads the form, restricted by
 	// the time the case is sent: Salesforce's refusal names it.
+	before := in.sf.APICalls()
 	if res := in.admin(t, http.MethodPost, "/api/v1/cases", body(`{"Subject":"Form read"}`)); res.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	calls := in.sf.APICalls() - before
+	t.Logf("Salesforce calls per Case creation (the form's describe cached): %d", calls)
+	if calls > 2 {
+		t.Errorf("a Case creation made %d Salesforce calls, want at most 2 (find the Contact, create and read the Case)", calls)
 	}
 	if err := in.sf.RestrictPicklist("Case", "Origin", true); err != nil {
 		t.Fatal(err)

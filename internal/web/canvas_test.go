@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -86,12 +87,10 @@ func (in *inbox) canvas(t *testing.T, path string, body []byte) []map[string]any
 	if len(res.body) > 64<<10 {
 		t.Fatalf("%s: canvas of %d bytes", path, len(res.body))
 	}
-	known := map[string]bool{"text": true, "data-table": true, "list": true, "button": true, "input": true, "textarea": true,
-		"dropdown": true, "single-select": true, "checkbox": true, "divider": true, "spacer": true}
-	for _, c := range out.Canvas.Content.Components {
-		if !known[c["type"].(string)] {
-			t.Fatalf("%s: undocumented component %v", path, c)
-		}
+	// Intercom's own check (as the emulator plays it): documented
+	// components with their required fields, option counts, sizes.
+	if _, err := icemu.ValidateCanvasResponse(res.body); err != nil {
+		t.Fatalf("%s: Intercom would refuse this canvas: %v: %s", path, err, res.body)
 	}
 	return out.Canvas.Content.Components
 }
