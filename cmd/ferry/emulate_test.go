@@ -85,6 +85,9 @@ func TestEmulateUsageErrors(t *testing.T) {
 		{"IntercomUnknownFlag", []string{"intercom", "--nope"}, "flag provided but not defined: -nope"},
 		{"IntercomInboxHalfConfigured", []string{"intercom", "--inbox-initialize-url", "http://127.0.0.1:1/canvas/initialize"}, "--inbox-initialize-url and --inbox-submit-url go together"},
 		{"SalesforceNoDailyLimit", []string{"salesforce", "--api-daily-limit", "0"}, "--api-daily-limit must be positive"},
+		{"SalesforcePubSubCertWithoutKey", []string{"salesforce", "--pubsub-listen", "127.0.0.1:0", "--pubsub-cert", "c.pem"}, "--pubsub-cert and --pubsub-key go together"},
+		{"SalesforcePubSubCertWithoutListen", []string{"salesforce", "--pubsub-cert", "c.pem", "--pubsub-key", "k.pem"}, "--pubsub-cert needs --pubsub-listen"},
+		{"SalesforceNoKeepAlive", []string{"salesforce", "--pubsub-keepalive", "0s"}, "--pubsub-keepalive and --event-retention must be positive, --event-delivery-allocation not negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

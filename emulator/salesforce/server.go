@@ -3,6 +3,8 @@
 // CRUD and describe, SOQL query, sObject Collections, Composite and limits,
 // plus a control surface under /__emulator/ for what Salesforce's UI or SOAP
 // would do (lead conversion, schema changes, field security, faults).
+// StartPubSub adds Salesforce's Pub/Sub API (gRPC) streaming Change Data
+// Capture events of every committed write (cdc.go, pubsub.go).
 //
 // State lives in memory; a Server is safe for concurrent use and can run
 // in-process behind httptest.NewServer or as `ferry emulate salesforce`.
