@@ -326,33 +326,11 @@ func (v *canvasValidator) value(at string, x any, spec fieldSpec) {
 	case kAction:
 		v.action(at, x)
 	case kItems:
-		items, ok := x.([]any)
-		if !ok {
-			v.fail("%s: must be an array", at)
-			return
-		}
-		for i, it := range items {
-			m, ok := it.(map[string]any)
-			iat := fmt.Sprintf("%s[%d]", at, i)
-			if !ok || m["type"] != "field-value" {
-				v.fail(`%s: must be an object of type "field-value"`, iat)
-				continue
-			}
+		v.objects(at, x, "field-value", func(iat string, m map[string]any) {
 			v.fields(iat, m, map[string]fieldSpec{"field": {kind: kString, required: true}, "value": {kind: kString, required: true}})
-		}
+		})
 	case kList:
-		items, ok := x.([]any)
-		if !ok {
-			v.fail("%s: must be an array", at)
-			return
-		}
-		for i, it := range items {
-			m, ok := it.(map[string]any)
-			iat := fmt.Sprintf("%s[%d]", at, i)
-			if !ok || m["type"] != "item" {
-				v.fail(`%s: must be an object of type "item"`, iat)
-				continue
-			}
+		v.objects(at, x, "item", func(iat string, m map[string]any) {
 			v.fields(iat, m, listItemSchema)
 			if id, ok := m["id"].(string); ok {
 				v.uniqueID(iat, id)
@@ -363,21 +341,10 @@ func (v *canvasValidator) value(at string, x any, spec fieldSpec) {
 					v.fail("%s: image_width and image_height are required with an image", iat)
 				}
 			}
-		}
+		})
 	case kOptions:
-		opts, ok := x.([]any)
-		if !ok {
-			v.fail("%s: must be an array", at)
-			return
-		}
 		seen := map[string]bool{}
-		for i, o := range opts {
-			m, ok := o.(map[string]any)
-			oat := fmt.Sprintf("%s[%d]", at, i)
-			if !ok || m["type"] != "option" {
-				v.fail(`%s: must be an object of type "option"`, oat)
-				continue
-			}
+		v.objects(at, x, "option", func(oat string, m map[string]any) {
 			v.fields(oat, m, optionSchema)
 			if id, ok := m["id"].(string); ok {
 				if seen[id] {
@@ -385,7 +352,7 @@ func (v *canvasValidator) value(at string, x any, spec fieldSpec) {
 				}
 				seen[id] = true
 			}
-		}
+		})
 	case kStrings:
 		list, ok := x.([]any)
 		if !ok {
@@ -398,6 +365,25 @@ func (v *canvasValidator) value(at string, x any, spec fieldSpec) {
 				return
 			}
 		}
+	}
+}
+
+// objects checks that x is an array of objects of type typ and calls each
+// for every one, with its path.
+func (v *canvasValidator) objects(at string, x any, typ string, each func(at string, m map[string]any)) {
+	list, ok := x.([]any)
+	if !ok {
+		v.fail("%s: must be an array", at)
+		return
+	}
+	for i, o := range list {
+		m, ok := o.(map[string]any)
+		oat := fmt.Sprintf("%s[%d]", at, i)
+		if !ok || m["type"] != typ {
+			v.fail(`%s: must be an object of type %q`, oat, typ)
+			continue
+		}
+		each(oat, m)
 	}
 }
 
