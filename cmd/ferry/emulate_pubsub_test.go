@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/salesforce/pubsubapi"
@@ -50,21 +49,7 @@ func TestEmulateSalesforcePubSub(t *testing.T) {
 			"--pubsub-listen", "127.0.0.1:0", "--pubsub-cert", certFile, "--pubsub-key", keyFile}, env)
 	}()
 	addrRE := regexp.MustCompile(`pub/sub API listening" addr=([^ ]+) tls=true`)
-	var addr string
-	for deadline := time.Now().Add(10 * time.Second); addr == ""; {
-		if m := addrRE.FindStringSubmatch(stderr.String()); m != nil {
-			addr = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("emulator ended before listening: %v; log:\n%s", err, stderr)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no pub/sub listening line logged; log:\n%s", stderr)
-		}
-	}
+	addr := waitLogged(t, stderr, addrRE, done)
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})))

@@ -32,22 +32,7 @@ func TestEmulateServesUntilCancelled(t *testing.T) {
 				done <- cmdEmulate(ctx, []string{tt.emulator, "--listen", "127.0.0.1:0", "--seed", "empty"}, env)
 			}()
 
-			var base string
-			deadline := time.Now().Add(10 * time.Second)
-			for base == "" {
-				if m := urlRE.FindStringSubmatch(stderr.String()); m != nil {
-					base = m[1]
-					break
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("emulator ended before listening: %v; log:\n%s", err, stderr)
-				case <-time.After(10 * time.Millisecond):
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no listening line logged; log:\n%s", stderr)
-				}
-			}
+			base := waitLogged(t, stderr, urlRE, done)
 			resp, err := http.Get(base + tt.path)
 			if err != nil {
 				t.Fatal(err)
@@ -68,6 +53,26 @@ func TestEmulateServesUntilCancelled(t *testing.T) {
 				t.Errorf("still serving after shutdown")
 			}
 		})
+	}
+}
+
+// waitLogged waits until the running emulator's log matches re and returns
+// the first submatch; done reports the emulator ending early.
+func waitLogged(t *testing.T, stderr *syncBuffer, re *regexp.Regexp, done <-chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("emulator ended before listening: %v; log:\n%s", err, stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q line logged; log:\n%s", re, stderr)
+		}
 	}
 }
 

@@ -212,16 +212,7 @@ func (s *Server) EvictEventsBefore(t time.Time) int {
 
 // EvictAllEvents drops every retained event and returns how many.
 func (s *Server) EvictAllEvents() int {
-	b := s.cdc
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := len(b.log)
-	if n > 0 {
-		b.evicted = b.log[n-1].replay
-		b.log = nil
-	}
-	b.notify()
-	return n
+	return s.EvictEventsBefore(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // LatestReplayID returns the replay id of the newest change event, 0 when
