@@ -36,8 +36,9 @@ type CaseRequest struct {
 	// Fields are the Case's values by field API name (Subject, Priority…).
 	Fields map[string]string `json:"fields"`
 
-	// AdminEmail and PersonEmail spare Intercom calls when the caller
-	// already knows them (the inbox app's request carries both).
+	// AdminEmail (with AdminID) and PersonEmail spare Intercom calls when
+	// the caller already knows them (the inbox app's request carries
+	// both).
 	AdminEmail  string `json:"-"`
 	PersonEmail string `json:"-"`
 }
@@ -252,6 +253,17 @@ func (a *App) CreateCase(ctx context.Context, connID int64, req CaseRequest) (Ca
 		req.IntercomID = conv.Contacts.Contacts[0].ID
 	}
 
+	if req.AdminID == "" || req.AdminEmail == "" {
+		// The teammate is the note's author and, for the teammate owner
+		// policy, whose user owns the Case: an unknown one is refused
+		// before anything is created.
+		ad, err := a.caseTeammate(ctx, ic, req.AdminID)
+		if err != nil {
+			return CaseResult{}, err
+		}
+		req.AdminID, req.AdminEmail = ad.ID, ad.Email
+	}
+
 	var res CaseResult
 	id, existed, err := a.once(ctx, connID, caseKey(req, fields), func() (string, error) {
 		var err error
@@ -314,10 +326,7 @@ func (a *App) createCase(ctx context.Context, c store.Connection, ic *intercom.C
 	var owner caseOwnerQuery
 	teammate := form.Owner == settings.CaseOwnerTeammate
 	if teammate {
-		if owner.email, err = a.teammateEmail(ctx, ic, req); err != nil {
-			return res, err
-		}
-		if owner.email != "" {
+		if owner.email = strings.TrimSpace(req.AdminEmail); owner.email != "" {
 			qs = append(qs, owner.queries()...)
 		}
 	}
@@ -415,26 +424,22 @@ func (a *App) caseContactCondition(ctx context.Context, connID int64, ic *interc
 	return "Email = " + salesforce.QuoteSOQL(strings.TrimSpace(email)), nil
 }
 
-// teammateEmail is the email of the teammate creating the Case: given by
-// the caller, else read from Intercom (the request's admin, or the one who
-// connected ferry).
-func (a *App) teammateEmail(ctx context.Context, ic *intercom.Client, req CaseRequest) (string, error) {
-	if req.AdminEmail != "" {
-		return req.AdminEmail, nil
-	}
+// caseTeammate reads the teammate creating a Case from Intercom: the one
+// named, else the one who connected Intercom to ferry.
+func (a *App) caseTeammate(ctx context.Context, ic *intercom.Client, adminID string) (*intercom.Admin, error) {
 	var ad *intercom.Admin
 	var err error
-	if req.AdminID != "" {
-		ad, err = ic.GetAdmin(ctx, req.AdminID)
+	if adminID != "" {
+		ad, err = ic.GetAdmin(ctx, adminID)
 	} else {
 		ad, err = ic.Me(ctx)
 	}
 	if intercom.IsNotFound(err) {
-		return "", errorf(NotFound, "Intercom has no teammate %s.", req.AdminID)
+		return nil, errorf(NotFound, "Intercom has no teammate %s.", adminID)
 	} else if err != nil {
-		return "", fmt.Errorf("read the Intercom teammate: %w", err)
+		return nil, fmt.Errorf("read the Intercom teammate: %w", err)
 	}
-	return ad.Email, nil
+	return ad, nil
 }
 
 // caseOwnerQuery finds the active Salesforce User with a teammate's email
@@ -524,15 +529,6 @@ func caseSaveError(sf *salesforce.Client, form CaseForm, err error) error {
 // caseNote adds the note with the Case's link to the conversation (F6.4).
 // A note that cannot be added does not undo the Case: the result says so.
 func (a *App) caseNote(ctx context.Context, ic *intercom.Client, req CaseRequest, res CaseResult) (bool, string) {
-	admin := req.AdminID
-	if admin == "" {
-		me, err := ic.Me(ctx)
-		if err != nil {
-			a.log.WarnContext(ctx, "case note: read the connecting teammate", "error", err)
-			return false, "Intercom could not be read to add the note."
-		}
-		admin = me.ID
-	}
 	label := "Case " + res.CaseNumber
 	if res.CaseNumber == "" {
 		label = "Case " + res.CaseID
@@ -546,7 +542,7 @@ func (a *App) caseNote(ctx context.Context, ic *intercom.Client, req CaseRequest
 		body += " Owner: " + html.EscapeString(res.OwnerName) + "."
 	}
 	body += "</p>"
-	if _, err := ic.AddNote(ctx, req.ConversationID, admin, body); err != nil {
+	if _, err := ic.AddNote(ctx, req.ConversationID, req.AdminID, body); err != nil {
 		a.log.WarnContext(ctx, "case note could not be added", "conversation", req.ConversationID, "case", res.CaseID, "error", err)
 		if intercom.IsNotFound(err) {
 			return false, "The conversation is no longer in Intercom, so no note was added."

@@ -258,6 +258,7 @@ func TestAPICreateCase(t *testing.T) {
 		{"restricted picklist value", body(`{"Subject":"x","Priority":"Urgent"}`), "Priority cannot be", http.StatusBadRequest},
 		{"not a field of the form", body(`{"Subject":"x","Reason":"Other"}`), "not a field of the New Case form", http.StatusBadRequest},
 		{"no conversation", `{"fields":{"Subject":"x"}}`, "Name the Intercom conversation", http.StatusBadRequest},
+		{"unknown teammate", `{"conversation_id":"` + sc.conversation + `","admin_id":"424242","fields":{"Subject":"x"}}`, "no teammate 424242", http.StatusNotFound},
 		{"unknown conversation", `{"conversation_id":"404404","fields":{"Subject":"x"}}`, "no longer in Intercom", http.StatusNotFound},
 	} {
 		res := in.admin(t, http.MethodPost, "/api/v1/cases", tc.body)
