@@ -211,7 +211,7 @@ type eventContent struct {
 	kind    string
 	changed []string
 	nulled  []string
-	body    map[string]any
+	body    []any // per schema body field: its stored value, nil for null
 	key     string
 }
 
@@ -273,13 +273,13 @@ type header struct {
 }
 
 // appendEvent encodes and retains one event; callers hold b.mu.
-func (b *cdcBus) appendEvent(sc *cdcSchema, h header, body map[string]any) {
+func (b *cdcBus) appendEvent(sc *cdcSchema, h header, body []any) {
 	changed, err1 := pubsubapi.EncodeBitmap(sc.bitmap, h.changed)
 	nulled, err2 := pubsubapi.EncodeBitmap(sc.bitmap, h.nulled)
 	if err1 != nil || err2 != nil {
 		panic(fmt.Sprintf("salesforce: change event bitmap: %v %v", err1, err2)) // the names come from the schema itself
 	}
-	var w avroWriter
+	w := avroWriter{buf: make([]byte, 0, 512)}
 	w.str(h.entity)
 	w.strs(h.recordIDs)
 	w.long(int64(indexOf(changeTypes, h.kind)))
@@ -292,8 +292,11 @@ func (b *cdcBus) appendEvent(sc *cdcSchema, h header, body map[string]any) {
 	w.strs(nulled)
 	w.strs(nil) // diffFields: text fields are sent whole
 	w.strs(changed)
-	for _, f := range sc.body {
-		v := body[f.name]
+	for i, f := range sc.body {
+		var v any
+		if body != nil {
+			v = body[i]
+		}
 		if v == nil {
 			w.long(0) // the null branch
 			continue
@@ -589,11 +592,11 @@ func toFloat(v any) float64 {
 // stored values of the fields it carries (a map of children for the
 // compound Name), nil for null.
 func (sc *cdcSchema) content(ch change) eventContent {
-	c := eventContent{schema: sc, kind: ch.kind, changed: []string{}, nulled: []string{}, body: map[string]any{}}
+	c := eventContent{schema: sc, kind: ch.kind, changed: []string{}, nulled: []string{}, body: make([]any, len(sc.body))}
 	full := ch.kind == ChangeCreate || ch.kind == ChangeUndelete
-	var key strings.Builder
-	key.WriteString(ch.kind)
-	for _, f := range sc.body {
+	key := make([]byte, 0, 256)
+	key = append(key, ch.kind...)
+	for i, f := range sc.body {
 		if f.def != nil {
 			nv := ch.new[f.def.Name]
 			if nv == "" {
@@ -614,20 +617,18 @@ func (sc *cdcSchema) content(ch change) eventContent {
 			default:
 				continue
 			}
-			if nv != nil {
-				c.body[f.name] = nv
-			}
+			c.body[i] = nv
 			// Salesforce stamps a whole transaction with one time; the
 			// emulator stamps each write, so audit times do not tell
 			// changes apart.
 			if f.name != "LastModifiedDate" && f.name != "CreatedDate" {
-				keyField(&key, f.name, nv)
+				key = keyField(key, i, -1, nv)
 			}
 			continue
 		}
 		// The compound Name.
 		var kids map[string]any
-		for _, k := range f.kids {
+		for j, k := range f.kids {
 			nv := ch.new[k.Name]
 			if nv == "" {
 				nv = nil
@@ -649,13 +650,14 @@ func (sc *cdcSchema) content(ch change) eventContent {
 				kids = map[string]any{}
 			}
 			kids[k.Name] = nv
-			keyField(&key, "Name."+k.Name, nv)
+			key = keyField(key, i, j, nv)
 		}
 		if kids != nil && (ch.kind == ChangeUpdate || hasValue(kids)) {
-			c.body["Name"] = kids
+			c.body[i] = kids
 		}
 	}
-	c.key = key.String()
+	sum := sha256.Sum256(key)
+	c.key = string(sum[:16])
 	return c
 }
 
@@ -668,19 +670,30 @@ func hasValue(m map[string]any) bool {
 	return false
 }
 
-// keyField adds a field and its value to a grouping key.
-func keyField(b *strings.Builder, name string, v any) {
-	b.WriteByte(0)
-	b.WriteString(name)
-	b.WriteByte('=')
+// keyField appends a field (by its position, and its child's for the
+// compound Name) and its value to a grouping key.
+func keyField(b []byte, i, child int, v any) []byte {
+	b = binary.AppendVarint(b, int64(i))
+	b = binary.AppendVarint(b, int64(child))
 	switch x := v.(type) {
 	case nil:
-		b.WriteByte('~')
+		return append(b, 'n')
 	case string:
-		b.WriteByte('s')
-		b.WriteString(x)
+		b = append(b, 's')
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		return append(b, x...)
+	case bool:
+		if x {
+			return append(b, 't')
+		}
+		return append(b, 'f')
+	case float64:
+		return binary.LittleEndian.AppendUint64(append(b, 'd'), math.Float64bits(x))
 	default:
-		fmt.Fprintf(b, "%T%v", x, x)
+		s := fmt.Sprintf("%T%v", x, x)
+		b = append(b, 'o')
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		return append(b, s...)
 	}
 }
 
