@@ -140,7 +140,9 @@ func (e *Engine) config(ctx context.Context, connID int64, sf *salesforce.Client
 		if time.Since(c.loadedAt) < e.opts.CatalogTTL {
 			return c, nil
 		}
-		maxAge = e.pollInterval(doc) + time.Minute
+		// Never older than the refresh period itself: a schema refreshed
+		// more often than polls run is read anew each time.
+		maxAge = min(e.pollInterval(doc)+time.Minute, e.opts.CatalogTTL)
 	}
 
 	c = &connConfig{version: version, loadedAt: time.Now(), doc: doc}
