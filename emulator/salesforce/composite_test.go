@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferrysync/ferry/emulator/salesforce"
 )
@@ -317,5 +318,36 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if got := b.sf.APICalls(); got != workers*each*2+1 {
 		t.Errorf("APICalls = %d, want %d", got, workers*each*2+1)
+	}
+}
+
+// TestConditionalUpdate: sObject Rows PATCH with If-Unmodified-Since
+// writes only when the record was not modified after the given time, and
+// answers 412 otherwise; the header also works inside Composite.
+func TestConditionalUpdate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.do("POST", v+"/sobjects/Lead/", map[string]any{"LastName": "L", "Company": "C"}).Obj(t)["id"].(string)
+	created := b.get("Lead", id)["LastModifiedDate"].(string) // 2026-05-20T20:49:32.000+0000
+	b.clock.Advance(time.Minute)
+	patch := func(ref, since, title string) map[string]any {
+		return map[string]any{"method": "PATCH", "url": v + "/sobjects/Lead/" + id, "referenceId": ref,
+			"body": map[string]any{"Title": title}, "httpHeaders": map[string]string{"If-Unmodified-Since": since}}
+	}
+	r := b.do("POST", v+"/composite", map[string]any{"compositeRequest": []any{
+		patch("older", "Wed, 20 May 2026 20:49:31 GMT", "refused"),
+		patch("same", "Wed, 20 May 2026 20:49:32 GMT", "written"),
+		patch("stale", "Wed, 20 May 2026 20:50:31 GMT", "refused again"),
+		patch("bad", "yesterday", "never"),
+	}})
+	res := r.Obj(t)["compositeResponse"].([]any)
+	for i, want := range []float64{412, 204, 412, 400} {
+		if got := res[i].(map[string]any)["httpStatusCode"]; got != want {
+			t.Errorf("subrequest %d: status %v, want %v (%s)", i, got, want, r.Body)
+		}
+	}
+	lead := b.get("Lead", id)
+	if lead["Title"] != "written" || lead["LastModifiedDate"] == created {
+		t.Fatalf("after the conditional updates: Title %v, LastModifiedDate %v", lead["Title"], lead["LastModifiedDate"])
 	}
 }

@@ -1,6 +1,7 @@
 package salesforce
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -97,15 +98,40 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	var since time.Time
+	if h := r.Header.Get("If-Unmodified-Since"); h != "" {
+		t, err := http.ParseTime(h)
+		if err != nil {
+			writeError(w, errBadRequest("INVALID_HEADER_TYPE", "Invalid If-Unmodified-Since header: "+h))
+			return
+		}
+		since = t.UTC()
+	}
 	err := s.withRecord(r, true, func(tx *txn, t *table, rec *record) error {
+		// The condition is checked in the write's own transaction: a
+		// change made meanwhile cannot slip in between.
+		if !since.IsZero() {
+			if last, err := parseTime(fmt.Sprint(rec.f["LastModifiedDate"])); err == nil && last.After(since) {
+				return errPreconditionFailed
+			}
+		}
 		return tx.update(t, rec, body, modeAPI)
 	})
+	if errors.Is(err, errPreconditionFailed) {
+		// Modified since the given time: nothing is written.
+		w.WriteHeader(http.StatusPreconditionFailed)
+		return
+	}
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// errPreconditionFailed: a conditional update found the record modified
+// after its If-Unmodified-Since time.
+var errPreconditionFailed = errors.New("precondition failed")
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	err := s.withRecord(r, true, func(tx *txn, t *table, rec *record) error {
