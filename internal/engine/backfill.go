@@ -689,7 +689,9 @@ func (e *Engine) writeBackfillPage(ctx context.Context, b *batch, bf *store.Back
 	if err != nil {
 		return "", err
 	}
-	b.writeSalesforce(ctx)
+	if err := b.writeSalesforce(ctx, st); err != nil {
+		return "", err
+	}
 	b.writeIntercom(ctx, st)
 	icCalls := pg.icReads + b.optionCalls
 	for _, p := range b.pairs {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -57,6 +56,9 @@ type pair struct {
 	promote bool
 	origin  store.Origin
 	rule    string
+	// check is how the pair's Salesforce write keeps a later Salesforce
+	// change from being overwritten (sync.CheckWrite, F3.5).
+	check sync.WriteCheck
 
 	plan      sync.RecordPlan
 	okSF      bool
@@ -177,53 +179,15 @@ func (b *batch) syncPairs(ctx context.Context) error {
 		b.planPair(p, st)
 	}
 	// A change about to be written to Salesforce may be older than one made
-	// there since the last poll: read the records' current values (one
-	// query per IN list) and plan again with both sides, so the latest
-	// change wins field by field (F3.5) instead of the first to arrive.
-	fetch := map[string][]*pair{}
-	for _, p := range b.pairs {
-		if p.sf == nil && len(p.plan.ToSalesforce) > 0 {
-			fetch[p.sfObject] = append(fetch[p.sfObject], p)
-		}
+	// there since the last poll; the latest change wins field by field
+	// (F3.5). How each write makes sure of it is sync.CheckWrite's rule:
+	// blind, on condition, or after reading the record's both-way fields.
+	if err := b.checkWrites(ctx, st); err != nil {
+		return err
 	}
-	for _, object := range slices.Sorted(maps.Keys(fetch)) {
-		ids := make([]string, 0, len(fetch[object]))
-		for _, p := range fetch[object] {
-			ids = append(ids, p.sfID)
-		}
-		recs, err := b.getSF(ctx, object, ids)
-		if err != nil {
-			if err := b.stop(err); err != nil {
-				return err
-			}
-			for _, p := range b.pairs {
-				p.okSF, p.okIC = false, false
-			}
-			break
-		}
-		for _, p := range fetch[object] {
-			if r, ok := recs[p.sfID]; ok && r.IsConverted {
-				// Converted since the last poll: writes to it would fail
-				// (CANNOT_UPDATE_CONVERTED_LEAD). The poll moves the mapping
-				// to the Contact and syncs both ways then (F2.4, F3.4).
-				p.okSF, p.gone = false, true
-				b.history(string(p.object), p.icID, p.sfID, store.OriginIntercom, "Lead converted in Salesforce: the change syncs "+
-					"to the Contact once the conversion is polled", "deferred", "", nil)
-				continue
-			} else if ok {
-				p.sf = &r
-				b.planPair(p, st)
-				continue
-			}
-			// Deleted in Salesforce since the last poll: the mapping ends
-			// (F2.3), as the poll of the delete would have done.
-			p.okSF, p.gone = false, true
-			b.ops.deleteMappings = append(b.ops.deleteMappings, p.icID)
-			b.history(string(p.object), p.icID, p.sfID, store.OriginSalesforce,
-				"person deleted in Salesforce: delete the identity mapping only", "mapping_deleted", "", nil)
-		}
+	if err := b.writeSalesforce(ctx, st); err != nil {
+		return err
 	}
-	b.writeSalesforce(ctx)
 	b.writeIntercom(ctx, st)
 	for _, p := range b.pairs {
 		b.finish(p, st)
@@ -243,7 +207,11 @@ func (b *batch) planPair(p *pair, st states) {
 		changes = append(changes, sync.RecordChange{Side: sync.Intercom, At: p.ic.UpdatedAt, Values: p.ic.values(ms)})
 	}
 	if p.sf != nil {
-		changes = append(changes, sync.RecordChange{Side: sync.Salesforce, At: p.sf.Modstamp, Values: p.sf.values(ms)})
+		sfms := ms
+		if p.sf.checked {
+			sfms = bothWay(ms) // the only fields read
+		}
+		changes = append(changes, sync.RecordChange{Side: sync.Salesforce, At: p.sf.Modstamp, Values: p.sf.values(sfms)})
 	}
 	if len(changes) == 2 && !p.fresh {
 		// Both sides' whole records are reported with record-level times
@@ -256,7 +224,7 @@ func (b *batch) planPair(p *pair, st states) {
 	p.plan = sync.Plan(ms, state, changes)
 	p.kept = b.keptChanges(p, state)
 	p.okSF, p.okIC = true, true
-	if p.sf != nil && p.object != sync.ObjectCompany {
+	if p.sf != nil && !p.sf.checked && p.object != sync.ObjectCompany {
 		p.sfAttrs = b.sfAttrChanges(p, st)
 	}
 }
@@ -324,7 +292,9 @@ func (b *batch) finish(p *pair, st states) {
 			}
 		}
 	}
-	if p.sf != nil && p.okIC && p.okSF && !p.sf.Modstamp.IsZero() {
+	// A record read for a write check holds its both-way fields only: the
+	// poll must still process the rest of it at that SystemModstamp.
+	if p.sf != nil && !p.sf.checked && p.okIC && p.okSF && !p.sf.Modstamp.IsZero() {
 		b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: connID, Side: store.SideSalesforce, RecordID: p.sfID,
 			Field: modstampField, Value: p.sf.Modstamp.Format(sync.SFDateTimeLayout), Origin: store.OriginSalesforce, ChangedAt: p.sf.Modstamp})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -165,7 +166,12 @@ func TestBudget(t *testing.T) {
 				b.t.Fatal(err)
 			}
 		}, func(b *bundle) { b.clock.Advance(24 * time.Hour) }},
-		{"OrgRemaining", func(b *bundle) { b.sf.SetAPIRemaining(500) }, func(b *bundle) {
+		// Ferry learns the org's remaining requests from its last call's
+		// Sforce-Limit-Info header; a poll makes one.
+		{"OrgRemaining", func(b *bundle) {
+			b.sf.SetAPIRemaining(500)
+			_ = b.eng.Poll(engine.ForcePoll(b.ctx), b.conn())
+		}, func(b *bundle) {
 			b.clock.Advance(24 * time.Hour)
 			b.sf.SetAPIRemaining(15000)
 		}},

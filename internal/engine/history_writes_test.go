@@ -35,10 +35,12 @@ func TestWriteBeforeIntercomRecordGoneIsInHistory(t *testing.T) {
 	if _, ok := b.mapping(id); !ok {
 		t.Fatal("no mapping")
 	}
-	// Salesforce's Title changes (not polled yet) and Intercom's phone:
-	// the batch writes the phone to Salesforce and the Title to Intercom.
-	b.updateRecord("Lead", lead, map[string]any{"Title": "CFO"})
+	// Intercom's phone changes, then Salesforce's Title (not polled yet):
+	// the phone's write on condition is refused, as the Lead changed after
+	// it; the Lead is read and the batch writes the phone to Salesforce
+	// and the Title to Intercom.
 	b.updateContact(id, map[string]any{"phone": "+1 555 0199"})
+	b.updateRecord("Lead", lead, map[string]any{"Title": "CFO"})
 	if _, err := b.icClient().DeleteContact(b.ctx, id); err != nil {
 		t.Fatal(err)
 	}

@@ -112,6 +112,9 @@ type sfRecord struct {
 	IsConverted        bool
 	ConvertedContactID string
 	rec                salesforce.Record
+	// checked: read for a write check (sync.ReadFirst), with the both-way
+	// mapped fields only.
+	checked bool
 }
 
 // newSFRecord reads the engine's fields out of a query result.
