@@ -56,7 +56,8 @@ func (s Stats) Sub(o Stats) Stats {
 }
 
 // Recorder wraps an emulator's handler and records the writes that pass
-// through it: Salesforce sObject PATCHes and sObject Collections updates,
+// through it: Salesforce sObject PATCHes (also inside Composite calls) and
+// sObject Collections updates,
 // Intercom contact PUTs. It only observes; requests and responses reach
 // their ends unchanged.
 type Recorder struct {
@@ -165,7 +166,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
-	cw := &captureWriter{ResponseWriter: w, keep: kind == writeCollection}
+	cw := &captureWriter{ResponseWriter: w, keep: kind == writeCollection || kind == writeComposite}
 	arrived := time.Now()
 	rec.next.ServeHTTP(cw, r)
 	at := time.Now()
@@ -214,6 +215,7 @@ const (
 	writeNone writeKind = iota
 	writeSObject
 	writeCollection
+	writeComposite
 	writeContact
 )
 
@@ -221,7 +223,13 @@ func (rec *Recorder) classify(r *http.Request) writeKind {
 	p := r.URL.Path
 	switch rec.side {
 	case SideSalesforce:
-		if r.Method != http.MethodPatch || !strings.HasPrefix(p, "/services/data/") {
+		if !strings.HasPrefix(p, "/services/data/") {
+			return writeNone
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(p, "/"), "/composite") {
+			return writeComposite
+		}
+		if r.Method != http.MethodPatch {
 			return writeNone
 		}
 		if strings.HasSuffix(strings.TrimSuffix(p, "/"), "/composite/sobjects") {
@@ -282,6 +290,40 @@ func parseWrites(kind writeKind, r *http.Request, reqBody, respBody []byte, at t
 				_ = json.Unmarshal(fields["Id"], &id)
 			}
 			add(id, fields, sfSkip)
+		}
+	case writeComposite:
+		// Composite: the sObject Rows updates among the subrequests that
+		// succeeded (conditional writes refused with 412 wrote nothing).
+		var in struct {
+			CompositeRequest []struct {
+				Method string                     `json:"method"`
+				URL    string                     `json:"url"`
+				Body   map[string]json.RawMessage `json:"body"`
+			} `json:"compositeRequest"`
+		}
+		var res struct {
+			CompositeResponse []struct {
+				HTTPStatusCode int `json:"httpStatusCode"`
+			} `json:"compositeResponse"`
+		}
+		if json.Unmarshal(reqBody, &in) != nil || json.Unmarshal(respBody, &res) != nil {
+			return nil
+		}
+		for i, sub := range in.CompositeRequest {
+			if i >= len(res.CompositeResponse) || res.CompositeResponse[i].HTTPStatusCode/100 != 2 ||
+				!strings.EqualFold(sub.Method, http.MethodPatch) {
+				continue
+			}
+			path, _, _ := strings.Cut(sub.URL, "?")
+			j := strings.Index(path, "sobjects/")
+			if j < 0 {
+				continue
+			}
+			parts := strings.Split(strings.Trim(path[j+len("sobjects/"):], "/"), "/")
+			if len(parts) != 2 {
+				continue
+			}
+			add(parts[1], sub.Body, sfSkip)
 		}
 	case writeContact:
 		var fields map[string]json.RawMessage

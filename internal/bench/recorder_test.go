@@ -80,6 +80,13 @@ func TestRecorderSalesforce(t *testing.T) {
 			[2][]string{{`"one"`}, {`"two"`}}},
 		{"a read records nothing", "GET", "/sobjects/Lead/" + ids[1], "", 200,
 			[2][]string{{`"one"`}, {`"two"`}}},
+		{"composite records its updates that succeeded", "POST", "/composite",
+			`{"compositeRequest":[` +
+				`{"method":"PATCH","url":"/services/data/v62.0/sobjects/Lead/` + ids[0] + `","referenceId":"a","body":{"Title":"three"}},` +
+				`{"method":"PATCH","url":"/services/data/v62.0/sobjects/Lead/` + ids[1] + `","referenceId":"b","body":{"Title":"refused"},` +
+				`"httpHeaders":{"If-Unmodified-Since":"Mon, 01 Jan 2001 00:00:00 GMT"}},` +
+				`{"method":"GET","url":"/services/data/v62.0/sobjects/Lead/` + ids[1] + `","referenceId":"c"}]}`, 200,
+			[2][]string{{`"one"`, `"three"`}, {`"two"`}}},
 	}
 	for _, tt := range tests { // sequential: each builds on the last
 		if got := call(t, tt.method, base+tt.path, tok.AccessToken, tt.body, nil); got != tt.wantStatus {
@@ -91,12 +98,12 @@ func TestRecorderSalesforce(t *testing.T) {
 			}
 		}
 	}
-	if got := rec.Values(ids[0][:15], "Title"); len(got) != 1 {
+	if got := rec.Values(ids[0][:15], "Title"); len(got) != 2 {
 		t.Errorf("15-character id: %d writes, want the same record as its 18-character form", len(got))
 	}
 	st := rec.Stats()
-	if st.Writes != 2 {
-		t.Errorf("Stats().Writes = %d, want 2", st.Writes)
+	if st.Writes != 3 {
+		t.Errorf("Stats().Writes = %d, want 3", st.Writes)
 	}
 	if routes := rec.Routes(); routes["PATCH composite/sobjects"] != 1 || routes["PATCH sobjects/Lead/{id}"] != 2 {
 		t.Errorf("Routes() = %v", routes)
