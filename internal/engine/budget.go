@@ -76,3 +76,39 @@ func (e *Engine) limitsDue(connID int64, now time.Time) bool {
 	e.limitsRead[connID] = now
 	return true
 }
+
+// noteLane records how many calls b's lane has left today, so that the
+// connection's next rounds gather changes longer when few are left
+// (sync.NextRound, F8.1). It costs one read of today's usage.
+func (e *Engine) noteLane(ctx context.Context, b *batch) {
+	now := e.now()
+	used, err := connection.UsedToday(ctx, e.store, b.conn.ID, now)
+	if err != nil {
+		return // the next round tries again; meanwhile rounds are paced as before
+	}
+	org := -1
+	if u, m := b.sf.Usage(); m > 0 {
+		org = m - u
+	}
+	left := laneCallsLeft(b.c.doc.APIBudget, b.lane, used, org)
+	dayEnd := time.Now().Add(now.Truncate(24 * time.Hour).Add(24 * time.Hour).Sub(now))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lanes[b.conn.ID] = laneLeft{calls: left, dayEnd: dayEnd}
+}
+
+// laneCallsLeft is how many more calls lane may make today given ferry's
+// calls used today and the org's remaining calls (negative when unknown),
+// as APIBudget.Allows counts them; -1 when neither limit is known.
+func laneCallsLeft(b settings.APIBudget, lane settings.Lane, used, orgRemaining int) int {
+	remaining := orgRemaining
+	if b.DailyLimit > 0 {
+		if own := b.DailyLimit - used; remaining < 0 || own < remaining {
+			remaining = own
+		}
+	}
+	if remaining < 0 && orgRemaining < 0 && b.DailyLimit <= 0 {
+		return -1
+	}
+	return max(remaining-b.Reserve(lane), 0)
+}

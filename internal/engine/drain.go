@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -41,11 +42,12 @@ func engineTopic(topic string) bool {
 // lease, the job is snoozed and checks again, so ev is never marked done
 // before it was applied.
 func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error {
-	drain, key, window := e.drainOnce, roundKey{conn: conn.ID}, e.opts.CoalesceWindow
+	drain, key, window, target := e.drainOnce, roundKey{conn: conn.ID}, e.opts.CoalesceWindow, e.opts.LatencyTarget
 	switch {
 	case engineTopic(ev.Topic):
 	case taskTopic(ev.Topic):
-		drain, key.tasks, window = e.drainTasksOnce, true, e.opts.TaskCoalesceWindow
+		// Nobody waits on a Task by the second: no latency target.
+		drain, key.tasks, window, target = e.drainTasksOnce, true, e.opts.TaskCoalesceWindow, 0
 	default:
 		return nil
 	}
@@ -54,10 +56,12 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 	// and leaves the rest to the jobs of the newer events.
 	start := time.Now()
 	for time.Since(start) < drainBudget && !e.stopping.Load() {
-		if done, err := e.coalesce(ctx, key, window, ev); err != nil || done {
+		if done, err := e.coalesce(ctx, key, window, target, ev); err != nil || done {
 			return err
 		}
+		began := time.Now()
 		n, err := drain(ctx, conn)
+		e.roundTook(key, time.Since(began))
 		if schemaChanged(err) {
 			// A field was hidden or deleted since the schema was read:
 			// read it again and drain once more without it.
@@ -93,24 +97,49 @@ type roundKey struct {
 	tasks bool
 }
 
+// roundPace is this instance's last drain round of one key: when it
+// started and how long it took.
+type roundPace struct {
+	start time.Time
+	took  time.Duration
+}
+
+// laneLeft is a connection's background lane's calls left today, as its
+// last round saw them (-1 unknown), and when the budget's day ends.
+type laneLeft struct {
+	calls  int
+	dayEnd time.Time
+}
+
 // coalesce waits for this instance's next drain round of the connection
-// (see Options.CoalesceWindow) and claims the round's start. It reports done
-// when ev was drained meanwhile, by another round.
-func (e *Engine) coalesce(ctx context.Context, key roundKey, window time.Duration, ev store.WebhookEvent) (done bool, err error) {
+// (sync.NextRound: at once when idle, spaced by the window under a stream
+// of changes, within the latency target, further apart when the day's
+// budget is tight) and claims the round's start. It reports done when ev
+// was drained meanwhile, by another round.
+func (e *Engine) coalesce(ctx context.Context, key roundKey, window, target time.Duration, ev store.WebhookEvent) (done bool, err error) {
 	if window <= 0 {
 		return false, nil
 	}
 	for {
 		e.mu.Lock()
 		now := time.Now()
-		next := e.nextRound[key]
-		if !now.Before(next) {
-			e.nextRound[key] = now.Add(window)
+		p := e.paces[key]
+		c := sync.Coalescing{SinceLast: now.Sub(p.start), LastTook: p.took, Window: window, Target: target, LaneLeft: -1}
+		if p.start.IsZero() {
+			c.SinceLast = math.MaxInt64 // no round yet: idle
+		}
+		if l, ok := e.lanes[key.conn]; ok && l.dayEnd.After(now) {
+			c.LaneLeft, c.DayLeft = l.calls, l.dayEnd.Sub(now)
+		}
+		wait := sync.NextRound(c)
+		if wait <= 0 {
+			p.start = now
+			e.paces[key] = p
 			e.mu.Unlock()
 			return false, nil
 		}
 		e.mu.Unlock()
-		t := time.NewTimer(next.Sub(now))
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -125,6 +154,15 @@ func (e *Engine) coalesce(ctx context.Context, key roundKey, window time.Duratio
 			return true, nil
 		}
 	}
+}
+
+// roundTook records how long a drain round of key took.
+func (e *Engine) roundTook(key roundKey, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.paces[key]
+	p.took = d
+	e.paces[key] = p
 }
 
 // Drain processes every pending contact and company event of a connection
@@ -196,6 +234,7 @@ func (e *Engine) drainRound(ctx context.Context, conn store.Connection, topics [
 		return release(err)
 	}
 	ctx = purposeCtx(ctx, connection.PurposeBackground)
+	defer e.noteLane(ctx, b)
 	if err := process(b, ctx, evs); err != nil {
 		return release(err)
 	}

@@ -69,9 +69,15 @@ type Options struct {
 	// a change arriving after a quiet spell is drained at once, but under a
 	// stream of changes rounds start at most this often, so the changes
 	// arriving meanwhile are written together — one collections call for
-	// many changes instead of one each (F8.1). It adds at most this much
-	// latency. Default 500 ms; negative for none.
+	// many changes instead of one each (F8.1). The window shrinks so that
+	// waiting plus a round stays within LatencyTarget, and grows when the
+	// day's budget is tight (sync.NextRound). Default 500 ms; negative for
+	// none.
 	CoalesceWindow time.Duration
+	// LatencyTarget is how soon an Intercom change should reach
+	// Salesforce under a stream of changes; it bounds CoalesceWindow.
+	// Default 1 s; negative for none.
+	LatencyTarget time.Duration
 	// TaskCoalesceWindow spaces the rounds that turn conversations into
 	// Tasks the same way: nobody waits on a Task by the second, so many
 	// conversations closing over a minute become a few Collections calls
@@ -134,9 +140,11 @@ type Engine struct {
 	rounds atomic.Int64
 	// stopping: a shutdown began; drain jobs hand their work back.
 	stopping atomic.Bool
-	// nextRound is, per connection, when this instance may start its next
-	// drain round (see Options.CoalesceWindow).
-	nextRound map[roundKey]time.Time
+	// paces are, per connection and kind of round, this instance's last
+	// drain round (see Options.CoalesceWindow); lanes are the connections'
+	// background budgets as their last rounds left them.
+	paces map[roundKey]roundPace
+	lanes map[int64]laneLeft
 	// dirs are the connections' Users and teammates (ownership.go).
 	dirs map[int64]*directory
 }
@@ -157,6 +165,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.CoalesceWindow == 0 {
 		opts.CoalesceWindow = 500 * time.Millisecond
+	}
+	if opts.LatencyTarget == 0 {
+		opts.LatencyTarget = time.Second
 	}
 	if opts.TaskCoalesceWindow == 0 {
 		opts.TaskCoalesceWindow = 2 * time.Second
@@ -183,7 +194,7 @@ func New(opts Options) *Engine {
 	}
 	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
 		probes:    map[int64]*apiProbe{},
-		nextRound: map[roundKey]time.Time{}, dirs: map[int64]*directory{}}
+		paces: map[roundKey]roundPace{}, lanes: map[int64]laneLeft{}, dirs: map[int64]*directory{}}
 }
 
 // now is the engine's clock in UTC.

@@ -122,3 +122,22 @@ func (s states) unchanged(row store.FieldState) bool {
 	}
 	return false
 }
+
+// put replaces (or adds) a loaded row, as stored meanwhile.
+func (s states) put(row store.FieldState) {
+	m := s.ic
+	if row.Side == store.SideSalesforce {
+		m = s.sf
+	}
+	if m == nil {
+		return
+	}
+	row.ChangedAt = row.ChangedAt.UTC().Truncate(time.Microsecond)
+	for i, r := range m[row.RecordID] {
+		if r.Field == row.Field {
+			m[row.RecordID][i] = row
+			return
+		}
+	}
+	m[row.RecordID] = append(m[row.RecordID], row)
+}

@@ -75,6 +75,7 @@ func (b *batch) writeIntercom(ctx context.Context, st states) {
 		todo = append(todo, &icWrite{p: p, w: w, owner: oc})
 	}
 
+	b.markIntercomWrites(ctx, st, todo)
 	sem := make(chan struct{}, icWriters)
 	var wg gosync.WaitGroup
 	for _, t := range todo {
@@ -212,4 +213,44 @@ func (b *batch) addOptions(ctx context.Context, object sync.Object, attr string,
 	}
 	b.c = b.e.withOptions(b.conn.ID, b.c, object, attr, merged)
 	return nil
+}
+
+// markIntercomWrites stores, before the Intercom updates are sent, the
+// states of the both-way attributes they write as if they had succeeded
+// (ferry's value, its hash as written). Intercom announces each update by
+// webhook, possibly before this batch commits; the drain of that webhook
+// then knows the value as ferry's own (F3.5, no echo) instead of writing it
+// back to Salesforce, where it came from. A failed update restores the
+// previous states when the batch commits: st is updated so that finish
+// sees them as changed.
+func (b *batch) markIntercomWrites(ctx context.Context, st states, todo []*icWrite) {
+	var rows []store.FieldState
+	for _, t := range todo {
+		p := t.p
+		var state sync.RecordState
+		for _, m := range b.c.mappings[p.object] {
+			if _, ok := p.plan.ToIntercom[m.Attribute.FullName]; !ok || m.Direction != sync.DirBoth {
+				continue
+			}
+			if state.Intercom == nil {
+				state = p.plan.State()
+			}
+			if fs, ok := state.Intercom[m.Attribute.FullName]; ok {
+				rows = append(rows, store.FieldState{ConnectionID: b.conn.ID, Side: store.SideIntercom, RecordID: p.icID,
+					Field: m.Attribute.FullName, Value: encodeValue(fs.Value), Origin: store.Origin(fs.Origin), ChangedAt: fs.ChangedAt,
+					WrittenHash: fs.WrittenHash})
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	if err := b.e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutFieldStates(ctx, dedupeStates(rows)) }); err != nil {
+		// Without the marks an early webhook may cost one write back.
+		b.e.log.WarnContext(ctx, "mark Intercom writes", "error", err)
+		return
+	}
+	for _, r := range rows {
+		st.put(r)
+	}
 }
