@@ -193,8 +193,8 @@ func New(opts Options) *Engine {
 		opts.DisconnectedRetry = time.Minute
 	}
 	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
-		probes:    map[int64]*apiProbe{},
-		paces: map[roundKey]roundPace{}, lanes: map[int64]laneLeft{}, dirs: map[int64]*directory{}}
+		probes: map[int64]*apiProbe{},
+		paces:  map[roundKey]roundPace{}, lanes: map[int64]laneLeft{}, dirs: map[int64]*directory{}}
 }
 
 // now is the engine's clock in UTC.
