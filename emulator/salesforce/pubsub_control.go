@@ -8,7 +8,7 @@ package salesforce
 // control surface's Basic auth:
 //
 //	GET  /__emulator/change-events           → {"objects":{"Lead":true,…},"retentionSeconds","deliveryAllocation","deliveredLast24h","keepAliveSeconds","latestReplayId","oldestReplayId","events"}
-//	POST /__emulator/change-events/settings  {"retentionSeconds"?,"deliveryAllocation"?,"keepAliveSeconds"?,"keepAliveMs"?}
+//	POST /__emulator/change-events/settings  {"retentionSeconds"?,"deliveryAllocation"?,"keepAliveSeconds"?,"keepAliveMs"?,"replayIdsCorrupted"?}
 //	POST /__emulator/change-events/objects   {"object","enabled":bool}
 //	POST /__emulator/change-events/gap       {"object","changeType":"GAP_UPDATE"…,"recordIds":[…]}   (GAP_OVERFLOW: no recordIds)
 //	POST /__emulator/change-events/evict     {"before"?: RFC 3339 time}  (all retained events when absent)
@@ -30,6 +30,7 @@ func (s *Server) changeEventRoutes(h func(pattern string, fn func(r *http.Reques
 		DeliveryAllocation *int   `json:"deliveryAllocation"`
 		KeepAliveSeconds   *int64 `json:"keepAliveSeconds"`
 		KeepAliveMs        *int64 `json:"keepAliveMs"`
+		ReplayIDsCorrupted *bool  `json:"replayIdsCorrupted"`
 	}, r *http.Request) (any, error) {
 		if (in.RetentionSeconds != nil && *in.RetentionSeconds <= 0) || (in.DeliveryAllocation != nil && *in.DeliveryAllocation < 0) ||
 			(in.KeepAliveSeconds != nil && *in.KeepAliveSeconds <= 0) || (in.KeepAliveMs != nil && *in.KeepAliveMs <= 0) {
@@ -46,6 +47,9 @@ func (s *Server) changeEventRoutes(h func(pattern string, fn func(r *http.Reques
 		}
 		if in.KeepAliveMs != nil {
 			s.SetKeepAliveInterval(time.Duration(*in.KeepAliveMs) * time.Millisecond)
+		}
+		if in.ReplayIDsCorrupted != nil {
+			s.SetReplayIDsCorrupted(*in.ReplayIDsCorrupted)
 		}
 		return nil, nil
 	}))
@@ -90,6 +94,7 @@ type ChangeEventStatus struct {
 	DeliveryAllocation int64           `json:"deliveryAllocation"`
 	DeliveredLast24h   int64           `json:"deliveredLast24h"`
 	KeepAliveMs        int64           `json:"keepAliveMs"`
+	ReplayIDsCorrupted bool            `json:"replayIdsCorrupted"`
 	LatestReplayID     uint64          `json:"latestReplayId"`
 	OldestReplayID     uint64          `json:"oldestReplayId"` // of the oldest retained event; 0 when none
 	Events             int             `json:"events"`         // retained events
@@ -102,7 +107,7 @@ func (s *Server) ChangeEventStatus() ChangeEventStatus {
 	defer b.mu.Unlock()
 	out := ChangeEventStatus{Objects: map[string]bool{}, RetentionSeconds: int64(b.retention / time.Second),
 		DeliveryAllocation: b.allocation, DeliveredLast24h: b.allocation - b.deliveryLeft(s.now()),
-		KeepAliveMs: b.keepAlive.Milliseconds(), LatestReplayID: b.last, Events: len(b.log)}
+		KeepAliveMs: b.keepAlive.Milliseconds(), ReplayIDsCorrupted: b.corrupt, LatestReplayID: b.last, Events: len(b.log)}
 	for _, o := range cdcObjects {
 		out.Objects[o] = !b.disabled[o]
 	}
@@ -186,6 +191,15 @@ func (s *Server) SetKeepAliveInterval(d time.Duration) {
 	defer b.mu.Unlock()
 	b.keepAlive = d
 	b.notify()
+}
+
+// SetReplayIDsCorrupted makes every CUSTOM replay id refused as corrupted
+// (or not), as after an org migration, whatever events are retained.
+func (s *Server) SetReplayIDsCorrupted(on bool) {
+	b := s.cdc
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.corrupt = on
 }
 
 // CloseStreams ends every open Subscribe stream with UNAVAILABLE, as when

@@ -598,6 +598,20 @@ func TestPubSubReplayPresets(t *testing.T) {
 			}
 		})
 	}
+	t.Run("replay ids forced corrupted, as after an org migration", func(t *testing.T) {
+		if r := p.control(http.MethodPost, "/__emulator/change-events/settings", map[string]any{"replayIdsCorrupted": true}); r.Status != http.StatusNoContent {
+			t.Fatalf("control: %d %s", r.Status, r.Body)
+		}
+		st := p.subscribe(&pubsubapi.FetchRequest{TopicName: "/data/LeadChangeEvent", ReplayPreset: pubsubapi.ReplayPreset_CUSTOM, ReplayId: rb(replays[1]), NumRequested: 10})
+		if s, code := streamErr(t, st); s.Code() != codes.InvalidArgument || code != salesforce.ErrCodeReplayCorrupted {
+			t.Fatalf("%v, error-code %q", s, code)
+		}
+		p.sf.SetReplayIDsCorrupted(false)
+		st = p.subscribe(&pubsubapi.FetchRequest{TopicName: "/data/LeadChangeEvent", ReplayPreset: pubsubapi.ReplayPreset_CUSTOM, ReplayId: rb(replays[1]), NumRequested: 1})
+		if evs, _ := p.receive(st, 1); evs[0].replay != replays[2] {
+			t.Fatalf("after turning it off: replay %d", evs[0].replay)
+		}
+	})
 	t.Run("a later FetchRequest for another topic", func(t *testing.T) {
 		st := p.subscribe(&pubsubapi.FetchRequest{TopicName: "/data/LeadChangeEvent", NumRequested: 1})
 		if err := st.Send(&pubsubapi.FetchRequest{TopicName: "/data/ContactChangeEvent", NumRequested: 1}); err != nil {
