@@ -69,6 +69,19 @@ func TestAssignmentRules(t *testing.T) {
 	if r := b.createWith("Case", map[string]any{"Subject": "g"}, "Sforce-Auto-Assign", "maybe"); r.Status != 400 || r.ErrorCode(t) != "MALFORMED_ID" {
 		t.Errorf("a malformed header: %d %s", r.Status, r.Body)
 	}
+	// An update runs the rule too, unless the header says FALSE.
+	kept := b.createWith("Case", map[string]any{"Subject": "i", "OwnerId": agent}, "Sforce-Auto-Assign", "FALSE").Obj(t)["id"].(string)
+	req, _ := http.NewRequest(http.MethodPatch, b.srv.URL+v+"/sobjects/Case/"+kept, strings.NewReader(`{"Subject":"i2"}`))
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Sforce-Auto-Assign", "FALSE")
+	if r := b.send(req); r.Status != http.StatusNoContent || b.get("Case", kept)["OwnerId"] != agent {
+		t.Errorf("update with FALSE: %d, owner %v, want %s kept", r.Status, b.get("Case", kept)["OwnerId"], agent)
+	}
+	if r := b.do(http.MethodPatch, v+"/sobjects/Case/"+kept, map[string]any{"Subject": "i3"}); r.Status != http.StatusNoContent || b.get("Case", kept)["OwnerId"] != queue {
+		t.Errorf("update without the header: owner %v, want the rule's %s", b.get("Case", kept)["OwnerId"], queue)
+	}
+
 	// A composite subrequest carries its own header.
 	r = b.do(http.MethodPost, v+"/composite", map[string]any{"allOrNone": true, "compositeRequest": []map[string]any{
 		{"method": "POST", "url": v + "/sobjects/Case", "referenceId": "c", "body": map[string]any{"Subject": "h", "OwnerId": agent},
