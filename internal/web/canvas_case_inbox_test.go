@@ -1,13 +1,8 @@
 package web_test
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
@@ -50,21 +45,7 @@ func TestInboxNewCase(t *testing.T) {
 func TestInboxNewCaseTwoInstancesOnPostgres(t *testing.T) {
 	t.Parallel()
 	in := setupInboxOn(t, storetest.PostgresURL(t))
-	second := in.secondInstance(t)
-	var next atomic.Int64
-	var proxies []*httputil.ReverseProxy
-	for _, base := range []string{in.url, second} {
-		u, _ := url.Parse(base)
-		proxies = append(proxies, httputil.NewSingleHostReverseProxy(u))
-	}
-	served := make([]atomic.Int64, 2)
-	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i := next.Add(1) % 2
-		served[i].Add(1)
-		proxies[i].ServeHTTP(w, r)
-	}))
-	t.Cleanup(lb.Close)
-	in.setInboxApp(t, lb.URL, "")
+	served := in.twoInstances(t)
 	contact, conv := in.caseThroughInbox(t, "twin.case@inbox.example")
 	submit := icemu.InboxClick{ComponentID: "submit_case", InputValues: map[string]any{"case_Subject": "Twenty clicks", "case_Priority": "High"}}
 	var wg sync.WaitGroup

@@ -409,21 +409,7 @@ func TestInboxSalesforceDown(t *testing.T) {
 func TestInboxTwoInstancesOnPostgres(t *testing.T) {
 	t.Parallel()
 	in := setupInboxOn(t, storetest.PostgresURL(t))
-	second := in.secondInstance(t)
-	var next atomic.Int64
-	proxies := []*httputil.ReverseProxy{}
-	for _, base := range []string{in.url, second} {
-		u, _ := url.Parse(base)
-		proxies = append(proxies, httputil.NewSingleHostReverseProxy(u))
-	}
-	served := make([]atomic.Int64, 2)
-	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i := next.Add(1) % 2
-		served[i].Add(1)
-		proxies[i].ServeHTTP(w, r)
-	}))
-	t.Cleanup(lb.Close)
-	in.setInboxApp(t, lb.URL, "")
+	served := in.twoInstances(t)
 	_, conv := in.leadForm(t, map[string]any{"role": "lead", "name": "Twin Stance", "email": "twins@example.com"})
 	var wg sync.WaitGroup
 	for range 20 {
@@ -445,6 +431,29 @@ func TestInboxTwoInstancesOnPostgres(t *testing.T) {
 		t.Fatalf("the balancer sent %d and %d requests: both instances must serve", served[0].Load(), served[1].Load())
 	}
 	in.allValid(t)
+}
+
+// twoInstances starts a second ferry on the bundle's database and points
+// the Intercom emulator's inbox at a round-robin balancer in front of both;
+// served counts the requests each instance got.
+func (in *inbox) twoInstances(t *testing.T) (served []atomic.Int64) {
+	t.Helper()
+	second := in.secondInstance(t)
+	var next atomic.Int64
+	proxies := []*httputil.ReverseProxy{}
+	for _, base := range []string{in.url, second} {
+		u, _ := url.Parse(base)
+		proxies = append(proxies, httputil.NewSingleHostReverseProxy(u))
+	}
+	served = make([]atomic.Int64, 2)
+	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := next.Add(1) % 2
+		served[i].Add(1)
+		proxies[i].ServeHTTP(w, r)
+	}))
+	t.Cleanup(lb.Close)
+	in.setInboxApp(t, lb.URL, "")
+	return served
 }
 
 // secondInstance starts another ferry on the bundle's database (same
