@@ -59,9 +59,12 @@ type Options struct {
 	// time.Now. Leases use the wall clock.
 	Now func() time.Time
 	// BatchSize is how many records one Salesforce write carries (sObject
-	// Collections take 200) and how many polled records are processed
-	// between two watermark saves. Default 200.
+	// Collections take 200). Default 200.
 	BatchSize int
+	// PollChunk is how many polled records are applied together, between
+	// two watermark saves: their store reads and commit are shared, and
+	// their Intercom writes run side by side. Default 1,000.
+	PollChunk int
 	// DrainLimit is how many webhook events one drain round claims. Default
 	// 2000.
 	DrainLimit int
@@ -159,6 +162,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.BatchSize <= 0 || opts.BatchSize > 200 {
 		opts.BatchSize = 200
+	}
+	if opts.PollChunk <= 0 {
+		opts.PollChunk = 1000
 	}
 	if opts.DrainLimit <= 0 {
 		opts.DrainLimit = 2000

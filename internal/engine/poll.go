@@ -305,7 +305,7 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 			return fmt.Errorf("engine: poll %s: %w", object, err)
 		}
 		chunk = append(chunk, newSFRecord(object, r, field, k == sync.KeyEmail && object != "Account"))
-		if len(chunk) == e.opts.BatchSize {
+		if len(chunk) == e.opts.PollChunk {
 			if err := flush(); err != nil {
 				return err
 			}

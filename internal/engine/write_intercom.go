@@ -16,7 +16,7 @@ import (
 // Intercom has no batch update, so a batch's writes go one contact a call;
 // running a few at once keeps a round short (the client paces itself under
 // the rate limit).
-const icWriters = 8
+const icWriters = 32
 
 // icWrite is one pair's Intercom update and what came of it.
 type icWrite struct {
