@@ -234,6 +234,9 @@ func (c *Client) send(ctx context.Context, tok *Token, method, target string, qu
 	if c.callOpt != "" {
 		req.Header.Set("Sforce-Call-Options", c.callOpt)
 	}
+	if method == http.MethodPatch {
+		req.Header.Set(autoAssignHeader, "FALSE")
+	}
 
 	start := time.Now()
 	httpResp, err := c.hc.Do(req)

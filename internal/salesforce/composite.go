@@ -4,9 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 )
+
+// autoAssignHeader decides whether Salesforce's active assignment rules run
+// on a Lead, Case or Account save. Absent, REST API takes it as TRUE on
+// updates too, so every update sends FALSE: a field synced from Intercom
+// must never hand the record to another owner. Creations that want
+// Salesforce's assignment say so in their own header.
+const autoAssignHeader = "Sforce-Auto-Assign"
 
 // MaxSubrequests is the most subrequests one Composite call takes.
 const MaxSubrequests = 25
@@ -58,6 +66,14 @@ func (c *Client) Composite(ctx context.Context, allOrNone bool, reqs []Subreques
 		}
 		if !strings.HasPrefix(r.URL, "/") {
 			r.URL = c.dataPath(r.URL)
+		}
+		if r.Method == http.MethodPatch && r.HTTPHeaders[autoAssignHeader] == "" {
+			h := maps.Clone(r.HTTPHeaders)
+			if h == nil {
+				h = map[string]string{}
+			}
+			h[autoAssignHeader] = "FALSE"
+			r.HTTPHeaders = h
 		}
 		sub[i] = r
 	}
