@@ -595,6 +595,8 @@ func (sc *cdcSchema) content(ch change) eventContent {
 	c := eventContent{schema: sc, kind: ch.kind, changed: []string{}, nulled: []string{}, body: make([]any, len(sc.body))}
 	full := ch.kind == ChangeCreate || ch.kind == ChangeUndelete
 	key := make([]byte, 0, 256)
+	key = append(key, sc.entity...)
+	key = append(key, 0)
 	key = append(key, ch.kind...)
 	for i, f := range sc.body {
 		if f.def != nil {

@@ -861,6 +861,26 @@ func TestPubSubUIChanges(t *testing.T) {
 			t.Errorf("events %v, want %v", kinds, want)
 		}
 	})
+	t.Run("a cascading delete is one event per object", func(t *testing.T) {
+		acct := p.create("Account", map[string]any{"Name": "Parent"})
+		c1 := p.create("Contact", map[string]any{"LastName": "One", "AccountId": acct})
+		c2 := p.create("Contact", map[string]any{"LastName": "Two", "AccountId": acct})
+		p.receive(st, 3)
+		if err := p.sf.DeleteRecord("Account", acct); err != nil {
+			t.Fatal(err)
+		}
+		evs, _ := p.receive(st, 2)
+		got := map[string][]string{}
+		for _, e := range evs {
+			if e.header["changeType"] != "DELETE" {
+				t.Errorf("header %v", e.header)
+			}
+			got[e.header["entityName"].(string)] = e.ids()
+		}
+		if want := map[string][]string{"Account": {acct}, "Contact": {c1, c2}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+	})
 	t.Run("delete and undelete", func(t *testing.T) {
 		id := p.create("Case", map[string]any{"Subject": "Broken"})
 		if err := p.sf.DeleteRecord("Case", id); err != nil {
