@@ -21,13 +21,16 @@ const (
 	DefaultListen             = "127.0.0.1:8080"
 	DefaultSalesforceLoginURL = "https://login.salesforce.com"
 	DefaultSalesforceVersion  = "62.0"
-	DefaultIntercomURL        = "https://api.intercom.io"
-	DefaultIntercomOAuthURL   = "https://app.intercom.com/oauth"
-	DefaultPollInterval       = 5 * time.Minute
-	MinPollInterval           = time.Second
-	DefaultStalledAfter       = 15 * time.Minute
-	DefaultHistoryRetention   = 90 * 24 * time.Hour
-	MinHistoryRetention       = time.Hour
+	// DefaultSalesforcePubSubURL is Salesforce's Pub/Sub API endpoint,
+	// which streams Change Data Capture events (TLS).
+	DefaultSalesforcePubSubURL = "api.pubsub.salesforce.com:7443"
+	DefaultIntercomURL         = "https://api.intercom.io"
+	DefaultIntercomOAuthURL    = "https://app.intercom.com/oauth"
+	DefaultPollInterval        = 5 * time.Minute
+	MinPollInterval            = time.Second
+	DefaultStalledAfter        = 15 * time.Minute
+	DefaultHistoryRetention    = 90 * 24 * time.Hour
+	MinHistoryRetention        = time.Hour
 )
 
 // Config is ferry's process configuration.
@@ -80,6 +83,35 @@ type SalesforceConfig struct {
 	ClientID     string // FERRY_SALESFORCE_CLIENT_ID
 	ClientSecret string // FERRY_SALESFORCE_CLIENT_SECRET
 	APIVersion   string // FERRY_SALESFORCE_API_VERSION, e.g. 62.0
+	// PubSubURL is the Pub/Sub API endpoint Change Data Capture events
+	// are streamed from: https://host:port or host:port (TLS) or
+	// http://host:port (plaintext, for a local emulator).
+	// FERRY_SALESFORCE_PUBSUB_URL.
+	PubSubURL string
+}
+
+// PubSubTarget splits a Pub/Sub URL into the gRPC dial target (host:port)
+// and whether the connection uses TLS.
+func PubSubTarget(u string) (target string, tls bool, err error) {
+	switch {
+	case strings.HasPrefix(u, "https://"):
+		target, tls = strings.TrimPrefix(u, "https://"), true
+	case strings.HasPrefix(u, "http://"):
+		target = strings.TrimPrefix(u, "http://")
+	case strings.Contains(u, "://"):
+		return "", false, fmt.Errorf("%q: the scheme must be https:// or http://", u)
+	default:
+		target, tls = u, true
+	}
+	target = strings.TrimRight(target, "/")
+	host, port, err := net.SplitHostPort(target)
+	if err != nil || host == "" {
+		return "", false, fmt.Errorf("%q is not host:port, https://host:port or http://host:port", u)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return "", false, fmt.Errorf("%q has no port number (1–65535)", u)
+	}
+	return target, tls, nil
 }
 
 // IntercomConfig is the Intercom app or access token ferry uses.
@@ -105,6 +137,7 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"FERRY_SALESFORCE_CLIENT_ID", "", "connected app consumer key"},
 	{"FERRY_SALESFORCE_CLIENT_SECRET", "", "connected app consumer secret"},
 	{"FERRY_SALESFORCE_API_VERSION", DefaultSalesforceVersion, "Salesforce REST API version"},
+	{"FERRY_SALESFORCE_PUBSUB_URL", DefaultSalesforcePubSubURL, "Salesforce Pub/Sub API endpoint streaming Change Data Capture: host:port or https://host:port (TLS), http://host:port (plaintext)"},
 	{"FERRY_INTERCOM_URL", DefaultIntercomURL, "Intercom API base URL (https://api.eu.intercom.io, https://api.au.intercom.io)"},
 	{"FERRY_INTERCOM_OAUTH_URL", DefaultIntercomOAuthURL, "Intercom OAuth authorize page"},
 	{"FERRY_INTERCOM_TOKEN", "", "Intercom access token (or connect with OAuth)"},
@@ -139,6 +172,7 @@ func Load(getenv func(string) string) (Config, error) {
 			ClientID:     get("FERRY_SALESFORCE_CLIENT_ID", ""),
 			ClientSecret: getenv("FERRY_SALESFORCE_CLIENT_SECRET"),
 			APIVersion:   get("FERRY_SALESFORCE_API_VERSION", DefaultSalesforceVersion),
+			PubSubURL:    get("FERRY_SALESFORCE_PUBSUB_URL", DefaultSalesforcePubSubURL),
 		},
 		Intercom: IntercomConfig{
 			URL:          get("FERRY_INTERCOM_URL", DefaultIntercomURL),
@@ -206,6 +240,9 @@ func (c *Config) finish() error {
 		if err := checkListen(l.value); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q %v; use host:port such as 127.0.0.1:8080 or :8080", l.name, l.value, err))
 		}
+	}
+	if _, _, err := PubSubTarget(c.Salesforce.PubSubURL); err != nil {
+		errs = append(errs, fmt.Errorf("FERRY_SALESFORCE_PUBSUB_URL: %w", err))
 	}
 	c.Salesforce.LoginURL = strings.TrimRight(c.Salesforce.LoginURL, "/")
 	c.Intercom.URL = strings.TrimRight(c.Intercom.URL, "/")

@@ -23,7 +23,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.PublicURL != "http://"+DefaultListen {
 		t.Errorf("PublicURL = %q", c.PublicURL)
 	}
-	if c.Salesforce.LoginURL != DefaultSalesforceLoginURL || c.Intercom.URL != DefaultIntercomURL {
+	if c.Salesforce.LoginURL != DefaultSalesforceLoginURL || c.Intercom.URL != DefaultIntercomURL ||
+		c.Salesforce.PubSubURL != DefaultSalesforcePubSubURL {
 		t.Errorf("API defaults: %+v %+v", c.Salesforce, c.Intercom)
 	}
 	if c.WebhookURL() != "http://127.0.0.1:8080/webhooks/intercom" {
@@ -81,6 +82,23 @@ func TestLoad(t *testing.T) {
 		{name: "BadPollInterval", env: map[string]string{"FERRY_POLL_INTERVAL": "often"}, wantErr: "FERRY_POLL_INTERVAL"},
 		{name: "PollIntervalTooShort", env: map[string]string{"FERRY_POLL_INTERVAL": "10ms"}, wantErr: "below the minimum"},
 		{name: "BadPublicURL", env: map[string]string{"FERRY_PUBLIC_URL": "ferry.example.com"}, wantErr: "FERRY_PUBLIC_URL"},
+		{name: "PubSubBareHostIsTLS", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "pubsub.example.com:7443"}, check: func(t *testing.T, c Config) {
+			if target, tls, err := PubSubTarget(c.Salesforce.PubSubURL); err != nil || target != "pubsub.example.com:7443" || !tls {
+				t.Errorf("PubSubTarget(%q) = %q, %v, %v; want TLS to pubsub.example.com:7443", c.Salesforce.PubSubURL, target, tls, err)
+			}
+		}},
+		{name: "PubSubHTTPSIsTLS", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "https://127.0.0.1:7011/"}, check: func(t *testing.T, c Config) {
+			if target, tls, err := PubSubTarget(c.Salesforce.PubSubURL); err != nil || target != "127.0.0.1:7011" || !tls {
+				t.Errorf("PubSubTarget(%q) = %q, %v, %v; want TLS to 127.0.0.1:7011", c.Salesforce.PubSubURL, target, tls, err)
+			}
+		}},
+		{name: "PubSubHTTPIsPlaintext", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "http://127.0.0.1:7011"}, check: func(t *testing.T, c Config) {
+			if target, tls, err := PubSubTarget(c.Salesforce.PubSubURL); err != nil || target != "127.0.0.1:7011" || tls {
+				t.Errorf("PubSubTarget(%q) = %q, %v, %v; want plaintext to 127.0.0.1:7011", c.Salesforce.PubSubURL, target, tls, err)
+			}
+		}},
+		{name: "PubSubWithoutPort", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "https://pubsub.example.com"}, wantErr: "FERRY_SALESFORCE_PUBSUB_URL"},
+		{name: "PubSubOtherScheme", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "grpc://h:1"}, wantErr: "https:// or http://"},
 		{name: "BadLogLevel", env: map[string]string{"FERRY_LOG_LEVEL": "loud"}, wantErr: "FERRY_LOG_LEVEL"},
 		{
 			name:    "AllProblemsTogether",

@@ -23,6 +23,8 @@
 //	    {"object": "company", "intercom": "name", "salesforce": "Name", "direction": "both"}
 //	  ],
 //	  "poll_interval": "5m",
+//	  "salesforce_changes": "stream",
+//	  "reconcile_interval": "1h",
 //	  "api_budget": {"daily_limit": 20000, "reserve_inbox": 1000, "reserve_background": 5000},
 //	  "tasks": {"enabled": true, "relate_opportunities": true},
 //	  "leads": {"lead_source": "Intercom"},
@@ -52,6 +54,16 @@ type Document struct {
 	// PollInterval is how often Salesforce is polled for changes (F3.3).
 	// A duration string such as "5m" or "30s"; at least 5s. Default "5m".
 	PollInterval string `json:"poll_interval"`
+	// SalesforceChanges is how Salesforce changes reach ferry (F3.3):
+	// "stream" (Change Data Capture events over the Pub/Sub API, with a
+	// reconciling poll every ReconcileInterval) or "poll" (every
+	// PollInterval only). Default "stream"; objects the org streams no
+	// events for are polled at PollInterval either way.
+	SalesforceChanges string `json:"salesforce_changes"`
+	// ReconcileInterval is how often Salesforce is polled while its
+	// change stream is healthy, to catch anything the stream missed. A
+	// duration string; at least PollInterval's minimum. Default "1h".
+	ReconcileInterval string `json:"reconcile_interval"`
 	// APIBudget bounds ferry's Salesforce API use and splits it into lanes
 	// (F8.1).
 	APIBudget APIBudget `json:"api_budget"`
@@ -259,6 +271,25 @@ func (d Document) Poll() time.Duration {
 	return v
 }
 
+// How Salesforce changes reach ferry (Document.SalesforceChanges).
+const (
+	ChangesStream = "stream"
+	ChangesPoll   = "poll"
+)
+
+// Stream reports whether the connection streams Salesforce changes.
+func (d Document) Stream() bool { return d.SalesforceChanges != ChangesPoll }
+
+// Reconcile returns the reconcile interval as a duration, or an hour when
+// the document's value does not parse ([Check] reports that).
+func (d Document) Reconcile() time.Duration {
+	v, err := time.ParseDuration(d.ReconcileInterval)
+	if err != nil || v < MinPollInterval {
+		return time.Hour
+	}
+	return v
+}
+
 // Default returns the settings of a fresh connection: email matching, no
 // account sync, no mappings, 5-minute polls, a 20,000-call daily budget,
 // tasks on, cases on with Salesforce's own case assignment, ownership off.
@@ -268,13 +299,15 @@ func Default() Document {
 			Person:  PersonKey{Intercom: PersonKeyEmail, Salesforce: "Email"},
 			Company: CompanyKey{Intercom: "company_id"},
 		},
-		Mappings:     []Mapping{},
-		PollInterval: "5m",
-		APIBudget:    APIBudget{DailyLimit: 20000, ReserveInbox: 1000, ReserveBackground: 5000},
-		Tasks:        Tasks{Enabled: true, RelateOpportunities: true},
-		Leads:        Leads{LeadSource: DefaultLeadSource},
-		Cases:        Cases{Enabled: true, Owner: CaseOwnerSalesforce, Fields: []string{"Subject", "Description", "Priority"}},
-		Ownership:    Ownership{RestoreIntercomOwner: true},
+		Mappings:          []Mapping{},
+		PollInterval:      "5m",
+		SalesforceChanges: ChangesStream,
+		ReconcileInterval: "1h",
+		APIBudget:         APIBudget{DailyLimit: 20000, ReserveInbox: 1000, ReserveBackground: 5000},
+		Tasks:             Tasks{Enabled: true, RelateOpportunities: true},
+		Leads:             Leads{LeadSource: DefaultLeadSource},
+		Cases:             Cases{Enabled: true, Owner: CaseOwnerSalesforce, Fields: []string{"Subject", "Description", "Priority"}},
+		Ownership:         Ownership{RestoreIntercomOwner: true},
 	}
 }
 

@@ -135,6 +135,10 @@ func TestCheck(t *testing.T) {
 			{"mappings[0].object", "company mappings need an Account key: set identity.company.salesforce (account sync is off without it)"},
 		}},
 		{"poll interval", func(d *Document) { d.PollInterval = "1s" }, []Problem{{"poll_interval", "must be at least 5s (got 1s)"}}},
+		{"salesforce changes unknown", func(d *Document) { d.SalesforceChanges = "push" }, []Problem{{"salesforce_changes",
+			`"push" is not one of "stream" (changes streamed as they happen, polling reconciles) or "poll" (polling only)`}}},
+		{"reconcile interval", func(d *Document) { d.ReconcileInterval = "1s" }, []Problem{{"reconcile_interval", "must be at least 5s (got 1s)"}}},
+		{"reconcile interval unparsable", func(d *Document) { d.ReconcileInterval = "hourly" }, []Problem{{"reconcile_interval", `"hourly" is not a duration; write e.g. "1h" or "30m"`}}},
 		{"poll interval unparsable", func(d *Document) { d.PollInterval = "5 minutes" }, []Problem{{"poll_interval", `"5 minutes" is not a duration; write e.g. "5m" or "30s"`}}},
 		{"budget", func(d *Document) {
 			d.APIBudget = APIBudget{DailyLimit: 1000, ReserveInbox: -1, ReserveBackground: 1001}

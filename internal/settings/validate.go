@@ -122,6 +122,17 @@ func Check(d Document) []Problem {
 	} else if v < MinPollInterval {
 		add("poll_interval", "must be at least %s (got %s)", MinPollInterval, v)
 	}
+	switch d.SalesforceChanges {
+	case ChangesStream, ChangesPoll:
+	default:
+		add("salesforce_changes", "%q is not one of %q (changes streamed as they happen, polling reconciles) or %q (polling only)",
+			d.SalesforceChanges, ChangesStream, ChangesPoll)
+	}
+	if v, err := time.ParseDuration(d.ReconcileInterval); err != nil {
+		add("reconcile_interval", "%q is not a duration; write e.g. \"1h\" or \"30m\"", d.ReconcileInterval)
+	} else if v < MinPollInterval {
+		add("reconcile_interval", "must be at least %s (got %s)", MinPollInterval, v)
+	}
 
 	b := d.APIBudget
 	for _, f := range []struct {
