@@ -211,6 +211,9 @@ type Reader interface {
 
 	// GetWatermark returns how far polling an object has read.
 	GetWatermark(ctx context.Context, connID int64, object string) (Watermark, error)
+	// GetChangeStream returns the state of a connection's Salesforce
+	// change stream (F3.3), or ErrNotFound before its first subscription.
+	GetChangeStream(ctx context.Context, connID int64) (ChangeStream, error)
 
 	// GetSetupCheck returns the last setup check of a connection (F1.4).
 	GetSetupCheck(ctx context.Context, connID int64) (SetupCheck, error)
@@ -333,6 +336,18 @@ type Tx interface {
 
 	// PutWatermark saves how far polling an object has read.
 	PutWatermark(ctx context.Context, w Watermark) error
+	// AcquireChangeStream takes or renews an instance's subscriber lease
+	// on a connection's change stream (one subscriber across instances);
+	// ReleaseChangeStream hands it back.
+	AcquireChangeStream(ctx context.Context, connID int64, owner string, until time.Time) (bool, error)
+	ReleaseChangeStream(ctx context.Context, connID int64, owner string) error
+	// SaveChangeStreamReplay records the replay id of the events applied,
+	// only while owner holds the lease; ResetChangeStreamReplay forgets it.
+	SaveChangeStreamReplay(ctx context.Context, connID int64, owner string, replayID []byte, lastEvent time.Time, lag time.Duration, events int) (bool, error)
+	ResetChangeStreamReplay(ctx context.Context, connID int64) error
+	// SetChangeStreamMode records whether changes arrive by stream or by
+	// poll, and why.
+	SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string) error
 
 	// PutSetupCheck replaces the setup check of a connection.
 	PutSetupCheck(ctx context.Context, c SetupCheck) error

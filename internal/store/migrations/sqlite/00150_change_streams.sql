@@ -1,0 +1,24 @@
+-- +goose Up
+-- Each connection's Salesforce change stream (Change Data Capture over the
+-- Pub/Sub API): which instance holds the subscriber lease (one subscriber
+-- per connection across instances, taken over when held_until passes), the
+-- replay id of the last applied event (hex of Salesforce's opaque bytes,
+-- saved only after the events are applied), and whether changes arrive by
+-- stream or by poll, why, and the stream's lag, for the overview.
+CREATE TABLE IF NOT EXISTS change_streams (
+    connection_id INTEGER PRIMARY KEY REFERENCES connections (id) ON DELETE CASCADE,
+    holder        TEXT NOT NULL DEFAULT '',
+    held_until    TEXT,
+    replay_id     TEXT NOT NULL DEFAULT '',
+    replay_at     TEXT,
+    mode          TEXT NOT NULL DEFAULT '',
+    cause         TEXT NOT NULL DEFAULT '',
+    mode_since    TEXT,
+    last_event_at TEXT,
+    lag_ms        INTEGER NOT NULL DEFAULT 0,
+    events        INTEGER NOT NULL DEFAULT 0,
+    updated_at    TEXT
+);
+
+-- +goose Down
+DROP TABLE change_streams;
