@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/store"
 )
 
 // UsageDay is ferry's Salesforce API calls on one UTC day, by purpose.
@@ -13,6 +14,10 @@ type UsageDay struct {
 	Day       string           `json:"day"`
 	Total     int64            `json:"total"`
 	ByPurpose map[string]int64 `json:"by_purpose"`
+	// EventDeliveries counts the change events Salesforce streamed that
+	// day: not API calls, but counted against the org's daily event
+	// delivery allocation.
+	EventDeliveries int64 `json:"event_deliveries"`
 }
 
 // OrgUsage is the org's own API usage from the latest Sforce-Limit-Info
@@ -52,6 +57,10 @@ func (a *App) Usage(ctx context.Context, connID int64, days int) (UsageView, err
 		if d == nil {
 			d = &UsageDay{Day: u.Day, ByPurpose: map[string]int64{}}
 			byDay[u.Day] = d
+		}
+		if u.Purpose == store.PurposeEventDeliveries {
+			d.EventDeliveries += u.Count
+			continue
 		}
 		d.ByPurpose[u.Purpose] += u.Count
 		d.Total += u.Count

@@ -19,6 +19,9 @@ func UsedToday(ctx context.Context, r store.Reader, connID int64, now time.Time)
 	}
 	used := 0
 	for _, u := range rows {
+		if u.Purpose == store.PurposeEventDeliveries {
+			continue // streamed events, not API calls
+		}
 		used += int(u.Count)
 	}
 	return used, nil

@@ -140,6 +140,7 @@ func (m *Manager) Salesforce(ctx context.Context, connID int64) (*salesforce.Cli
 	}
 	src := &salesforceSource{connID: connID, store: m.opts.Store, oauth: &m.opts.Salesforce, health: m.health}
 	client := salesforce.NewClient(src, salesforce.ClientOptions{
+		ClientName: SalesforceClientName(connID),
 		APIVersion: m.opts.SalesforceAPIVersion,
 		HTTPClient: m.opts.HTTPClient,
 		Logger:     m.opts.Logger,
@@ -150,6 +151,30 @@ func (m *Manager) Salesforce(ctx context.Context, connID int64) (*salesforce.Cli
 	})
 	m.sf[connID] = &sfEntry{client: client, source: src}
 	return client, nil
+}
+
+// SalesforceClientName is the client name ferry's writes to a connection's
+// org carry (Sforce-Call-Options: client=…). Salesforce puts it in the
+// changeOrigin of the change events those writes cause, which is how ferry
+// recognises its own writes coming back without reading anything (F3.5).
+// It names the connection, so two connections sharing an org still see
+// each other's writes as changes.
+func SalesforceClientName(connID int64) string { return fmt.Sprintf("ferry_%d", connID) }
+
+// SalesforceTokens returns the token source of a connection's Salesforce
+// client: the change stream authenticates with the same tokens, refreshed
+// the same way.
+func (m *Manager) SalesforceTokens(ctx context.Context, connID int64) (salesforce.TokenSource, error) {
+	if _, err := m.Salesforce(ctx, connID); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.sf[connID]
+	if !ok {
+		return nil, fmt.Errorf("connection %d: Salesforce: %w", connID, ErrNotConnected)
+	}
+	return e.source, nil
 }
 
 // countCall records one Salesforce API call against the day's usage (F8.1).

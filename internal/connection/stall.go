@@ -40,6 +40,9 @@ type SyncFacts struct {
 	Pending store.PendingSummary
 	// Salesforce is Salesforce's reachability; nil when never recorded.
 	Salesforce *store.Reachability
+	// Stream is the connection's Salesforce change stream; nil before its
+	// first subscription.
+	Stream *store.ChangeStream
 }
 
 // StallReason is one reason sync is stalled, with a message for admins.

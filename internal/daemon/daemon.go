@@ -82,6 +82,8 @@ type Daemon struct {
 	ops    *http.Server
 	unlock func()
 	served chan error
+	// stopStreams ends the change stream subscribers; nil without sync.
+	stopStreams func()
 }
 
 // Start opens and migrates the store, ensures the default connection (with
@@ -197,7 +199,7 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	syncMetrics := metrics.New(registry, metrics.Options{Store: st, Logger: logger, PollInterval: cfg.PollInterval, StallAfter: cfg.StalledAfter})
 	if !opts.NoSync {
 		eo := engine.Options{Store: st, Manager: d.Manager, Logger: logger, Observer: syncMetrics,
-			SettingsPollInterval: true, MaxPollInterval: cfg.PollInterval}
+			SettingsPollInterval: true, MaxPollInterval: cfg.PollInterval, PubSubURL: cfg.Salesforce.PubSubURL}
 		if opts.Engine != nil {
 			eo = opts.Engine(eo)
 		}
@@ -217,6 +219,14 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	// instead of cancelling them mid-write.
 	if err := st.Start(context.WithoutCancel(ctx)); err != nil {
 		return fail(err)
+	}
+	if d.Engine != nil {
+		// Salesforce change streams (F3.3), one subscriber per connection
+		// across instances; Close ends them and hands their leases back.
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { defer close(done); d.Engine.RunStreams(sctx) }()
+		d.stopStreams = func() { cancel(); <-done }
 	}
 
 	srv := web.New(web.Options{
@@ -339,6 +349,9 @@ func (d *Daemon) Close() error {
 	}
 	if d.Engine != nil {
 		d.Engine.StopDraining()
+	}
+	if d.stopStreams != nil {
+		d.stopStreams()
 	}
 	if err := d.Store.Stop(ctx); err != nil {
 		errs = append(errs, err)

@@ -247,6 +247,15 @@ func changedOnly(values map[string]any, known map[string]sync.FieldState) map[st
 // webhook item when known, else from what ferry last wrote).
 func (b *batch) sfAttrChanges(p *pair, st states) map[string]any {
 	next := sync.SalesforceAttributes(p.sf.attrs())
+	if p.sf.partial {
+		// A change event holds only the fields that changed: the
+		// attributes of the others are unknown, not empty.
+		for k := range next {
+			if src, ok := sfAttrSource[k]; !ok || !p.sf.has(src) {
+				delete(next, k)
+			}
+		}
+	}
 	prev := st.sfAttrs(p.icID)
 	if p.ic != nil {
 		if cur := p.ic.custom(); cur != nil {
@@ -293,8 +302,9 @@ func (b *batch) finish(p *pair, st states) {
 		}
 	}
 	// A record read for a write check holds its both-way fields only: the
-	// poll must still process the rest of it at that SystemModstamp.
-	if p.sf != nil && !p.sf.checked && p.okIC && p.okSF && !p.sf.Modstamp.IsZero() {
+	// poll must still process the rest of it at that SystemModstamp. A change
+	// event's record holds its changed fields only: the same.
+	if p.sf != nil && !p.sf.checked && !p.sf.partial && p.okIC && p.okSF && !p.sf.Modstamp.IsZero() {
 		b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: connID, Side: store.SideSalesforce, RecordID: p.sfID,
 			Field: modstampField, Value: p.sf.Modstamp.Format(sync.SFDateTimeLayout), Origin: store.OriginSalesforce, ChangedAt: p.sf.Modstamp})
 	}

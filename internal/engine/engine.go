@@ -36,6 +36,7 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"log/slog"
 	"sync"
@@ -44,6 +45,7 @@ import (
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/salesforce/pubsub"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -123,6 +125,19 @@ type Options struct {
 	// (FERRY_POLL_INTERVAL): a connection is polled at least this often
 	// even if its settings ask for less. Zero means no bound.
 	MaxPollInterval time.Duration
+	// PubSubURL is the Salesforce Pub/Sub API endpoint change events are
+	// streamed from (FERRY_SALESFORCE_PUBSUB_URL, see
+	// config.PubSubTarget); RunStreams does nothing without it.
+	PubSubURL string
+	// PubSubTLSConfig replaces the system roots for a TLS endpoint.
+	PubSubTLSConfig *tls.Config
+	// StreamFailAfter is how long a change stream may keep failing before
+	// the connection's changes are polled at the normal interval again.
+	// Default 30 seconds.
+	StreamFailAfter time.Duration
+	// StreamBatch is the most change events applied together. Default
+	// 1000.
+	StreamBatch int
 }
 
 // Engine is the sync engine. It implements jobs.Syncer and is safe for
@@ -150,6 +165,8 @@ type Engine struct {
 	lanes map[int64]laneLeft
 	// dirs are the connections' Users and teammates (ownership.go).
 	dirs map[int64]*directory
+	// pubsubs are the connections' Pub/Sub clients (stream_run.go).
+	pubsubs map[int64]*pubsub.Client
 }
 
 // New returns an Engine.
@@ -198,9 +215,16 @@ func New(opts Options) *Engine {
 	if opts.DisconnectedRetry <= 0 {
 		opts.DisconnectedRetry = time.Minute
 	}
+	if opts.StreamFailAfter <= 0 {
+		opts.StreamFailAfter = 30 * time.Second
+	}
+	if opts.StreamBatch <= 0 {
+		opts.StreamBatch = 1000
+	}
 	return &Engine{opts: opts, log: opts.Logger, store: opts.Store, confs: map[int64]*connConfig{}, limitsRead: map[int64]time.Time{},
 		probes: map[int64]*apiProbe{},
-		paces:  map[roundKey]roundPace{}, lanes: map[int64]laneLeft{}, dirs: map[int64]*directory{}}
+		paces:  map[roundKey]roundPace{}, lanes: map[int64]laneLeft{}, dirs: map[int64]*directory{},
+		pubsubs: map[int64]*pubsub.Client{}}
 }
 
 // now is the engine's clock in UTC.

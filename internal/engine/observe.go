@@ -30,6 +30,11 @@ type Observer interface {
 	// Sforce-Limit-Info header: calls used in the last 24 hours and the
 	// org's daily maximum.
 	SalesforceUsage(connID int64, used, max int)
+	// StreamEvents counts change events delivered by a connection's
+	// Salesforce stream (echoes among them: ferry's own writes coming
+	// back) and the lag of the newest, from its commit to its being
+	// applied.
+	StreamEvents(connID int64, events, echoes int, lag time.Duration)
 }
 
 // moved counts a batch's written records by direction and object.

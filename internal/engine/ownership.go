@@ -213,7 +213,9 @@ type ownerChange struct {
 // echo).
 func (b *batch) planOwner(ctx context.Context, p *pair, st states) *ownerChange {
 	own := b.c.doc.Ownership
-	if !own.Enabled || p.object == sync.ObjectCompany || p.gone {
+	if !own.Enabled || p.object == sync.ObjectCompany || p.gone || p.sf != nil && p.sf.partial {
+		// A change event's record has no owner unless it changed, and
+		// then it is read whole (stream.go).
 		return nil
 	}
 	var written *store.FieldState

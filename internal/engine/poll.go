@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,17 +89,34 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// queue's ticks may come more often.
 	now := e.now()
 	interval := e.pollInterval(base.c.doc)
+	// While the change stream is healthy, the objects it carries are
+	// polled only to reconcile, at the longer interval (or at once after
+	// the stream's mode changed: a missed window to read).
+	objects := PolledObjects(base.c.doc)
+	streamed, reconcile, err := e.streamedNow(ctx, conn.ID, base.c.doc, now)
+	if err != nil {
+		return err
+	}
+	if !reconcile {
+		objects = slices.DeleteFunc(objects, func(o string) bool { return slices.Contains(streamed, o) })
+	}
 	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && e.opts.SettingsPollInterval && !force(ctx) &&
-		now.Sub(last.SystemModstamp) < interval-time.Second {
+		!(reconcile && len(streamed) > 0) && now.Sub(last.SystemModstamp) < interval-time.Second {
 		return nil
 	}
 	if err := e.store.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutWatermark(ctx, store.Watermark{ConnectionID: conn.ID, Object: lastPollMark, SystemModstamp: now})
+		if err := tx.PutWatermark(ctx, store.Watermark{ConnectionID: conn.ID, Object: lastPollMark, SystemModstamp: now}); err != nil {
+			return err
+		}
+		if !reconcile {
+			return nil
+		}
+		return tx.PutWatermark(ctx, store.Watermark{ConnectionID: conn.ID, Object: reconciledMark, SystemModstamp: now})
 	}); err != nil {
 		return err
 	}
 	var reads []*objectRead
-	for _, object := range PolledObjects(base.c.doc) {
+	for _, object := range objects {
 		if ok, why := base.c.setup.Feature(objectFeature(object)); !ok {
 			// Its key field is gone: nothing can be matched until the
 			// admin fixes it (the setup check shows how).
@@ -263,6 +281,36 @@ func (e *Engine) pollReads(ctx context.Context, base *batch, reads []*objectRead
 	return out, nil
 }
 
+// streamedNow returns the objects a healthy change stream carries (none
+// when the connection polls), and whether their reconciling poll is due:
+// the reconcile interval passed, or the stream's mode changed since the
+// last one (the stream failed or restarted from the newest event, so a
+// window may have been missed), or this poll is forced. With no object
+// streamed every poll is a reconciliation.
+func (e *Engine) streamedNow(ctx context.Context, connID int64, doc settings.Document, now time.Time) ([]string, bool, error) {
+	if !doc.Stream() {
+		return nil, true, nil
+	}
+	cs, err := e.store.GetChangeStream(ctx, connID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, true, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	if cs.Mode != store.StreamModeStream || cs.HeldUntil.Before(time.Now()) || len(cs.Objects) == 0 {
+		return nil, true, nil
+	}
+	last, err := e.store.GetWatermark(ctx, connID, reconciledMark)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return cs.Objects, true, nil
+	case err != nil:
+		return nil, false, err
+	}
+	due := force(ctx) || now.Sub(last.SystemModstamp) >= doc.Reconcile()-time.Second || cs.ModeSince.After(last.SystemModstamp)
+	return cs.Objects, due, nil
+}
+
 // fresh returns a new batch sharing base's clients and settings.
 func (b *batch) fresh() *batch {
 	return &batch{e: b.e, conn: b.conn, c: b.c, sf: b.sf, ic: b.ic, lane: b.lane, round: b.round}
@@ -282,23 +330,14 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 			return nil
 		}
 		last := chunk[len(chunk)-1]
-		b := base.fresh()
-		err := b.applySalesforce(ctx, object, chunk)
-		chunk = chunk[:0]
-		if err != nil {
-			return err
-		}
-		if berr := b.err(); berr != nil {
-			if cerr := b.commit(ctx); cerr != nil {
-				return errors.Join(berr, cerr)
+		err := e.applyChunk(ctx, base, object, chunk, nil, func(b *batch) {
+			if last.Modstamp.After(wm.SystemModstamp) || (last.Modstamp.Equal(wm.SystemModstamp) && last.ID > wm.LastID) {
+				wm.SystemModstamp, wm.LastID = last.Modstamp, last.ID
 			}
-			return berr
-		}
-		if last.Modstamp.After(wm.SystemModstamp) || (last.Modstamp.Equal(wm.SystemModstamp) && last.ID > wm.LastID) {
-			wm.SystemModstamp, wm.LastID = last.Modstamp, last.ID
-		}
-		b.ops.watermarks = append(b.ops.watermarks, wm)
-		return b.commit(ctx)
+			b.ops.watermarks = append(b.ops.watermarks, wm)
+		})
+		chunk = chunk[:0]
+		return err
 	}
 	for r, err := range records {
 		if err != nil {
@@ -332,19 +371,8 @@ func (e *Engine) pollDeleted(ctx context.Context, base *batch, read *objectRead,
 		for _, r := range res.Records {
 			ids = append(ids, r.ID)
 		}
-		ms, err := e.store.ListMappingsBySalesforceIDs(ctx, base.conn.ID, store.SalesforceObject(object), ids)
-		if err != nil {
+		if err := b.salesforceDeleted(ctx, object, ids); err != nil {
 			return err
-		}
-		for _, id := range ids {
-			m, has := ms[id]
-			act := sync.Decide(sync.Event{Kind: sync.Deleted, Side: sync.Salesforce, HasMapping: has})
-			if act.Kind != sync.ActDeleteMapping {
-				continue
-			}
-			b.ops.deleteMappings = append(b.ops.deleteMappings, m.IntercomID)
-			b.ops.clearSF = append(b.ops.clearSF, id)
-			b.history(string(objectOf(object)), m.IntercomID, id, store.OriginSalesforce, act.Rule, "mapping_deleted", "", nil)
 		}
 	}
 	covered := res.LatestDateCovered
@@ -355,6 +383,58 @@ func (e *Engine) pollDeleted(ctx context.Context, base *batch, read *objectRead,
 		// The object's poll ends here: its changes and deletes were read.
 		store.Watermark{ConnectionID: base.conn.ID, Object: polledMark(object), SystemModstamp: now})
 	return b.commit(ctx)
+}
+
+// applyChunk applies Salesforce records of one object, polled, streamed or
+// read by id, in a batch of their own (F3.3): the same trigger table,
+// matching, conflict rules and history whichever way they arrived. prepare,
+// if set, adds to the batch first (a stream's deletes); done, if set, runs
+// when the records applied without a batch-stopping error, before the
+// commit (a poll's watermark). A batch-stopping error commits what was done
+// and is returned.
+func (e *Engine) applyChunk(ctx context.Context, base *batch, object string, recs []sfRecord,
+	prepare func(b *batch) error, done func(b *batch)) error {
+	b := base.fresh()
+	if prepare != nil {
+		if err := prepare(b); err != nil {
+			return err
+		}
+	}
+	if len(recs) > 0 {
+		if err := b.applySalesforce(ctx, object, recs); err != nil {
+			return err
+		}
+	}
+	if berr := b.err(); berr != nil {
+		if cerr := b.commit(ctx); cerr != nil {
+			return errors.Join(berr, cerr)
+		}
+		return berr
+	}
+	if done != nil {
+		done(b)
+	}
+	return b.commit(ctx)
+}
+
+// salesforceDeleted ends the mappings of deleted Salesforce records (F2.3):
+// the Intercom records stay.
+func (b *batch) salesforceDeleted(ctx context.Context, object string, ids []string) error {
+	ms, err := b.e.store.ListMappingsBySalesforceIDs(ctx, b.conn.ID, store.SalesforceObject(object), ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		m, has := ms[id]
+		act := sync.Decide(sync.Event{Kind: sync.Deleted, Side: sync.Salesforce, HasMapping: has})
+		if act.Kind != sync.ActDeleteMapping {
+			continue
+		}
+		b.ops.deleteMappings = append(b.ops.deleteMappings, m.IntercomID)
+		b.ops.clearSF = append(b.ops.clearSF, id)
+		b.history(string(objectOf(object)), m.IntercomID, id, store.OriginSalesforce, act.Rule, "mapping_deleted", "", nil)
+	}
+	return nil
 }
 
 func objectOf(sobject string) sync.Object {

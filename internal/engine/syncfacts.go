@@ -38,6 +38,15 @@ func ReadSyncFacts(ctx context.Context, r store.Reader, conn store.Connection, o
 		return f, fmt.Errorf("engine: sync facts: settings: %w", err)
 	}
 	f.PollInterval = settings.EffectivePoll(doc, operatorMax)
+	if cs, err := r.GetChangeStream(ctx, conn.ID); err == nil && doc.Stream() && cs.Mode == store.StreamModeStream && time.Now().Before(cs.HeldUntil) {
+		// Changes stream: polls only reconcile, at the longer interval.
+		f.PollInterval = max(f.PollInterval, doc.Reconcile())
+		f.Stream = &cs
+	} else if err == nil {
+		f.Stream = &cs
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return f, fmt.Errorf("engine: sync facts: change stream: %w", err)
+	}
 	for _, object := range PolledObjects(doc) {
 		wm, err := r.GetWatermark(ctx, conn.ID, polledMark(object))
 		switch {

@@ -24,7 +24,7 @@ func (b *batch) applySalesforce(ctx context.Context, object string, recs []sfRec
 	seen := states{sf: st}
 	var todo []sfRecord
 	for _, r := range recs {
-		if seen.modstamp(r.ID) == r.Modstamp.Format(sync.SFDateTimeLayout) {
+		if !r.partial && seen.modstamp(r.ID) == r.Modstamp.Format(sync.SFDateTimeLayout) {
 			continue // read again by the overlap or a resumed poll
 		}
 		todo = append(todo, r)
@@ -37,6 +37,9 @@ func (b *batch) applySalesforce(ctx context.Context, object string, recs []sfRec
 		return err
 	}
 	markSeen := func(r sfRecord) {
+		if r.partial {
+			return // the next poll reads the whole record
+		}
 		b.ops.states = append(b.ops.states, store.FieldState{ConnectionID: connID, Side: store.SideSalesforce, RecordID: r.ID,
 			Field: modstampField, Value: r.Modstamp.Format(sync.SFDateTimeLayout), Origin: store.OriginSalesforce, ChangedAt: r.Modstamp})
 	}

@@ -115,6 +115,10 @@ type sfRecord struct {
 	// checked: read for a write check (sync.ReadFirst), with the both-way
 	// mapped fields only.
 	checked bool
+	// partial: a change event's record, holding only the fields the event
+	// says changed (F3.3); the others are unknown, not empty. Modstamp is
+	// then the change's commit time.
+	partial bool
 }
 
 // newSFRecord reads the engine's fields out of a query result.
@@ -132,11 +136,15 @@ func newSFRecord(object string, r salesforce.Record, keyField string, email bool
 	return s
 }
 
-// values returns the mapped fields' values (nil when null).
+// values returns the mapped fields' values (nil when null); of a partial
+// record, only the fields it holds.
 func (s sfRecord) values(ms []sync.Mapping) map[string]any {
 	out := make(map[string]any, len(ms))
 	for _, m := range ms {
-		v, _ := s.rec.Get(m.Field.Name)
+		v, ok := s.rec.Get(m.Field.Name)
+		if !ok && s.partial {
+			continue
+		}
 		out[m.Field.Name] = v
 	}
 	return out

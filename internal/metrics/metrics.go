@@ -45,6 +45,8 @@ type Sync struct {
 	orgUsed      *prometheus.GaugeVec
 	orgLimit     *prometheus.GaugeVec
 	orgRemaining *prometheus.GaugeVec
+	streamEvents *prometheus.CounterVec
+	streamLag    *prometheus.GaugeVec
 }
 
 // New returns the sync metrics registered on reg.
@@ -77,7 +79,15 @@ func New(reg prometheus.Registerer, opts Options) *Sync {
 			Help: "The Salesforce org's API calls remaining in its 24-hour window, from the latest response this instance saw.",
 		}, []string{"connection"}),
 	}
-	reg.MustRegister(s.records, s.orgUsed, s.orgLimit, s.orgRemaining, &storeCollector{s: s})
+	s.streamEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_salesforce_stream_events_total",
+		Help: "Change events Salesforce streamed to this instance, by connection and kind (applied, echo: ferry's own write coming back).",
+	}, []string{"connection", "kind"})
+	s.streamLag = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ferry_salesforce_stream_lag_seconds",
+		Help: "Seconds from the commit of the newest streamed change event to its being applied, by connection.",
+	}, []string{"connection"})
+	reg.MustRegister(s.records, s.orgUsed, s.orgLimit, s.orgRemaining, s.streamEvents, s.streamLag, &storeCollector{s: s})
 	return s
 }
 
@@ -95,6 +105,13 @@ func (s *Sync) SalesforceUsage(connID int64, used, max int) {
 	s.orgUsed.WithLabelValues(id(connID)).Set(float64(used))
 	s.orgLimit.WithLabelValues(id(connID)).Set(float64(max))
 	s.orgRemaining.WithLabelValues(id(connID)).Set(float64(max - used))
+}
+
+// StreamEvents implements engine.Observer.
+func (s *Sync) StreamEvents(connID int64, events, echoes int, lag time.Duration) {
+	s.streamEvents.WithLabelValues(id(connID), "applied").Add(float64(events - echoes))
+	s.streamEvents.WithLabelValues(id(connID), "echo").Add(float64(echoes))
+	s.streamLag.WithLabelValues(id(connID)).Set(lag.Seconds())
 }
 
 // The gauges read from the store.

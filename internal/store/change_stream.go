@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,9 @@ type ChangeStream struct {
 	Mode      string
 	Cause     string
 	ModeSince time.Time
+	// Objects are the objects whose changes the stream carries; the
+	// others are polled at the normal interval.
+	Objects []string
 	// LastEventAt is the commit time of the last event applied, and Lag
 	// how long after its commit it was applied.
 	LastEventAt time.Time
@@ -44,17 +48,17 @@ type ChangeStream struct {
 	UpdatedAt time.Time
 }
 
-const changeStreamColumns = `connection_id, holder, held_until, replay_id, replay_at, mode, cause, mode_since, last_event_at, lag_ms, events, updated_at`
+const changeStreamColumns = `connection_id, holder, held_until, replay_id, replay_at, mode, cause, objects, mode_since, last_event_at, lag_ms, events, updated_at`
 
 // GetChangeStream returns a connection's change stream, or ErrNotFound
 // before it was first subscribed.
 func (r *reader) GetChangeStream(ctx context.Context, connID int64) (ChangeStream, error) {
 	var s ChangeStream
-	var replay string
+	var replay, objects string
 	var lag int64
 	var held, at, since, last, upd *time.Time
 	err := r.q.queryRow(ctx, `SELECT `+changeStreamColumns+` FROM change_streams WHERE connection_id = $1`, connID).Scan(
-		&s.ConnectionID, &s.Holder, nullTimeCol{&held}, &replay, nullTimeCol{&at}, &s.Mode, &s.Cause, nullTimeCol{&since},
+		&s.ConnectionID, &s.Holder, nullTimeCol{&held}, &replay, nullTimeCol{&at}, &s.Mode, &s.Cause, &objects, nullTimeCol{&since},
 		nullTimeCol{&last}, &lag, &s.Events, nullTimeCol{&upd})
 	if err != nil {
 		return ChangeStream{}, notFound(err, "store: get change stream of connection %d", connID)
@@ -68,6 +72,9 @@ func (r *reader) GetChangeStream(ctx context.Context, connID int64) (ChangeStrea
 		}
 	}
 	s.Lag = time.Duration(lag) * time.Millisecond
+	if objects != "" {
+		s.Objects = strings.Split(objects, ",")
+	}
 	if replay != "" {
 		if s.ReplayID, err = hex.DecodeString(replay); err != nil {
 			return ChangeStream{}, fmt.Errorf("store: change stream of connection %d: replay id %q: %w", connID, replay, err)
@@ -134,14 +141,17 @@ func (w *writer) ResetChangeStreamReplay(ctx context.Context, connID int64) erro
 	return nil
 }
 
-// SetChangeStreamMode records how the connection's changes arrive and why;
-// ModeSince moves only when the mode changes.
-func (w *writer) SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string) error {
+// SetChangeStreamMode records how the connection's changes arrive, why,
+// and which objects stream (nil keeps them); ModeSince moves only when the
+// mode changes.
+func (w *writer) SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string, objects []string) error {
 	t := now()
-	if _, err := w.q.exec(ctx, `INSERT INTO change_streams (connection_id, mode, cause, mode_since, updated_at) VALUES ($1, $2, $3, $4, $4)
+	keep := objects == nil
+	if _, err := w.q.exec(ctx, `INSERT INTO change_streams (connection_id, mode, cause, objects, mode_since, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
 		ON CONFLICT (connection_id) DO UPDATE SET mode = excluded.mode, cause = excluded.cause, updated_at = excluded.updated_at,
+			objects = CASE WHEN $6 THEN change_streams.objects ELSE excluded.objects END,
 			mode_since = CASE WHEN change_streams.mode = excluded.mode THEN change_streams.mode_since ELSE excluded.mode_since END`,
-		connID, mode, cause, t); err != nil {
+		connID, mode, cause, strings.Join(objects, ","), t, keep); err != nil {
 		return w.wrapWrite(err, "store: set change stream mode of connection %d", connID)
 	}
 	return nil

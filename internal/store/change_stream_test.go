@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,9 +117,9 @@ func TestChangeStreamMode(t *testing.T) {
 			ctx := context.Background()
 			s := storetest.Open(t, e.URL(t), store.Options{})
 			conn := newConnection(t, s)
-			set := func(mode, cause string) store.ChangeStream {
+			set := func(mode, cause string, objects []string) store.ChangeStream {
 				t.Helper()
-				if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetChangeStreamMode(ctx, conn.ID, mode, cause) }); err != nil {
+				if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetChangeStreamMode(ctx, conn.ID, mode, cause, objects) }); err != nil {
 					t.Fatal(err)
 				}
 				cs, err := s.GetChangeStream(ctx, conn.ID)
@@ -127,14 +128,18 @@ func TestChangeStreamMode(t *testing.T) {
 				}
 				return cs
 			}
-			first := set(store.StreamModePoll, "stream failing")
-			again := set(store.StreamModePoll, "stream failing still")
-			if again.Cause != "stream failing still" || !again.ModeSince.Equal(first.ModeSince) {
+			first := set(store.StreamModePoll, "stream failing", []string{})
+			again := set(store.StreamModePoll, "stream failing still", nil)
+			if again.Cause != "stream failing still" || !again.ModeSince.Equal(first.ModeSince) || again.Objects != nil {
 				t.Errorf("same mode: %+v, want the new cause and the first time", again)
 			}
-			streaming := set(store.StreamModeStream, "")
-			if streaming.Mode != store.StreamModeStream || streaming.Cause != "" || streaming.ModeSince.Before(first.ModeSince) {
+			streaming := set(store.StreamModeStream, "", []string{"Lead", "Contact"})
+			if streaming.Mode != store.StreamModeStream || streaming.Cause != "" || streaming.ModeSince.Before(first.ModeSince) ||
+				!slices.Equal(streaming.Objects, []string{"Lead", "Contact"}) {
 				t.Errorf("mode change: %+v", streaming)
+			}
+			if kept := set(store.StreamModePoll, "down", nil); !slices.Equal(kept.Objects, []string{"Lead", "Contact"}) {
+				t.Errorf("objects after a change without them = %v, want kept", kept.Objects)
 			}
 		})
 	}

@@ -11,6 +11,10 @@ const (
 	PurposeBackfill = "backfill"
 	PurposeSync     = "sync"
 	PurposeInbox    = "inbox"
+	// PurposeEventDeliveries counts change events Salesforce delivered
+	// over the stream: not API calls, but counted against the org's
+	// daily event delivery allocation.
+	PurposeEventDeliveries = "event_deliveries"
 )
 
 // UsageRow is how many API calls a connection made on one UTC day for one

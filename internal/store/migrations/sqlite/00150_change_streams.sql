@@ -4,7 +4,8 @@
 -- per connection across instances, taken over when held_until passes), the
 -- replay id of the last applied event (hex of Salesforce's opaque bytes,
 -- saved only after the events are applied), and whether changes arrive by
--- stream or by poll, why, and the stream's lag, for the overview.
+-- stream or by poll, why, the objects streamed (the others are polled at
+-- the normal interval) and the stream's lag, for the overview.
 CREATE TABLE IF NOT EXISTS change_streams (
     connection_id INTEGER PRIMARY KEY REFERENCES connections (id) ON DELETE CASCADE,
     holder        TEXT NOT NULL DEFAULT '',
@@ -13,6 +14,7 @@ CREATE TABLE IF NOT EXISTS change_streams (
     replay_at     TEXT,
     mode          TEXT NOT NULL DEFAULT '',
     cause         TEXT NOT NULL DEFAULT '',
+    objects       TEXT NOT NULL DEFAULT '',
     mode_since    TEXT,
     last_event_at TEXT,
     lag_ms        INTEGER NOT NULL DEFAULT 0,
