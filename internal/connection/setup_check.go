@@ -66,6 +66,14 @@ func RunSetupCheckWithin(ctx context.Context, st store.Store, sf *salesforce.Cli
 		return nil, setupcheck.Result{}, err
 	}
 	res := setupcheck.Check(setupcheck.Needs(doc), setupcheck.Schema(fields), prev, now)
+	if doc.Stream() {
+		// What the change stream found when it subscribed (F3.3).
+		if cs, err := st.GetChangeStream(ctx, connID); err == nil {
+			res.AddNoChangeEvents(cs.Missing, prev)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, setupcheck.Result{}, err
+		}
+	}
 	raw, err := json.Marshal(res)
 	if err != nil {
 		return nil, setupcheck.Result{}, fmt.Errorf("setup check: %w", err)

@@ -163,7 +163,7 @@ func (e *Engine) runStream(ctx context.Context, connID int64) {
 		}
 		e.log.WarnContext(ctx, "change stream ended", "connection", connID, "error", err, "polling", cause != "")
 		if cause != "" {
-			e.setStreamMode(ctx, connID, store.StreamModePoll, cause, nil)
+			e.setStreamMode(ctx, connID, store.StreamModePoll, cause, nil, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -174,10 +174,12 @@ func (e *Engine) runStream(ctx context.Context, connID int64) {
 	}
 }
 
-// setStreamMode records how changes arrive, why, and which objects stream
-// (nil keeps them).
-func (e *Engine) setStreamMode(ctx context.Context, connID int64, mode, cause string, objects []string) {
-	if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.SetChangeStreamMode(ctx, connID, mode, cause, objects) }); err != nil && ctx.Err() == nil {
+// setStreamMode records how changes arrive, why, which objects stream and
+// which have no change events (nil objects keeps both).
+func (e *Engine) setStreamMode(ctx context.Context, connID int64, mode, cause string, objects, missing []string) {
+	if err := e.store.InTx(ctx, func(tx store.Tx) error {
+		return tx.SetChangeStreamMode(ctx, connID, mode, cause, objects, missing)
+	}); err != nil && ctx.Err() == nil {
 		e.log.WarnContext(ctx, "record change stream mode", "connection", connID, "error", err)
 	}
 }
@@ -244,6 +246,7 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 		streamed = append(streamed, object)
 	}
 	if len(streamed) == 0 {
+		e.setStreamMode(ctx, conn.ID, store.StreamModePoll, fmt.Sprintf(causeNoCDC, strings.Join(missing, ", ")), []string{}, missing)
 		return false, fmt.Errorf("%w: %s", errNoStream, fmt.Sprintf(causeNoCDC, strings.Join(missing, ", ")))
 	}
 	cause := ""
@@ -291,7 +294,7 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 	markStreaming := func() {
 		if !healthy {
 			healthy = true
-			e.setStreamMode(ctx, conn.ID, store.StreamModeStream, cause, streamed)
+			e.setStreamMode(ctx, conn.ID, store.StreamModeStream, cause, streamed, missing)
 		}
 	}
 	for {

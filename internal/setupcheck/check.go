@@ -132,7 +132,34 @@ const (
 	KindReadOnly = "read_only"
 	// KindNoObject: the connected user cannot see the object at all.
 	KindNoObject = "no_object"
+	// KindNoChangeEvents: Salesforce sends no change events for the
+	// object (Change Data Capture is not enabled for it), so its changes
+	// are found by polling only.
+	KindNoChangeEvents = "no_change_events"
 )
+
+// AddNoChangeEvents adds to r the problem that Salesforce streams no
+// change events for objects, with where to enable them; ferry polls those
+// objects at the normal interval meanwhile. A problem r's previous result
+// prev already had keeps its Since.
+func (r *Result) AddNoChangeEvents(objects []string, prev Result) {
+	if len(objects) == 0 {
+		return
+	}
+	p := Problem{Object: strings.Join(objects, ", "), Kind: KindNoChangeEvents, Fields: []string{},
+		Message: "Salesforce sends no change events for " + strings.Join(objects, ", ") +
+			": ferry finds their changes by polling, minutes late instead of seconds",
+		Fix: "In Salesforce Setup, open Integrations > Change Data Capture and move " + strings.Join(objects, ", ") +
+			" to Selected Entities, then save",
+		Since: r.CheckedAt}
+	for _, old := range prev.Problems {
+		if old.Kind == KindNoChangeEvents && !old.Since.IsZero() {
+			p.Since = old.Since
+		}
+	}
+	r.Problems = append(r.Problems, p)
+	r.OK = false
+}
 
 // Problem is one unmet need, grouped per object and kind: what is wrong,
 // how to fix it in Salesforce, and what is off meanwhile.

@@ -232,3 +232,30 @@ func TestNeeds(t *testing.T) {
 		t.Error("an Account mapping is a need while account sync is off")
 	}
 }
+
+// TestAddNoChangeEvents: objects without change events are one problem
+// saying where to enable them; it keeps the time it was first seen, and no
+// object adds nothing.
+func TestAddNoChangeEvents(t *testing.T) {
+	t.Parallel()
+	first := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	res := setupcheck.Result{CheckedAt: first, OK: true, Problems: []setupcheck.Problem{}}
+	res.AddNoChangeEvents(nil, setupcheck.Result{})
+	if !res.OK || len(res.Problems) != 0 {
+		t.Fatalf("no object: %+v, want still OK", res)
+	}
+	res.AddNoChangeEvents([]string{"Contact"}, setupcheck.Result{})
+	if res.OK || len(res.Problems) != 1 {
+		t.Fatalf("result = %+v, want one problem", res)
+	}
+	p := res.Problems[0]
+	if p.Kind != setupcheck.KindNoChangeEvents || !strings.Contains(p.Message, "Contact") ||
+		!strings.Contains(p.Fix, "Integrations > Change Data Capture") || !p.Since.Equal(first) {
+		t.Errorf("problem = %+v", p)
+	}
+	later := setupcheck.Result{CheckedAt: first.Add(time.Hour), OK: true, Problems: []setupcheck.Problem{}}
+	later.AddNoChangeEvents([]string{"Contact"}, res)
+	if !later.Problems[0].Since.Equal(first) {
+		t.Errorf("Since = %v, want the first check's %v", later.Problems[0].Since, first)
+	}
+}

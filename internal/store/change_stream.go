@@ -36,9 +36,11 @@ type ChangeStream struct {
 	Mode      string
 	Cause     string
 	ModeSince time.Time
-	// Objects are the objects whose changes the stream carries; the
-	// others are polled at the normal interval.
+	// Objects are the objects whose changes the stream carries; Missing
+	// those Salesforce sends no change events for (Change Data Capture is
+	// not enabled for them), polled at the normal interval.
 	Objects []string
+	Missing []string
 	// LastEventAt is the commit time of the last event applied, and Lag
 	// how long after its commit it was applied.
 	LastEventAt time.Time
@@ -48,17 +50,17 @@ type ChangeStream struct {
 	UpdatedAt time.Time
 }
 
-const changeStreamColumns = `connection_id, holder, held_until, replay_id, replay_at, mode, cause, objects, mode_since, last_event_at, lag_ms, events, updated_at`
+const changeStreamColumns = `connection_id, holder, held_until, replay_id, replay_at, mode, cause, objects, missing, mode_since, last_event_at, lag_ms, events, updated_at`
 
 // GetChangeStream returns a connection's change stream, or ErrNotFound
 // before it was first subscribed.
 func (r *reader) GetChangeStream(ctx context.Context, connID int64) (ChangeStream, error) {
 	var s ChangeStream
-	var replay, objects string
+	var replay, objects, missing string
 	var lag int64
 	var held, at, since, last, upd *time.Time
 	err := r.q.queryRow(ctx, `SELECT `+changeStreamColumns+` FROM change_streams WHERE connection_id = $1`, connID).Scan(
-		&s.ConnectionID, &s.Holder, nullTimeCol{&held}, &replay, nullTimeCol{&at}, &s.Mode, &s.Cause, &objects, nullTimeCol{&since},
+		&s.ConnectionID, &s.Holder, nullTimeCol{&held}, &replay, nullTimeCol{&at}, &s.Mode, &s.Cause, &objects, &missing, nullTimeCol{&since},
 		nullTimeCol{&last}, &lag, &s.Events, nullTimeCol{&upd})
 	if err != nil {
 		return ChangeStream{}, notFound(err, "store: get change stream of connection %d", connID)
@@ -74,6 +76,9 @@ func (r *reader) GetChangeStream(ctx context.Context, connID int64) (ChangeStrea
 	s.Lag = time.Duration(lag) * time.Millisecond
 	if objects != "" {
 		s.Objects = strings.Split(objects, ",")
+	}
+	if missing != "" {
+		s.Missing = strings.Split(missing, ",")
 	}
 	if replay != "" {
 		if s.ReplayID, err = hex.DecodeString(replay); err != nil {
@@ -142,16 +147,18 @@ func (w *writer) ResetChangeStreamReplay(ctx context.Context, connID int64) erro
 }
 
 // SetChangeStreamMode records how the connection's changes arrive, why,
-// and which objects stream (nil keeps them); ModeSince moves only when the
-// mode changes.
-func (w *writer) SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string, objects []string) error {
+// and which objects stream and which have no change events (both kept when
+// objects is nil); ModeSince moves only when the mode changes.
+func (w *writer) SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string, objects, missing []string) error {
 	t := now()
 	keep := objects == nil
-	if _, err := w.q.exec(ctx, `INSERT INTO change_streams (connection_id, mode, cause, objects, mode_since, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+	if _, err := w.q.exec(ctx, `INSERT INTO change_streams (connection_id, mode, cause, objects, missing, mode_since, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)
 		ON CONFLICT (connection_id) DO UPDATE SET mode = excluded.mode, cause = excluded.cause, updated_at = excluded.updated_at,
-			objects = CASE WHEN $6 THEN change_streams.objects ELSE excluded.objects END,
+			objects = CASE WHEN $7 THEN change_streams.objects ELSE excluded.objects END,
+			missing = CASE WHEN $7 THEN change_streams.missing ELSE excluded.missing END,
 			mode_since = CASE WHEN change_streams.mode = excluded.mode THEN change_streams.mode_since ELSE excluded.mode_since END`,
-		connID, mode, cause, strings.Join(objects, ","), t, keep); err != nil {
+		connID, mode, cause, strings.Join(objects, ","), strings.Join(missing, ","), t, keep); err != nil {
 		return w.wrapWrite(err, "store: set change stream mode of connection %d", connID)
 	}
 	return nil

@@ -119,7 +119,7 @@ func TestChangeStreamMode(t *testing.T) {
 			conn := newConnection(t, s)
 			set := func(mode, cause string, objects []string) store.ChangeStream {
 				t.Helper()
-				if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetChangeStreamMode(ctx, conn.ID, mode, cause, objects) }); err != nil {
+				if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetChangeStreamMode(ctx, conn.ID, mode, cause, objects, []string{"Account"}) }); err != nil {
 					t.Fatal(err)
 				}
 				cs, err := s.GetChangeStream(ctx, conn.ID)
@@ -135,7 +135,7 @@ func TestChangeStreamMode(t *testing.T) {
 			}
 			streaming := set(store.StreamModeStream, "", []string{"Lead", "Contact"})
 			if streaming.Mode != store.StreamModeStream || streaming.Cause != "" || streaming.ModeSince.Before(first.ModeSince) ||
-				!slices.Equal(streaming.Objects, []string{"Lead", "Contact"}) {
+				!slices.Equal(streaming.Objects, []string{"Lead", "Contact"}) || !slices.Equal(streaming.Missing, []string{"Account"}) {
 				t.Errorf("mode change: %+v", streaming)
 			}
 			if kept := set(store.StreamModePoll, "down", nil); !slices.Equal(kept.Objects, []string{"Lead", "Contact"}) {

@@ -346,8 +346,9 @@ type Tx interface {
 	SaveChangeStreamReplay(ctx context.Context, connID int64, owner string, replayID []byte, lastEvent time.Time, lag time.Duration, events int) (bool, error)
 	ResetChangeStreamReplay(ctx context.Context, connID int64) error
 	// SetChangeStreamMode records whether changes arrive by stream or by
-	// poll, why, and which objects stream (nil keeps them).
-	SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string, objects []string) error
+	// poll, why, which objects stream and which have no change events
+	// (nil objects keeps both).
+	SetChangeStreamMode(ctx context.Context, connID int64, mode, cause string, objects, missing []string) error
 
 	// PutSetupCheck replaces the setup check of a connection.
 	PutSetupCheck(ctx context.Context, c SetupCheck) error

@@ -4,8 +4,9 @@
 -- per connection across instances, taken over when held_until passes), the
 -- replay id of the last applied event (hex of Salesforce's opaque bytes,
 -- saved only after the events are applied), and whether changes arrive by
--- stream or by poll, why, the objects streamed (the others are polled at
--- the normal interval) and the stream's lag, for the overview.
+-- stream or by poll, why, the objects streamed and those Salesforce has no
+-- change events for (polled at the normal interval; the setup check says
+-- how to enable them) and the stream's lag, for the overview.
 CREATE TABLE IF NOT EXISTS change_streams (
     connection_id INTEGER PRIMARY KEY REFERENCES connections (id) ON DELETE CASCADE,
     holder        TEXT NOT NULL DEFAULT '',
@@ -15,6 +16,7 @@ CREATE TABLE IF NOT EXISTS change_streams (
     mode          TEXT NOT NULL DEFAULT '',
     cause         TEXT NOT NULL DEFAULT '',
     objects       TEXT NOT NULL DEFAULT '',
+    missing       TEXT NOT NULL DEFAULT '',
     mode_since    TEXT,
     last_event_at TEXT,
     lag_ms        INTEGER NOT NULL DEFAULT 0,
