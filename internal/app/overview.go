@@ -25,6 +25,9 @@ type Overview struct {
 	OldestPending *time.Time `json:"oldest_pending,omitempty"`
 	// LastPoll is when Salesforce was last read for changes (nil: never).
 	LastPoll *time.Time `json:"last_poll,omitempty"`
+	// SalesforceChanges says how Salesforce changes reach ferry: by
+	// stream or by poll, why, and the stream's lag.
+	SalesforceChanges ChangesView `json:"salesforce_changes"`
 	// ToSalesforce and ToIntercom count the records synced today (UTC)
 	// from Intercom to Salesforce and back.
 	ToSalesforce int `json:"to_salesforce_today"`
@@ -33,6 +36,57 @@ type Overview struct {
 	OpenErrors  int         `json:"open_errors"`
 	OpenReviews int         `json:"open_reviews"`
 	Budget      BudgetToday `json:"budget"`
+}
+
+// ChangesView is how a connection's Salesforce changes arrive (F3.3).
+type ChangesView struct {
+	// Mode is "stream" (change events, polling only reconciles) or "poll".
+	Mode string `json:"mode"`
+	// Why says why changes are polled, or what the stream leaves out.
+	Why string `json:"why,omitempty"`
+	// Since is when the mode began (nil: never streamed).
+	Since *time.Time `json:"since,omitempty"`
+	// Objects are the objects streamed; Missing those Salesforce sends no
+	// change events for (polled at the normal interval).
+	Objects []string `json:"objects,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+	// LagSeconds is how long after its commit the newest streamed change
+	// was applied; LastEvent is that commit (nil: none yet).
+	LagSeconds float64    `json:"lag_seconds"`
+	LastEvent  *time.Time `json:"last_event,omitempty"`
+	// Events counts the change events applied.
+	Events int64 `json:"events"`
+}
+
+// changesView reads how a connection's Salesforce changes arrive.
+func (a *App) changesView(ctx context.Context, connID int64, doc settings.Document) (ChangesView, error) {
+	v := ChangesView{Mode: store.StreamModePoll}
+	if !doc.Stream() {
+		v.Why = "the settings ask for polling"
+		return v, nil
+	}
+	cs, err := a.store.GetChangeStream(ctx, connID)
+	if errors.Is(err, store.ErrNotFound) {
+		v.Why = "the change stream has not started yet"
+		return v, nil
+	} else if err != nil {
+		return v, err
+	}
+	v.Why, v.Objects, v.Missing, v.Events = cs.Cause, cs.Objects, cs.Missing, cs.Events
+	if cs.Mode == store.StreamModeStream && a.now().Before(cs.HeldUntil) {
+		v.Mode = store.StreamModeStream
+	} else if cs.Mode == store.StreamModeStream {
+		v.Why = "no instance holds the change stream"
+	}
+	if !cs.ModeSince.IsZero() {
+		t := cs.ModeSince.UTC()
+		v.Since = &t
+	}
+	if !cs.LastEventAt.IsZero() {
+		t := cs.LastEventAt.UTC()
+		v.LastEvent, v.LagSeconds = &t, cs.Lag.Seconds()
+	}
+	return v, nil
 }
 
 // BudgetToday is today's Salesforce API use against ferry's budget (F8.1).
@@ -82,6 +136,13 @@ func (a *App) Overview(ctx context.Context, connID int64) (Overview, error) {
 		if t := w.UpdatedAt.UTC(); o.LastPoll == nil || t.After(*o.LastPoll) {
 			o.LastPoll = &t
 		}
+	}
+	doc, err := a.Settings(ctx, c.ID)
+	if err != nil {
+		return Overview{}, err
+	}
+	if o.SalesforceChanges, err = a.changesView(ctx, c.ID, doc.Document); err != nil {
+		return Overview{}, err
 	}
 	now := a.now().UTC()
 	counts, err := a.store.CountHistoryOfDay(ctx, c.ID, now, "ok")
