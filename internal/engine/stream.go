@@ -302,12 +302,13 @@ func (e *Engine) applyEvents(ctx context.Context, conn store.Connection, evs []p
 // StreamCause texts: why a connection's changes are polled (shown on its
 // overview).
 const (
-	causeSettings    = "the settings ask for polling (salesforce_changes is \"poll\")"
-	causeNoCDC       = "Change Data Capture is not enabled for %s in Salesforce (Setup > Integrations > Change Data Capture)"
-	causeReplayOld   = "the stream's position was older than Salesforce keeps events; the missed window is read by polling"
-	causeAuth        = "Salesforce refused the stream's token"
-	causeAllocation  = "the org's daily event delivery allocation is used up"
-	causeStreamFails = "the change stream keeps failing: %s"
+	causeSettings     = "the settings ask for polling (salesforce_changes is \"poll\")"
+	causeNotConnected = "the connection is not connected to Salesforce"
+	causeNoCDC        = "Change Data Capture is not enabled for %s in Salesforce (Setup > Integrations > Change Data Capture)"
+	causeReplayOld    = "the stream's position was older than Salesforce keeps events; the missed window is read by polling"
+	causeAuth         = "Salesforce refused the stream's token"
+	causeAllocation   = "the org's daily event delivery allocation is used up"
+	causeStreamFails  = "the change stream keeps failing: %s"
 )
 
 // errNoStream: no object ferry syncs has Change Data Capture enabled.

@@ -31,32 +31,43 @@ func (e *Engine) RunStreams(ctx context.Context) {
 		done   chan struct{}
 	}
 	running := map[int64]*run{}
-	stop := func(id int64) {
+	// stop ends a subscriber and hands its lease back; cause, if set, is
+	// why the connection's changes are polled now.
+	stop := func(id int64, cause string) {
 		r := running[id]
 		r.cancel()
 		<-r.done
 		delete(running, id)
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
+		if cause != "" {
+			e.setStreamMode(rctx, id, store.StreamModePoll, cause, nil, nil)
+		}
 		if err := e.store.InTx(rctx, func(tx store.Tx) error { return tx.ReleaseChangeStream(rctx, id, e.opts.Owner) }); err != nil {
 			e.log.WarnContext(rctx, "release change stream lease", "connection", id, "error", err)
 		}
 	}
 	defer func() {
 		for id := range running {
-			stop(id)
+			stop(id, "")
 		}
 	}()
 	tick := time.NewTicker(e.opts.Lease / 3)
 	defer tick.Stop()
 	for {
 		want := map[int64]bool{}
+		why := map[int64]string{}
 		conns, err := e.store.ListConnections(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.WarnContext(ctx, "change streams: list connections", "error", err)
 		}
 		for _, conn := range conns {
-			if conn.State != store.StateConnected && !conn.State.APIPaused() || !e.wantsStream(ctx, conn.ID) {
+			if conn.State != store.StateConnected && !conn.State.APIPaused() {
+				why[conn.ID] = causeNotConnected
+				continue
+			}
+			if !e.wantsStream(ctx, conn.ID) {
+				why[conn.ID] = causeSettings
 				continue
 			}
 			var held bool
@@ -90,7 +101,7 @@ func (e *Engine) RunStreams(ctx context.Context) {
 		}
 		for id := range running {
 			if !want[id] {
-				stop(id)
+				stop(id, why[id])
 			}
 		}
 		select {

@@ -119,7 +119,9 @@ func TestChangeStreamMode(t *testing.T) {
 			conn := newConnection(t, s)
 			set := func(mode, cause string, objects []string) store.ChangeStream {
 				t.Helper()
-				if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetChangeStreamMode(ctx, conn.ID, mode, cause, objects, []string{"Account"}) }); err != nil {
+				if err := s.InTx(ctx, func(tx store.Tx) error {
+					return tx.SetChangeStreamMode(ctx, conn.ID, mode, cause, objects, []string{"Account"})
+				}); err != nil {
 					t.Fatal(err)
 				}
 				cs, err := s.GetChangeStream(ctx, conn.ID)
