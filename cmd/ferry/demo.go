@@ -83,6 +83,13 @@ Flags:`)
 	sfURL := "http://" + sfLn.Addr().String()
 	stopSF := serveHandler(sfLn, sf)
 	defer stopSF()
+	// Salesforce changes stream as change events (F3.3), as from a real
+	// org's Pub/Sub API.
+	pubsubAddr, err := sf.StartPubSub("127.0.0.1:0", nil)
+	if err != nil {
+		return err
+	}
+	defer sf.StopPubSub()
 
 	icLn, err := listenOrAny(*icListen, logger)
 	if err != nil {
@@ -124,6 +131,7 @@ Flags:`)
 			"FERRY_SALESFORCE_LOGIN_URL":     sfURL,
 			"FERRY_SALESFORCE_CLIENT_ID":     sfemu.DefaultClientID,
 			"FERRY_SALESFORCE_CLIENT_SECRET": sfemu.DefaultClientSecret,
+			"FERRY_SALESFORCE_PUBSUB_URL":    "http://" + pubsubAddr,
 			"FERRY_INTERCOM_URL":             icURL,
 			"FERRY_INTERCOM_OAUTH_URL":       icURL + "/oauth",
 			"FERRY_INTERCOM_CLIENT_ID":       demoIntercomClientID,

@@ -128,6 +128,8 @@ var (
 		"How often the connection is polled (its settings bounded by FERRY_POLL_INTERVAL).", []string{"connection"}, nil)
 	descStalled = prometheus.NewDesc("ferry_sync_stalled",
 		"1 when the connection's sync is stalled for the reason (poll_overdue, changes_waiting, salesforce_unreachable), else 0.", []string{"connection", "reason"}, nil)
+	descStreaming = prometheus.NewDesc("ferry_salesforce_changes_streamed",
+		"1 while the connection's Salesforce changes arrive by change stream, 0 while they are found by polling (absent before the first subscription).", []string{"connection"}, nil)
 	descUsedToday = prometheus.NewDesc("ferry_salesforce_api_calls_used_today",
 		"Salesforce API calls ferry made today (UTC), all purposes, by connection.", []string{"connection"}, nil)
 	descBudget = prometheus.NewDesc("ferry_salesforce_api_budget_calls",
@@ -152,7 +154,7 @@ type storeCollector struct{ s *Sync }
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descErrorsOpen, descPending, descLag, descLastPoll, descPollInterval, descStalled,
-		descUsedToday, descBudget, descBudgetRemaining, descQueue, descInitialProcessed, descInitialDone, descScrapeErrors} {
+		descStreaming, descUsedToday, descBudget, descBudgetRemaining, descQueue, descInitialProcessed, descInitialDone, descScrapeErrors} {
 		ch <- d
 	}
 }
@@ -208,6 +210,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(descLastPoll, float64(t.UnixNano())/1e9, cid, object)
 			}
 			gauge(descPollInterval, facts.PollInterval.Seconds(), cid)
+			if cs := facts.Stream; cs != nil {
+				v := 0.0
+				if cs.Mode == store.StreamModeStream && now.Before(cs.HeldUntil) {
+					v = 1
+				}
+				gauge(descStreaming, v, cid)
+			}
 			for _, reason := range stallReasons {
 				v := 0.0
 				for _, r := range h.Reasons {

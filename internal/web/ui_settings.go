@@ -56,6 +56,12 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, p uiPage) 
 	}
 	on := func(name string) bool { return r.PostFormValue(name) != "" }
 	doc.PollInterval = strings.TrimSpace(r.PostFormValue("poll_interval"))
+	if v := r.PostFormValue("salesforce_changes"); v != "" {
+		doc.SalesforceChanges = v
+	}
+	if v := strings.TrimSpace(r.PostFormValue("reconcile_interval")); r.Form.Has("reconcile_interval") {
+		doc.ReconcileInterval = v
+	}
 	number("daily_limit", &doc.APIBudget.DailyLimit)
 	number("reserve_inbox", &doc.APIBudget.ReserveInbox)
 	number("reserve_background", &doc.APIBudget.ReserveBackground)
