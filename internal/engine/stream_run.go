@@ -409,7 +409,7 @@ func (e *Engine) reconcileObject(ctx context.Context, conn store.Connection, obj
 	if err != nil {
 		return err
 	}
-	answers, err := e.pollReads(ctx, base, []*objectRead{r}, nil)
+	answers, err := e.pollReads(ctx, base, []*objectRead{r}, nil, nil)
 	if err != nil {
 		return err
 	}
