@@ -3,9 +3,14 @@ package salesforce_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/salesforce/pubsubapi"
@@ -33,27 +38,14 @@ func BenchmarkPubSubStream(b *testing.B) {
 	}
 	srv := httptest.NewServer(sf)
 	b.Cleanup(srv.Close)
-	res, err := srv.Client().PostForm(srv.URL+"/services/oauth2/token", url.Values{"grant_type": {"password"},
-		"client_id": {salesforce.DefaultClientID}, "client_secret": {salesforce.DefaultClientSecret},
-		"username": {salesforce.DefaultUsername}, "password": {salesforce.DefaultPassword}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	err = json.NewDecoder(res.Body).Decode(&tok)
-	res.Body.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	token := benchToken(b, srv)
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { conn.Close() })
 	client := pubsubapi.NewPubSubClient(conn)
-	ctx := metadata.AppendToOutgoingContext(context.Background(), "accesstoken", tok.AccessToken, "instanceurl", srv.URL, "tenantid", sf.OrgID())
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "accesstoken", token, "instanceurl", srv.URL, "tenantid", sf.OrgID())
 	var bytes int64
 	b.ResetTimer()
 	for b.Loop() {
@@ -84,6 +76,99 @@ func BenchmarkPubSubStream(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(bytes)/float64(benchEvents*b.N), "payload-bytes/event")
+}
+
+// BenchmarkPubSubLatency measures the time from a REST update being
+// sent to its change event arriving at a subscriber over loopback gRPC,
+// one update at a time, and reports the p50 and p99.
+func BenchmarkPubSubLatency(b *testing.B) {
+	sf := newBenchOrg(b)
+	addr, err := sf.StartPubSub("127.0.0.1:0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(sf.StopPubSub)
+	sf.SetDeliveryAllocation(1 << 40)
+	sf.SetKeepAliveInterval(20 * time.Millisecond)
+	ids, err := sf.LoadRecords("Lead", benchRecords(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(sf)
+	b.Cleanup(srv.Close)
+	token := benchToken(b, srv)
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	ctx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(context.Background(), "accesstoken", token, "instanceurl", srv.URL, "tenantid", sf.OrgID()))
+	defer cancel()
+	st, err := pubsubapi.NewPubSubClient(conn).Subscribe(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Send(&pubsubapi.FetchRequest{TopicName: "/data/LeadChangeEvent", NumRequested: 100}); err != nil {
+		b.Fatal(err)
+	}
+	for { // the first keep-alive: the subscription is set up
+		res, err := st.Recv()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.GetEvents()) == 0 {
+			break
+		}
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		body := strings.NewReader(fmt.Sprintf(`{"Title":"T%d"}`, i))
+		req, _ := http.NewRequest(http.MethodPatch, srv.URL+"/services/data/v62.0/sobjects/Lead/"+ids[0], body)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		start := time.Now()
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res.Body.Close()
+		for got := false; !got; {
+			fr, err := st.Recv()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n := len(fr.GetEvents()); n > 0 {
+				got = true
+				if err := st.Send(&pubsubapi.FetchRequest{NumRequested: int32(n)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// benchToken gets an access token with the password grant.
+func benchToken(b *testing.B, srv *httptest.Server) string {
+	b.Helper()
+	res, err := srv.Client().PostForm(srv.URL+"/services/oauth2/token", url.Values{"grant_type": {"password"},
+		"client_id": {salesforce.DefaultClientID}, "client_secret": {salesforce.DefaultClientSecret},
+		"username": {salesforce.DefaultUsername}, "password": {salesforce.DefaultPassword}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&tok); err != nil {
+		b.Fatal(err)
+	}
+	return tok.AccessToken
 }
 
 // BenchmarkChangeEventCapture measures what recording change events costs a
