@@ -10,7 +10,9 @@
 // is served over TLS, trusted through NODE_EXTRA_CA_CERTS). SF_LEAD_ID names a
 // Lead the Go side created, renamed and whose Email it cleared with
 // Sforce-Call-Options client=compat-go before the run; SF_CONTACT_ID a
-// Contact it created. Prints one JSON line per step (see steps.mjs).
+// Contact it created. SF_USERNAME and SF_PASSWORD reach the emulator's control
+// surface (to inject a gap event). Prints one JSON line per step (see
+// steps.mjs).
 import assert from 'node:assert/strict';
 import PubSubApiClient from 'salesforce-pubsub-api-client';
 import jsforce from 'jsforce';
@@ -172,6 +174,38 @@ await step('subscribe.live', async () => {
     assert.equal(events[0].payload.Title, 'Countess');
   } finally {
     liveClient.close();
+  }
+});
+
+await step('subscribe.gap-event', async () => {
+  // A GAP_OVERFLOW event (header only, no record ids), injected through the
+  // emulator's control surface once the stream is set up.
+  const gapClient = newClient(env.SF_ACCESS_TOKEN);
+  await gapClient.connect();
+  let injected = false;
+  try {
+    const events = await collect(gapClient, (cb) => gapClient.subscribe('/data/AccountChangeEvent', cb, 1), () => {
+      if (!injected) {
+        injected = true;
+        fetch(`${env.SF_INSTANCE_URL}/__emulator/change-events/gap`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Basic ${Buffer.from(`${env.SF_USERNAME}:${env.SF_PASSWORD}`).toString('base64')}`,
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify({ object: 'Account', changeType: 'GAP_OVERFLOW' }),
+        }).then((res) => { if (res.status !== 204) console.error(`gap injection: HTTP ${res.status}`); },
+          (err) => console.error(err));
+      }
+    });
+    const h = events[0].payload.ChangeEventHeader;
+    assert.equal(h.changeType, 'GAP_OVERFLOW');
+    assert.equal(h.entityName, 'Account');
+    assert.deepEqual(h.recordIds, []);
+    assert.deepEqual(h.changedFields, []);
+    assert.equal(events[0].payload.Name, null);
+  } finally {
+    gapClient.close();
   }
 });
 

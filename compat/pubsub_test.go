@@ -18,15 +18,16 @@ import (
 
 // pubsubSteps is every step pubsub.mjs reports, in order.
 var pubsubSteps = []string{
-	"connect", "subscribe.earliest", "subscribe.replay-id", "subscribe.all-change-events", "subscribe.live",
+	"connect", "subscribe.earliest", "subscribe.replay-id", "subscribe.all-change-events", "subscribe.live", "subscribe.gap-event",
 	"errors.invalid-token", "errors.unknown-topic",
 }
 
 // TestPubSubNodeClient drives the emulator's Pub/Sub API with
 // salesforce-pubsub-api-client (pubsub.mjs), unchanged: it subscribes over
 // TLS from the earliest event, from a replay id, to all change events and
-// live, decodes the Avro events and their field bitmaps with the schemas the
-// emulator serves, and meets the auth and unknown-topic errors.
+// live, decodes the Avro events (a gap event too) and their field bitmaps
+// with the schemas the emulator serves, and meets the auth and unknown-topic
+// errors.
 func TestPubSubNodeClient(t *testing.T) {
 	t.Parallel()
 	node := requireNode(t)
@@ -92,6 +93,8 @@ func TestPubSubNodeClient(t *testing.T) {
 		"SF_ORG_ID":           emu.OrgID(),
 		"SF_LEAD_ID":          lead,
 		"SF_CONTACT_ID":       contact,
+		"SF_USERNAME":         username,
+		"SF_PASSWORD":         password,
 		"NODE_EXTRA_CA_CERTS": caFile,
 	})
 	checkSteps(t, steps, pubsubSteps, nil)
