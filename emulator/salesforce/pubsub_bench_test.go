@@ -26,26 +26,8 @@ const benchEvents = 10_000
 // (a FetchRequest for what each response delivered), as subscribers do.
 // Each iteration replays the same 10,000 retained CREATE events.
 func BenchmarkPubSubStream(b *testing.B) {
-	sf := newBenchOrg(b)
-	addr, err := sf.StartPubSub("127.0.0.1:0", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(sf.StopPubSub)
-	sf.SetDeliveryAllocation(1 << 40)
-	if _, err := sf.LoadRecords("Lead", benchRecords(benchEvents)); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(sf)
-	b.Cleanup(srv.Close)
-	token := benchToken(b, srv)
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { conn.Close() })
-	client := pubsubapi.NewPubSubClient(conn)
-	ctx := metadata.AppendToOutgoingContext(context.Background(), "accesstoken", token, "instanceurl", srv.URL, "tenantid", sf.OrgID())
+	pb := newBenchPubSub(b, benchEvents)
+	client, ctx := pb.client, pb.ctx
 	var bytes int64
 	b.ResetTimer()
 	for b.Loop() {
@@ -82,29 +64,12 @@ func BenchmarkPubSubStream(b *testing.B) {
 // sent to its change event arriving at a subscriber over loopback gRPC,
 // one update at a time, and reports the p50 and p99.
 func BenchmarkPubSubLatency(b *testing.B) {
-	sf := newBenchOrg(b)
-	addr, err := sf.StartPubSub("127.0.0.1:0", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(sf.StopPubSub)
-	sf.SetDeliveryAllocation(1 << 40)
-	sf.SetKeepAliveInterval(20 * time.Millisecond)
-	ids, err := sf.LoadRecords("Lead", benchRecords(1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(sf)
-	b.Cleanup(srv.Close)
-	token := benchToken(b, srv)
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { conn.Close() })
-	ctx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(context.Background(), "accesstoken", token, "instanceurl", srv.URL, "tenantid", sf.OrgID()))
+	pb := newBenchPubSub(b, 1)
+	pb.sf.SetKeepAliveInterval(20 * time.Millisecond)
+	srv, token, ids := pb.srv, pb.token, pb.ids
+	ctx, cancel := context.WithCancel(pb.ctx)
 	defer cancel()
-	st, err := pubsubapi.NewPubSubClient(conn).Subscribe(ctx)
+	st, err := pb.client.Subscribe(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -150,6 +115,43 @@ func BenchmarkPubSubLatency(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// benchPubSub is an org with n Leads, its REST API behind a loopback HTTP
+// server and its Pub/Sub API on loopback gRPC, with a client and a context
+// carrying the auth metadata.
+type benchPubSub struct {
+	sf     *salesforce.Server
+	srv    *httptest.Server
+	token  string
+	ids    []string
+	client pubsubapi.PubSubClient
+	ctx    context.Context
+}
+
+func newBenchPubSub(b *testing.B, n int) *benchPubSub {
+	b.Helper()
+	sf := newBenchOrg(b)
+	addr, err := sf.StartPubSub("127.0.0.1:0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(sf.StopPubSub)
+	sf.SetDeliveryAllocation(1 << 40)
+	ids, err := sf.LoadRecords("Lead", benchRecords(n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(sf)
+	b.Cleanup(srv.Close)
+	token := benchToken(b, srv)
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "accesstoken", token, "instanceurl", srv.URL, "tenantid", sf.OrgID())
+	return &benchPubSub{sf: sf, srv: srv, token: token, ids: ids, client: pubsubapi.NewPubSubClient(conn), ctx: ctx}
 }
 
 // benchToken gets an access token with the password grant.
