@@ -3,6 +3,10 @@ package engine_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	icemu "github.com/ferrysync/ferry/emulator/intercom"
+	"github.com/ferrysync/ferry/internal/engine"
 )
 
 // TestMultipleMatchesFoundByPoll: the legacy multiple-match rules (F2.2) hold
@@ -80,5 +84,37 @@ func TestMultipleMatchesFoundByPoll(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPollLeavesOlderChangesToInitialSync: a Lead changed in the seconds
+// before the initial sync began falls inside the poll's overlap, but it is
+// the initial sync's to match: the first poll does not match it again (for
+// a large org loaded just before connecting, that was all of it twice). A
+// Lead changed after the start is polled and matched as usual (F3.3, F3.8).
+func TestPollLeavesOlderChangesToInitialSync(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	started := b.progress(engine.InitialContacts).StartedAt
+	ids, err := b.ic.BulkLoadContacts([]icemu.ContactSeed{
+		{Role: "lead", Email: "before@example.com"}, {Role: "lead", Email: "after@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := started.Add(-2 * time.Second)
+	if _, err := b.sf.LoadRecords("Lead", []map[string]any{{"Email": "before@example.com", "LastName": "B", "Company": "C",
+		"CreatedDate": before, "SystemModstamp": before}}); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(2 * time.Second)
+	if _, err := b.sf.CreateRecord("Lead", map[string]any{"Email": "after@example.com", "LastName": "A", "Company": "C"}); err != nil {
+		t.Fatal(err)
+	}
+	b.poll()
+	if m, ok := b.mapping(ids[0]); ok {
+		t.Errorf("the Lead changed before the initial sync began was matched by the poll: %+v", m)
+	}
+	if _, ok := b.mapping(ids[1]); !ok {
+		t.Error("the Lead created after the initial sync began was not matched by the poll")
 	}
 }

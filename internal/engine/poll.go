@@ -73,11 +73,22 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// A connection nobody started the initial sync for (connected by a
 	// path that did not call StartInitialSync) gets it now, with its
 	// polls starting from here.
-	if rows, err := e.store.ListInitialSyncs(ctx, conn.ID); err != nil {
+	rows, err := e.store.ListInitialSyncs(ctx, conn.ID)
+	if err != nil {
 		return err
 	} else if len(rows) == 0 {
 		if err := e.store.InTx(ctx, func(tx store.Tx) error { return StartInitialSync(ctx, tx, conn.ID, e.now()) }); err != nil {
 			return err
+		}
+	}
+	// The overlap never reaches before the first initial sync began: what
+	// changed before is the initial sync's to match and sync, and polling
+	// it too would do the same work twice (all of it, for records loaded
+	// just before connecting).
+	var floor time.Time
+	for _, r := range rows {
+		if r.Cursor == firstRun && r.StartedAt.After(floor) {
+			floor = r.StartedAt
 		}
 	}
 	base, err := e.newBatch(ctx, conn, settings.LaneBackground, connection.PurposeBackground)
@@ -123,7 +134,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 			e.log.WarnContext(ctx, "not polling "+object+": "+why, "connection", conn.ID)
 			continue
 		}
-		r, err := e.planObject(ctx, base, object, now)
+		r, err := e.planObject(ctx, base, object, now, floor)
 		if err != nil {
 			return err
 		}
@@ -180,7 +191,9 @@ type objectRead struct {
 	object string
 	wm     store.Watermark
 	since  time.Time
-	query  string
+	// floor: records changed before it are the initial sync's to match.
+	floor time.Time
+	query string
 	// The deletes' window, and the watermark it moves.
 	delWM      store.Watermark
 	start, end time.Time
@@ -196,7 +209,7 @@ func describeRef(object string) string { return object + "_describe" }
 const ownersRef = "Account_owners"
 
 // planObject reads an object's watermarks and builds its reads.
-func (e *Engine) planObject(ctx context.Context, base *batch, object string, now time.Time) (*objectRead, error) {
+func (e *Engine) planObject(ctx context.Context, base *batch, object string, now, floor time.Time) (*objectRead, error) {
 	wm, err := e.store.GetWatermark(ctx, base.conn.ID, object)
 	if errors.Is(err, store.ErrNotFound) {
 		// No initial sync stored a starting point: start now, importing
@@ -209,7 +222,12 @@ func (e *Engine) planObject(ctx context.Context, base *batch, object string, now
 		return nil, err
 	}
 	since := wm.SystemModstamp.Add(-e.opts.PollOverlap)
-	r := &objectRead{object: object, wm: wm, since: since, query: objectQuery(base.c, object, since), end: now}
+	if since.Before(floor) && !wm.SystemModstamp.Before(floor) {
+		since = floor
+	} else {
+		floor = time.Time{}
+	}
+	r := &objectRead{object: object, wm: wm, since: since, floor: floor, query: objectQuery(base.c, object, since), end: now}
 	name := object + deletedSuffix
 	r.delWM, err = e.store.GetWatermark(ctx, base.conn.ID, name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -343,7 +361,13 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 		if err != nil {
 			return fmt.Errorf("engine: poll %s: %w", object, err)
 		}
-		chunk = append(chunk, newSFRecord(object, r, field, k == sync.KeyEmail && object != "Account"))
+		rec := newSFRecord(object, r, field, k == sync.KeyEmail && object != "Account")
+		if rec.Modstamp.Before(read.floor) {
+			// Changed before the first initial sync began (queries
+			// compare whole seconds): the initial sync's.
+			continue
+		}
+		chunk = append(chunk, rec)
 		if len(chunk) == e.opts.PollChunk {
 			if err := flush(); err != nil {
 				return err
