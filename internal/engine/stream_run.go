@@ -405,7 +405,7 @@ func (e *Engine) reconcileObject(ctx context.Context, conn store.Connection, obj
 		return err
 	}
 	ctx = purposeCtx(ctx, connection.PurposeBackground)
-	r, err := e.planObject(ctx, base, object, e.now())
+	r, err := e.planObject(ctx, base, object, e.now(), time.Time{})
 	if err != nil {
 		return err
 	}
