@@ -118,3 +118,35 @@ func TestPollLeavesOlderChangesToInitialSync(t *testing.T) {
 		t.Error("the Lead created after the initial sync began was not matched by the poll")
 	}
 }
+
+// TestPollMovesPastInitialSyncSecond: when only records of the initial
+// sync's second are read (all the initial sync's), the watermark moves past
+// that second once the overlap has passed, so later polls do not read them
+// again and again.
+func TestPollMovesPastInitialSyncSecond(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	started := b.progress(engine.InitialContacts).StartedAt
+	if _, err := b.ic.BulkLoadContacts([]icemu.ContactSeed{{Role: "lead", Email: "before@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	// In the initial sync's second, before it began (or at its very start
+	// when it began on the second).
+	before := started.Add(-time.Millisecond)
+	if before.Before(started.Truncate(time.Second)) {
+		before = started
+	}
+	if _, err := b.sf.LoadRecords("Lead", []map[string]any{{"Email": "before@example.com", "LastName": "B", "Company": "C",
+		"CreatedDate": before, "SystemModstamp": before}}); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(10 * time.Second)
+	b.poll()
+	wm, err := b.store.GetWatermark(b.ctx, b.connID, "Lead")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wm.SystemModstamp.After(started.Truncate(time.Second).Add(time.Second)) {
+		t.Errorf("Lead watermark = %s, want past the initial sync's second (%s)", wm.SystemModstamp, started)
+	}
+}

@@ -343,6 +343,7 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 		field = base.c.companyField()
 	}
 	var chunk []sfRecord
+	skipped := 0
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
@@ -365,6 +366,7 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 		if rec.Modstamp.Before(read.floor) {
 			// Changed before the first initial sync began (queries
 			// compare whole seconds): the initial sync's.
+			skipped++
 			continue
 		}
 		chunk = append(chunk, rec)
@@ -378,7 +380,18 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 			}
 		}
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	// Only records of the initial sync's second were read, and no change
+	// came after them: move the watermark past that second once the
+	// overlap has passed it, or every poll would read them again.
+	past := read.floor.Truncate(time.Second).Add(time.Second)
+	if skipped > 0 && !wm.SystemModstamp.After(read.wm.SystemModstamp) && !read.end.Before(past.Add(e.opts.PollOverlap)) {
+		wm.SystemModstamp, wm.LastID = past.Add(e.opts.PollOverlap), ""
+		return e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutWatermark(ctx, wm) })
+	}
+	return nil
 }
 
 // pollDeleted applies an object's deletes, read with the poll: it deletes
