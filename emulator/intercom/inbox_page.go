@@ -50,9 +50,10 @@ type inboxConvDetail struct {
 }
 
 type inboxPartView struct {
-	Author, When, Text string
-	FromAdmin, Note    bool
-	Event              string // "closed", "assigned": shown as a line, not a bubble
+	Author, When    string
+	Text            template.HTML
+	FromAdmin, Note bool
+	Event           string // "closed", "assigned": shown as a line, not a bubble
 }
 
 type inboxCanvasView struct {
@@ -199,14 +200,16 @@ func (s *Server) fillInboxPage(p *inboxPage, convID string) {
 		return
 	}
 	n, e, role := name(c.contactIDs[0])
+	// Intercom's inbox says "User" or "Lead".
+	role = strings.ToUpper(role[:min(1, len(role))]) + role[min(1, len(role)):]
 	d := &inboxConvDetail{ID: c.id, Name: n, Email: e, Role: role, ContactID: c.contactIDs[0], State: c.state}
-	d.Parts = append(d.Parts, inboxPartView{Author: deref(c.source.author.Name), Text: plainText(c.source.body),
+	d.Parts = append(d.Parts, inboxPartView{Author: deref(c.source.author.Name), Text: bodyHTML(c.source.body),
 		FromAdmin: c.source.author.Type == "admin", When: ago(s.now(), c.createdAt)})
 	for _, pt := range c.parts {
 		v := inboxPartView{Author: deref(pt.author.Name), When: ago(s.now(), pt.createdAt), FromAdmin: pt.author.Type == "admin"}
 		switch pt.partType {
 		case "comment", "note":
-			v.Text, v.Note = plainText(deref(pt.body)), pt.partType == "note"
+			v.Text, v.Note = bodyHTML(deref(pt.body)), pt.partType == "note"
 		case "close":
 			v.Event = "closed the conversation"
 		case "open":
@@ -232,6 +235,49 @@ var (
 	imgTag  = regexp.MustCompile(`(?i)<img[^>]*>`)
 	breakRe = regexp.MustCompile(`(?i)</p>\s*<p[^>]*>|<br\s*/?>`)
 	tagRe   = regexp.MustCompile(`<[^>]+>`)
+)
+
+// bodyHTML shows a message's or note's HTML body as Intercom's inbox
+// does: its text with paragraphs as lines, images as "[image]" and its
+// http(s) links clickable (a Case link in a note); any other markup is
+// dropped and the text escaped.
+func bodyHTML(body string) template.HTML {
+	var b strings.Builder
+	open := false
+	for len(body) > 0 {
+		loc := tagRe.FindStringIndex(body)
+		if loc == nil {
+			b.WriteString(html.EscapeString(html.UnescapeString(body)))
+			break
+		}
+		b.WriteString(html.EscapeString(html.UnescapeString(body[:loc[0]])))
+		tag := body[loc[0]:loc[1]]
+		body = body[loc[1]:]
+		switch {
+		case imgTag.MatchString(tag):
+			b.WriteString(" [image] ")
+		case lineEnd.MatchString(tag):
+			b.WriteString("\n")
+		case linkOpen.MatchString(tag) && !open:
+			href := html.UnescapeString(linkOpen.FindStringSubmatch(tag)[1])
+			if u, err := url.Parse(href); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+				b.WriteString(`<a href="` + html.EscapeString(href) + `" target="_blank" rel="noopener">`)
+				open = true
+			}
+		case strings.EqualFold(tag, "</a>") && open:
+			b.WriteString("</a>")
+			open = false
+		}
+	}
+	if open {
+		b.WriteString("</a>")
+	}
+	return template.HTML(strings.TrimSpace(b.String()))
+}
+
+var (
+	linkOpen = regexp.MustCompile(`(?i)^<a\s[^>]*href="([^"]*)"`)
+	lineEnd  = regexp.MustCompile(`(?i)^(</p\s*>|<br\s*/?>)$`)
 )
 
 // plainText shows a message's HTML body as text.
