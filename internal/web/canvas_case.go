@@ -13,7 +13,9 @@ import (
 // caseInputPrefix prefixes the New Case form's input ids: case_Subject…
 const caseInputPrefix = "case_"
 
-// caseNone is the dropdown option of an optional picklist left empty.
+// caseNone is the dropdown option of a picklist left empty: "—" for an
+// optional one, "Choose…" for a required one without a default, so that a
+// teammate who skips it is told rather than sending the first value.
 const caseNone = "__none__"
 
 // caseFormCanvas is the New Case form (F6.4): the fields the admin chose
@@ -85,17 +87,20 @@ func caseForm(form app.CaseForm, req *canvasRequest, values map[string]string, p
 			}
 		case f.Type == "picklist" && dropdownFits(f):
 			var options []component
-			if !f.Required {
-				options = append(options, component{"type": "option", "id": caseNone, "text": "—"})
+			if pickNone(f) {
+				none := "—"
+				if f.Required {
+					none = "Choose…"
+				}
+				options = append(options, component{"type": "option", "id": caseNone, "text": none})
 			}
 			for _, o := range f.Options {
 				options = append(options, component{"type": "option", "id": o, "text": clip(o)})
 			}
 			c = component{"type": "dropdown", "id": id, "label": label, "options": options}
-			switch {
-			case v != "" && slices.Contains(f.Options, v):
+			if v != "" && slices.Contains(f.Options, v) {
 				c["value"] = v
-			case !f.Required:
+			} else if pickNone(f) {
 				c["value"] = caseNone
 			}
 		default:
@@ -106,11 +111,14 @@ func caseForm(form app.CaseForm, req *canvasRequest, values map[string]string, p
 		}
 		cs = append(cs, c)
 	}
-	owner := "Owner: Salesforce's case assignment decides."
+	owner := "Salesforce's case assignment rules choose the owner."
 	if form.Owner == settings.CaseOwnerTeammate {
-		owner = "Owner: you, when your Salesforce user may edit cases; otherwise Salesforce's case assignment decides."
+		owner = "You will own the Case if your Salesforce user may edit cases; otherwise Salesforce's case assignment rules choose the owner."
 	}
-	cs = append(cs, text("* required by Salesforce. "+owner, "muted"),
+	if slices.ContainsFunc(form.Fields, func(f app.CaseField) bool { return f.Required }) {
+		owner = "* required by Salesforce. " + owner
+	}
+	cs = append(cs, text(owner, "muted"),
 		button(componentSubmitCase, "Create Case", "primary", submitAction()),
 		button(componentRefresh, "Cancel", "secondary", submitAction()))
 	return canvas{Content: canvasContent{Components: cs}, StoredData: map[string]string{"intercom_contact_id": req.person().IntercomID}}
@@ -156,7 +164,7 @@ func (s *Server) submitCaseCanvas(ctx context.Context, req *canvasRequest) canva
 	} else {
 		what := "Case created in Salesforce."
 		if res.CaseNumber != "" {
-			what = "Case " + res.CaseNumber + " created in Salesforce."
+			what = mdLink("Case "+res.CaseNumber, res.URL) + " created in Salesforce."
 		}
 		if res.OwnerName != "" {
 			what += " Owner: " + res.OwnerName + "."
@@ -170,11 +178,15 @@ func (s *Server) submitCaseCanvas(ctx context.Context, req *canvasRequest) canva
 	return c
 }
 
+// pickNone says a picklist's dropdown starts with the empty option: the
+// field is optional, or required without a default.
+func pickNone(f app.CaseField) bool { return !f.Required || f.Default == "" }
+
 // dropdownFits says a picklist fits a dropdown, which takes 2 to 10
-// options (one more for "none" when the field is optional).
+// options (one more for the empty option).
 func dropdownFits(f app.CaseField) bool {
 	n := len(f.Options)
-	if !f.Required {
+	if pickNone(f) {
 		n++
 	}
 	return n >= 2 && n <= 10

@@ -116,6 +116,9 @@ func TestCanvasNewCase(t *testing.T) {
 	form := in.canvas(t, "/canvas/submit", in.caseBody(sc, map[string]any{"component_id": "new_case"}))
 	mustContain(t, form, "New Case", `"id":"case_Subject"`, `"type":"textarea","value":""`, `"id":"case_Priority"`,
 		`"type":"dropdown"`, `"id":"High"`, `"value":"Medium"`, "Create Case", "Salesforce's case assignment")
+	if s := shown(form); strings.Contains(s, "required by Salesforce") {
+		t.Errorf("no field is required, yet the form explains the asterisk: %s", s)
+	}
 
 	before := in.sf.APICalls()
 	submit := in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Rocket will not start", "Description": "Beeps twice", "Priority": "High"}))
@@ -131,6 +134,8 @@ func TestCanvasNewCase(t *testing.T) {
 		t.Fatalf("Case %v", k)
 	}
 	t.Logf("Salesforce calls for a New Case submit, the refreshed view included: %d", calls)
+	// The confirmation links the Case.
+	mustContain(t, cs, "[Case "+k["CaseNumber"].(string)+"](", "/"+k["Id"].(string)+") created in Salesforce.")
 
 	notes := in.notes(t, sc.conversation)
 	if len(notes) != 1 || !strings.Contains(notes[0], "Case "+k["CaseNumber"].(string)) || !strings.Contains(notes[0], "/"+k["Id"].(string)) {
@@ -171,7 +176,8 @@ func TestCanvasNewCaseMandatoryFieldsAndRefusals(t *testing.T) {
 	if err := in.sf.AddField(sfemu.FieldSpec{Object: "Case", Name: "Product__c", Type: "text", Label: "Product", Required: true}); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, in.canvas(t, "/canvas/submit", in.caseBody(sc, map[string]any{"component_id": "new_case"})), `"label":"Product *"`, `"id":"case_Product__c"`)
+	mustContain(t, in.canvas(t, "/canvas/submit", in.caseBody(sc, map[string]any{"component_id": "new_case"})), `"label":"Product *"`, `"id":"case_Product__c"`,
+		"* required by Salesforce.")
 
 	// Left empty: ferry says so without calling Salesforce.
 	before := in.sf.APICalls()
@@ -205,6 +211,31 @@ func TestCanvasNewCaseMandatoryFieldsAndRefusals(t *testing.T) {
 	mustContain(t, cs, "created in Salesforce")
 	if n := len(in.recordsWhere("Case", "ContactId", sc.contact)); n != 1 {
 		t.Fatalf("%d Cases, want 1", n)
+	}
+}
+
+// F6.4: a required picklist without a default starts on "Choose…", not on
+// its first value: left there, ferry names it and sends nothing.
+func TestCanvasNewCaseRequiredPicklistIsChosen(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	sc := in.caseScene(t, "pick@rocket.example")
+	if err := in.sf.AddField(sfemu.FieldSpec{Object: "Case", Name: "Severity__c", Type: "picklist", Label: "Severity", Required: true,
+		PicklistValues: []string{"Sev 1", "Sev 2"}}); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, in.canvas(t, "/canvas/submit", in.caseBody(sc, map[string]any{"component_id": "new_case"})),
+		`"id":"__none__","text":"Choose…"`, `"id":"case_Severity__c","label":"Severity *","options"`)
+	before := in.sf.APICalls()
+	cs := in.canvas(t, "/canvas/submit", in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Which severity?", "Severity__c": "__none__"})))
+	mustContain(t, cs, "Severity is required", `"value":"__none__"`)
+	if n := in.sf.APICalls() - before; n != 0 {
+		t.Errorf("a required picklist left on Choose… made %d Salesforce calls", n)
+	}
+	cs = in.canvas(t, "/canvas/submit", in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Which severity?", "Severity__c": "Sev 2"})))
+	mustContain(t, cs, "created in Salesforce")
+	if k := in.recordsWhere("Case", "ContactId", sc.contact); len(k) != 1 || k[0]["Severity__c"] != "Sev 2" {
+		t.Fatalf("Cases %v, want one of Sev 2", k)
 	}
 }
 

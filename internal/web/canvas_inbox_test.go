@@ -486,11 +486,14 @@ func TestInboxLogConversationUnmapped(t *testing.T) {
 	contact := in.create(t, "Contact", map[string]any{"FirstName": "Una", "LastName": "Mapped", "Email": "una@unmapped.example"})
 	_, conv := in.writesIn(t, map[string]any{"role": "user", "name": "Una Mapped", "email": "una@unmapped.example"})
 	says(t, in.open(t, conv), "Salesforce Contact", "Una Mapped", `"id":"log_conversation"`)
-	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "logged to Salesforce as a completed Task")
+	logged := in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"})
 	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "already logged")
-	if n := len(in.tasksOn(contact)); n != 1 {
+	tasks := in.tasksOn(contact)
+	if n := len(tasks); n != 1 {
 		t.Fatalf("%d Tasks on the Contact, want 1", n)
 	}
+	// The confirmation links the Task.
+	says(t, logged, "logged to Salesforce as [a completed Task](", "/"+tasks[0]["Id"].(string)+")")
 
 	in.create(t, "Lead", map[string]any{"LastName": "Twin", "Company": "T", "Email": "twin@unmapped.example"})
 	in.create(t, "Contact", map[string]any{"LastName": "Twin", "Email": "twin@unmapped.example"})

@@ -19,7 +19,7 @@ func (s *Server) logConversationCanvas(ctx context.Context, req *canvasRequest) 
 	if err != nil {
 		return s.inboxFailure(ctx, err)
 	}
-	note := "Conversation logged to Salesforce as a completed Task."
+	note := "Conversation logged to Salesforce as " + mdLink("a completed Task", res.URL) + "."
 	if res.Existed {
 		note = "This conversation was already logged to Salesforce; nothing new was created."
 	}

@@ -94,6 +94,15 @@ func urlAction(u string) component { return component{"type": "url", "url": u} }
 
 func divider() component { return component{"type": "divider"} }
 
+// mdLink is a text component's markdown link to u, or the words alone
+// without a URL.
+func mdLink(words, u string) string {
+	if u == "" {
+		return words
+	}
+	return "[" + words + "](" + u + ")"
+}
+
 // openButton is an "Open in Salesforce" link, none without a URL.
 func openButton(id, u string) []component {
 	if u == "" {
