@@ -83,6 +83,10 @@ type SFCase struct {
 // SFMatch is one of several Salesforce records matching a person.
 type SFMatch struct {
 	Object, ID, Name, URL string
+	// Company is a Lead's company or a Contact's Account; Status a
+	// Lead's status; Owner the record's (a Contact's Account's) owner:
+	// what tells a teammate which match is the right one.
+	Company, Status, Owner string
 }
 
 // inboxMaxOpportunities is the most opportunities the inbox lists: a
@@ -164,7 +168,7 @@ func (a *App) InboxView(ctx context.Context, c store.Connection, p InboxPerson) 
 	var contacts []sfContactRow
 	var leads []sfLeadRow
 	err = inboxQueries(ctx, sf, &v.Calls, []inboxQuery{
-		{"contacts", "SELECT Id, Name, Email, AccountId, Account.Owner.Name FROM Contact WHERE " + cond + " LIMIT 10", &contacts},
+		{"contacts", "SELECT Id, Name, Email, AccountId, Account.Name, Account.Owner.Name FROM Contact WHERE " + cond + " LIMIT 10", &contacts},
 		{"leads", "SELECT Id, Name, Email, Company, Status, Owner.Name, IsConverted, ConvertedContactId, ConvertedAccountId FROM Lead WHERE " + cond + " LIMIT 10", &leads},
 	})
 	if err != nil {
@@ -239,13 +243,19 @@ func (a *App) InboxView(ctx context.Context, c store.Connection, p InboxPerson) 
 		if n := len(contacts) + len(open) + len(extra); n > 1 {
 			v.Kind = InboxMultiple
 			for _, ct := range contacts {
-				v.Matches = append(v.Matches, SFMatch{Object: "Contact", ID: ct.ID, Name: ct.Name, URL: link(ct.ID)})
+				m := SFMatch{Object: "Contact", ID: ct.ID, Name: ct.Name, URL: link(ct.ID)}
+				if ct.Account != nil {
+					m.Company, m.Owner = ct.Account.Name, ct.Account.Owner.Name
+				}
+				v.Matches = append(v.Matches, m)
 			}
 			for _, l := range open {
-				v.Matches = append(v.Matches, SFMatch{Object: "Lead", ID: l.ID, Name: l.Name, URL: link(l.ID)})
+				v.Matches = append(v.Matches, SFMatch{Object: "Lead", ID: l.ID, Name: l.Name, URL: link(l.ID),
+					Company: l.Company, Status: l.Status, Owner: l.Owner.Name})
 			}
 			for _, id := range extra {
-				v.Matches = append(v.Matches, SFMatch{Object: "Contact", ID: id, Name: converted[id].Name, URL: link(id)})
+				v.Matches = append(v.Matches, SFMatch{Object: "Contact", ID: id, Name: converted[id].Name, URL: link(id),
+					Company: converted[id].Company})
 			}
 		}
 		return v, nil

@@ -191,8 +191,10 @@ func TestCanvasShowsLeadConvertedLeadMultipleAndNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.create(t, "Contact", map[string]any{"LastName": "Twin One", "Email": "twin@example.com"})
+	twinCo := in.create(t, "Account", map[string]any{"Name": "Twin Holdings"})
+	in.create(t, "Contact", map[string]any{"LastName": "Twin One", "Email": "twin@example.com", "AccountId": twinCo})
 	in.create(t, "Contact", map[string]any{"LastName": "Twin Two", "Email": "twin@example.com"})
+	in.create(t, "Lead", map[string]any{"LastName": "Twin Three", "Company": "Twin Startup", "Email": "twin@example.com", "Status": "Working - Contacted"})
 
 	person := func(email string) []byte {
 		return in.canvasBody("contact", map[string]any{"type": "contact", "id": "ic_" + email, "role": "lead", "email": email}, nil)
@@ -204,7 +206,11 @@ func TestCanvasShowsLeadConvertedLeadMultipleAndNone(t *testing.T) {
 	}{
 		{"lead", person("lou@bikes.example"), []string{"Salesforce Lead", "Lou Lead", "Lou's Bikes", "Working - Contacted", "Admin User", "/" + lead}},
 		{"converted lead shows its contact", person("cora@cora.example"), []string{"Salesforce Contact", "Cora Convert", "/" + res.ContactID, "Cora Co"}},
-		{"several matches", person("twin@example.com"), []string{"Multiple matches found", "Twin One", "Twin Two", "Contact"}},
+		// Each match says what tells them apart: the Account or company,
+		// a Lead's status, the owner.
+		{"several matches", person("twin@example.com"), []string{"Multiple matches found", "3 Salesforce records", "Twin One", "Twin Two",
+			`"subtitle":"Contact · Twin Holdings","tertiary_text":"Owner: Admin User"`, `"subtitle":"Contact"`,
+			`"subtitle":"Lead · Twin Startup","tertiary_text":"Working - Contacted · Owner: Admin User"`}},
 		{"not in Salesforce", person("nobody@example.com"), []string{"Not in Salesforce"}},
 		{"no email", in.canvasBody("contact", map[string]any{"type": "contact", "id": "ic_anon", "role": "lead"}, nil), []string{"no email address"}},
 	} {

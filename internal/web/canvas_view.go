@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/ferrysync/ferry/internal/app"
@@ -94,6 +95,25 @@ func urlAction(u string) component { return component{"type": "url", "url": u} }
 
 func divider() component { return component{"type": "divider"} }
 
+// joinNonEmpty joins the non-empty parts with " · ".
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " · ")
+}
+
+// ownedBy is "Owner: name", or "" without a name.
+func ownedBy(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "Owner: " + name
+}
+
 // mdLink is a text component's markdown link to u, or the words alone
 // without a URL.
 func mdLink(words, u string) string {
@@ -152,7 +172,10 @@ func viewCanvas(v app.InboxView, opportunity string) canvas {
 			text(strconv.Itoa(len(v.Matches))+" Salesforce records match this person. Open the right one in Salesforce:", "paragraph"))
 		items := make([]component, 0, len(v.Matches))
 		for _, m := range v.Matches {
-			it := component{"type": "item", "id": "match_" + m.ID, "title": clip(nonEmpty(m.Name, m.ID)), "subtitle": m.Object}
+			it := component{"type": "item", "id": "match_" + m.ID, "title": clip(nonEmpty(m.Name, m.ID)), "subtitle": clip(joinNonEmpty(m.Object, m.Company))}
+			if more := joinNonEmpty(m.Status, ownedBy(m.Owner)); more != "" {
+				it["tertiary_text"] = clip(more)
+			}
 			if m.URL != "" {
 				it["action"] = urlAction(m.URL)
 			}
@@ -162,7 +185,8 @@ func viewCanvas(v app.InboxView, opportunity string) canvas {
 	default:
 		what := "No Contact or Lead in Salesforce matches this person."
 		if v.Person.Email == "" {
-			what = "This person has no email address, so ferry cannot look them up in Salesforce."
+			what = "This person has no email address, so ferry cannot look them up in Salesforce or create their Lead. " +
+				"Ask for their email, add it to their profile in Intercom, then click Refresh."
 		}
 		cs = append(cs, text("Not in Salesforce", "header"), text(what, "paragraph"))
 		if v.Person.IntercomID != "" && v.Person.Email != "" {
