@@ -113,7 +113,7 @@ Flags:`)
 		Logger:            logger.With("emulator", "intercom"),
 	})
 	defer ic.Close()
-	grace, ken, err := seedSharedCustomers(sf, ic)
+	grace, ken, dana, err := seedSharedCustomers(sf, ic)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ Flags:`)
 		_ = d.Close()
 		return fmt.Errorf("demo: conversation: %w", err)
 	}
-	if err := demoInbox(ic, ken); err != nil {
+	if err := demoInbox(ic, ken, dana); err != nil {
 		_ = d.Close()
 		return fmt.Errorf("demo: inbox conversations: %w", err)
 	}
@@ -183,8 +183,11 @@ Grace Hopper wrote in and James Chen closed her conversation: it is logged
 as a completed Task on her Salesforce Lead, owned by James.
 
 In the Intercom inbox, open Ken Thompson's conversation to see his
-Salesforce Contact, Account, Opportunities and open Case beside it, or
-Nina Newcomer's, who is not in Salesforce yet: Create Lead makes her one.
+Salesforce Contact, Account, Opportunities and open Case beside it: New
+Case opens a Case (this org requires a Product on every Case) and adds a
+note with its link to the conversation. Nina Newcomer is not in Salesforce
+yet: Create Lead makes her one. Two Salesforce Leads match Dana Scully, and
+Leo Park left no email.
 
 Watch a change sync. Grace updates her job title in Intercom (the
 emulator sends ferry the webhook Intercom would):

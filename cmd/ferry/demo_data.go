@@ -18,9 +18,10 @@ import (
 // Salesforce Leads, which goes to the review list (F2.2).
 //
 // It returns the Intercom ids of Grace Hopper, the lead whose conversation
-// the demo logs as a Salesforce Task, and of Ken Thompson, a Contact at
-// Initech with Opportunities and an open Case, whom the inbox app shows.
-func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken string, err error) {
+// the demo logs as a Salesforce Task, of Ken Thompson, a Contact at
+// Initech with Opportunities and an open Case, whom the inbox app shows,
+// and of Dana Scully, whom two Salesforce Leads match.
+func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken, dana string, err error) {
 	type person struct {
 		first, last, email, phone, title, company string
 		lead                                      bool
@@ -60,10 +61,10 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken string,
 	}
 	icIDs, err := ic.BulkLoadContacts(contacts)
 	if err != nil {
-		return "", "", fmt.Errorf("demo: Intercom contacts: %w", err)
+		return "", "", "", fmt.Errorf("demo: Intercom contacts: %w", err)
 	}
 	if _, err := sf.LoadRecords("Lead", leads); err != nil {
-		return "", "", fmt.Errorf("demo: Salesforce leads: %w", err)
+		return "", "", "", fmt.Errorf("demo: Salesforce leads: %w", err)
 	}
 	// The Intercom demo workspace's companies, as Accounts keyed by
 	// AccountNumber = company_id.
@@ -74,7 +75,7 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken string,
 	}
 	accountIDs, err := sf.LoadRecords("Account", accounts)
 	if err != nil {
-		return "", "", fmt.Errorf("demo: Salesforce accounts: %w", err)
+		return "", "", "", fmt.Errorf("demo: Salesforce accounts: %w", err)
 	}
 	// Each Contact works at its company's Account, so the inbox app shows
 	// the Account, its Opportunities and the Contact's open Cases.
@@ -88,21 +89,27 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken string,
 	}
 	contactIDs, err := sf.LoadRecords("Contact", sfContacts)
 	if err != nil {
-		return "", "", fmt.Errorf("demo: Salesforce contacts: %w", err)
+		return "", "", "", fmt.Errorf("demo: Salesforce contacts: %w", err)
 	}
 	kenID := contactIDs[len(contactIDs)-1]
 	if _, err := sf.LoadRecords("Opportunity", []map[string]any{
 		{"Name": "Initech — Platform renewal", "AccountId": accountIDs[2], "StageName": "Negotiation/Review", "CloseDate": time.Now().AddDate(0, 1, 0).Format("2006-01-02"), "Amount": 48000.0},
 		{"Name": "Initech — Support add-on", "AccountId": accountIDs[2], "StageName": "Prospecting", "CloseDate": time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "Amount": 9500.0},
 	}); err != nil {
-		return "", "", fmt.Errorf("demo: Salesforce opportunities: %w", err)
+		return "", "", "", fmt.Errorf("demo: Salesforce opportunities: %w", err)
+	}
+	// The org requires a Product on every Case, as many orgs add a
+	// required field of their own: the inbox app's New Case form marks it.
+	if err := sf.AddField(sfemu.FieldSpec{Object: "Case", Name: "Product__c", Type: "picklist", Label: "Product", Required: true,
+		PicklistValues: []string{"Platform", "Reporting", "Integrations"}, RestrictedPicklist: true}); err != nil {
+		return "", "", "", fmt.Errorf("demo: Salesforce Case field: %w", err)
 	}
 	if _, err := sf.LoadRecords("Case", []map[string]any{
-		{"Subject": "TPS report export times out", "ContactId": kenID, "Status": "Working", "Priority": "High", "Origin": "Email"},
+		{"Subject": "TPS report export times out", "ContactId": kenID, "Status": "Working", "Priority": "High", "Origin": "Email", "Product__c": "Reporting"},
 	}); err != nil {
-		return "", "", fmt.Errorf("demo: Salesforce cases: %w", err)
+		return "", "", "", fmt.Errorf("demo: Salesforce cases: %w", err)
 	}
-	return icIDs[0], icIDs[5], nil
+	return icIDs[0], icIDs[5], icIDs[6], nil
 }
 
 // demoConversation has Grace Hopper (a lead on both sides) write in; a
@@ -129,9 +136,21 @@ func demoConversation(ic *icemu.Server, contactID string) error {
 }
 
 // demoInbox sets the scene for the inbox app: Ken Thompson (a Contact at
-// Initech) asks about his renewal, and Nina Newcomer, a visitor Salesforce
-// does not know yet, asks about a team plan.
-func demoInbox(ic *icemu.Server, ken string) error {
+// Initech) asks about his renewal, Nina Newcomer, a visitor Salesforce
+// does not know yet, asks about a team plan, Dana Scully (two Salesforce
+// Leads) asks for an invoice, and a visitor who left no email asks about
+// a trial.
+func demoInbox(ic *icemu.Server, ken, dana string) error {
+	if _, err := ic.StartConversation(dana, "<p>Could you send me last month's invoice again?</p>"); err != nil {
+		return err
+	}
+	visitor, err := ic.MessengerCreateContact(map[string]any{"role": "lead", "name": "Leo Park"})
+	if err != nil {
+		return err
+	}
+	if _, err := ic.StartConversation(visitor, "<p>Hi, is there a free trial?</p>"); err != nil {
+		return err
+	}
 	if _, err := ic.StartConversation(ken, "<p>Hi, can you check where our renewal stands? Our TPS export case is still open too.</p>"); err != nil {
 		return err
 	}
