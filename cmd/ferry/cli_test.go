@@ -180,6 +180,11 @@ func testDemoCLI(t *testing.T, ctx context.Context, printed, ferryURL, token str
 	}
 	icPost("/conversations", `{"from":{"type":"user","id":"`+found.Data[0].ID+`"},"body":"<p>The printer is on fire</p>"}`, &msg)
 	caseArgs := []string{"cases", "create", msg.ConversationID, "--field", "Subject=Printer on fire", "--field", "Priority=High"}
+	// The demo org requires a Product on every Case: named, nothing made.
+	if code, out, errOut := cli(caseArgs...); code == 0 || !strings.Contains(out+errOut, "Product is required") {
+		t.Errorf("cases create without the required Product: exit %d, %q %q", code, out, errOut)
+	}
+	caseArgs = append(caseArgs, "--field", "Product__c=Integrations")
 	code, out, errOut := cli(caseArgs...)
 	kase := regexp.MustCompile(`^Case (\d+) (500\w+) created on Contact 003`).FindStringSubmatch(out)
 	if code != 0 || kase == nil || !strings.Contains(out, "Owner: ") {
@@ -188,7 +193,7 @@ func testDemoCLI(t *testing.T, ctx context.Context, printed, ferryURL, token str
 	if code, again, _ := cli(caseArgs...); code != 0 || !strings.HasPrefix(again, "Case "+kase[2]+" already created") {
 		t.Errorf("cases create again: exit %d, %q, want the same Case", code, again)
 	}
-	if code, out, errOut := cli("cases", "create", msg.ConversationID, "--field", "Priority=Urgent"); code == 0 || !strings.Contains(out+errOut, "Priority cannot be") {
+	if code, out, errOut := cli("cases", "create", msg.ConversationID, "--field", "Priority=Urgent", "--field", "Product__c=Platform"); code == 0 || !strings.Contains(out+errOut, "Priority cannot be") {
 		t.Errorf("cases create with a value the picklist lacks: exit %d, %q %q", code, out, errOut)
 	}
 	if code, _, errOut := cli("cases", "create", "x", "--field", "Subject"); code == 0 || !strings.Contains(errOut, "NAME=VALUE") {

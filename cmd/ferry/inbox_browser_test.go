@@ -12,10 +12,13 @@ import (
 // TestInboxAppInBrowser is a teammate in the Intercom emulator's inbox of
 // `ferry demo`, in headless Chromium (issue 11): ferry's app beside a
 // Contact's conversation shows the Contact, Account, Opportunities and open
-// Case; beside a person not in Salesforce, Create Lead opens a form
+// Case; New Case marks the org's required field, names it when left empty
+// and makes the Case, which the app lists and a note in the conversation
+// links (F6.4); beside a person not in Salesforce, Create Lead opens a form
 // prefilled from Intercom, and submitting it makes the Lead, which the app
-// then shows and the Salesforce emulator holds. Every canvas ferry answered
-// passed the emulator's Canvas Kit validation. With
+// then shows and the Salesforce emulator holds; a person with two Leads
+// gets a link to each, one without email no Create Lead. Every canvas
+// ferry answered passed the emulator's Canvas Kit validation. With
 // FERRY_UPDATE_SCREENSHOTS=1 the screenshots go to docs/screenshots/.
 func TestInboxAppInBrowser(t *testing.T) {
 	chromiumPath(t)
@@ -50,6 +53,51 @@ func TestInboxAppInBrowser(t *testing.T) {
 			}
 		}
 		b.screenshot("inbox-contact")
+	})
+
+	t.Run("New Case from Ken's conversation", func(t *testing.T) {
+		b.t = t
+		b.do("New Case", chromedp.Click(chromedp.CSS(`#c-new_case`)), chromedp.WaitVisible(chromedp.CSS(`#c-case_Subject`)))
+		// The org requires a Product on every Case: marked, and named
+		// when left on Choose….
+		if s := appText(); !strings.Contains(s, "Product *") || !strings.Contains(s, "* required by Salesforce") {
+			t.Errorf("the New Case form does not mark the required Product:\n%s", s)
+		}
+		const subject = "Renewal quote for 2027"
+		b.do("type the subject", chromedp.SendKeys(chromedp.CSS(`#c-case_Subject`), subject),
+			chromedp.SendKeys(chromedp.CSS(`#c-case_Description`), "Ken asks where the renewal stands."),
+			chromedp.Click(chromedp.CSS(`#c-submit_case`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "Product is required")]`)))
+		b.do("choose the product", chromedp.SetValue(chromedp.CSS(`#c-case_Product__c`), "Platform"))
+		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(`#c-case_Subject`))); got != subject {
+			t.Errorf("the form came back with Subject %q, want what was typed", got)
+		}
+		b.screenshot("inbox-new-case")
+		b.do("create the case", chromedp.Click(chromedp.CSS(`#c-submit_case`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "created in Salesforce.")]`)))
+		s := appText()
+		for _, want := range []string{"Salesforce Contact", "Open cases (2)", subject, "Medium priority"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("after New Case the app lacks %q:\n%s", want, s)
+			}
+		}
+		// The note with the Case's link is in the conversation.
+		note := chromedp.CSS(`main.thread .msg.note a`)
+		b.do("the note", chromedp.WaitVisible(note))
+		words, _ := chromedp.Run(b.ctx, chromedp.Text(note))
+		attr, err := chromedp.Run(b.ctx, chromedp.AttributeValue(note, "href"))
+		if err != nil || !strings.HasPrefix(attr.Value, d.sfURL+"/") || !strings.HasPrefix(words, "Case ") {
+			t.Fatalf("the conversation's note links %q as %q (%v), want the Case in Salesforce", attr.Value, words, err)
+		}
+		b.screenshot("inbox-case-created")
+
+		// The Case is in Salesforce with what was entered, on Ken's Contact.
+		var kase map[string]any
+		sfControlGet(t, d.sfURL, "/__emulator/records/Case/"+attr.Value[strings.LastIndex(attr.Value, "/")+1:], &kase)
+		if kase["Subject"] != subject || kase["Product__c"] != "Platform" || kase["Priority"] != "Medium" ||
+			kase["ContactId"] == nil || "Case "+kase["CaseNumber"].(string) != words {
+			t.Errorf("the Case in Salesforce: %v", kase)
+		}
 	})
 
 	t.Run("Create Lead for a person not in Salesforce", func(t *testing.T) {
@@ -93,6 +141,27 @@ func TestInboxAppInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("several Salesforce records, and no email", func(t *testing.T) {
+		b.t = t
+		b.do("open Dana's conversation", chromedp.Click(chromedp.Search(`//nav//a[contains(., "Dana Scully")]`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "Multiple matches found")]`)))
+		s := appText()
+		for _, want := range []string{"Umbrella Health", "Umbrella Health (EMEA)", "Open - Not Contacted"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("the matches do not say %q:\n%s", want, s)
+			}
+		}
+		if n, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('#app a.item[href]').length`)); n != 2 {
+			t.Errorf("%d links to the matches, want 2", n)
+		}
+		b.screenshot("inbox-multiple-matches")
+		b.do("open Leo's conversation", chromedp.Click(chromedp.Search(`//nav//a[contains(., "Leo Park")]`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "no email address")]`)))
+		if n, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('#c-create_lead').length`)); n != 0 {
+			t.Error("a person without email is offered Create Lead")
+		}
+	})
+
 	// Every canvas ferry answered was valid Canvas Kit.
 	var usage struct {
 		Inbox struct{ Requests, Shown, Refused int64 }
@@ -105,8 +174,8 @@ func TestInboxAppInBrowser(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&usage); err != nil {
 		t.Fatal(err)
 	}
-	if usage.Inbox.Refused != 0 || usage.Inbox.Shown < 4 {
-		t.Errorf("inbox canvases: %+v, want at least 4 shown and none refused", usage.Inbox)
+	if usage.Inbox.Refused != 0 || usage.Inbox.Shown < 9 {
+		t.Errorf("inbox canvases: %+v, want at least 9 shown and none refused", usage.Inbox)
 	}
 	t.Logf("inbox requests %d, canvases validated and shown %d, refused %d", usage.Inbox.Requests, usage.Inbox.Shown, usage.Inbox.Refused)
 }
