@@ -81,13 +81,14 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 			return err
 		}
 	}
-	// The overlap never reaches before the first initial sync began: what
-	// changed before is the initial sync's to match and sync, and polling
-	// it too would do the same work twice (all of it, for records loaded
-	// just before connecting).
+	// The overlap never reaches before the latest initial sync run began:
+	// what changed before is that run's to match and sync (a run started
+	// when matching restarts covers everything, as the first does), and
+	// polling it too would do the same work twice: all of it, for an org
+	// loaded just before connecting.
 	var floor time.Time
 	for _, r := range rows {
-		if r.Cursor == firstRun && r.StartedAt.After(floor) {
+		if r.StartedAt.After(floor) {
 			floor = r.StartedAt
 		}
 	}
@@ -221,11 +222,15 @@ func (e *Engine) planObject(ctx context.Context, base *batch, object string, now
 	} else if err != nil {
 		return nil, err
 	}
+	// Records polled up to the watermark were applied already: the
+	// overlap is for those committed late, which a run started after them
+	// reads itself.
+	if wm.SystemModstamp.Before(floor) {
+		floor = wm.SystemModstamp
+	}
 	since := wm.SystemModstamp.Add(-e.opts.PollOverlap)
-	if since.Before(floor) && !wm.SystemModstamp.Before(floor) {
+	if since.Before(floor) {
 		since = floor
-	} else {
-		floor = time.Time{}
 	}
 	r := &objectRead{object: object, wm: wm, since: since, floor: floor, query: objectQuery(base.c, object, since), end: now}
 	name := object + deletedSuffix
@@ -386,9 +391,9 @@ func (e *Engine) pollObject(ctx context.Context, base *batch, read *objectRead, 
 	// Only records of the initial sync's second were read, and no change
 	// came after them: move the watermark past that second once the
 	// overlap has passed it, or every poll would read them again.
-	past := read.floor.Truncate(time.Second).Add(time.Second)
-	if skipped > 0 && !wm.SystemModstamp.After(read.wm.SystemModstamp) && !read.end.Before(past.Add(e.opts.PollOverlap)) {
-		wm.SystemModstamp, wm.LastID = past.Add(e.opts.PollOverlap), ""
+	past := read.floor.Truncate(time.Second).Add(time.Second).Add(e.opts.PollOverlap)
+	if skipped > 0 && !wm.SystemModstamp.After(read.wm.SystemModstamp) && past.After(wm.SystemModstamp) && !read.end.Before(past) {
+		wm.SystemModstamp, wm.LastID = past, ""
 		return e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutWatermark(ctx, wm) })
 	}
 	return nil
