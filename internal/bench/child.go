@@ -29,6 +29,7 @@ const (
 	childPublic   = "FERRY_BENCH_CHILD_PUBLIC_URL"
 	childPoll     = "FERRY_BENCH_CHILD_POLL_INTERVAL"
 	childWorkers  = "FERRY_BENCH_CHILD_WORKERS"
+	childPubSub   = "FERRY_BENCH_CHILD_PUBSUB_URL"
 )
 
 // childReady is the line a ferry process prints once it serves.
@@ -58,7 +59,7 @@ func ServeChild(ctx context.Context, getenv func(string) string, stdout io.Write
 	}
 	f, err := StartFerry(ctx, FerryOptions{
 		DatabaseURL: getenv(childDB), Key: key, Listener: ln, PublicURL: getenv(childPublic),
-		AdminToken: getenv(childAdmin), SalesforceURL: getenv(childSF), IntercomURL: getenv(childIC),
+		AdminToken: getenv(childAdmin), SalesforceURL: getenv(childSF), IntercomURL: getenv(childIC), PubSubURL: getenv(childPubSub),
 		IntercomClientID: intercomClientID, IntercomClientSecret: getenv(childICSecret),
 		PollInterval: poll, Workers: workers,
 	})
@@ -168,6 +169,7 @@ func (h *Harness) startChildren(ctx context.Context, lns []net.Listener, key []b
 			childSF + "=" + h.SFURL, childIC + "=" + h.ICURL, childICSecret + "=" + icSecret,
 			childAdmin + "=" + admin, childPublic + "=http://" + ln.Addr().String(),
 			childPoll + "=" + h.opts.PollInterval.String(), childWorkers + "=" + strconv.Itoa(h.opts.Workers),
+			childPubSub + "=" + h.PubSubURL,
 		}
 		c, err := startChildProcess(h.opts.Command, ln, env)
 		if err != nil {

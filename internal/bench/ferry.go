@@ -39,6 +39,9 @@ type FerryOptions struct {
 	SalesforceURL string
 	// IntercomURL is the Intercom emulator (API and OAuth).
 	IntercomURL string
+	// PubSubURL is the Salesforce emulator's Pub/Sub API
+	// (FERRY_SALESFORCE_PUBSUB_URL); empty: changes are polled only.
+	PubSubURL string
 	// IntercomClientID and IntercomClientSecret are the Intercom app's;
 	// the secret also checks webhook signatures.
 	IntercomClientID, IntercomClientSecret string
@@ -96,7 +99,7 @@ func StartFerry(ctx context.Context, opts FerryOptions) (*Ferry, error) {
 		LogLevel:    "info",
 		Salesforce: config.SalesforceConfig{
 			LoginURL: opts.SalesforceURL, ClientID: sfClientID, ClientSecret: sfClientSecret,
-			APIVersion: config.DefaultSalesforceVersion,
+			APIVersion: config.DefaultSalesforceVersion, PubSubURL: opts.PubSubURL,
 		},
 		Intercom: config.IntercomConfig{
 			URL: opts.IntercomURL, OAuthURL: opts.IntercomURL + "/oauth",

@@ -68,6 +68,9 @@ type Options struct {
 	Command []string
 	// Logger receives emulator and ferry logs; nil discards them.
 	Logger *slog.Logger
+	// PubSub serves the Salesforce emulator's Pub/Sub API and points
+	// ferry at it, so Salesforce changes stream as change events.
+	PubSub bool
 	// Baseline, if set (BaselinePerEvent), runs a per-event integration in
 	// ferry's place against the same emulators; BaselineToIntercom adds
 	// its Salesforce → Intercom polling flow.
@@ -83,8 +86,9 @@ type Harness struct {
 	IC *icemu.Server
 	// SFRec and ICRec observe the writes reaching each emulator.
 	SFRec, ICRec *Recorder
-	// SFURL and ICURL are the emulators' base URLs.
-	SFURL, ICURL string
+	// SFURL and ICURL are the emulators' base URLs; PubSubURL the
+	// Salesforce emulator's Pub/Sub API, with Options.PubSub.
+	SFURL, ICURL, PubSubURL string
 	// Ferries are the running ferry instances.
 	Ferries []*Ferry
 	// WebhookURL is where Intercom delivers (a round-robin proxy when there
@@ -191,6 +195,15 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 	h.SF = sfemu.New(sfemu.Options{AutoApprove: true, APIDailyLimit: opts.SalesforceDailyLimit,
 		Logger: opts.Logger.With("emulator", "salesforce")})
 	h.SFRec = NewRecorder(SideSalesforce, h.SF)
+	if opts.PubSub {
+		// Salesforce's change events, streamed over its Pub/Sub API.
+		addr, err := h.SF.StartPubSub("127.0.0.1:0", nil)
+		if err != nil {
+			return nil, err
+		}
+		h.closers = append(h.closers, h.SF.StopPubSub)
+		h.PubSubURL = "http://" + addr
+	}
 	var stop func()
 	if h.SFURL, stop, err = serve(h.SFRec); err != nil {
 		return nil, err
@@ -242,7 +255,7 @@ func Start(ctx context.Context, opts Options) (h *Harness, err error) {
 	for i, ln := range lns {
 		f, err := StartFerry(ctx, FerryOptions{
 			DatabaseURL: opts.DatabaseURL, Key: key, Listener: ln, AdminToken: admin,
-			SalesforceURL: h.SFURL, IntercomURL: h.ICURL,
+			SalesforceURL: h.SFURL, IntercomURL: h.ICURL, PubSubURL: h.PubSubURL,
 			IntercomClientID: intercomClientID, IntercomClientSecret: icSecret,
 			PollInterval: opts.PollInterval, Workers: opts.Workers,
 			Engine: opts.Engine, Logger: opts.Logger.With("ferry", i),

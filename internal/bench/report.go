@@ -120,7 +120,7 @@ func WriteTable(w io.Writer, results []Result) error {
 // people (latency, echoes, duplicates).
 func changesScenario(name string) bool {
 	switch name {
-	case ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioSparse, ScenarioSparseBoth:
+	case ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioSparse, ScenarioSparseBoth, ScenarioStreamSteady, ScenarioStreamBurst:
 		return true
 	}
 	return false

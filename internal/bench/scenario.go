@@ -33,7 +33,7 @@ const (
 // ScenarioNames lists the scenarios in the order `all` runs them.
 func ScenarioNames() []string {
 	return []string{ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioIdle, ScenarioSFBurst,
-		ScenarioInitial, ScenarioConversations, ScenarioBackfill}
+		ScenarioInitial, ScenarioConversations, ScenarioBackfill, ScenarioStreamSteady, ScenarioStreamBurst}
 }
 
 // Defaults of each scenario: the sizes issue 5 asks about.
@@ -269,6 +269,8 @@ func runOne(ctx context.Context, name string, cfg Config) ([]Result, error) {
 		return runConversations(ctx, cfg)
 	case ScenarioBackfill:
 		return runBackfill(ctx, cfg)
+	case ScenarioStreamSteady, ScenarioStreamBurst:
+		return runStreamScenario(ctx, name, cfg)
 	}
 	return nil, fmt.Errorf("bench: unknown scenario %q: want %s or all", name, strings.Join(ScenarioNames(), ", "))
 }
