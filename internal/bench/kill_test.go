@@ -31,6 +31,10 @@ const (
 	envICSecret = "FERRY_BENCH_INTERCOM_SECRET"
 	envAdmin    = "FERRY_BENCH_ADMIN_TOKEN"
 	envPublic   = "FERRY_BENCH_PUBLIC_URL"
+	// envPubSub, if set, is the Salesforce emulator's Pub/Sub API and
+	// envPoll the poll interval (default 1 s).
+	envPubSub = "FERRY_BENCH_PUBSUB_URL"
+	envPoll   = "FERRY_BENCH_POLL_INTERVAL"
 )
 
 // TestHelperFerryProcess is not a test: it is the ferry process the SIGKILL
@@ -45,17 +49,25 @@ func TestHelperFerryProcess(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "bad key:", err)
 		os.Exit(2)
 	}
+	poll := time.Second
+	if v := os.Getenv(envPoll); v != "" {
+		if poll, err = time.ParseDuration(v); err != nil {
+			fmt.Fprintln(os.Stderr, "bad poll interval:", err)
+			os.Exit(2)
+		}
+	}
 	// As serve does: SIGTERM ends ctx, then the daemon shuts down.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	f, err := StartFerry(ctx, FerryOptions{
 		DatabaseURL: os.Getenv(envDB), Key: key, PublicURL: os.Getenv(envPublic),
 		AdminToken: os.Getenv(envAdmin), SalesforceURL: os.Getenv(envSF), IntercomURL: os.Getenv(envIC),
+		PubSubURL:        os.Getenv(envPubSub),
 		IntercomClientID: intercomClientID, IntercomClientSecret: os.Getenv(envICSecret),
 		// The engine's lease and the queue's job timeout and rescue are
 		// the deployed defaults: how soon a restart continues is what the
 		// tests measure.
-		PollInterval: time.Second,
+		PollInterval: poll,
 		Logger:       testLogger(),
 	})
 	if err != nil {

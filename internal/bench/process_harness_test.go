@@ -38,6 +38,15 @@ type processHarness struct {
 // mapped.
 func startProcessHarness(t *testing.T, ctx context.Context, dbURL string, n int, tag string, wrapSF func(http.Handler) http.Handler) *processHarness {
 	t.Helper()
+	return startProcessHarnessWith(t, ctx, dbURL, n, tag, wrapSF, nil)
+}
+
+// startProcessHarnessWith is startProcessHarness whose ferry processes
+// also get extra environment (pubsub: the Salesforce emulator serves its
+// Pub/Sub API and ferry streams from it).
+func startProcessHarnessWith(t *testing.T, ctx context.Context, dbURL string, n int, tag string, wrapSF func(http.Handler) http.Handler,
+	extra func(h *Harness) []string) *processHarness {
+	t.Helper()
 	h := &Harness{opts: Options{PollInterval: time.Second}}
 	h.SF = sfemu.New(sfemu.Options{AutoApprove: true, APIDailyLimit: 1_000_000})
 	h.SFRec = NewRecorder(SideSalesforce, h.SF)
@@ -76,6 +85,9 @@ func startProcessHarness(t *testing.T, ctx context.Context, dbURL string, n int,
 	env := []string{envChild + "=1", envDB + "=" + dbURL, envKey + "=" + hex.EncodeToString(key),
 		envSF + "=" + h.SFURL, envIC + "=" + h.ICURL, envICSecret + "=" + icSecret,
 		envAdmin + "=" + admin, envPublic + "=" + lbSrv.URL}
+	if extra != nil {
+		env = append(env, extra(h)...)
+	}
 
 	people, err := h.LoadPeople(n, tag, "t0")
 	if err != nil {

@@ -209,8 +209,11 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 		c := cfg
 		if c.PollInterval <= 0 {
 			c.PollInterval = DefaultPollInterval
-			if name == ScenarioSparse || name == ScenarioSparseBoth {
+			switch name {
+			case ScenarioSparse, ScenarioSparseBoth:
 				c.PollInterval = DefaultSparsePoll
+			case ScenarioStreamSteady, ScenarioStreamBurst:
+				c.PollInterval = DefaultStreamPoll
 			}
 		}
 		res, err := runOne(ctx, name, c)

@@ -37,9 +37,6 @@ const (
 
 // runStreamScenario runs a stream scenario streamed and then polled.
 func runStreamScenario(ctx context.Context, name string, cfg Config) ([]Result, error) {
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = DefaultStreamPoll
-	}
 	var out []Result
 	for _, mode := range []string{settings.ChangesStream, settings.ChangesPoll} {
 		res, err := streamRun(ctx, name, mode, cfg)

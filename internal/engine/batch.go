@@ -70,6 +70,9 @@ type pair struct {
 	events    []string       // SALESFORCE_CHANGE_* data events sent
 	eventErrs []string       // and why others were not
 	icWritten map[string]any
+	// icNow is the Intercom record read before a replayed stream batch
+	// (batch.replayed): values it holds already are not written again.
+	icNow *icRecord
 	// kept are the Intercom values of paused mappings (their Salesforce
 	// field is missing) that changed, by field: kept until it is back.
 	kept map[string]any
@@ -105,6 +108,11 @@ type batch struct {
 	backfillState string
 	// optionCalls counts the Intercom calls made to add list options.
 	optionCalls int
+	// replayed: the batch applies change events a process that died may
+	// have applied already (the first after resuming a stream); the
+	// Intercom records are read first, so what it wrote is not written
+	// again.
+	replayed bool
 }
 
 // err is the error that stopped the batch, if any.
@@ -161,6 +169,9 @@ func (b *batch) history(object, icID, sfID string, origin store.Origin, rule, ou
 func (b *batch) syncPairs(ctx context.Context) error {
 	if len(b.pairs) == 0 {
 		return nil
+	}
+	if b.replayed {
+		b.readReplayed(ctx)
 	}
 	var icIDs, sfIDs []string
 	for _, p := range b.pairs {
@@ -226,6 +237,19 @@ func (b *batch) planPair(p *pair, st states) {
 	p.okSF, p.okIC = true, true
 	if p.sf != nil && !p.sf.checked && p.object != sync.ObjectCompany {
 		p.sfAttrs = b.sfAttrChanges(p, st)
+	}
+	if p.icNow != nil {
+		// A process that died after writing these left them there.
+		for k, v := range p.plan.ToIntercom {
+			if sync.HashValue(p.icNow.get(k)) == sync.HashValue(v) {
+				delete(p.plan.ToIntercom, k)
+			}
+		}
+		for k, v := range p.sfAttrs {
+			if sync.HashValue(p.icNow.custom()[k]) == sync.HashValue(v) {
+				delete(p.sfAttrs, k)
+			}
+		}
 	}
 }
 

@@ -336,7 +336,7 @@ func (e *Engine) streamedNow(ctx context.Context, connID int64, doc settings.Doc
 
 // fresh returns a new batch sharing base's clients and settings.
 func (b *batch) fresh() *batch {
-	return &batch{e: b.e, conn: b.conn, c: b.c, sf: b.sf, ic: b.ic, lane: b.lane, round: b.round}
+	return &batch{e: b.e, conn: b.conn, c: b.c, sf: b.sf, ic: b.ic, lane: b.lane, round: b.round, replayed: b.replayed}
 }
 
 // pollObject applies one object's changes, read by records (the first

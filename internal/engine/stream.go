@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
@@ -251,13 +252,16 @@ func restValue(c *connConfig, object, field string, v any) any {
 // changes go through (F3.3): per object, deletes end mappings, records read
 // whole are matched and synced, changed fields of mapped records are
 // synced with the commit time as their change time. Each object's records
-// are one batch, so Intercom writes run together. It returns the objects to
-// reconcile by a query.
-func (e *Engine) applyEvents(ctx context.Context, conn store.Connection, evs []pubsub.ChangeEvent) (*streamEvents, error) {
+// are one batch, so Intercom writes run together. replayed: the events may
+// have been applied already by a process that died before saving its
+// position (see batch.replayed). It returns the objects to reconcile by a
+// query.
+func (e *Engine) applyEvents(ctx context.Context, conn store.Connection, evs []pubsub.ChangeEvent, replayed bool) (*streamEvents, error) {
 	base, err := e.newBatch(ctx, conn, settings.LaneBackground, connection.PurposeBackground)
 	if err != nil {
 		return nil, err
 	}
+	base.replayed = replayed
 	ctx = purposeCtx(ctx, connection.PurposeBackground)
 	se, err := e.sortEvents(ctx, base, evs)
 	if err != nil {
@@ -299,11 +303,42 @@ func (e *Engine) applyEvents(ctx context.Context, conn store.Connection, evs []p
 	return se, nil
 }
 
+// readReplayed reads the current Intercom records of the pairs a replayed
+// stream batch syncs from change events, so that values a process that
+// died after writing them left there are not written again. A record that
+// cannot be read is written as planned.
+func (b *batch) readReplayed(ctx context.Context) {
+	sem := make(chan struct{}, icWriters)
+	var wg gosync.WaitGroup
+	for _, p := range b.pairs {
+		if p.ic != nil || p.icNow != nil || p.sf == nil || !p.sf.partial {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if p.object == sync.ObjectCompany {
+				if c, err := b.ic.GetCompany(ctx, p.icID); err == nil {
+					r := companyRecord(c, nil)
+					p.icNow = &r
+				}
+				return
+			}
+			if c, err := b.ic.GetContact(ctx, p.icID); err == nil {
+				r := contactRecord(c, nil)
+				p.icNow = &r
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // StreamCause texts: why a connection's changes are polled (shown on its
 // overview).
 const (
 	causeSettings     = "the settings ask for polling (salesforce_changes is \"poll\")"
 	causeNotConnected = "the connection is not connected to Salesforce"
+	causeStarting     = "the change stream is starting; changes made before it are read by polling"
 	causeNoCDC        = "Change Data Capture is not enabled for %s in Salesforce (Setup > Integrations > Change Data Capture)"
 	causeReplayOld    = "the stream's position was older than Salesforce keeps events; the missed window is read by polling"
 	causeAuth         = "Salesforce refused the stream's token"

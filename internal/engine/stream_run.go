@@ -268,6 +268,14 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
+	resumed, applied := len(cs.ReplayID) > 0, 0
+	if !resumed {
+		// Without a position the stream starts at the newest event, and
+		// changes made before it (or before a process that died ahead of
+		// its first save) would be missed: the change of mode makes the
+		// next poll reconcile that window.
+		e.setStreamMode(ctx, conn.ID, store.StreamModePoll, causeStarting, nil, nil)
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sub, err := client.Subscribe(sctx, streamTopic, cs.ReplayID, pubsub.MaxCredit)
@@ -340,7 +348,11 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 				break more
 			}
 		}
-		if err := e.applyBatch(ctx, conn, batch); err != nil {
+		// Right after resuming from a saved position, the first batch may
+		// hold events a process that died had applied but not saved.
+		replayed := resumed && applied < e.opts.StreamBatch
+		applied += len(batch.Events)
+		if err := e.applyBatch(ctx, conn, batch, replayed); err != nil {
 			return healthy, err
 		}
 		if failed != nil {
@@ -352,7 +364,7 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 // applyBatch applies what the stream delivered and then, only then, saves
 // the position after it (at least once: a crash before the save applies
 // the events again, which changes nothing the second time).
-func (e *Engine) applyBatch(ctx context.Context, conn store.Connection, b pubsub.Batch) error {
+func (e *Engine) applyBatch(ctx context.Context, conn store.Connection, b pubsub.Batch, replayed bool) error {
 	replay := b.LatestReplayID
 	if n := len(b.Events); n > 0 && len(b.Events[n-1].ReplayID) > 0 {
 		replay = b.Events[n-1].ReplayID
@@ -361,7 +373,7 @@ func (e *Engine) applyBatch(ctx context.Context, conn store.Connection, b pubsub
 	var lag time.Duration
 	if len(b.Events) > 0 {
 		e.countDeliveries(ctx, conn.ID, len(b.Events))
-		se, err := e.applyEvents(ctx, conn, b.Events)
+		se, err := e.applyEvents(ctx, conn, b.Events, replayed)
 		if err != nil {
 			return err
 		}
