@@ -20,7 +20,8 @@ an email is required; required details the contact lacks are sent as
 owner from the contact's Intercom owner when the settings ask for it. The
 new Lead is mapped to the contact and synced once. Running it again, or for
 a person already in Salesforce, creates nothing and prints the existing
-record.`)
+record. INTERCOM_CONTACT_ID is the id in the address of the person's
+profile in Intercom.`)
 	name := f.fs.String("name", "", "the Lead's full name (default: the contact's)")
 	email := f.fs.String("email", "", "the Lead's email (default: the contact's)")
 	phone := f.fs.String("phone", "", "the Lead's phone (default: the contact's)")
@@ -52,7 +53,10 @@ func cmdTasks(ctx context.Context, args []string, env *cliEnv) error {
 Logs an Intercom conversation to Salesforce as a completed Task on the
 person's Lead or Contact, with the same transcript as conversation Tasks,
 as the inbox app's Log to Salesforce button does. --part logs one message
-or note alone. Running it again creates nothing and prints the same Task.`)
+or note alone (its id is in the conversation's conversation_parts in
+Intercom's API). Running it again creates nothing and prints the same
+Task. CONVERSATION_ID is the number at the end of the conversation's
+address in Intercom's inbox.`)
 	part := f.fs.String("part", "", "the one message or note to log (default: the whole conversation)")
 	contact := f.fs.String("contact", "", "the person whose Lead or Contact gets the Task (default: the conversation's first contact)")
 	target, err := createArg(f, args, "CONVERSATION_ID")
@@ -78,12 +82,13 @@ func cmdCases(ctx context.Context, args []string, env *cliEnv) error {
 Creates a Salesforce Case on the Contact of a person in an Intercom
 conversation, as the inbox app's New Case button does: --field gives a Case
 field by its API name (Subject, Description, Priority, or another field of
-the case form in ferry's settings); fields Salesforce requires must be
-given. The owner follows the settings (Salesforce's own case assignment, or
+the New Case form: cases.fields in ferry's settings); the fields Salesforce
+requires must be given, and a missing one is named. The owner follows the settings (Salesforce's own case assignment, or
 the teammate's Salesforce user), and a note with the case's link is added
 to the conversation as the teammate (--admin, default the one who connected
 Intercom). Running it again with the same values creates nothing and
-prints the same Case.`)
+prints the same Case. CONVERSATION_ID is the number at the end of the
+conversation's address in Intercom's inbox.`)
 	contact := f.fs.String("contact", "", "the person whose Contact gets the Case (default: the conversation's first contact)")
 	admin := f.fs.String("admin", "", "the Intercom teammate creating the Case (default: the one who connected Intercom)")
 	fields := map[string]string{}
