@@ -311,12 +311,13 @@ org's own usage when ferry has seen it.`)
 
 func cmdReviews(ctx context.Context, args []string, env *cliEnv) error {
 	f := newAdminFlags(env, "reviews", `Usage: ferry reviews [list] [--all] [flags]
-       ferry reviews resolve ID SALESFORCE_ID [flags]
+       ferry reviews resolve ID RECORD_ID [flags]
        ferry reviews skip ID [flags]
 
 Ambiguous matches: an Intercom person that matched several Salesforce
-records is not mapped until you pick one (resolve) or leave it unmapped
-(skip).`)
+records, or a Salesforce Lead or Contact that several Intercom people
+match, is not mapped until you pick one of the candidates (resolve with
+its id) or leave it unmapped (skip).`)
 	all := f.fs.Bool("all", false, "list resolved reviews too")
 	rest, err := parseArgs(f.fs, args)
 	if err != nil {
@@ -324,19 +325,7 @@ records is not mapped until you pick one (resolve) or leave it unmapped
 	}
 	switch {
 	case len(rest) == 0 || (rest[0] == "list" && len(rest) == 1):
-		var list struct {
-			Reviews []struct {
-				ID         int64  `json:"id"`
-				IntercomID string `json:"intercom_id"`
-				Reason     string `json:"reason"`
-				Candidates []struct {
-					ID     string `json:"id"`
-					Object string `json:"object"`
-					Name   string `json:"name"`
-				} `json:"candidates"`
-				Resolution string `json:"resolution"`
-			} `json:"reviews"`
-		}
+		var list reviewList
 		q := f.query()
 		if *all {
 			q = f.query("resolved", "true")
@@ -349,9 +338,17 @@ records is not mapped until you pick one (resolve) or leave it unmapped
 			return nil
 		}
 		for _, r := range list.Reviews {
-			fmt.Fprintf(env.Stdout, "review %d: Intercom %s: %s\n", r.ID, r.IntercomID, r.Reason)
+			if r.SalesforceID != "" {
+				fmt.Fprintf(env.Stdout, "review %d: Salesforce %s %s: %s\n", r.ID, r.SalesforceObject, r.SalesforceID, r.Reason)
+			} else {
+				fmt.Fprintf(env.Stdout, "review %d: Intercom %s: %s\n", r.ID, r.IntercomID, r.Reason)
+			}
 			for _, c := range r.Candidates {
-				fmt.Fprintf(env.Stdout, "  candidate %s %s %s\n", c.Object, c.ID, c.Name)
+				if c.Role != "" {
+					fmt.Fprintf(env.Stdout, "  candidate Intercom %s %s %s\n", c.Role, c.ID, c.Email)
+					continue
+				}
+				fmt.Fprintf(env.Stdout, "  candidate %s %s %s\n", c.Object, c.ID, c.Key)
 			}
 			if r.Resolution != "" {
 				fmt.Fprintf(env.Stdout, "  resolved: %s\n", r.Resolution)
@@ -361,15 +358,26 @@ records is not mapped until you pick one (resolve) or leave it unmapped
 		}
 		return nil
 	case (rest[0] == "resolve" && len(rest) == 3) || (rest[0] == "skip" && len(rest) == 2):
-		body := map[string]any{"skip": true}
-		if rest[0] == "resolve" {
-			body = map[string]any{"salesforce_id": rest[2]}
-		}
-		data, _ := json.Marshal(body)
 		c, err := newAdminClient(env)
 		if err != nil {
 			return err
 		}
+		body := map[string]any{"skip": true}
+		if rest[0] == "resolve" {
+			// The pick is a Salesforce record or an Intercom person, as
+			// the review's candidates are.
+			field := "salesforce_id"
+			var open reviewList
+			if raw, _, err := c.do(ctx, "GET", "/api/v1/reviews"+f.query(), nil, nil); err == nil && json.Unmarshal(raw, &open) == nil {
+				for _, r := range open.Reviews {
+					if strconv.FormatInt(r.ID, 10) == rest[1] && r.CandidatesIn == "intercom" {
+						field = "intercom_id"
+					}
+				}
+			}
+			body = map[string]any{field: rest[2]}
+		}
+		data, _ := json.Marshal(body)
 		out, _, err := c.do(ctx, "POST", "/api/v1/reviews/"+url.PathEscape(rest[1])+"/resolve"+f.query(), data, nil)
 		if err != nil {
 			return err
@@ -381,5 +389,25 @@ records is not mapped until you pick one (resolve) or leave it unmapped
 		return nil
 	}
 	f.fs.Usage()
-	return usageError{"want list, resolve ID SALESFORCE_ID or skip ID"}
+	return usageError{"want list, resolve ID RECORD_ID or skip ID"}
+}
+
+// reviewList is the answer of GET /api/v1/reviews.
+type reviewList struct {
+	Reviews []struct {
+		ID               int64  `json:"id"`
+		IntercomID       string `json:"intercom_id"`
+		SalesforceObject string `json:"salesforce_object"`
+		SalesforceID     string `json:"salesforce_id"`
+		CandidatesIn     string `json:"candidates_in"`
+		Reason           string `json:"reason"`
+		Candidates       []struct {
+			ID     string `json:"id"`
+			Object string `json:"object"`
+			Key    string `json:"key"`
+			Role   string `json:"role"`
+			Email  string `json:"email"`
+		} `json:"candidates"`
+		Resolution string `json:"resolution"`
+	} `json:"reviews"`
 }

@@ -33,11 +33,16 @@ func TestRequestsTheAdminMustFix(t *testing.T) {
 	t.Parallel()
 	a, st, conn := setup(t)
 	ctx := context.Background()
-	var review store.MatchReview
+	var review, sfReview store.MatchReview
 	err := st.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		review, err = tx.AddMatchReview(ctx, store.MatchReview{ConnectionID: conn, IntercomID: "ic1", Reason: "two Leads",
 			Candidates: `[{"object":"Lead","id":"00Q000000000001AAA","key":"a@b.example"},{"object":"Lead","id":"00Q000000000002AAA","key":"a@b.example"}]`})
+		if err != nil {
+			return err
+		}
+		sfReview, err = tx.AddMatchReview(ctx, store.MatchReview{ConnectionID: conn, SFObject: "Lead", SFID: "00Q000000000003AAA",
+			Reason: "two Intercom leads", Candidates: `[{"role":"lead","id":"ic2","email":"c@d.example"},{"role":"lead","id":"ic3","email":"c@d.example"}]`})
 		return err
 	})
 	if err != nil {
@@ -58,14 +63,30 @@ func TestRequestsTheAdminMustFix(t *testing.T) {
 		{"history without a record", func() error { _, err := a.History(ctx, conn, "", store.Page{Limit: 10}); return err }, app.Invalid},
 		{"usage for zero days", func() error { _, err := a.Usage(ctx, conn, 0); return err }, app.Invalid},
 		{"review with both a pick and skip", func() error {
-			_, err := a.ResolveReview(ctx, conn, review.ID, "00Q000000000001AAA", true)
+			_, err := a.ResolveReview(ctx, conn, review.ID, app.ReviewDecision{SalesforceID: "00Q000000000001AAA", Skip: true})
 			return err
 		}, app.Invalid},
 		{"review with a record that is not a candidate", func() error {
-			_, err := a.ResolveReview(ctx, conn, review.ID, "00Q000000000009AAA", false)
+			_, err := a.ResolveReview(ctx, conn, review.ID, app.ReviewDecision{SalesforceID: "00Q000000000009AAA"})
 			return err
 		}, app.Invalid},
-		{"review that does not exist", func() error { _, err := a.ResolveReview(ctx, conn, 999, "", true); return err }, app.NotFound},
+		{"review with nothing picked", func() error {
+			_, err := a.ResolveReview(ctx, conn, review.ID, app.ReviewDecision{})
+			return err
+		}, app.Invalid},
+		{"review of a Salesforce record given a Salesforce record", func() error {
+			_, err := a.ResolveReview(ctx, conn, sfReview.ID, app.ReviewDecision{SalesforceID: "00Q000000000003AAA"})
+			return err
+		}, app.Invalid},
+		{"review of an Intercom person given an Intercom person", func() error {
+			_, err := a.ResolveReview(ctx, conn, review.ID, app.ReviewDecision{IntercomID: "ic1"})
+			return err
+		}, app.Invalid},
+		{"review with an Intercom person who is not a candidate", func() error {
+			_, err := a.ResolveReview(ctx, conn, sfReview.ID, app.ReviewDecision{IntercomID: "ic9"})
+			return err
+		}, app.Invalid},
+		{"review that does not exist", func() error { _, err := a.ResolveReview(ctx, conn, 999, app.ReviewDecision{Skip: true}); return err }, app.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
@@ -76,16 +97,30 @@ func TestRequestsTheAdminMustFix(t *testing.T) {
 	}
 
 	t.Run("a pick maps the record once", func(t *testing.T) {
-		got, err := a.ResolveReview(ctx, conn, review.ID, "00Q000000000002AAA", false)
+		got, err := a.ResolveReview(ctx, conn, review.ID, app.ReviewDecision{SalesforceID: "00Q000000000002AAA"})
 		if err != nil || got != "00Q000000000002AAA" {
 			t.Fatalf("resolve: %q %v", got, err)
 		}
-		if _, err := a.ResolveReview(ctx, conn, review.ID, "", true); app.KindOf(err) != app.NotFound {
+		if _, err := a.ResolveReview(ctx, conn, review.ID, app.ReviewDecision{Skip: true}); app.KindOf(err) != app.NotFound {
 			t.Errorf("resolving again: %v, want not found", err)
 		}
 		open, _ := a.ListReviews(ctx, conn, false)
-		if len(open) != 0 {
-			t.Errorf("open reviews after resolving: %d", len(open))
+		if len(open) != 1 || open[0].ID != sfReview.ID {
+			t.Errorf("open reviews after resolving one: %+v", open)
+		}
+	})
+
+	t.Run("a pick of an Intercom person maps the Salesforce record", func(t *testing.T) {
+		open, _ := a.ListReviews(ctx, conn, false)
+		if len(open) != 1 || open[0].CandidatesIn != app.CandidatesInIntercom || open[0].SalesforceID != "00Q000000000003AAA" || open[0].SalesforceObject != "Lead" {
+			t.Fatalf("open reviews = %+v, want the review of Lead 00Q000000000003AAA", open)
+		}
+		got, err := a.ResolveReview(ctx, conn, sfReview.ID, app.ReviewDecision{IntercomID: "ic3"})
+		if err != nil || got != "ic3" {
+			t.Fatalf("resolve: %q %v", got, err)
+		}
+		if open, _ := a.ListReviews(ctx, conn, false); len(open) != 0 {
+			t.Errorf("open reviews after resolving both: %+v", open)
 		}
 	})
 }

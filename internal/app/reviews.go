@@ -13,16 +13,34 @@ import (
 	"github.com/ferrysync/ferry/internal/store"
 )
 
-// ReviewView is an ambiguous match waiting for the admin (F2.2).
+// ReviewView is an ambiguous match waiting for the admin (F2.2): either
+// one Intercom person whose key several Salesforce records share
+// (CandidatesIn "salesforce"), or one Salesforce Lead or Contact whose key
+// several Intercom people share (CandidatesIn "intercom").
 type ReviewView struct {
-	ID         int64           `json:"id"`
-	IntercomID string          `json:"intercom_id"`
-	Reason     string          `json:"reason"`
-	Candidates json.RawMessage `json:"candidates,omitempty"`
-	Resolution string          `json:"resolution,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
-	ResolvedAt *time.Time      `json:"resolved_at,omitempty"`
+	ID int64 `json:"id"`
+	// IntercomID is the person reviewed when the candidates are Salesforce
+	// records; empty otherwise.
+	IntercomID string `json:"intercom_id"`
+	// SalesforceObject and SalesforceID are the record reviewed when the
+	// candidates are Intercom people; empty otherwise.
+	SalesforceObject string `json:"salesforce_object,omitempty"`
+	SalesforceID     string `json:"salesforce_id,omitempty"`
+	// CandidatesIn says which side the candidates are on: "salesforce" or
+	// "intercom".
+	CandidatesIn string          `json:"candidates_in"`
+	Reason       string          `json:"reason"`
+	Candidates   json.RawMessage `json:"candidates,omitempty"`
+	Resolution   string          `json:"resolution,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+	ResolvedAt   *time.Time      `json:"resolved_at,omitempty"`
 }
+
+// The sides a review's candidates can be on.
+const (
+	CandidatesInSalesforce = "salesforce"
+	CandidatesInIntercom   = "intercom"
+)
 
 // ListReviews returns a connection's ambiguous matches, newest first; the
 // resolved ones too with includeResolved.
@@ -33,8 +51,12 @@ func (a *App) ListReviews(ctx context.Context, connID int64, includeResolved boo
 	}
 	out := make([]ReviewView, 0, len(list))
 	for _, m := range list {
-		v := ReviewView{ID: m.ID, IntercomID: m.IntercomID, Reason: PlainWords(m.Reason), Resolution: m.Resolution,
+		v := ReviewView{ID: m.ID, IntercomID: m.IntercomID, SalesforceObject: m.SFObject, SalesforceID: m.SFID,
+			CandidatesIn: CandidatesInSalesforce, Reason: PlainWords(m.Reason), Resolution: m.Resolution,
 			CreatedAt: m.CreatedAt.UTC(), ResolvedAt: m.ResolvedAt}
+		if m.FromSalesforce() {
+			v.CandidatesIn = CandidatesInIntercom
+		}
 		if json.Valid([]byte(m.Candidates)) {
 			v.Candidates = json.RawMessage(m.Candidates)
 		}
@@ -46,20 +68,35 @@ func (a *App) ListReviews(ctx context.Context, connID int64, includeResolved boo
 // salesforceID matches 15- and 18-character Salesforce record ids.
 var salesforceID = regexp.MustCompile(`^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$`)
 
-// ResolveReview records the admin's decision on an ambiguous match: the
-// Salesforce record picked among the candidates, or skip to map nothing.
-// Resolving and mapping commit together: the engine maps the picked record
+// ReviewDecision is the admin's answer to a review: exactly one of the
+// Salesforce record picked (a review of an Intercom person), the Intercom
+// person picked (a review of a Salesforce record), or Skip to map nothing.
+type ReviewDecision struct {
+	SalesforceID string
+	IntercomID   string
+	Skip         bool
+}
+
+// ResolveReview records the admin's decision on an ambiguous match.
+// Resolving and mapping commit together: the engine maps the picked pair
 // (and runs the first sync both ways, F3.4) once this commits. It returns
-// the resolution stored ("skip" or the Salesforce id).
-func (a *App) ResolveReview(ctx context.Context, connID, id int64, sfID string, skip bool) (string, error) {
-	resolution := sfID
+// the resolution stored ("skip" or the picked record's id).
+func (a *App) ResolveReview(ctx context.Context, connID, id int64, d ReviewDecision) (string, error) {
+	d.SalesforceID, d.IntercomID = strings.TrimSpace(d.SalesforceID), strings.TrimSpace(d.IntercomID)
+	given := 0
+	for _, set := range []bool{d.SalesforceID != "", d.IntercomID != "", d.Skip} {
+		if set {
+			given++
+		}
+	}
+	resolution := d.SalesforceID + d.IntercomID
 	switch {
-	case skip && sfID != "":
-		return "", errorf(Invalid, "give either salesforce_id or skip, not both")
-	case skip:
+	case given != 1:
+		return "", errorf(Invalid, "give one of salesforce_id, intercom_id or skip")
+	case d.Skip:
 		resolution = "skip"
-	case !salesforceID.MatchString(sfID):
-		return "", errorf(Invalid, "salesforce_id %q is not a 15- or 18-character Salesforce id", sfID)
+	case d.SalesforceID != "" && !salesforceID.MatchString(d.SalesforceID):
+		return "", errorf(Invalid, "salesforce_id %q is not a 15- or 18-character Salesforce id", d.SalesforceID)
 	}
 	err := a.store.InTx(ctx, func(tx store.Tx) error {
 		open, err := tx.ListMatchReviews(ctx, connID, false)
@@ -71,16 +108,25 @@ func (a *App) ResolveReview(ctx context.Context, connID, id int64, sfID string, 
 			return store.ErrNotFound
 		}
 		review := open[i]
-		if !skip && !strings.Contains(review.Candidates, `"`+sfID) {
-			return errorf(Invalid, "salesforce_id %s is not one of the review's candidates", sfID)
+		icID, sfID := review.IntercomID, d.SalesforceID
+		switch {
+		case d.Skip:
+		case review.FromSalesforce() && d.IntercomID == "":
+			return errorf(Invalid, "review %d is of %s %s: pick one of its Intercom people with intercom_id", id, review.SFObject, review.SFID)
+		case !review.FromSalesforce() && d.SalesforceID == "":
+			return errorf(Invalid, "review %d is of Intercom person %s: pick one of its Salesforce records with salesforce_id", id, review.IntercomID)
+		case !isCandidate(review.Candidates, resolution):
+			return errorf(Invalid, "%s is not one of the review's candidates", resolution)
+		case review.FromSalesforce():
+			icID, sfID = d.IntercomID, review.SFID
 		}
 		if err := tx.ResolveMatchReview(ctx, id, resolution); err != nil {
 			return err
 		}
-		if skip {
+		if d.Skip {
 			return nil
 		}
-		return engine.EnqueueMapRecord(ctx, tx, connID, review.IntercomID, sfID)
+		return engine.EnqueueMapRecord(ctx, tx, connID, icID, sfID)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return "", errorf(NotFound, "review %d does not exist or is already resolved", id)
@@ -90,4 +136,20 @@ func (a *App) ResolveReview(ctx context.Context, connID, id int64, sfID string, 
 	}
 	a.log.InfoContext(ctx, "match review resolved", "review", id, "resolution", resolution)
 	return resolution, nil
+}
+
+// isCandidate reports whether id is one of the candidates a review lists
+// (JSON objects with an "id"). A 15-character Salesforce id names the
+// record whose 18-character id it begins.
+func isCandidate(candidates, id string) bool {
+	var list []struct{ ID string }
+	if err := json.Unmarshal([]byte(candidates), &list); err != nil {
+		return false
+	}
+	for _, c := range list {
+		if c.ID == id || len(id) == 15 && len(c.ID) == 18 && strings.HasPrefix(c.ID, id) {
+			return true
+		}
+	}
+	return false
 }

@@ -60,15 +60,23 @@ func (b *batch) commit(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			// One open review a record: a record seen again by each
+			// poll or event is not listed twice.
+			subject := func(r store.MatchReview) string {
+				if r.FromSalesforce() {
+					return "sf:" + r.SFID
+				}
+				return "ic:" + r.IntercomID
+			}
 			have := map[string]bool{}
 			for _, r := range open {
-				have[r.IntercomID] = true
+				have[subject(r)] = true
 			}
 			for _, r := range ops.reviews {
-				if have[r.IntercomID] {
+				if have[subject(r)] {
 					continue
 				}
-				have[r.IntercomID] = true
+				have[subject(r)] = true
 				if _, err := tx.AddMatchReview(ctx, r); err != nil {
 					return err
 				}

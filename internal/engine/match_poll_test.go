@@ -7,6 +7,7 @@ import (
 
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/jobs"
 )
 
 // TestMultipleMatchesFoundByPoll: the legacy multiple-match rules (F2.2) hold
@@ -149,4 +150,78 @@ func TestPollMovesPastInitialSyncSecond(t *testing.T) {
 	if !wm.SystemModstamp.After(started.Truncate(time.Second).Add(time.Second)) {
 		t.Errorf("Lead watermark = %s, want past the initial sync's second (%s)", wm.SystemModstamp, started)
 	}
+}
+
+// TestSeveralIntercomPeopleShareTheKeyOfAPolledRecord: a Salesforce Lead
+// whose email two Intercom leads share is a multiple match from Salesforce's
+// side (F2.2): no mapping, and the Lead is listed once for the admin, with
+// both Intercom people as candidates, however often it is polled again.
+// The admin's pick maps the pair and syncs it both ways once (F3.4).
+func TestSeveralIntercomPeopleShareTheKeyOfAPolledRecord(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	const email = "shared@example.com"
+	first := b.newContact(map[string]any{"email": email, "role": "lead", "phone": "+1 555 0101"})
+	second := b.newContact(map[string]any{"email": email, "role": "lead", "phone": "+1 555 0102"})
+	b.drain()
+	sfID := b.newRecord("Lead", map[string]any{"Email": email, "Title": "CTO"})
+	b.poll()
+	for _, id := range []string{first, second} {
+		if m, ok := b.mapping(id); ok {
+			t.Errorf("Intercom %s mapped to %s on a multiple match", id, m.SFID)
+		}
+	}
+	if got := b.sfField("Lead", sfID, "Phone"); got != nil && got != "" {
+		t.Errorf("Lead Phone = %v on a multiple match", got)
+	}
+	reviews, err := b.store.ListMatchReviews(b.ctx, b.connID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reviews) != 1 || reviews[0].SFID != sfID || reviews[0].SFObject != "Lead" || reviews[0].IntercomID != "" {
+		t.Fatalf("reviews = %+v, want one of Lead %s", reviews, sfID)
+	}
+	for _, id := range []string{first, second} {
+		if !strings.Contains(reviews[0].Candidates, `"`+id+`"`) {
+			t.Errorf("review candidates %s lack Intercom %s", reviews[0].Candidates, id)
+		}
+	}
+
+	t.Run("polled again, it is listed once", func(t *testing.T) {
+		b.clock.Advance(2 * time.Second)
+		if err := b.sf.UpdateRecord("Lead", sfID, map[string]any{"Title": "CEO"}); err != nil {
+			t.Fatal(err)
+		}
+		b.poll()
+		if again, _ := b.store.ListMatchReviews(b.ctx, b.connID, false); len(again) != 1 {
+			t.Errorf("%d reviews after a second poll, want 1", len(again))
+		}
+	})
+
+	t.Run("the admin's pick maps the pair and syncs it", func(t *testing.T) {
+		if err := b.eng.MapRecord(b.ctx, b.conn(), jobs.MapRecordArgs{ConnectionID: b.connID, IntercomID: second, SalesforceID: sfID}); err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := b.mapping(second); !ok || m.SFID != sfID {
+			t.Fatalf("mapping = %+v, %v; want Lead %s", m, ok, sfID)
+		}
+		if _, ok := b.mapping(first); ok {
+			t.Error("the candidate not picked was mapped")
+		}
+		if got := b.sfField("Lead", sfID, "Phone"); got != "+1 555 0102" {
+			t.Errorf("Lead Phone = %v, want the picked person's", got)
+		}
+		if got := b.icContact(second).CustomAttributes["job_title"]; got != "CEO" {
+			t.Errorf("job_title = %v, want the Lead's Title", got)
+		}
+		// Polled again, the mapped record syncs as any mapped record.
+		b.clock.Advance(2 * time.Second)
+		if err := b.sf.UpdateRecord("Lead", sfID, map[string]any{"Title": "CFO"}); err != nil {
+			t.Fatal(err)
+		}
+		b.poll()
+		if got := b.icContact(second).CustomAttributes["job_title"]; got != "CFO" {
+			t.Errorf("job_title = %v after a poll, want CFO", got)
+		}
+	})
 }

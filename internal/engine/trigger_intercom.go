@@ -205,6 +205,24 @@ func (b *batch) review(icID, reason string, cands []sfRecord) {
 	b.ops.reviews = append(b.ops.reviews, store.MatchReview{ConnectionID: b.conn.ID, IntercomID: icID, Reason: reason, Candidates: string(raw)})
 }
 
+// reviewSalesforce lists a Salesforce record whose key several Intercom
+// people share for the admin to pick one (F2.2).
+func (b *batch) reviewSalesforce(r sfRecord, reason string, cands []icRecord) {
+	raw, _ := json.Marshal(icCandidateList(cands))
+	b.ops.reviews = append(b.ops.reviews, store.MatchReview{ConnectionID: b.conn.ID, SFObject: r.Object, SFID: r.ID,
+		Reason: reason, Candidates: string(raw)})
+}
+
+// icCandidateList describes Intercom candidates for the review list and
+// history.
+func icCandidateList(cands []icRecord) []map[string]string {
+	out := make([]map[string]string, 0, len(cands))
+	for _, c := range cands {
+		out = append(out, map[string]string{"role": c.Role, "id": c.ID, "email": c.Email, "external_id": c.ExternalID})
+	}
+	return out
+}
+
 // candidateList describes candidates for the review list and history.
 func candidateList(cands []sfRecord) []map[string]string {
 	out := make([]map[string]string, 0, len(cands))

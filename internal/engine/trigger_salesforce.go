@@ -228,15 +228,23 @@ func (b *batch) matchPolled(ctx context.Context, need []sfRecord, mappings map[s
 				b.ops.deleteMappings = append(b.ops.deleteMappings, mappedIC)
 			}
 			icID := mappedIC
-			if review != nil {
+			var listed any
+			switch {
+			case review != nil:
 				// F2.2: the Intercom person is listed for the admin to pick
 				// one of the tying records.
 				icID = candIDs[0]
 				b.review(icID, reason, review)
-			}
-			var listed any
-			if review != nil {
 				listed = candidateList(review)
+			case !company && len(candIDs) > 1:
+				// F2.2: several Intercom people share the record's key:
+				// the record is listed for the admin to pick one.
+				var people []icRecord
+				for _, id := range candIDs {
+					people = append(people, findIC(cands[r.Key], id))
+				}
+				b.reviewSalesforce(r, reason, people)
+				listed = icCandidateList(people)
 			}
 			b.history(object, icID, r.ID, store.OriginSalesforce, act.Rule, "multiple_matches", reason, listed)
 			markSeen(r)

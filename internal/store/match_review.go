@@ -7,18 +7,30 @@ import (
 )
 
 // MatchReview is an ambiguous match left for the admin to decide (F2), for
-// example an Intercom user whose email matches two Salesforce Contacts.
+// example an Intercom user whose email matches two Salesforce Contacts
+// (IntercomID set, Salesforce candidates), or a Salesforce Lead whose email
+// two Intercom leads share (SFObject and SFID set, IntercomID empty,
+// Intercom candidates).
 type MatchReview struct {
 	ID           int64
 	ConnectionID int64
 	IntercomID   string
-	Reason       string
-	// Candidates is JSON describing the possible Salesforce records.
+	// SFObject and SFID name the Salesforce record of a review whose
+	// candidates are Intercom people; both are empty otherwise.
+	SFObject string
+	SFID     string
+	Reason   string
+	// Candidates is JSON describing the possible records of the other
+	// side: Salesforce records, or Intercom people when SFID is set.
 	Candidates string
 	Resolution string
 	CreatedAt  time.Time
 	ResolvedAt *time.Time
 }
+
+// FromSalesforce reports whether the review is of one Salesforce record
+// with Intercom candidates.
+func (m MatchReview) FromSalesforce() bool { return m.SFID != "" }
 
 // ListMatchReviews returns a connection's reviews, newest first; resolved
 // ones only when asked.
@@ -27,11 +39,11 @@ func (r *reader) ListMatchReviews(ctx context.Context, connID int64, includeReso
 	if includeResolved {
 		cond = ""
 	}
-	rs, err := r.q.query(ctx, `SELECT id, connection_id, intercom_id, reason, candidates, resolution, created_at, resolved_at
+	rs, err := r.q.query(ctx, `SELECT id, connection_id, intercom_id, sf_object, sf_id, reason, candidates, resolution, created_at, resolved_at
 		FROM match_reviews WHERE connection_id = $1`+cond+` ORDER BY id DESC`, connID)
 	out, err := collect(rs, err, func(rs rows) (MatchReview, error) {
 		var m MatchReview
-		err := rs.Scan(&m.ID, &m.ConnectionID, &m.IntercomID, &m.Reason, &m.Candidates, &m.Resolution,
+		err := rs.Scan(&m.ID, &m.ConnectionID, &m.IntercomID, &m.SFObject, &m.SFID, &m.Reason, &m.Candidates, &m.Resolution,
 			timeCol{&m.CreatedAt}, nullTimeCol{&m.ResolvedAt})
 		return m, err
 	})
@@ -41,14 +53,20 @@ func (r *reader) ListMatchReviews(ctx context.Context, connID int64, includeReso
 	return out, nil
 }
 
-// AddMatchReview adds a review.
+// AddMatchReview adds a review: of an Intercom person (IntercomID) or of a
+// Salesforce record (SFObject and SFID), not both.
 func (w *writer) AddMatchReview(ctx context.Context, m MatchReview) (MatchReview, error) {
-	if m.IntercomID == "" {
-		return MatchReview{}, fmt.Errorf("store: add match review: intercom id is empty: %w", ErrInvalid)
+	switch {
+	case m.IntercomID == "" && m.SFID == "":
+		return MatchReview{}, fmt.Errorf("store: add match review: neither an intercom id nor a salesforce id: %w", ErrInvalid)
+	case m.IntercomID != "" && m.SFID != "":
+		return MatchReview{}, fmt.Errorf("store: add match review: both an intercom id and a salesforce id: %w", ErrInvalid)
+	case m.SFID != "" && m.SFObject == "":
+		return MatchReview{}, fmt.Errorf("store: add match review: salesforce id %s without its object: %w", m.SFID, ErrInvalid)
 	}
 	m.CreatedAt, m.ResolvedAt, m.Resolution = now(), nil, ""
-	err := w.q.queryRow(ctx, `INSERT INTO match_reviews (connection_id, intercom_id, reason, candidates, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, m.ConnectionID, m.IntercomID, m.Reason, m.Candidates, m.CreatedAt).Scan(&m.ID)
+	err := w.q.queryRow(ctx, `INSERT INTO match_reviews (connection_id, intercom_id, sf_object, sf_id, reason, candidates, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, m.ConnectionID, m.IntercomID, m.SFObject, m.SFID, m.Reason, m.Candidates, m.CreatedAt).Scan(&m.ID)
 	if err != nil {
 		return MatchReview{}, w.wrapWrite(err, "store: add match review")
 	}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/ferrysync/ferry/internal/app"
 )
 
 // listReviews is GET /api/v1/reviews?connection=[&resolved=1].
@@ -20,8 +22,9 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request) {
 }
 
 // resolveReview is POST /api/v1/reviews/{id}/resolve {"salesforce_id": …}
-// (or {"skip": true} to map nothing). The matching engine acts on the
-// resolution.
+// for a review of an Intercom person, {"intercom_id": …} for a review of a
+// Salesforce record, or {"skip": true} to map nothing. The matching engine
+// acts on the resolution.
 func (s *Server) resolveReview(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -30,6 +33,7 @@ func (s *Server) resolveReview(w http.ResponseWriter, r *http.Request) {
 	}
 	var in struct {
 		SalesforceID string `json:"salesforce_id"`
+		IntercomID   string `json:"intercom_id"`
 		Skip         bool   `json:"skip"`
 	}
 	if err := decodeJSON(w, r, &in, false); err != nil {
@@ -41,7 +45,8 @@ func (s *Server) resolveReview(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, r, err)
 		return
 	}
-	resolution, err := s.app.ResolveReview(r.Context(), conn.ID, id, in.SalesforceID, in.Skip)
+	resolution, err := s.app.ResolveReview(r.Context(), conn.ID, id,
+		app.ReviewDecision{SalesforceID: in.SalesforceID, IntercomID: in.IntercomID, Skip: in.Skip})
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return

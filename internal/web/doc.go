@@ -33,7 +33,7 @@
 //	GET  /api/v1/sync-errors/{id}, POST /api/v1/sync-errors/{id}/retry, POST /api/v1/sync-errors/retry
 //	GET  /api/v1/history?record=ID[&connection=&limit=&before=]
 //	GET  /api/v1/usage?connection=&days=N
-//	GET  /api/v1/reviews[?resolved=1], POST /api/v1/reviews/{id}/resolve {"salesforce_id"} or {"skip": true}
+//	GET  /api/v1/reviews[?resolved=1], POST /api/v1/reviews/{id}/resolve {"salesforce_id"}, {"intercom_id"} or {"skip": true}
 //	GET  /healthz, /readyz, /metrics
 //
 // API calls without ?connection= act on the default connection. Errors are
