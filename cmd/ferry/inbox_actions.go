@@ -55,7 +55,8 @@ person's Lead or Contact, with the same transcript as conversation Tasks,
 as the inbox app's Log to Salesforce button does. --part logs one message
 or note alone (its id is in the conversation's conversation_parts in
 Intercom's API). Running it again creates nothing and prints the same
-Task. CONVERSATION_ID is the number at the end of the conversation's
+Task, as does logging a whole conversation ferry already keeps as a Task
+(conversation Tasks in the settings). CONVERSATION_ID is the number at the end of the conversation's
 address in Intercom's inbox.`)
 	part := f.fs.String("part", "", "the one message or note to log (default: the whole conversation)")
 	contact := f.fs.String("contact", "", "the person whose Lead or Contact gets the Task (default: the conversation's first contact)")
@@ -69,7 +70,10 @@ address in Intercom's inbox.`)
 		return err
 	}
 	verb := "created"
-	if res.Existed {
+	switch {
+	case res.Kept:
+		verb = "already kept for the conversation by ferry"
+	case res.Existed:
 		verb = "already logged"
 	}
 	fmt.Fprintf(env.Stdout, "Task %s on %s %s %s\n", res.TaskID, res.WhoID, verb, res.URL)

@@ -31,9 +31,14 @@ type TaskResult struct {
 	TaskID string `json:"salesforce_id"`
 	// WhoID is the Lead or Contact the Task is on.
 	WhoID string `json:"who_id"`
-	// Existed says the same request logged it before.
-	Existed bool   `json:"existed"`
-	URL     string `json:"url,omitempty"`
+	// Existed says the same request logged it before, or (Kept) that
+	// ferry already keeps the conversation as a Task on the person.
+	Existed bool `json:"existed"`
+	// Kept says the Task is the one ferry keeps for the conversation
+	// (conversation Tasks): logging the whole conversation again would
+	// only duplicate it.
+	Kept bool   `json:"kept,omitempty"`
+	URL  string `json:"url,omitempty"`
 }
 
 // LogToSalesforce logs a conversation, or one message or note of it, as a
@@ -94,9 +99,27 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 		tr.Parts = one
 		subject = sync.TaskSubject(one[0].Body)
 	}
+	link := func(id string) string {
+		if base := strings.TrimRight(c.SalesforceInstanceURL, "/"); base != "" {
+			return base + "/" + id
+		}
+		return ""
+	}
 	part := req.PartID
 	if part == "" {
 		part = "all"
+		// The conversation Task ferry keeps for this person (F6.1) is
+		// the whole conversation already: a second one would only
+		// duplicate it.
+		kept, err := a.store.ListConversationTasks(ctx, connID, []string{conv.ID})
+		if err != nil {
+			return TaskResult{}, err
+		}
+		for _, t := range kept {
+			if t.WhoID == m.SFID && t.TaskID != "" {
+				return TaskResult{TaskID: t.TaskID, WhoID: m.SFID, Existed: true, Kept: true, URL: link(t.TaskID)}, nil
+			}
+		}
 	}
 	key := "task:" + conv.ID + ":" + part + ":" + m.SFID
 	id, existed, err := a.once(ctx, connID, key, func() (string, error) {
@@ -111,10 +134,7 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 	if err != nil {
 		return TaskResult{}, err
 	}
-	r := TaskResult{TaskID: id, WhoID: m.SFID, Existed: existed}
-	if base := strings.TrimRight(c.SalesforceInstanceURL, "/"); base != "" {
-		r.URL = base + "/" + id
-	}
+	r := TaskResult{TaskID: id, WhoID: m.SFID, Existed: existed, URL: link(id)}
 	a.log.InfoContext(ctx, "conversation logged to Salesforce", "connection", connID, "conversation", conv.ID,
 		"part", req.PartID, "task", id, "existed", existed)
 	return r, nil

@@ -20,7 +20,11 @@ func (s *Server) logConversationCanvas(ctx context.Context, req *canvasRequest) 
 		return s.inboxFailure(ctx, err)
 	}
 	note := "Conversation logged to Salesforce as " + mdLink("a completed Task", res.URL) + "."
-	if res.Existed {
+	switch {
+	case res.Kept:
+		note = "ferry already keeps this conversation in Salesforce as " + mdLink("a Task", res.URL) +
+			" on this person, brought up to date when the conversation closes; nothing new was created."
+	case res.Existed:
 		note = "This conversation was already logged to Salesforce; nothing new was created."
 	}
 	c := s.inboxCanvas(ctx, req, "")

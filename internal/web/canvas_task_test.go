@@ -114,3 +114,63 @@ func TestLogToSalesforce(t *testing.T) {
 		}
 	}
 }
+
+// Log to Salesforce on a conversation ferry already keeps as a Task on the
+// person (conversation Tasks, F6.1) creates no second Task for the whole
+// conversation and links the kept one; a single note is still logged
+// (F6.2).
+func TestLogToSalesforceKeptConversationTask(t *testing.T) {
+	t.Parallel()
+	in := setupInbox(t)
+	ctx := t.Context()
+	c := in.icContact(t, "Kit Kept", "kit@kept.example", "", "")
+	contact := in.create(t, "Contact", map[string]any{"FirstName": "Kit", "LastName": "Kept", "Email": "kit@kept.example"})
+	conv, err := in.ic.StartConversation(c.ID, "<p>Where is my order?</p>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := in.create(t, "Task", map[string]any{"WhoId": contact, "Subject": "Intercom conversation: Where is my order?", "Status": "Not Started"})
+	if err := in.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: in.connID, Kind: store.MappingPerson, IntercomID: c.ID,
+			IntercomRole: store.RoleLead, SFObject: store.SalesforceObject("Contact"), SFID: contact, MatchKey: "email:kit@kept.example"}); err != nil {
+			return err
+		}
+		return tx.PutConversationTasks(ctx, []store.ConversationTask{{ConnectionID: in.connID, ConversationID: conv, WhoID: contact,
+			IntercomID: c.ID, TaskID: kept, State: store.TaskOpen}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "log_conversation",
+		"conversation": map[string]any{"type": "conversation", "id": conv}})
+	mustContain(t, in.canvas(t, "/canvas/submit", body), "already keeps this conversation in Salesforce as [a Task](", "/"+kept+")",
+		"nothing new was created")
+	res := in.admin(t, http.MethodPost, "/api/v1/tasks", `{"conversation_id":"`+conv+`"}`)
+	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"kept":true`) || !strings.Contains(string(res.body), kept) {
+		t.Fatalf("the API logging a kept conversation: %d %s, want 200 with the kept Task", res.status, res.body)
+	}
+	if n := len(in.tasksOn(contact)); n != 1 {
+		t.Fatalf("%d Tasks on the Contact, want only the kept one", n)
+	}
+
+	// A note alone is still logged.
+	ic, err := in.manager.Intercom(ctx, in.connID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins, err := ic.ListAdmins(ctx)
+	if err != nil || len(admins) == 0 {
+		t.Fatalf("admins: %v %v", admins, err)
+	}
+	full, err := ic.AddNote(ctx, conv, string(admins[0].ID), "<p>Shipped on Monday</p>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := full.ConversationParts.Parts[len(full.ConversationParts.Parts)-1].ID
+	if res := in.admin(t, http.MethodPost, "/api/v1/tasks", `{"conversation_id":"`+conv+`","part_id":"`+note+`"}`); res.status != http.StatusCreated {
+		t.Fatalf("log the note: %d %s, want 201", res.status, res.body)
+	}
+	if n := len(in.tasksOn(contact)); n != 2 {
+		t.Fatalf("%d Tasks on the Contact, want the kept one and the note's", n)
+	}
+}
