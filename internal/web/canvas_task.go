@@ -22,8 +22,8 @@ func (s *Server) logConversationCanvas(ctx context.Context, req *canvasRequest) 
 	note := "Conversation logged to Salesforce as " + mdLink("a completed Task", res.URL) + "."
 	switch {
 	case res.Kept:
-		note = "ferry already keeps this conversation in Salesforce as " + mdLink("a Task", res.URL) +
-			" on this person, brought up to date when the conversation closes; nothing new was created."
+		note = "This conversation is already in Salesforce: ferry keeps it as " + mdLink("a Task", res.URL) +
+			" on this person. Nothing new was created."
 	case res.Existed:
 		note = "This conversation was already logged to Salesforce; nothing new was created."
 	}

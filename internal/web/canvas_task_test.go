@@ -143,8 +143,8 @@ func TestLogToSalesforceKeptConversationTask(t *testing.T) {
 
 	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "log_conversation",
 		"conversation": map[string]any{"type": "conversation", "id": conv}})
-	mustContain(t, in.canvas(t, "/canvas/submit", body), "already keeps this conversation in Salesforce as [a Task](", "/"+kept+")",
-		"nothing new was created")
+	mustContain(t, in.canvas(t, "/canvas/submit", body), "already in Salesforce: ferry keeps it as [a Task](", "/"+kept+")",
+		"Nothing new was created")
 	res := in.admin(t, http.MethodPost, "/api/v1/tasks", `{"conversation_id":"`+conv+`"}`)
 	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"kept":true`) || !strings.Contains(string(res.body), kept) {
 		t.Fatalf("the API logging a kept conversation: %d %s, want 200 with the kept Task", res.status, res.body)
