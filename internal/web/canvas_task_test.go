@@ -12,6 +12,35 @@ import (
 // tasksOn returns the Salesforce Tasks on a Lead or Contact.
 func (in *inbox) tasksOn(who string) []map[string]any { return in.recordsWhere("Task", "WhoId", who) }
 
+// addNote adds a note to a conversation as the workspace's first teammate,
+// through Intercom's API, and returns the note's part id.
+func (in *inbox) addNote(t *testing.T, conv, body string) string {
+	t.Helper()
+	ctx := t.Context()
+	ic, err := in.manager.Intercom(ctx, in.connID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins, err := ic.ListAdmins(ctx)
+	if err != nil || len(admins) == 0 {
+		t.Fatalf("admins: %v %v", admins, err)
+	}
+	full, err := ic.AddNote(ctx, conv, string(admins[0].ID), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := ""
+	for _, p := range full.ConversationParts.Parts {
+		if p.PartType == "note" {
+			note = p.ID
+		}
+	}
+	if note == "" {
+		t.Fatal("the note has no part")
+	}
+	return note
+}
+
 func TestLogToSalesforce(t *testing.T) {
 	t.Parallel()
 	in := setupInbox(t)
@@ -32,27 +61,7 @@ func TestLogToSalesforce(t *testing.T) {
 	if err := in.ic.UserReply(conv, "<p>It beeps twice</p>"); err != nil {
 		t.Fatal(err)
 	}
-	ic, err := in.manager.Intercom(ctx, in.connID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admins, err := ic.ListAdmins(ctx)
-	if err != nil || len(admins) == 0 {
-		t.Fatalf("admins: %v %v", admins, err)
-	}
-	full, err := ic.AddNote(ctx, conv, string(admins[0].ID), "<p>Known firmware bug</p>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	note := ""
-	for _, p := range full.ConversationParts.Parts {
-		if p.PartType == "note" {
-			note = p.ID
-		}
-	}
-	if note == "" {
-		t.Fatal("the note has no part")
-	}
+	note := in.addNote(t, conv, "<p>Known firmware bug</p>")
 
 	// From the inbox app: the whole conversation, once.
 	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "log_conversation",
@@ -154,19 +163,7 @@ func TestLogToSalesforceKeptConversationTask(t *testing.T) {
 	}
 
 	// A note alone is still logged.
-	ic, err := in.manager.Intercom(ctx, in.connID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admins, err := ic.ListAdmins(ctx)
-	if err != nil || len(admins) == 0 {
-		t.Fatalf("admins: %v %v", admins, err)
-	}
-	full, err := ic.AddNote(ctx, conv, string(admins[0].ID), "<p>Shipped on Monday</p>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	note := full.ConversationParts.Parts[len(full.ConversationParts.Parts)-1].ID
+	note := in.addNote(t, conv, "<p>Shipped on Monday</p>")
 	if res := in.admin(t, http.MethodPost, "/api/v1/tasks", `{"conversation_id":"`+conv+`","part_id":"`+note+`"}`); res.status != http.StatusCreated {
 		t.Fatalf("log the note: %d %s, want 201", res.status, res.body)
 	}
