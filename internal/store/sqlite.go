@@ -33,6 +33,8 @@ type sqliteStore struct {
 	path    string
 	writeDB *sql.DB
 	readDB  *sql.DB
+	// readStmts and writeStmts are the pools' prepared statements.
+	readStmts, writeStmts *stmtCache
 	riverQueue[*sql.Tx]
 	opts Options
 
@@ -75,12 +77,15 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 	readDB.SetMaxOpenConns(32)
 	readDB.SetMaxIdleConns(8)
 
+	readStmts := newStmtCache(readDB)
 	s := &sqliteStore{
-		reader:  reader{q: sqlQuerier{readDB}, d: sqliteDialect, box: opts.Secret},
-		path:    path,
-		writeDB: writeDB,
-		readDB:  readDB,
-		opts:    opts,
+		reader:     reader{q: sqlQuerier{db: readDB, stmts: readStmts}, d: sqliteDialect, box: opts.Secret},
+		readStmts:  readStmts,
+		writeStmts: newStmtCache(writeDB),
+		path:       path,
+		writeDB:    writeDB,
+		readDB:     readDB,
+		opts:       opts,
 	}
 	s.working = opts.Workers != nil
 	s.client, err = river.NewClient(riversqlite.New(writeDB), riverConfig(opts))
@@ -155,6 +160,8 @@ func (s *sqliteStore) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, _ = s.writeDB.ExecContext(ctx, `PRAGMA optimize`)
+	s.readStmts.close()
+	s.writeStmts.close()
 	return errors.Join(s.readDB.Close(), s.writeDB.Close())
 }
 
@@ -173,7 +180,8 @@ func (s *sqliteStore) inTx(ctx context.Context, fn func(tx *sqliteTx) error) (er
 			panic(p)
 		}
 	}()
-	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{sqlTx}, d: sqliteDialect, box: s.opts.Secret}}, riverTxQueue: riverTxQueue[*sql.Tx]{tx: sqlTx, client: s.client}}
+	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{db: sqlTx, stmts: s.writeStmts, tx: sqlTx}, d: sqliteDialect, box: s.opts.Secret}},
+		riverTxQueue: riverTxQueue[*sql.Tx]{tx: sqlTx, client: s.client}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -209,6 +217,20 @@ type sqlQuerier struct {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
+	// stmts are the pool's prepared statements; tx, if set, is the
+	// transaction they run in.
+	stmts *stmtCache
+	tx    *sql.Tx
+}
+
+// prepared returns query's prepared statement (bound to the transaction,
+// which closes it), or nil to run the text.
+func (q sqlQuerier) prepared(ctx context.Context, query string) *sql.Stmt {
+	s := q.stmts.get(query)
+	if s == nil || q.tx == nil {
+		return s
+	}
+	return q.tx.StmtContext(ctx, s)
 }
 
 func sqliteArgs(args []any) []any {
@@ -221,7 +243,13 @@ func sqliteArgs(args []any) []any {
 }
 
 func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.db.ExecContext(ctx, query, sqliteArgs(args)...)
+	var res sql.Result
+	var err error
+	if s := q.prepared(ctx, query); s != nil {
+		res, err = s.ExecContext(ctx, sqliteArgs(args)...)
+	} else {
+		res, err = q.db.ExecContext(ctx, query, sqliteArgs(args)...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -229,7 +257,13 @@ func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64,
 }
 
 func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
-	rs, err := q.db.QueryContext(ctx, query, sqliteArgs(args)...)
+	var rs *sql.Rows
+	var err error
+	if s := q.prepared(ctx, query); s != nil {
+		rs, err = s.QueryContext(ctx, sqliteArgs(args)...)
+	} else {
+		rs, err = q.db.QueryContext(ctx, query, sqliteArgs(args)...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +271,9 @@ func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows,
 }
 
 func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) row {
+	if s := q.prepared(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, sqliteArgs(args)...)
+	}
 	return q.db.QueryRowContext(ctx, query, sqliteArgs(args)...)
 }
 
