@@ -14,7 +14,8 @@ import (
 // Contact's conversation shows the Contact, Account, Opportunities and open
 // Case; New Case marks the org's required field, names it when left empty
 // and makes the Case, which the app lists and a note in the conversation
-// links (F6.4); beside a person not in Salesforce, Create Lead opens a form
+// links (F6.4); Log to Salesforce logs one message alone (F6.2); beside a
+// person not in Salesforce, Create Lead opens a form
 // prefilled from Intercom, and submitting it makes the Lead, which the app
 // then shows and the Salesforce emulator holds; a person with two Leads
 // gets a link to each, one without email no Create Lead. Every canvas
@@ -100,6 +101,21 @@ func TestInboxAppInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("Log one message of Ken's conversation to Salesforce", func(t *testing.T) {
+		b.t = t
+		b.do("Log to Salesforce", chromedp.Click(chromedp.CSS(`#c-log_conversation`)), chromedp.WaitVisible(chromedp.CSS(`#c-log_part`)))
+		opts, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`#c-log_part`)))
+		if !strings.Contains(opts, "The whole conversation") || !strings.Contains(opts, "Ken Thompson: Hi, can you check") {
+			t.Errorf("What to log offers:\n%s", opts)
+		}
+		first, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#c-log_part').options[1].value`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.do("log Ken's message", chromedp.SetValue(chromedp.CSS(`#c-log_part`), first), chromedp.Click(chromedp.CSS(`#c-submit_log`)),
+			chromedp.WaitVisible(chromedp.Search(`//section[@id="app"]//div[contains(., "Message logged to Salesforce")]`)))
+	})
+
 	t.Run("Create Lead for a person not in Salesforce", func(t *testing.T) {
 		b.t = t
 		b.do("open Nina's conversation", chromedp.Click(chromedp.Search(`//nav//a[contains(., "Nina Newcomer")]`)),
@@ -174,8 +190,8 @@ func TestInboxAppInBrowser(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&usage); err != nil {
 		t.Fatal(err)
 	}
-	if usage.Inbox.Refused != 0 || usage.Inbox.Shown < 9 {
-		t.Errorf("inbox canvases: %+v, want at least 9 shown and none refused", usage.Inbox)
+	if usage.Inbox.Refused != 0 || usage.Inbox.Shown < 11 {
+		t.Errorf("inbox canvases: %+v, want at least 11 shown and none refused", usage.Inbox)
 	}
 	t.Logf("inbox requests %d, canvases validated and shown %d, refused %d", usage.Inbox.Requests, usage.Inbox.Shown, usage.Inbox.Refused)
 }

@@ -57,11 +57,9 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 	if err != nil {
 		return TaskResult{}, err
 	}
-	conv, err := ic.GetConversation(ctx, req.ConversationID)
-	if intercom.IsNotFound(err) {
-		return TaskResult{}, errorf(NotFound, "This conversation is no longer in Intercom.")
-	} else if err != nil {
-		return TaskResult{}, fmt.Errorf("read Intercom conversation %s: %w", req.ConversationID, err)
+	conv, err := readConversation(ctx, ic, req.ConversationID)
+	if err != nil {
+		return TaskResult{}, err
 	}
 	person := req.IntercomID
 	if person == "" && conv.Contacts != nil && len(conv.Contacts.Contacts) > 0 {
@@ -77,14 +75,7 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 		return TaskResult{}, err
 	}
 
-	names := map[string]string{}
-	if admins, err := ic.ListAdmins(ctx); err == nil {
-		for _, ad := range admins {
-			names[string(ad.ID)] = strings.TrimSpace(ad.Name)
-		}
-	}
-	tr := engine.ConversationTranscript(conv, sync.ConversationURL(ic.BaseURL(), c.IntercomWorkspaceID, conv.ID),
-		func(id string) string { return names[id] })
+	tr := transcriptOf(ctx, ic, c.IntercomWorkspaceID, conv)
 	subject := sync.TaskSubject(engine.FirstMessage(conv))
 	if req.PartID != "" {
 		var one []sync.TranscriptPart
@@ -138,6 +129,66 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 	a.log.InfoContext(ctx, "conversation logged to Salesforce", "connection", connID, "conversation", conv.ID,
 		"part", req.PartID, "task", id, "existed", existed)
 	return r, nil
+}
+
+// LoggablePart is a message or note a teammate can log alone (F6.2).
+type LoggablePart struct {
+	ID string `json:"id"`
+	// Note says it is a teammates' note, not a message.
+	Note   bool   `json:"note"`
+	Author string `json:"author"`
+	// Text is the body as plain text.
+	Text string `json:"text"`
+}
+
+// LoggableParts lists a conversation's messages and notes, oldest first,
+// for a teammate to log one alone. It reads Intercom only.
+func (a *App) LoggableParts(ctx context.Context, connID int64, conversationID string) ([]LoggablePart, error) {
+	c, err := a.Connection(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	ic, err := a.manager.Intercom(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	conv, err := readConversation(ctx, ic, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	var out []LoggablePart
+	for _, p := range transcriptOf(ctx, ic, c.IntercomWorkspaceID, conv).Parts {
+		if p.ID == "" || p.Kind != sync.PartMessage && p.Kind != sync.PartNote {
+			continue
+		}
+		out = append(out, LoggablePart{ID: p.ID, Note: p.Kind == sync.PartNote, Author: p.Author, Text: sync.HTMLText(p.Body)})
+	}
+	return out, nil
+}
+
+// readConversation reads a conversation; one Intercom no longer has is a
+// NotFound error that says so.
+func readConversation(ctx context.Context, ic *intercom.Client, id string) (*intercom.Conversation, error) {
+	conv, err := ic.GetConversation(ctx, id)
+	if intercom.IsNotFound(err) {
+		return nil, errorf(NotFound, "This conversation is no longer in Intercom.")
+	} else if err != nil {
+		return nil, fmt.Errorf("read Intercom conversation %s: %w", id, err)
+	}
+	return conv, nil
+}
+
+// transcriptOf is a conversation's transcript as conversation Tasks hold
+// it, teammates named.
+func transcriptOf(ctx context.Context, ic *intercom.Client, workspaceID string, conv *intercom.Conversation) sync.Transcript {
+	names := map[string]string{}
+	if admins, err := ic.ListAdmins(ctx); err == nil {
+		for _, ad := range admins {
+			names[string(ad.ID)] = strings.TrimSpace(ad.Name)
+		}
+	}
+	return engine.ConversationTranscript(conv, sync.ConversationURL(ic.BaseURL(), workspaceID, conv.ID),
+		func(id string) string { return names[id] })
 }
 
 // unmappedPerson finds the Salesforce record of an Intercom contact ferry

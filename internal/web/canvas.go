@@ -135,6 +135,8 @@ func (s *Server) canvasSubmit(w http.ResponseWriter, r *http.Request) {
 		case componentSubmitLead:
 			return s.submitLeadCanvas(ctx, req)
 		case componentLogConversation:
+			return s.logFormCanvas(ctx, req)
+		case componentSubmitLog:
 			return s.logConversationCanvas(ctx, req)
 		case componentNewCase:
 			return s.caseFormCanvas(ctx, req)

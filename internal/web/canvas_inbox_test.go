@@ -486,8 +486,10 @@ func TestInboxLogConversationUnmapped(t *testing.T) {
 	contact := in.create(t, "Contact", map[string]any{"FirstName": "Una", "LastName": "Mapped", "Email": "una@unmapped.example"})
 	_, conv := in.writesIn(t, map[string]any{"role": "user", "name": "Una Mapped", "email": "una@unmapped.example"})
 	says(t, in.open(t, conv), "Salesforce Contact", "Una Mapped", `"id":"log_conversation"`)
-	logged := in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"})
-	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "already logged")
+	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "What to log", "The whole conversation")
+	logged := in.click(t, conv, icemu.InboxClick{ComponentID: "submit_log", InputValues: map[string]any{"log_part": "all"}})
+	in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"})
+	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "submit_log", InputValues: map[string]any{"log_part": "all"}}), "already logged")
 	tasks := in.tasksOn(contact)
 	if n := len(tasks); n != 1 {
 		t.Fatalf("%d Tasks on the Contact, want 1", n)
@@ -499,7 +501,7 @@ func TestInboxLogConversationUnmapped(t *testing.T) {
 	in.create(t, "Contact", map[string]any{"LastName": "Twin", "Email": "twin@unmapped.example"})
 	_, twin := in.writesIn(t, map[string]any{"role": "user", "email": "twin@unmapped.example"})
 	says(t, in.open(t, twin), "Multiple matches found")
-	says(t, in.click(t, twin, icemu.InboxClick{ComponentID: "log_conversation", Stale: true}), "Several Salesforce records have this person's email")
+	says(t, in.click(t, twin, icemu.InboxClick{ComponentID: "submit_log", Stale: true, InputValues: map[string]any{"log_part": "all"}}), "Several Salesforce records have this person's email")
 	if n := len(in.sf.Records("Task")); n != 1 {
 		t.Fatalf("%d Tasks, want only Una's", n)
 	}

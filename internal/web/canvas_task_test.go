@@ -63,10 +63,21 @@ func TestLogToSalesforce(t *testing.T) {
 	}
 	note := in.addNote(t, conv, "<p>Known firmware bug</p>")
 
-	// From the inbox app: the whole conversation, once.
-	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "log_conversation",
-		"conversation": map[string]any{"type": "conversation", "id": conv}})
-	mustContain(t, in.canvas(t, "/canvas/initialize", body), "Log to Salesforce")
+	// From the inbox app: Log to Salesforce asks what to log, the whole
+	// conversation first, then each message and note.
+	logBody := func(component string, part string) []byte {
+		return in.canvasBody("contact", contactOf(c), map[string]any{"component_id": component,
+			"conversation": map[string]any{"type": "conversation", "id": conv}, "input_values": map[string]any{"log_part": part}})
+	}
+	mustContain(t, in.canvas(t, "/canvas/initialize", logBody("", "")), "Log to Salesforce")
+	mustContain(t, in.canvas(t, "/canvas/submit", logBody("log_conversation", "")), "What to log",
+		`{"id":"all","text":"The whole conversation","type":"option"}`, `"text":"Lola Logger: My rocket will not start"`,
+		`"text":"Lola Logger: It beeps twice"`, `{"id":"`+note+`","text":"Note by `, `: Known firmware bug","type":"option"}`, `"value":"all"`)
+	if n := len(in.tasksOn(contact)); n != 0 {
+		t.Fatalf("opening the log form made %d Tasks", n)
+	}
+	// The whole conversation, once.
+	body := logBody("submit_log", "all")
 	mustContain(t, in.canvas(t, "/canvas/submit", body), "Conversation logged to Salesforce", "Salesforce Contact")
 	mustContain(t, in.canvas(t, "/canvas/submit", body), "already logged")
 	tasks := in.tasksOn(contact)
@@ -101,6 +112,11 @@ func TestLogToSalesforce(t *testing.T) {
 	rec, _ := in.sf.Record("Task", out.ID)
 	if d, _ := rec["Description"].(string); !strings.Contains(d, "Known firmware bug") || strings.Contains(d, "It beeps twice") {
 		t.Fatalf("the note's Task holds more than the note: %q", d)
+	}
+	// The same note from the inbox app: already logged by the API.
+	mustContain(t, in.canvas(t, "/canvas/submit", logBody("submit_log", note)), "This message was already logged")
+	if n := len(in.tasksOn(contact)); n != 2 {
+		t.Fatalf("%d Tasks, want 2 (the conversation and the note)", n)
 	}
 
 	// Someone not in Salesforce, a part not in the conversation.
@@ -150,8 +166,8 @@ func TestLogToSalesforceKeptConversationTask(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "log_conversation",
-		"conversation": map[string]any{"type": "conversation", "id": conv}})
+	body := in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "submit_log",
+		"conversation": map[string]any{"type": "conversation", "id": conv}, "input_values": map[string]any{"log_part": "all"}})
 	mustContain(t, in.canvas(t, "/canvas/submit", body), "already in Salesforce: ferry keeps it as [a Task](", "/"+kept+")",
 		"Nothing new was created")
 	res := in.admin(t, http.MethodPost, "/api/v1/tasks", `{"conversation_id":"`+conv+`"}`)
@@ -162,11 +178,11 @@ func TestLogToSalesforceKeptConversationTask(t *testing.T) {
 		t.Fatalf("%d Tasks on the Contact, want only the kept one", n)
 	}
 
-	// A note alone is still logged.
+	// A note alone is still logged, from the inbox app.
 	note := in.addNote(t, conv, "<p>Shipped on Monday</p>")
-	if res := in.admin(t, http.MethodPost, "/api/v1/tasks", `{"conversation_id":"`+conv+`","part_id":"`+note+`"}`); res.status != http.StatusCreated {
-		t.Fatalf("log the note: %d %s, want 201", res.status, res.body)
-	}
+	body = in.canvasBody("contact", contactOf(c), map[string]any{"component_id": "submit_log",
+		"conversation": map[string]any{"type": "conversation", "id": conv}, "input_values": map[string]any{"log_part": note}})
+	mustContain(t, in.canvas(t, "/canvas/submit", body), "Message logged to Salesforce as [a completed Task](")
 	if n := len(in.tasksOn(contact)); n != 2 {
 		t.Fatalf("%d Tasks on the Contact, want the kept one and the note's", n)
 	}

@@ -29,6 +29,8 @@ const (
 	componentCreateLead      = "create_lead"
 	componentSubmitLead      = "submit_lead"
 	componentLogConversation = "log_conversation"
+	componentLogPart         = "log_part"
+	componentSubmitLog       = "submit_log"
 	componentNewCase         = "new_case"
 	componentSubmitCase      = "submit_case"
 )
@@ -60,12 +62,15 @@ func (c canvas) encode() ([]byte, error) {
 	return json.Marshal(map[string]any{"canvas": c})
 }
 
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= canvasMaxValue {
+func clip(s string) string { return clipTo(s, canvasMaxValue) }
+
+// clipTo shortens s to n characters, the last one "…" when cut.
+func clipTo(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:canvasMaxValue-1]) + "…"
+	return string(r[:n-1]) + "…"
 }
 
 func text(s, style string) component {
