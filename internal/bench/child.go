@@ -160,6 +160,38 @@ func (c *childProcess) maxRSS() uint64 {
 	return vmHWM(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
 }
 
+// cpuTime is the CPU time (user and system) the process has used so far,
+// from /proc/PID/stat; 0 if unreadable.
+func (c *childProcess) cpuTime() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from after it.
+	rest := string(b)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	// utime and stime are fields 14 and 15, in clock ticks (100 a second
+	// on Linux).
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// ferryCPU is the CPU time the ferry processes have used so far.
+func (h *Harness) ferryCPU() time.Duration {
+	var d time.Duration
+	for _, c := range h.children {
+		d += c.cpuTime()
+	}
+	return d
+}
+
 // startChildren starts the harness's instances as processes and opens the
 // store for the harness's own reads (mappings, pending events).
 func (h *Harness) startChildren(ctx context.Context, lns []net.Listener, key []byte, admin, icSecret string) error {

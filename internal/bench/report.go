@@ -99,6 +99,9 @@ func WriteTable(w io.Writer, results []Result) error {
 		if r.FerryRSS > 0 {
 			row("ferry process max RSS (VmHWM)", mb(r.FerryRSS))
 		}
+		if r.FerryCPU > 0 {
+			row("ferry process CPU time (user+system)", r.FerryCPU.Round(10*time.Millisecond).String())
+		}
 		for _, n := range r.Notes {
 			row("note", n)
 		}

@@ -178,6 +178,10 @@ type Result struct {
 	// (the emulators included: they run in this process); MaxRSS is the
 	// process's peak RSS so far (VmHWM).
 	PeakHeap uint64 `json:"peak_heap_bytes"`
+	// FerryCPU is the CPU time (user and system) the ferry processes used
+	// during the measured part, when ferry runs apart (Config.Command): on
+	// a shared machine it says more of ferry's own cost than wall time.
+	FerryCPU time.Duration `json:"ferry_cpu_ns,omitempty"`
 	// FerryRSS is the peak RSS (VmHWM) of the ferry processes, when ferry
 	// runs apart (Config.Command); 0 otherwise.
 	FerryRSS uint64 `json:"ferry_max_rss_bytes,omitempty"`
@@ -332,6 +336,7 @@ type measure struct {
 	sfRoutes0        map[string]int64
 	icRoutes0        map[string]int64
 	made             int64
+	cpu0             time.Duration // the ferry processes' CPU time at the start
 }
 
 // maxQueued bounds the webhook deliveries waiting in the Intercom
@@ -401,6 +406,7 @@ func begin(h *Harness, fromIntercom bool) *measure {
 	m.sfRec0, m.icRec0 = h.SFRec.Stats(), h.ICRec.Stats()
 	m.sfRoutes0, m.icRoutes0 = h.SFRec.Routes(), h.ICRec.Routes()
 	m.mem = sampleMemory(50 * time.Millisecond)
+	m.cpu0 = h.ferryCPU()
 	return m
 }
 
@@ -445,6 +451,9 @@ func (m *measure) finish(ctx context.Context, cfg Config, res *Result, changes i
 	}
 	res.PeakHeap, res.BaseHeap = m.mem.Stop()
 	res.FerryRSS = m.h.ferryRSS()
+	if cpu := m.h.ferryCPU(); cpu > 0 {
+		res.FerryCPU = cpu - m.cpu0
+	}
 	res.MaxRSS = maxRSS()
 	lat, span := m.tr.results()
 	res.Changes = changes

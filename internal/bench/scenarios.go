@@ -281,6 +281,7 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 	sf0, ic0, rec0 := h.SF.APICalls(), h.IC.APICalls(), h.ICRec.Stats()
 	sfRoutes0, icRoutes0 := h.SFRec.Routes(), h.ICRec.Routes()
 	mem := sampleMemory(50 * time.Millisecond)
+	cpu0 := h.ferryCPU()
 	began := time.Now()
 	if err := h.Connect(ctx); err != nil {
 		mem.Stop()
@@ -298,6 +299,9 @@ func initialRun(ctx context.Context, cfg Config, n, icLimit int) (Result, error)
 	}
 	res.PeakHeap, res.BaseHeap = mem.Stop()
 	res.FerryRSS = h.ferryRSS()
+	if cpu := h.ferryCPU(); cpu > 0 {
+		res.FerryCPU = cpu - cpu0
+	}
 	res.MaxRSS = maxRSS()
 	res.SalesforceCalls = h.SF.APICalls() - sf0
 	res.IntercomCalls = h.IC.APICalls() - ic0
