@@ -149,26 +149,16 @@ func runPaced(ctx context.Context, cfg Config, name string, rate int, dur time.D
 	m := begin(h, true)
 	final := make(map[Person]string, n)
 	startAt := time.Now()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	made := 0
-	for made < n {
-		select {
-		case <-ctx.Done():
-			return failed(res, ctx.Err())
-		case now := <-tick.C:
-			// Changes due by now, so a late tick catches up instead of
-			// lowering the rate.
-			due := min(n, int(now.Sub(startAt).Seconds()*float64(rate))+1)
-			for ; made < due; made++ {
-				p := people[made]
-				v := fmt.Sprintf("%s-%d", name, made)
-				if err := m.change(p, v); err != nil {
-					return failed(res, err)
-				}
-				final[p] = v
-			}
+	if err := paced(ctx, n, rate, func(i int) error {
+		p := people[i]
+		v := fmt.Sprintf("%s-%d", name, i)
+		if err := m.change(p, v); err != nil {
+			return err
 		}
+		final[p] = v
+		return nil
+	}); err != nil {
+		return failed(res, err)
 	}
 	// The measured span covers the whole stream: wait until its end, so
 	// that the polls of its last second count as they would.

@@ -132,23 +132,8 @@ func streamRun(ctx context.Context, name, mode string, cfg Config) (Result, erro
 				return failed1(res, err)
 			}
 		}
-	} else {
-		startAt := time.Now()
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for made := 0; made < n; {
-			select {
-			case <-ctx.Done():
-				return failed1(res, ctx.Err())
-			case now := <-tick.C:
-				due := min(n, int(now.Sub(startAt).Seconds()*float64(rate))+1)
-				for ; made < due; made++ {
-					if err := change(made); err != nil {
-						return failed1(res, err)
-					}
-				}
-			}
-		}
+	} else if err := paced(ctx, n, rate, change); err != nil {
+		return failed1(res, err)
 	}
 	m.finish(ctx, cfg, &res, n, final)
 	if burst && res.Wall > 0 {
@@ -198,6 +183,29 @@ func (h *Harness) waitStreaming(ctx context.Context, timeout time.Duration) erro
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// paced calls change(0) … change(n-1) at rate calls a second.
+func paced(ctx context.Context, n, rate int, change func(i int) error) error {
+	startAt := time.Now()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for made := 0; made < n; {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			// Changes due by now, so a late tick catches up instead of
+			// lowering the rate.
+			due := min(n, int(now.Sub(startAt).Seconds()*float64(rate))+1)
+			for ; made < due; made++ {
+				if err := change(made); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // failed1 is failed for one result.
