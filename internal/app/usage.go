@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/store"
@@ -37,6 +38,21 @@ type UsageView struct {
 	// Org is nil when this process has made no Salesforce call yet: it is
 	// read free from the last call's header, never with an extra call.
 	Org *OrgUsage `json:"org,omitempty"`
+	// Deliveries is the org's daily event delivery allocation, which the
+	// change events streamed to ferry (and every other subscriber) count
+	// against; nil before the change stream first read it.
+	Deliveries *DeliveryAllocation `json:"event_deliveries,omitempty"`
+}
+
+// DeliveryAllocation is the org's daily event delivery allocation as the
+// change stream last read it (once an hour), and ferry's own deliveries
+// today.
+type DeliveryAllocation struct {
+	Max       int64     `json:"max"`
+	Remaining int64     `json:"remaining"`
+	ReadAt    time.Time `json:"read_at"`
+	// FerryToday counts the change events delivered to ferry today (UTC).
+	FerryToday int64 `json:"ferry_today"`
 }
 
 // Usage returns Salesforce API calls per UTC day and purpose over the last
@@ -71,6 +87,16 @@ func (a *App) Usage(ctx context.Context, connID int64, days int) (UsageView, err
 	}
 	sort.Slice(out.Days, func(i, j int) bool { return out.Days[i].Day < out.Days[j].Day })
 	out.Org = a.orgUsage(ctx, connID)
+	cs, err := a.store.GetChangeStream(ctx, connID)
+	switch {
+	case err == nil && !cs.DeliveryReadAt.IsZero():
+		out.Deliveries = &DeliveryAllocation{Max: cs.DeliveryMax, Remaining: cs.DeliveryRemaining, ReadAt: cs.DeliveryReadAt}
+		if d := byDay[to.Format("2006-01-02")]; d != nil {
+			out.Deliveries.FerryToday = d.EventDeliveries
+		}
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return UsageView{}, err
+	}
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferrysync/ferry/internal/config"
 	"github.com/ferrysync/ferry/internal/connection"
+	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/salesforce/pubsub"
 	"github.com/ferrysync/ferry/internal/settings"
 	"github.com/ferrysync/ferry/internal/store"
@@ -125,6 +126,9 @@ func (e *Engine) wantsStream(ctx context.Context, connID int64) bool {
 	return err == nil && doc.Stream()
 }
 
+// applyTimeout bounds applying one batch of change events.
+const applyTimeout = 2 * time.Minute
+
 // streamRetry bounds the wait between two subscriptions after a failure.
 const streamRetry = time.Minute
 
@@ -135,13 +139,13 @@ const streamRetry = time.Minute
 // reads the missed window. Every fallback is recorded with its cause.
 func (e *Engine) runStream(ctx context.Context, connID int64) {
 	wait := time.Second
-	var failingSince time.Time
+	var failingSince, allocationRead time.Time
 	for ctx.Err() == nil {
 		conn, err := e.store.GetConnection(ctx, connID)
 		if err != nil {
 			return
 		}
-		healthy, err := e.streamOnce(ctx, conn)
+		healthy, err := e.streamOnce(ctx, conn, &allocationRead)
 		if ctx.Err() != nil {
 			return
 		}
@@ -169,6 +173,7 @@ func (e *Engine) runStream(ctx context.Context, connID int64) {
 			cause, wait = causeAuth, streamRetry
 		case isPE && pe.LimitExceeded():
 			cause, wait = causeAllocation, 15*time.Minute
+			e.readAllocation(ctx, connID)
 		case time.Since(failingSince) >= e.opts.StreamFailAfter || !healthy && wait >= 8*time.Second:
 			cause = fmt.Sprintf(causeStreamFails, err)
 		}
@@ -233,8 +238,9 @@ func (e *Engine) pubsubClient(ctx context.Context, conn store.Connection) (*pubs
 
 // streamOnce subscribes once and applies events until the stream fails;
 // healthy says whether it delivered (so a later failure starts a fresh
-// backoff).
-func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy bool, err error) {
+// backoff). allocationRead is when the org's delivery allocation was last
+// read, for all of the connection's subscriptions.
+func (e *Engine) streamOnce(ctx context.Context, conn store.Connection, allocationRead *time.Time) (healthy bool, err error) {
 	client, err := e.pubsubClient(ctx, conn)
 	if err != nil {
 		return false, err
@@ -311,6 +317,10 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 	settled := time.NewTimer(3 * time.Second)
 	defer settled.Stop()
 	markStreaming := func() {
+		if time.Since(*allocationRead) >= allocationEvery {
+			*allocationRead = time.Now()
+			e.readAllocation(ctx, conn.ID)
+		}
 		if !healthy {
 			healthy = true
 			e.setStreamMode(ctx, conn.ID, store.StreamModeStream, cause, streamed, missing)
@@ -352,7 +362,13 @@ func (e *Engine) streamOnce(ctx context.Context, conn store.Connection) (healthy
 		// hold events a process that died had applied but not saved.
 		replayed := resumed && applied < e.opts.StreamBatch
 		applied += len(batch.Events)
-		if err := e.applyBatch(ctx, conn, batch, replayed); err != nil {
+		// A batch begun is finished even when the subscriber is told to
+		// stop (a shutdown, a lost lease): its Intercom writes and their
+		// commit and position go together.
+		actx, cancelApply := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+		err := e.applyBatch(actx, conn, batch, replayed)
+		cancelApply()
+		if err != nil {
 			return healthy, err
 		}
 		if failed != nil {
@@ -440,5 +456,32 @@ func (e *Engine) countDeliveries(ctx context.Context, connID int64, n int) {
 		return err
 	}); err != nil && ctx.Err() == nil {
 		e.log.WarnContext(ctx, "count event deliveries", "connection", connID, "error", err)
+	}
+}
+
+// allocationEvery is how often a streaming connection reads the org's
+// event delivery allocation: one API call an hour.
+const allocationEvery = time.Hour
+
+// readAllocation reads the org's daily event delivery allocation (one
+// call to the limits resource) and stores it for the API budget view.
+func (e *Engine) readAllocation(ctx context.Context, connID int64) {
+	sf, err := e.opts.Manager.Salesforce(ctx, connID)
+	if err != nil {
+		return
+	}
+	limits, err := sf.Limits(purposeCtx(ctx, connection.PurposeSetup))
+	if err != nil {
+		e.log.WarnContext(ctx, "read the org's event delivery allocation", "connection", connID, "error", err)
+		return
+	}
+	l, ok := limits[salesforce.LimitDailyDeliveredEvents]
+	if !ok {
+		return
+	}
+	if err := e.store.InTx(ctx, func(tx store.Tx) error {
+		return tx.SaveChangeStreamAllocation(ctx, connID, int64(l.Max), int64(l.Remaining))
+	}); err != nil && ctx.Err() == nil {
+		e.log.WarnContext(ctx, "store the org's event delivery allocation", "connection", connID, "error", err)
 	}
 }

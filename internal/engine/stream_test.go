@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/metrics"
 	"github.com/ferrysync/ferry/internal/setupcheck"
@@ -133,7 +134,9 @@ func TestStream(t *testing.T) {
 		b := setupStream(t, setupOpts{})
 		sfID, icID := b.pairFor("stream@example.com")
 		b.runStreams(b.eng)
-		b.waitStreaming()
+		if cs := b.waitStreaming(); cs.DeliveryMax != sfemu.DefaultDeliveryAllocation || cs.DeliveryReadAt.IsZero() {
+			t.Errorf("event delivery allocation %d read at %v, want the org's %d", cs.DeliveryMax, cs.DeliveryReadAt, sfemu.DefaultDeliveryAllocation)
+		}
 		calls := b.sf.APICalls()
 		b.updateRecord("Contact", sfID, map[string]any{"Phone": "555-0101", "Title": "Captain"})
 		b.eventually("the phone reaches Intercom", func() bool { return b.icContact(icID).Phone == "555-0101" })

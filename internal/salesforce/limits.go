@@ -52,6 +52,10 @@ func flexInt(raw json.RawMessage) (int, error) {
 // LimitDailyAPIRequests names the org limit ferry's API budget reads.
 const LimitDailyAPIRequests = "DailyApiRequests"
 
+// LimitDailyDeliveredEvents names the org's daily event delivery
+// allocation, which change events delivered to subscribers count against.
+const LimitDailyDeliveredEvents = "DailyDeliveredPlatformEvents"
+
 // Limits returns the org's limits by name, e.g. Limits[LimitDailyAPIRequests].
 func (c *Client) Limits(ctx context.Context) (map[string]Limit, error) {
 	resp, err := c.do(ctx, http.MethodGet, c.dataPath("limits"), nil, nil)

@@ -48,9 +48,14 @@ type ChangeStream struct {
 	// Events counts the events applied since the row was created.
 	Events    int64
 	UpdatedAt time.Time
+	// DeliveryMax and DeliveryRemaining are the org's daily event
+	// delivery allocation and what is left of it, as read at
+	// DeliveryReadAt (zero before the first read).
+	DeliveryMax, DeliveryRemaining int64
+	DeliveryReadAt                 time.Time
 }
 
-const changeStreamColumns = `connection_id, holder, held_until, replay_id, replay_at, mode, cause, objects, missing, mode_since, last_event_at, lag_ms, events, updated_at`
+const changeStreamColumns = `connection_id, holder, held_until, replay_id, replay_at, mode, cause, objects, missing, mode_since, last_event_at, lag_ms, events, updated_at, delivery_max, delivery_remaining, delivery_read_at`
 
 // GetChangeStream returns a connection's change stream, or ErrNotFound
 // before it was first subscribed.
@@ -58,17 +63,17 @@ func (r *reader) GetChangeStream(ctx context.Context, connID int64) (ChangeStrea
 	var s ChangeStream
 	var replay, objects, missing string
 	var lag int64
-	var held, at, since, last, upd *time.Time
+	var held, at, since, last, upd, deliv *time.Time
 	err := r.q.queryRow(ctx, `SELECT `+changeStreamColumns+` FROM change_streams WHERE connection_id = $1`, connID).Scan(
 		&s.ConnectionID, &s.Holder, nullTimeCol{&held}, &replay, nullTimeCol{&at}, &s.Mode, &s.Cause, &objects, &missing, nullTimeCol{&since},
-		nullTimeCol{&last}, &lag, &s.Events, nullTimeCol{&upd})
+		nullTimeCol{&last}, &lag, &s.Events, nullTimeCol{&upd}, &s.DeliveryMax, &s.DeliveryRemaining, nullTimeCol{&deliv})
 	if err != nil {
 		return ChangeStream{}, notFound(err, "store: get change stream of connection %d", connID)
 	}
 	for _, t := range []struct {
 		src *time.Time
 		dst *time.Time
-	}{{held, &s.HeldUntil}, {at, &s.ReplayAt}, {since, &s.ModeSince}, {last, &s.LastEventAt}, {upd, &s.UpdatedAt}} {
+	}{{held, &s.HeldUntil}, {at, &s.ReplayAt}, {since, &s.ModeSince}, {last, &s.LastEventAt}, {upd, &s.UpdatedAt}, {deliv, &s.DeliveryReadAt}} {
 		if t.src != nil {
 			*t.dst = *t.src
 		}
@@ -160,6 +165,20 @@ func (w *writer) SetChangeStreamMode(ctx context.Context, connID int64, mode, ca
 			mode_since = CASE WHEN change_streams.mode = excluded.mode THEN change_streams.mode_since ELSE excluded.mode_since END`,
 		connID, mode, cause, strings.Join(objects, ","), strings.Join(missing, ","), t, keep); err != nil {
 		return w.wrapWrite(err, "store: set change stream mode of connection %d", connID)
+	}
+	return nil
+}
+
+// SaveChangeStreamAllocation records the org's daily event delivery
+// allocation and what is left of it, read now.
+func (w *writer) SaveChangeStreamAllocation(ctx context.Context, connID int64, max, remaining int64) error {
+	t := now()
+	if _, err := w.q.exec(ctx, `INSERT INTO change_streams (connection_id, delivery_max, delivery_remaining, delivery_read_at, updated_at)
+		VALUES ($1, $2, $3, $4, $4)
+		ON CONFLICT (connection_id) DO UPDATE SET delivery_max = excluded.delivery_max,
+			delivery_remaining = excluded.delivery_remaining, delivery_read_at = excluded.delivery_read_at`,
+		connID, max, remaining, t); err != nil {
+		return w.wrapWrite(err, "store: save event delivery allocation of connection %d", connID)
 	}
 	return nil
 }

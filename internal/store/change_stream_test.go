@@ -143,6 +143,13 @@ func TestChangeStreamMode(t *testing.T) {
 			if kept := set(store.StreamModePoll, "down", nil); !slices.Equal(kept.Objects, []string{"Lead", "Contact"}) {
 				t.Errorf("objects after a change without them = %v, want kept", kept.Objects)
 			}
+			if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SaveChangeStreamAllocation(ctx, conn.ID, 50000, 49000) }); err != nil {
+				t.Fatal(err)
+			}
+			if cs, err := s.GetChangeStream(ctx, conn.ID); err != nil || cs.DeliveryMax != 50000 || cs.DeliveryRemaining != 49000 ||
+				cs.DeliveryReadAt.IsZero() || cs.Mode != store.StreamModePoll {
+				t.Errorf("after saving the allocation: %+v, %v", cs, err)
+			}
 		})
 	}
 }

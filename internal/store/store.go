@@ -345,6 +345,9 @@ type Tx interface {
 	// only while owner holds the lease; ResetChangeStreamReplay forgets it.
 	SaveChangeStreamReplay(ctx context.Context, connID int64, owner string, replayID []byte, lastEvent time.Time, lag time.Duration, events int) (bool, error)
 	ResetChangeStreamReplay(ctx context.Context, connID int64) error
+	// SaveChangeStreamAllocation records the org's daily event delivery
+	// allocation and what is left of it.
+	SaveChangeStreamAllocation(ctx context.Context, connID int64, max, remaining int64) error
 	// SetChangeStreamMode records whether changes arrive by stream or by
 	// poll, why, which objects stream and which have no change events
 	// (nil objects keeps both).
