@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -67,12 +68,20 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken, dana s
 		return "", "", "", fmt.Errorf("demo: Salesforce leads: %w", err)
 	}
 	// The Intercom demo workspace's companies, as Accounts keyed by
-	// AccountNumber = company_id.
+	// AccountNumber = company_id. Initech and its deals belong to one of
+	// the org's account executives, as the inbox app shows beside Ken.
 	accounts := []map[string]any{
 		{"Name": "Acme Robotics", "AccountNumber": "acme-001", "Industry": "Manufacturing", "Website": "https://acme-robotics.example", "BillingCountry": "United States"},
 		{"Name": "Globex Logistics", "AccountNumber": "globex-002", "Website": "https://globex.example", "BillingCountry": "Germany"},
 		{"Name": "Initech", "AccountNumber": "initech-003", "Industry": "Technology", "Website": "https://www.initech.example", "BillingCountry": "United States"},
 	}
+	owned := map[string]any{}
+	for _, u := range sf.Records("User") {
+		if u["Email"] == "priya.patel@example.com" {
+			owned["OwnerId"] = u["Id"]
+		}
+	}
+	maps.Copy(accounts[2], owned)
 	accountIDs, err := sf.LoadRecords("Account", accounts)
 	if err != nil {
 		return "", "", "", fmt.Errorf("demo: Salesforce accounts: %w", err)
@@ -92,10 +101,14 @@ func seedSharedCustomers(sf *sfemu.Server, ic *icemu.Server) (grace, ken, dana s
 		return "", "", "", fmt.Errorf("demo: Salesforce contacts: %w", err)
 	}
 	kenID := contactIDs[len(contactIDs)-1]
-	if _, err := sf.LoadRecords("Opportunity", []map[string]any{
+	opps := []map[string]any{
 		{"Name": "Initech — Platform renewal", "AccountId": accountIDs[2], "StageName": "Negotiation/Review", "CloseDate": time.Now().AddDate(0, 1, 0).Format("2006-01-02"), "Amount": 48000.0},
 		{"Name": "Initech — Support add-on", "AccountId": accountIDs[2], "StageName": "Prospecting", "CloseDate": time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "Amount": 9500.0},
-	}); err != nil {
+	}
+	for _, o := range opps {
+		maps.Copy(o, owned)
+	}
+	if _, err := sf.LoadRecords("Opportunity", opps); err != nil {
 		return "", "", "", fmt.Errorf("demo: Salesforce opportunities: %w", err)
 	}
 	// The org requires a Product on every Case, as many orgs add a
