@@ -13,7 +13,7 @@ package salesforce
 //	POST  /__emulator/assignment-rules   {"object","name","active","entries":[{"field"?,"value"?,"ownerId"}]} → {"id"}
 //	POST  /__emulator/picklist-values    {"object","field","value"}
 //	POST  /__emulator/restrict-picklist  {"object","field","restricted":bool}
-//	POST  /__emulator/field-security     {"object","field","hidden":bool}
+//	POST  /__emulator/field-security     {"object","field","hidden":bool,"read_only":bool}
 //	POST  /__emulator/api-access         {"enabled":bool}
 //	POST  /__emulator/limits             {"remaining":N}
 //	POST  /__emulator/revoke-all
@@ -82,8 +82,12 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 	h("POST /__emulator/field-security", withBody(func(in struct {
 		Object, Field string
 		Hidden        bool
+		ReadOnly      bool `json:"read_only"`
 	}, r *http.Request) (any, error) {
-		return nil, s.SetFieldHidden(in.Object, in.Field, in.Hidden)
+		if err := s.SetFieldHidden(in.Object, in.Field, in.Hidden); err != nil {
+			return nil, err
+		}
+		return nil, s.SetFieldReadOnly(in.Object, in.Field, in.ReadOnly)
 	}))
 	h("POST /__emulator/api-access", withBody(func(in struct{ Enabled *bool }, r *http.Request) (any, error) {
 		if in.Enabled == nil {
@@ -584,6 +588,20 @@ func (s *Server) SetFieldHidden(object, field string, hidden bool) error {
 			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be hidden")
 		}
 		f.Hidden = hidden
+		return nil
+	})
+}
+
+// SetFieldReadOnly applies read-only field-level security: the API user
+// still reads the field (describe, queries, change events) but describe
+// says it is neither createable nor updateable and writing it is
+// INVALID_FIELD_FOR_INSERT_UPDATE. People in the UI still edit it.
+func (s *Server) SetFieldReadOnly(object, field string, readOnly bool) error {
+	return s.changeField(object, field, func(f *fieldDef) error {
+		if f.Name == "Id" || f.required() {
+			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be made read-only")
+		}
+		f.ReadOnly = readOnly
 		return nil
 	})
 }

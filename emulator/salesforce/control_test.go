@@ -92,6 +92,47 @@ func TestFieldSecurity(t *testing.T) {
 	}
 }
 
+// TestReadOnlyFieldSecurity: a field made read-only for the API user is
+// still described and read, with createable and updateable false, and
+// writing it is INVALID_FIELD_FOR_INSERT_UPDATE naming the field.
+func TestReadOnlyFieldSecurity(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lead := b.create("Lead", map[string]any{"LastName": "L", "Company": "C", "Title": "Engineer"})
+	if r := b.control("POST", "/__emulator/field-security", map[string]any{"object": "Lead", "field": "Title", "read_only": true}); r.Status != 204 {
+		t.Fatalf("read-only: %d %s", r.Status, r.Body)
+	}
+	title := func() map[string]any {
+		for _, f := range b.do("GET", v+"/sobjects/Lead/describe", nil).Obj(t)["fields"].([]any) {
+			if f := f.(map[string]any); f["name"] == "Title" {
+				return f
+			}
+		}
+		return nil
+	}
+	if f := title(); f == nil || f["createable"] != false || f["updateable"] != false {
+		t.Errorf("described Title = %v, want createable and updateable false", f)
+	}
+	if got := b.get("Lead", lead)["Title"]; got != "Engineer" {
+		t.Errorf("read-only Title read as %v", got)
+	}
+	for name, r := range map[string]resp{
+		"update": b.do("PATCH", v+"/sobjects/Lead/"+lead, map[string]any{"Title": "CTO"}),
+		"create": b.do("POST", v+"/sobjects/Lead/", map[string]any{"LastName": "M", "Company": "C", "Title": "CTO"}),
+	} {
+		if r.Status != 400 || r.ErrorCode(t) != "INVALID_FIELD_FOR_INSERT_UPDATE" || !strings.Contains(string(r.Body), `"fields":["Title"]`) {
+			t.Errorf("%s of a read-only field: %d %s", name, r.Status, r.Body)
+		}
+	}
+	b.control("POST", "/__emulator/field-security", map[string]any{"object": "Lead", "field": "Title", "read_only": false})
+	if f := title(); f["createable"] != true || f["updateable"] != true {
+		t.Errorf("described Title after clearing read-only = %v", f)
+	}
+	if r := b.do("PATCH", v+"/sobjects/Lead/"+lead, map[string]any{"Title": "CTO"}); r.Status != 204 {
+		t.Errorf("write after clearing read-only: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestPicklists(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

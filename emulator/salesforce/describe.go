@@ -170,13 +170,13 @@ func contains(list []string, v string) bool {
 func describeField(f *fieldDef) fieldDescribe {
 	d := fieldDescribe{
 		AutoNumber: f.AutoNumber, Calculated: f.Calculated, CascadeDelete: f.CascadeDelete,
-		CaseSensitive: f.CaseSensitive, Createable: f.Createable, Custom: f.Custom,
+		CaseSensitive: f.CaseSensitive, Createable: f.apiCreateable(), Custom: f.Custom,
 		DefaultedOnCreate: f.DefaultedOnCreate, Digits: f.Digits, ExternalID: f.ExternalID,
 		HTMLFormatted: f.HTMLFormatted, IDLookup: f.IDLookup || f.ExternalID || f.Type == typeEmail, Label: f.Label,
 		Length: f.Length, Name: f.Name, NameField: f.NameField, Nillable: f.Nillable,
 		Permissionable: f.Nillable && !f.Calculated && f.Createable, PicklistValues: []picklistDescribe{},
 		Precision: f.Precision, ReferenceTo: []string{}, RestrictedPicklist: f.RestrictedPicklist,
-		Scale: f.Scale, SoapType: soapTypes[f.Type], Type: f.Type, Unique: f.Unique, Updateable: f.Updateable,
+		Scale: f.Scale, SoapType: soapTypes[f.Type], Type: f.Type, Unique: f.Unique, Updateable: f.apiUpdateable(),
 		Filterable: f.Type != typeTextarea, Sortable: f.Type != typeTextarea,
 		Groupable:    f.Type != typeTextarea && f.Type != typeDatetime && f.Type != typeDouble && f.Type != typeCurrency && f.Type != typePercent,
 		Aggregatable: f.Type != typeTextarea,

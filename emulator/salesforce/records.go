@@ -111,7 +111,7 @@ func (tx *txn) create(t *table, in map[string]any, mode writeMode) (string, erro
 		if f == nil || (f.Hidden && mode == modeAPI) {
 			return "", errBadRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", k, o.Name))
 		}
-		if !f.Createable && mode != modeLoad {
+		if (!f.Createable || f.ReadOnly && mode == modeAPI) && mode != modeLoad {
 			return "", errBadRequest("INVALID_FIELD_FOR_INSERT_UPDATE", insertUpdateMsg(f), f.Name)
 		}
 		cv, err := s.convertValue(f, v, mode)
@@ -230,7 +230,7 @@ func (tx *txn) update(t *table, r *record, in map[string]any, mode writeMode) er
 		if f == nil || (f.Hidden && mode == modeAPI) {
 			return errBadRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", k, o.Name))
 		}
-		if !f.Updateable && mode != modeLoad {
+		if (!f.Updateable || f.ReadOnly && mode == modeAPI) && mode != modeLoad {
 			return errBadRequest("INVALID_FIELD_FOR_INSERT_UPDATE", insertUpdateMsg(f), f.Name)
 		}
 		cv, err := s.convertValue(f, v, mode)

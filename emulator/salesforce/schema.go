@@ -72,7 +72,16 @@ type fieldDef struct {
 	RelationshipName   string
 	// Hidden is field-level security: the API user cannot see the field.
 	Hidden bool
+	// ReadOnly is field-level security too: the API user can read the
+	// field but not write it (describe says createable and updateable
+	// false; writes are INVALID_FIELD_FOR_INSERT_UPDATE).
+	ReadOnly bool
 }
+
+// apiCreateable and apiUpdateable are what the API user may do with the
+// field: its own flags narrowed by field-level security.
+func (f *fieldDef) apiCreateable() bool { return f.Createable && !f.ReadOnly }
+func (f *fieldDef) apiUpdateable() bool { return f.Updateable && !f.ReadOnly }
 
 // required reports whether a create must supply the field.
 func (f *fieldDef) required() bool {

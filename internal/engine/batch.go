@@ -106,6 +106,9 @@ type batch struct {
 	// backfill's state its commit stored.
 	backfill      bool
 	backfillState string
+	// retrying: the batch is a sync error's retry, with the schema read
+	// again; a field refused as read-only then waits for the admin.
+	retrying bool
 	// optionCalls counts the Intercom calls made to add list options.
 	optionCalls int
 	// replayed: the batch applies change events a process that died may
@@ -301,6 +304,7 @@ func (b *batch) finish(p *pair, st states) {
 	}
 	b.keep(p)
 	rs := p.plan.Commit(p.okIC, p.okSF)
+	b.forgetKept(p, rs)
 	for _, row := range fromSync(connID, p.icID, p.sfID, rs) {
 		// Rows that did not change are not written again: at thousands of
 		// records a batch, the field-state upserts are the store's

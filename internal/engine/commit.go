@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -109,8 +110,15 @@ func (b *batch) commit(ctx context.Context) error {
 				}
 				continue
 			}
-			res, err := tx.Enqueue(ctx, jobs.RetryRecordArgs{ConnectionID: b.conn.ID, IntercomID: se.RecordID},
-				jobs.RetryRecordInsertOpts(b.e.now().Add(b.e.opts.RetryAfter)))
+			args, at := jobs.RetryRecordArgs{ConnectionID: b.conn.ID, IntercomID: se.RecordID}, b.e.now().Add(b.e.opts.RetryAfter)
+			if se.Code == salesforce.CodeInvalidFieldForInsertUpdate && !b.retrying {
+				// A field ferry read as writable was refused: it became
+				// read-only. Retried at once with the schema read again,
+				// the other fields are written and the read-only one's
+				// change is kept until it is writable again.
+				args.Refused, at = true, b.e.now()
+			}
+			res, err := tx.Enqueue(ctx, args, jobs.RetryRecordInsertOpts(at))
 			if err != nil {
 				return err
 			}

@@ -26,6 +26,7 @@ func (e *Engine) retryRecord(ctx context.Context, conn store.Connection, args jo
 	if err != nil {
 		return err
 	}
+	b.retrying = true
 	ctx = purposeCtx(ctx, connection.PurposeBackground)
 	m, err := e.store.GetMappingByIntercomID(ctx, conn.ID, args.IntercomID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

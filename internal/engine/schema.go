@@ -106,7 +106,7 @@ func (b *batch) keep(p *pair) {
 		}
 	}
 	msg := fmt.Sprintf("change to %s.%s kept: the field is missing, hidden or read-only for the connected Salesforce user; "+
-		"it is written when the field is back. %s", p.sfObject, strings.Join(fields, ", "), strings.Join(fix, " "))
+		"it is written once ferry can write the field again. %s", p.sfObject, strings.Join(fields, ", "), strings.Join(fix, " "))
 	rec := map[string]any{"Id": p.sfID}
 	for f, v := range p.kept {
 		rec[f] = v
@@ -116,6 +116,18 @@ func (b *batch) keep(p *pair) {
 	b.ops.errors = append(b.ops.errors, store.SyncError{ConnectionID: b.conn.ID, Object: p.sfObject, RecordID: p.icID,
 		Operation: connection.OpKeptChange, Code: connection.CodeFieldUnavailable, Message: strings.TrimSpace(msg),
 		Details: string(details), RequestBody: string(body)})
+}
+
+// forgetKept leaves the Intercom values of a pair's kept changes out of the
+// state stored: a mapping that still syncs Salesforce to Intercom (its
+// field became read-only) would otherwise record them as seen, and they
+// would not count as changes when the field is writable again.
+func (b *batch) forgetKept(p *pair, rs sync.RecordState) {
+	for _, m := range b.c.paused[p.object] {
+		if _, ok := p.kept[m.Salesforce]; ok {
+			delete(rs.Intercom, m.Intercom)
+		}
+	}
 }
 
 // pausedMappings returns the mappings of doc whose field the setup check

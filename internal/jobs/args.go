@@ -30,6 +30,11 @@ func (PollArgs) Kind() string { return "salesforce_poll" }
 type RetryRecordArgs struct {
 	ConnectionID int64  `json:"connection_id"`
 	IntercomID   string `json:"intercom_id"`
+	// Refused marks the retry run at once after Salesforce refused a field
+	// ferry read as writable (it became read-only): a job of its own, apart
+	// from the one waiting for the admin, which the record's other sync
+	// errors share.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // Kind implements river.JobArgs.

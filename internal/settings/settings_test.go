@@ -331,6 +331,31 @@ func TestBind(t *testing.T) {
 	if got, ps := Bind(bad, catalog()); len(got) != len(Sample().Mappings)-1 || len(ps) != 1 || got[0].Field.Name == "Nope" {
 		t.Errorf("Bind(one field gone) = %d mappings, %v; want all but that one and one problem", len(got), ps)
 	}
+	// A field that became read-only is still read: its two-way mapping
+	// binds Salesforce to Intercom only; a mapping that only writes it
+	// binds nothing. Both are named in the problems.
+	ro := catalog()
+	for _, obj := range []string{"Lead", "Account"} {
+		for i, f := range ro.Salesforce[obj] {
+			if f.Name == "Phone" || f.Name == "NumberOfEmployees" {
+				ro.Salesforce[obj][i].Createable, ro.Salesforce[obj][i].Updateable = false, false
+			}
+		}
+	}
+	got, ps = Bind(Sample(), ro)
+	if len(ps) != 2 || len(got) != len(Sample().Mappings)-1 {
+		t.Errorf("Bind(Lead.Phone and Account.NumberOfEmployees read-only) = %d mappings, %v; want all but one and two problems", len(got), ps)
+	}
+	for _, m := range got {
+		switch {
+		case m.Field.Ref() == "Lead.Phone" && m.Direction != sync.DirToIntercom:
+			t.Errorf("read-only Lead.Phone binds %s, want to_intercom", m.Direction)
+		case m.Field.Ref() == "Account.NumberOfEmployees":
+			t.Errorf("read-only Account.NumberOfEmployees binds %s, want nothing (the mapping only writes it)", m.Direction)
+		case m.Field.Ref() == "Contact.Phone" && m.Direction != sync.DirBoth:
+			t.Errorf("Contact.Phone binds %s, want both", m.Direction)
+		}
+	}
 	// A document that fails Check binds nothing.
 	broken := Sample()
 	broken.Mappings[1].Direction = "sideways"

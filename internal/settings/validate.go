@@ -180,7 +180,9 @@ func Validate(d Document, c Catalog) []Problem {
 // bound to the live schema for the sync engine: every mapping that has no
 // problem of its own. A mapping whose field was hidden or deleted after the
 // document was saved is left out and named in the problems, and the other
-// mappings keep syncing. A document that fails [Check] binds nothing.
+// mappings keep syncing; a two-way mapping whose field became read-only
+// binds Salesforce to Intercom only (named in the problems too). A document
+// that fails [Check] binds nothing.
 func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 	ps := Check(d)
 	broken := len(ps) > 0
@@ -269,8 +271,16 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 		if !dir.Valid() {
 			continue
 		}
+		// A field that became read-only (field-level security) is still
+		// read: a two-way mapping binds one way, Salesforce to Intercom,
+		// and only its writes to Salesforce wait (the engine keeps them).
+		bound, readOnly := dir, 0
 		if dir.Allows(sync.Intercom) && !f.Updateable {
 			add(p+".direction", "%s is read-only in Salesforce and cannot receive values from Intercom; use direction to_intercom", f.Ref())
+			bound, readOnly = sync.DirToIntercom, 1
+			if !dir.Allows(sync.Salesforce) {
+				bound = ""
+			}
 		}
 		if dir.Allows(sync.Salesforce) && !a.APIWritable {
 			add(p+".direction", "Intercom attribute %s is read-only through the API and cannot receive values from Salesforce; use direction to_salesforce", a.FullName)
@@ -281,10 +291,10 @@ func Bind(d Document, c Catalog) ([]sync.Mapping, []Problem) {
 					f.Ref(), a.FullName, strings.Join(bad, ", "))
 			}
 		}
-		if len(ps) > before {
+		if len(ps) > before+readOnly || bound == "" {
 			continue
 		}
-		out = append(out, sync.Mapping{Object: obj, Attribute: a, Field: f, Direction: dir})
+		out = append(out, sync.Mapping{Object: obj, Attribute: a, Field: f, Direction: bound})
 	}
 	if broken {
 		return nil, ps

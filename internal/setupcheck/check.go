@@ -245,6 +245,11 @@ func Check(needs []Need, schema Schema, prev Result, now time.Time) Result {
 	for _, k := range order {
 		p := groups[k]
 		p.Message, p.Fix = words(p.Object, p.Kind, p.Fields)
+		if p.Kind == KindReadOnly && len(p.Mapped) > 0 {
+			// Still readable: only the writes of its mappings wait.
+			p.Message += "; changes from Intercom to them are kept and written once they are writable, " +
+				"and two-way mappings still bring Salesforce's changes to Intercom"
+		}
 		p.Since = now
 		for _, old := range prev.Problems {
 			if old.Object == p.Object && old.Kind == p.Kind && !old.Since.IsZero() {

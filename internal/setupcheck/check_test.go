@@ -112,10 +112,11 @@ func TestCheck(t *testing.T) {
 			off:         []setupcheck.Feature{setupcheck.Tasks},
 		},
 		{
-			name:        "a read-only field mapped to Salesforce pauses its mapping",
-			schema:      readOnly(fullSchema(), "Contact", "Title"),
-			wantMessage: "ferry needs to write these fields in the Salesforce Contact object, which are read-only for the connected user: Title",
-			mapped:      []string{"Title"},
+			name:   "a read-only field mapped to Salesforce pauses its mapping",
+			schema: readOnly(fullSchema(), "Contact", "Title"),
+			wantMessage: "ferry needs to write these fields in the Salesforce Contact object, which are read-only for the connected user: Title; " +
+				"changes from Intercom to them are kept and written once they are writable, and two-way mappings still bring Salesforce's changes to Intercom",
+			mapped: []string{"Title"},
 		},
 		{
 			name: "an object the user cannot see",
