@@ -372,7 +372,7 @@ func (a *App) createCase(ctx context.Context, c store.Connection, ic *intercom.C
 		return res, fmt.Errorf("salesforce: composite answered %d results for %d subrequests", len(out), len(subs))
 	}
 	if err := out[0].Err(); err != nil {
-		return res, caseSaveError(sf, form, err)
+		return res, caseSaveError(ctx, sf, form, err)
 	}
 	var created struct {
 		ID string `json:"id"`
@@ -495,8 +495,9 @@ func (q *caseOwnerQuery) pick() (string, string) {
 // caseSaveError turns Salesforce's refusal of a Case into words that name
 // the field, for the form to show again. A required field or picklist
 // value the form did not know about means the describe is stale: it is
-// read again next time.
-func caseSaveError(sf *salesforce.Client, form CaseForm, err error) error {
+// read again next time (at once for a required field, to name it by its
+// label).
+func caseSaveError(ctx context.Context, sf *salesforce.Client, form CaseForm, err error) error {
 	var ae *salesforce.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 400 {
 		return err
@@ -512,6 +513,15 @@ func caseSaveError(sf *salesforce.Client, form CaseForm, err error) error {
 	switch ae.Code {
 	case salesforce.CodeRequiredFieldMissing:
 		sf.InvalidateDescribe("Case")
+		// A field added since the form was read: its label, as the
+		// form shown again names it, rather than its API name.
+		if d, derr := sf.Describe(connection.WithPurpose(ctx, connection.PurposeInbox), "Case"); derr == nil {
+			for i, name := range ae.Fields {
+				if f := d.Field(name); f != nil && f.Label != "" {
+					labels[i] = f.Label
+				}
+			}
+		}
 		return &Error{Kind: Invalid, Field: field, Msg: fmt.Sprintf("Salesforce requires %s for a new Case. Fill it in and create the case again.", strings.Join(labels, ", "))}
 	case "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST":
 		sf.InvalidateDescribe("Case")

@@ -194,7 +194,7 @@ func TestCanvasNewCaseMandatoryFieldsAndRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs = in.canvas(t, "/canvas/submit", in.caseBody(sc, caseSubmit(map[string]any{"Subject": "Boosters", "Product__c": "Falcon"})))
-	mustContain(t, cs, "Salesforce requires Region", `"label":"Region *"`, `"value":"Boosters"`, `"value":"Falcon"`)
+	mustContain(t, cs, "Salesforce requires Region for a new Case", `"label":"Region *"`, `"value":"Boosters"`, `"value":"Falcon"`)
 
 	// A validation rule's message, on the field it names.
 	if err := in.sf.AddValidationRule(sfemu.ValidationRule{Object: "Case", Field: "Description", Blank: true,
