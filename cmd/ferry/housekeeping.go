@@ -185,7 +185,7 @@ func printAccountDiagnosis(env *cliEnv, d app.AccountDiagnosis) {
 		fmt.Fprintf(env.Stdout, "connection %d: account sync works: %d companies mapped by Account.%s\n", d.ConnectionID, d.CompanyMappings, d.CompanyField)
 		return
 	}
-	fmt.Fprintf(env.Stdout, "connection %d: %d account sync problem(s) (%d companies read)\n", d.ConnectionID, len(d.Problems), d.CompaniesRead)
+	fmt.Fprintf(env.Stdout, "connection %d: %d account sync problem(s) (%d of %d companies read)\n", d.ConnectionID, len(d.Problems), d.CompaniesRead, d.CompaniesTotal)
 	for _, p := range d.Problems {
 		fmt.Fprintf(env.Stdout, "\n%s\n  fix: %s\n", p.Message, p.Fix)
 	}

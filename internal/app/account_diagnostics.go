@@ -20,9 +20,10 @@ import (
 // Account sync diagnostics bounds.
 const (
 	// diagCompaniesRead bounds how many Intercom companies the diagnosis
-	// reads (for the latest change); diagSample how many of them, with a
-	// company_id, are tried against the Account's fields.
-	diagCompaniesRead = 1000
+	// reads looking for a recent change (it stops at the first one once
+	// the sample is full: 167 calls at most); diagSample how many of them,
+	// with a company_id, are tried against the Account's fields.
+	diagCompaniesRead = 10000
 	diagSample        = 200
 	// diagRecent is how far back a create or update counts as a change
 	// that triggers account sync.
@@ -58,8 +59,11 @@ type AccountDiagnosis struct {
 	// CompanyField is the Account field compared with company_id in the
 	// settings ("" while account sync is off).
 	CompanyField string `json:"company_field,omitempty"`
-	// CompaniesRead is how many Intercom companies were read.
-	CompaniesRead int `json:"companies_read"`
+	// CompaniesRead is how many Intercom companies were read: all of them,
+	// up to a bound, unless one changed recently; CompaniesTotal is how
+	// many the workspace has.
+	CompaniesRead  int `json:"companies_read"`
+	CompaniesTotal int `json:"companies_total"`
 	// LatestCompanyChange is the latest created or updated time among them.
 	LatestCompanyChange *time.Time `json:"latest_company_change,omitempty"`
 	// CompanyMappings is how many companies are mapped to Accounts.
@@ -138,7 +142,9 @@ func (a *App) DiagnoseAccounts(ctx context.Context, id int64) (AccountDiagnosis,
 
 	var sample []string
 	var latest time.Time
-	for co, err := range ic.ListCompanies(ctx, intercom.ListOptions{PerPage: 60}) {
+	recent := now.Add(-diagRecent)
+	total := func(n int) { d.CompaniesTotal = n }
+	for co, err := range ic.ListCompanies(ctx, intercom.ListOptions{PerPage: 60, Total: total}) {
 		if err != nil {
 			var ae *intercom.APIError
 			if errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden {
@@ -154,10 +160,13 @@ func (a *App) DiagnoseAccounts(ctx context.Context, id int64) (AccountDiagnosis,
 		if cid := string(co.CompanyID); cid != "" && len(sample) < diagSample {
 			sample = append(sample, cid)
 		}
-		if d.CompaniesRead >= diagCompaniesRead {
+		// One recent change is enough to know companies trigger account
+		// sync; without one, every company is read (up to the bound).
+		if !latest.Before(recent) && len(sample) >= diagSample || d.CompaniesRead >= diagCompaniesRead {
 			break
 		}
 	}
+	d.CompaniesTotal = max(d.CompaniesTotal, d.CompaniesRead)
 	if d.CompaniesRead == 0 {
 		add(AccountNoCompanies, "The Intercom workspace has no companies, so there is nothing to match Accounts with.",
 			"Create companies with the Messenger snippet or the API, setting company_id to the value of the Salesforce Account field used for matching, and add people to them (Intercom lists only companies that have people).")
@@ -166,10 +175,15 @@ func (a *App) DiagnoseAccounts(ctx context.Context, id int64) (AccountDiagnosis,
 	if !latest.IsZero() {
 		d.LatestCompanyChange = &latest
 	}
-	if latest.Before(now.Add(-diagRecent)) {
+	if latest.Before(recent) {
+		which := "No Intercom company"
+		if d.CompaniesRead < d.CompaniesTotal {
+			// The bound was reached: say what was read, not more.
+			which = fmt.Sprintf("None of the first %d of the %d Intercom companies", d.CompaniesRead, d.CompaniesTotal)
+		}
 		add(AccountNoCompanyChanges,
-			fmt.Sprintf("No Intercom company was created or updated in the last %d days (latest: %s), so nothing in Intercom triggers account sync.",
-				int(diagRecent.Hours()/24), dateOrNever(latest)),
+			fmt.Sprintf("%s was created or updated in the last %d days (latest: %s), so nothing in Intercom triggers account sync.",
+				which, int(diagRecent.Hours()/24), dateOrNever(latest)),
 			"Create or update companies in Intercom (Messenger or API), with company_id set to the value of the Account field used for matching.")
 	}
 	if d, err = a.accountChanges(ctx, sf, d, now); err != nil {

@@ -86,6 +86,10 @@ func TestAccountDiagnostics(t *testing.T) {
 			app.AccountNoCompanies, "The Intercom workspace has no companies", "setting company_id"},
 		{"no company changes", func(t *testing.T, b *bundle) { companies(t, b, 3, old) },
 			app.AccountNoCompanyChanges, "No Intercom company was created or updated in the last 30 days (latest: " + old.UTC().Format("2006-01-02"), "Create or update companies in Intercom"},
+		{"no company changes among more than a thousand", func(t *testing.T, b *bundle) {
+			// Listed newest first, the old ones come first: 1,200 are read.
+			companies(t, b, 1200, old)
+		}, app.AccountNoCompanyChanges, "No Intercom company was created or updated in the last 30 days", "Create or update companies in Intercom"},
 		{"no Account changes", func(t *testing.T, b *bundle) {
 			companies(t, b, 3, time.Time{})
 			if _, err := b.sf.LoadRecords("Account", []map[string]any{{"Name": "Old", "SystemModstamp": old, "CreatedDate": old}}); err != nil {
@@ -113,6 +117,27 @@ func TestAccountDiagnostics(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a recent change past the first thousand companies is found", func(t *testing.T) {
+		t.Parallel()
+		b := connected(t)
+		// Loaded first, the recent company is listed last, after 1,200
+		// old ones.
+		seeds := []icemu.CompanySeed{{CompanyID: "RECENT", Name: "Recent", CreatedAt: time.Now().Add(-5 * 24 * time.Hour)}}
+		for i := range 1200 {
+			seeds = append(seeds, icemu.CompanySeed{CompanyID: fmt.Sprintf("OLD-%04d", i), Name: "Old", CreatedAt: old})
+		}
+		if _, err := b.ic.BulkLoadCompanies(seeds); err != nil {
+			t.Fatal(err)
+		}
+		d := b.diagnose(t)
+		if p, ok := problem(d, app.AccountNoCompanyChanges); ok {
+			t.Errorf("%s: %s", p.Code, p.Message)
+		}
+		if d.CompaniesRead != 1201 || d.CompaniesTotal != 1201 || d.LatestCompanyChange == nil || d.LatestCompanyChange.Before(time.Now().Add(-6*24*time.Hour)) {
+			t.Errorf("read %d of %d, latest change %v; want all 1201 read and the recent company's time", d.CompaniesRead, d.CompaniesTotal, d.LatestCompanyChange)
+		}
+	})
 
 	t.Run("configured but no identity mappings suggests the field", func(t *testing.T) {
 		t.Parallel()
