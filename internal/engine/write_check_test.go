@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	sfemu "github.com/ferrysync/ferry/emulator/salesforce"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -106,5 +107,59 @@ func TestOneChangeOneCall(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWriteFindsTheRecordGone (F2.3, F2.4): an Intercom change to a person
+// whose Lead was deleted or converted in Salesforce since the last poll.
+// Written blind or on condition, the write's own error says so: a deleted
+// Lead ends the mapping (only the mapping), a converted one waits for the
+// poll to move the mapping to its Contact; neither is a sync error.
+func TestWriteFindsTheRecordGone(t *testing.T) {
+	t.Parallel()
+	for _, dir := range []string{"to_salesforce", "both"} {
+		for _, gone := range []string{"deleted", "converted"} {
+			t.Run(dir+"/"+gone, func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, setupOpts{settings: `{"mappings": [
+					{"object": "lead", "intercom": "phone", "salesforce": "Phone", "direction": "` + dir + `"}]}`})
+				lead := b.newRecord("Lead", map[string]any{"Email": gone + "@example.com", "Phone": "1"})
+				id := b.newContact(map[string]any{"email": gone + "@example.com"})
+				b.drain()
+				if _, ok := b.mapping(id); !ok {
+					t.Fatal("no mapping")
+				}
+				b.updateContact(id, map[string]any{"phone": "+1 555 0303"})
+				if gone == "deleted" {
+					if err := b.sf.DeleteRecord("Lead", lead); err != nil {
+						t.Fatal(err)
+					}
+				} else if _, err := b.sf.ConvertLead(sfemu.LeadConvert{LeadID: lead, DoNotCreateOpportunity: true}); err != nil {
+					t.Fatal(err)
+				}
+				b.drain()
+				m, ok := b.mapping(id)
+				if gone == "deleted" && ok {
+					t.Errorf("the mapping survived the Lead's delete: %+v", m)
+				}
+				if gone == "converted" && (!ok || m.SFID != lead) {
+					t.Errorf("mapping = %+v, %v; want it on the Lead until the poll moves it", m, ok)
+				}
+				if errs := b.openErrors(); len(errs) != 0 {
+					t.Errorf("sync errors: %+v", errs)
+				}
+				if _, err := b.icClient().GetContact(b.ctx, id); err != nil {
+					t.Errorf("the Intercom contact is gone (%v)", err)
+				}
+				h, err := b.store.ListHistory(b.ctx, b.connID, id, store.Page{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := map[string]string{"deleted": "mapping_deleted", "converted": "deferred"}[gone]
+				if len(h) == 0 || h[0].Outcome != want {
+					t.Errorf("newest history entry = %+v, want outcome %s", h[0], want)
+				}
+			})
+		}
 	}
 }
