@@ -388,7 +388,6 @@ func (e *Engine) applyBatch(ctx context.Context, conn store.Connection, b pubsub
 	var last time.Time
 	var lag time.Duration
 	if len(b.Events) > 0 {
-		e.countDeliveries(ctx, conn.ID, len(b.Events))
 		se, err := e.applyEvents(ctx, conn, b.Events, replayed)
 		if err != nil {
 			return err
@@ -412,7 +411,16 @@ func (e *Engine) applyBatch(ctx context.Context, conn store.Connection, b pubsub
 	var held bool
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		held, err = tx.SaveChangeStreamReplay(ctx, conn.ID, e.opts.Owner, replay, last, lag, len(b.Events))
+		if held, err = tx.SaveChangeStreamReplay(ctx, conn.ID, e.opts.Owner, replay, last, lag, len(b.Events)); err != nil || !held {
+			return err
+		}
+		if len(b.Events) == 0 {
+			return nil
+		}
+		// Counted against the org's daily event delivery allocation,
+		// beside the API budget (F8.1); not API calls, so the budget's
+		// lanes do not count them.
+		_, err = tx.IncrementUsage(ctx, conn.ID, e.now(), store.PurposeEventDeliveries, int64(len(b.Events)))
 		return err
 	})
 	if err != nil {
@@ -445,18 +453,6 @@ func (e *Engine) reconcileObject(ctx context.Context, conn store.Connection, obj
 		return err
 	}
 	return e.pollDeleted(ctx, base, r, answers[r.deletedRef()])
-}
-
-// countDeliveries counts delivered events against the org's daily event
-// delivery allocation, shown beside the API budget (F8.1). They are not
-// API calls: the budget's lanes do not count them.
-func (e *Engine) countDeliveries(ctx context.Context, connID int64, n int) {
-	if err := e.store.InTx(ctx, func(tx store.Tx) error {
-		_, err := tx.IncrementUsage(ctx, connID, e.now(), store.PurposeEventDeliveries, int64(n))
-		return err
-	}); err != nil && ctx.Err() == nil {
-		e.log.WarnContext(ctx, "count event deliveries", "connection", connID, "error", err)
-	}
 }
 
 // allocationEvery is how often a streaming connection reads the org's
