@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,10 +25,27 @@ import (
 // change events and the engine pointed at it, with a short lease.
 func setupStream(t *testing.T, o setupOpts) *bundle {
 	t.Helper()
+	return setupStreamWith(t, o, false)
+}
+
+// setupStreamWith is setupStream, over TLS with the emulator's own
+// certificate (trusted by the engine) when useTLS.
+func setupStreamWith(t *testing.T, o setupOpts, useTLS bool) *bundle {
+	t.Helper()
 	var addr string
+	roots := x509.NewCertPool()
 	before := o.before
 	o.before = func(b *bundle) {
-		a, err := b.sf.StartPubSub("127.0.0.1:0", nil)
+		var cert *tls.Certificate
+		if useTLS {
+			c, pemCert, err := sfemu.SelfSignedCertificate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			roots.AppendCertsFromPEM(pemCert)
+			cert = &c
+		}
+		a, err := b.sf.StartPubSub("127.0.0.1:0", cert)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,6 +59,10 @@ func setupStream(t *testing.T, o setupOpts) *bundle {
 	adjust := o.engine
 	o.engine = func(eo *engine.Options) {
 		eo.PubSubURL = "http://" + addr
+		if useTLS {
+			eo.PubSubURL = "https://" + addr
+			eo.PubSubTLSConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		}
 		eo.Lease = 3 * time.Second
 		eo.StreamFailAfter = 2 * time.Second
 		if adjust != nil {
@@ -152,6 +175,16 @@ func TestStream(t *testing.T) {
 		if n := b.salesforceHistory(sfID); n != 1 {
 			t.Errorf("%d history entries of the change, want 1", n)
 		}
+	})
+
+	t.Run("OverTLS", func(t *testing.T) {
+		t.Parallel()
+		b := setupStreamWith(t, setupOpts{}, true)
+		sfID, icID := b.pairFor("tls@example.com")
+		b.runStreams(b.eng)
+		b.waitStreaming()
+		b.updateRecord("Contact", sfID, map[string]any{"Phone": "555-0701"})
+		b.eventually("the change reaches Intercom over a TLS stream", func() bool { return b.icContact(icID).Phone == "555-0701" })
 	})
 
 	t.Run("OwnWritesAreNoEcho", func(t *testing.T) {
