@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -353,6 +355,40 @@ func TestStream(t *testing.T) {
 			if h := b.salesforceHistory(sf[i]); h != 1 {
 				t.Errorf("record %d: %d history entries, want 1 (applied once)", i, h)
 			}
+		}
+	})
+
+	t.Run("AccessTokenRevokedIsRefreshed", func(t *testing.T) {
+		t.Parallel()
+		b := setupStream(t, setupOpts{})
+		sfID, icID := b.pairFor("refresh@example.com")
+		b.runStreams(b.eng)
+		b.waitStreaming()
+		src, err := b.mgr.SalesforceTokens(b.ctx, b.connID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := src.Token(b.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The session ends (its access token revoked); the refresh token
+		// still works.
+		resp, err := http.PostForm(b.sfURL+"/services/oauth2/revoke", url.Values{"token": {tok.AccessToken}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("revoke: %s", resp.Status)
+		}
+		b.updateRecord("Contact", sfID, map[string]any{"Phone": "555-0801"})
+		b.eventually("the change arrives over a stream with a refreshed token", func() bool { return b.icContact(icID).Phone == "555-0801" })
+		if now, err := src.Token(b.ctx); err != nil || now.AccessToken == tok.AccessToken {
+			t.Errorf("token after the revocation: %v (same as before: %v)", err, err == nil && now.AccessToken == tok.AccessToken)
+		}
+		if b.conn().State != store.StateConnected {
+			t.Errorf("connection state %s, want connected", b.conn().State)
 		}
 	})
 
