@@ -583,11 +583,17 @@ func (s *Server) RestrictPicklist(object, field string, restricted bool) error {
 // describe and queries, and writing it is INVALID_FIELD (as Task.Type is in
 // Professional Edition).
 func (s *Server) SetFieldHidden(object, field string, hidden bool) error {
+	return s.setFieldSecurity(object, field, "hidden", func(f *fieldDef) { f.Hidden = hidden })
+}
+
+// setFieldSecurity changes a field's field-level security, which Id and
+// required fields cannot have.
+func (s *Server) setFieldSecurity(object, field, what string, set func(*fieldDef)) error {
 	return s.changeField(object, field, func(f *fieldDef) error {
 		if f.Name == "Id" || f.required() {
-			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be hidden")
+			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be "+what)
 		}
-		f.Hidden = hidden
+		set(f)
 		return nil
 	})
 }
@@ -597,11 +603,5 @@ func (s *Server) SetFieldHidden(object, field string, hidden bool) error {
 // says it is neither createable nor updateable and writing it is
 // INVALID_FIELD_FOR_INSERT_UPDATE. People in the UI still edit it.
 func (s *Server) SetFieldReadOnly(object, field string, readOnly bool) error {
-	return s.changeField(object, field, func(f *fieldDef) error {
-		if f.Name == "Id" || f.required() {
-			return errBadRequest("INVALID_ARGUMENT", "Id and required fields cannot be made read-only")
-		}
-		f.ReadOnly = readOnly
-		return nil
-	})
+	return s.setFieldSecurity(object, field, "made read-only", func(f *fieldDef) { f.ReadOnly = readOnly })
 }

@@ -8,6 +8,7 @@ import (
 	icemu "github.com/ferrysync/ferry/emulator/intercom"
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/jobs"
+	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
 // TestMultipleMatchesFoundByPoll: the legacy multiple-match rules (F2.2) hold
@@ -159,7 +160,15 @@ func TestPollMovesPastInitialSyncSecond(t *testing.T) {
 // The admin's pick maps the pair and syncs it both ways once (F3.4).
 func TestSeveralIntercomPeopleShareTheKeyOfAPolledRecord(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{})
+	for _, db := range storetest.Engines() {
+		t.Run(string(db.Engine), func(t *testing.T) {
+			t.Parallel()
+			testSeveralIntercomPeopleShareTheKey(t, setup(t, setupOpts{db: &db}))
+		})
+	}
+}
+
+func testSeveralIntercomPeopleShareTheKey(t *testing.T, b *bundle) {
 	const email = "shared@example.com"
 	first := b.newContact(map[string]any{"email": email, "role": "lead", "phone": "+1 555 0101"})
 	second := b.newContact(map[string]any{"email": email, "role": "lead", "phone": "+1 555 0102"})

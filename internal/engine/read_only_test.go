@@ -3,10 +3,8 @@ package engine_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
-	"github.com/ferrysync/ferry/internal/engine"
 )
 
 // TestReadOnlyMappedFieldSyncsOneWay makes a two-way mapped field
@@ -19,23 +17,7 @@ import (
 // change is written (F1.4).
 func TestReadOnlyMappedFieldSyncsOneWay(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		opts setupOpts
-		// back makes ferry notice the field is writable again.
-		back func(b *bundle)
-	}{
-		{name: "OnDemandCheck", opts: setupOpts{workers: true}, back: func(b *bundle) {
-			if res, err := b.mgr.SetupCheck(b.ctx, b.connID); err != nil || !res.OK {
-				b.t.Fatalf("setup check after the field is writable = %+v, %v", res, err)
-			}
-		}},
-		{name: "PeriodicSchemaRefresh", opts: setupOpts{workers: true, engine: func(o *engine.Options) { o.CatalogTTL = 300 * time.Millisecond }},
-			back: func(b *bundle) {
-				time.Sleep(400 * time.Millisecond) // the cached schema expires
-				b.poll()
-			}},
-	} {
+	for _, tc := range fieldBackCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			testReadOnlyMappedField(t, setup(t, tc.opts), tc.back)

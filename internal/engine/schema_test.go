@@ -40,28 +40,33 @@ func (b *bundle) keptErrors() []store.SyncError {
 // (issue 8 item 2).
 func TestHiddenMappedFieldKeepsTheRestSyncing(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		opts setupOpts
-		// back makes ferry notice the field is visible again.
-		back func(b *bundle)
-	}{
-		{name: "OnDemandCheck", opts: setupOpts{workers: true}, back: func(b *bundle) {
-			if res, err := b.mgr.SetupCheck(b.ctx, b.connID); err != nil || !res.OK {
-				b.t.Fatalf("setup check after unhiding = %+v, %v", res, err)
-			}
-		}},
-		{name: "PeriodicSchemaRefresh", opts: setupOpts{workers: true, engine: func(o *engine.Options) { o.CatalogTTL = 300 * time.Millisecond }},
-			back: func(b *bundle) {
-				time.Sleep(400 * time.Millisecond) // the cached schema expires
-				b.poll()
-			}},
-	} {
+	for _, tc := range fieldBackCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			testHiddenMappedField(t, setup(t, tc.opts), tc.back)
 		})
 	}
+}
+
+// fieldBackCases are the two ways ferry notices that a mapped field it
+// could not use is usable again, with no restart: a setup check on demand,
+// and the periodic schema refresh.
+var fieldBackCases = []struct {
+	name string
+	opts setupOpts
+	// back makes ferry notice the field is usable again.
+	back func(b *bundle)
+}{
+	{name: "OnDemandCheck", opts: setupOpts{workers: true}, back: func(b *bundle) {
+		if res, err := b.mgr.SetupCheck(b.ctx, b.connID); err != nil || !res.OK {
+			b.t.Fatalf("setup check after the field is back = %+v, %v", res, err)
+		}
+	}},
+	{name: "PeriodicSchemaRefresh", opts: setupOpts{workers: true, engine: func(o *engine.Options) { o.CatalogTTL = 300 * time.Millisecond }},
+		back: func(b *bundle) {
+			time.Sleep(400 * time.Millisecond) // the cached schema expires
+			b.poll()
+		}},
 }
 
 func testHiddenMappedField(t *testing.T, b *bundle, back func(b *bundle)) {
