@@ -51,41 +51,54 @@ func runIdle(ctx context.Context, cfg Config) ([]Result, error) {
 	if _, err := prepare(ctx, h, cfg, idlePeople); err != nil {
 		return failed(res, err)
 	}
-	// Calls per poll count every call made during the polls (schema
-	// re-reads included: they may ride in the poll's call); the other
-	// calls a minute are those on no poll's route.
-	var mu sync.Mutex
-	var otherCalls int64
-	h.SFRec.ObserveRequests(func(route string, _ time.Time) {
-		if !isPollRoute(route) {
-			mu.Lock()
-			otherCalls++
-			mu.Unlock()
-		}
-	})
 	if h.baseline != nil {
 		// Queries compare whole seconds: switch the trigger on in a
 		// second after the people were loaded, so they are not changes.
 		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
 		h.baseline.switchOn()
 	}
-	routes0, sf0, ic0 := h.SFRec.Routes(), h.SF.APICalls(), h.IC.APICalls()
+	// Calls per poll count every call made from the first measured poll's
+	// start to the start of the poll after the last (schema re-reads
+	// included: they may ride in the poll's call); the other calls a
+	// minute are those of that span on no poll's route.
+	type call struct {
+		route string
+		at    time.Time
+	}
+	var mu sync.Mutex
+	var calls []call
+	h.SFRec.ObserveRequests(func(route string, at time.Time) {
+		mu.Lock()
+		calls = append(calls, call{route, at})
+		mu.Unlock()
+	})
+	ic0 := h.IC.APICalls()
 	mem := sampleMemory(50 * time.Millisecond)
-	began := time.Now()
-	n, err := h.countPolls(ctx, polls, cfg)
-	res.Wall = time.Since(began)
+	starts, err := h.pollStarts(ctx, polls+1, cfg)
 	res.PeakHeap, res.BaseHeap = mem.Stop()
 	res.MaxRSS = maxRSS()
-	res.SalesforceCalls = h.SF.APICalls() - sf0
 	res.IntercomCalls = h.IC.APICalls() - ic0
-	res.SFRoutes = subRoutes(h.SFRec.Routes(), routes0)
-	res.Polls = n
-	mu.Lock()
+	n := len(starts) - 1
+	res.Polls = max(n, 0)
 	if n > 0 {
+		res.Wall = starts[n].Sub(starts[0])
+		res.SFRoutes = map[string]int64{}
+		var other int64
+		mu.Lock()
+		for _, c := range calls {
+			if c.at.Before(starts[0]) || !c.at.Before(starts[n]) {
+				continue
+			}
+			res.SalesforceCalls++
+			res.SFRoutes[c.route]++
+			if !isPollRoute(c.route) {
+				other++
+			}
+		}
+		mu.Unlock()
 		res.PollCalls = float64(res.SalesforceCalls) / float64(n)
+		res.BackgroundPerMin = float64(other) / res.Wall.Minutes()
 	}
-	res.BackgroundPerMin = float64(otherCalls) / res.Wall.Minutes()
-	mu.Unlock()
 	// A day at 5-minute polls: 288 polls and what came with them.
 	res.IdleDay = 288 * res.PollCalls
 	res.Notes = append(res.Notes, fmt.Sprintf("%d polls at %s intervals over %s; an idle day extrapolated at 5-minute polls",
@@ -103,47 +116,47 @@ func runIdle(ctx context.Context, cfg Config) ([]Result, error) {
 	return []Result{res}, nil
 }
 
-// countPolls waits for n polls and returns how many it saw: ferry's, by
-// its poll watermark; the baseline's, by its poll queries.
-func (h *Harness) countPolls(ctx context.Context, n int, cfg Config) (int, error) {
+// pollStarts waits for n polls to start and returns when each did:
+// ferry's by its poll watermark (written as a poll starts, before its
+// calls), the baseline's by its poll query.
+func (h *Harness) pollStarts(ctx context.Context, n int, cfg Config) ([]time.Time, error) {
 	deadline := time.Now().Add(time.Duration(n+2)*cfg.PollInterval + cfg.Timeout)
+	var starts []time.Time
 	if h.baseline != nil {
-		seen := make(chan struct{}, 1024)
-		h.SFRec.ObserveRequests(func(route string, _ time.Time) {
+		seen := make(chan time.Time, 1024)
+		h.SFRec.ObserveRequests(func(route string, at time.Time) {
 			if route == "GET query" {
 				select {
-				case seen <- struct{}{}:
+				case seen <- at:
 				default:
 				}
 			}
 		})
-		for got := 0; ; got++ {
-			if got == n {
-				return got, nil
-			}
+		for len(starts) < n {
 			select {
-			case <-seen:
+			case at := <-seen:
+				starts = append(starts, at)
 			case <-ctx.Done():
-				return got, ctx.Err()
+				return starts, ctx.Err()
 			case <-time.After(time.Until(deadline)):
-				return got, fmt.Errorf("bench: %d of %d polls seen: %w", got, n, errTimeout)
+				return starts, fmt.Errorf("bench: %d of %d polls seen: %w", len(starts), n, errTimeout)
 			}
 		}
+		return starts, nil
 	}
 	f := h.Ferries[0]
 	last := time.Time{}
 	if wm, err := f.Store.GetWatermark(ctx, f.ConnID, pollMark); err == nil {
 		last = wm.SystemModstamp
 	}
-	got := 0
-	for got < n {
+	for len(starts) < n {
 		select {
 		case <-ctx.Done():
-			return got, ctx.Err()
+			return starts, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return got, fmt.Errorf("bench: %d of %d polls seen: %w", got, n, errTimeout)
+			return starts, fmt.Errorf("bench: %d of %d polls seen: %w", len(starts), n, errTimeout)
 		}
 		wm, err := f.Store.GetWatermark(ctx, f.ConnID, pollMark)
 		if err != nil {
@@ -151,10 +164,8 @@ func (h *Harness) countPolls(ctx context.Context, n int, cfg Config) (int, error
 		}
 		if wm.SystemModstamp.After(last) {
 			last = wm.SystemModstamp
-			got++
+			starts = append(starts, last)
 		}
 	}
-	// The last poll's calls follow its watermark: let them finish.
-	time.Sleep(min(cfg.PollInterval/2, 2*time.Second))
-	return got, nil
+	return starts, nil
 }

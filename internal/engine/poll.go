@@ -149,7 +149,9 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// the next poll, this poll's call reads the describes too, and the
 	// refresh takes them from the client's cache: it costs no call.
 	var describe []string
-	if time.Since(base.c.loadedAt)+interval >= e.opts.CatalogTTL {
+	// A poll late by up to an interval (a minute at most) still finds
+	// them read.
+	if time.Since(base.c.loadedAt)+interval+min(interval, time.Minute) >= e.opts.CatalogTTL {
 		describe = setupcheck.Objects
 	}
 	answers, err := e.pollReads(ctx, base, reads, owners, describe)
