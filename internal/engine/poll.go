@@ -105,7 +105,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 	// polled only to reconcile, at the longer interval (or at once after
 	// the stream's mode changed: a missed window to read).
 	objects := PolledObjects(base.c.doc)
-	streamed, reconcile, err := e.streamedNow(ctx, conn.ID, base.c.doc, now)
+	streamed, reconcile, atOnce, err := e.streamedNow(ctx, conn.ID, base.c.doc, now)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (e *Engine) poll(ctx context.Context, conn store.Connection) error {
 		objects = slices.DeleteFunc(objects, func(o string) bool { return slices.Contains(streamed, o) })
 	}
 	if last, err := e.store.GetWatermark(ctx, conn.ID, lastPollMark); err == nil && e.opts.SettingsPollInterval && !force(ctx) &&
-		!(reconcile && len(streamed) > 0) && now.Sub(last.SystemModstamp) < interval-time.Second {
+		!atOnce && !(reconcile && len(streamed) > 0) && now.Sub(last.SystemModstamp) < interval-time.Second {
 		return nil
 	}
 	if err := e.store.InTx(ctx, func(tx store.Tx) error {
@@ -307,33 +307,35 @@ func (e *Engine) pollReads(ctx context.Context, base *batch, reads []*objectRead
 }
 
 // streamedNow returns the objects a healthy change stream carries (none
-// when the connection polls), and whether their reconciling poll is due:
-// the reconcile interval passed, or the stream's mode changed since the
-// last one (the stream failed or restarted from the newest event, so a
-// window may have been missed), or this poll is forced. With no object
-// streamed every poll is a reconciliation.
-func (e *Engine) streamedNow(ctx context.Context, connID int64, doc settings.Document, now time.Time) ([]string, bool, error) {
+// when the connection polls), whether their reconciling poll is due (the
+// reconcile interval passed, or this poll is forced; with no object
+// streamed every poll reconciles), and whether it is due at once, whatever
+// the poll interval: the stream's mode changed since the last
+// reconciliation (it fell back to polling, or started again from the
+// newest event), so a window may have been missed.
+func (e *Engine) streamedNow(ctx context.Context, connID int64, doc settings.Document, now time.Time) (streamed []string, reconcile, atOnce bool, err error) {
 	if !doc.Stream() {
-		return nil, true, nil
+		return nil, true, false, nil
 	}
 	cs, err := e.store.GetChangeStream(ctx, connID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, true, nil
+		return nil, true, false, nil
 	} else if err != nil {
-		return nil, false, err
-	}
-	if cs.Mode != store.StreamModeStream || cs.HeldUntil.Before(time.Now()) || len(cs.Objects) == 0 {
-		return nil, true, nil
+		return nil, false, false, err
 	}
 	last, err := e.store.GetWatermark(ctx, connID, reconciledMark)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return cs.Objects, true, nil
+		last = store.Watermark{}
 	case err != nil:
-		return nil, false, err
+		return nil, false, false, err
 	}
-	due := force(ctx) || now.Sub(last.SystemModstamp) >= doc.Reconcile()-time.Second || cs.ModeSince.After(last.SystemModstamp)
-	return cs.Objects, due, nil
+	atOnce = !cs.ModeSince.IsZero() && cs.ModeSince.After(last.SystemModstamp)
+	if cs.Mode != store.StreamModeStream || cs.HeldUntil.Before(time.Now()) || len(cs.Objects) == 0 {
+		return nil, true, atOnce, nil
+	}
+	due := atOnce || force(ctx) || now.Sub(last.SystemModstamp) >= doc.Reconcile()-time.Second
+	return cs.Objects, due, atOnce, nil
 }
 
 // fresh returns a new batch sharing base's clients and settings.

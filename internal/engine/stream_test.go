@@ -392,6 +392,30 @@ func TestStream(t *testing.T) {
 		}
 	})
 
+	t.Run("DeliveryAllocationSpentFallsBackToPolling", func(t *testing.T) {
+		t.Parallel()
+		b := setupStream(t, setupOpts{})
+		sfID, icID := b.pairFor("spent@example.com")
+		b.poll()
+		b.runStreams(b.eng)
+		b.waitStreaming()
+		b.sf.SetDeliveryAllocation(0)
+		b.sf.CloseStreams()
+		b.eventually("the stream says the allocation is used up", func() bool {
+			cs := b.stream()
+			return cs.Mode == store.StreamModePoll && strings.Contains(cs.Cause, "allocation")
+		})
+		// Changes are polled meanwhile: the mode change makes the next
+		// poll due at once.
+		b.updateRecord("Contact", sfID, map[string]any{"Phone": "555-0901"})
+		if err := b.eng.Poll(b.ctx, b.conn()); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.icContact(icID).Phone; got != "555-0901" {
+			t.Errorf("Intercom phone = %q while the allocation is spent, want 555-0901 from the poll", got)
+		}
+	})
+
 	t.Run("TokenRevokedFallsBackVisibly", func(t *testing.T) {
 		t.Parallel()
 		b := setupStream(t, setupOpts{})
