@@ -67,8 +67,6 @@ type Server struct {
 	app      *app.App
 	limiter  *signInLimiter
 	timeouts Timeouts
-	// intake stores webhooks arriving together in one transaction.
-	intake intakeGroup
 }
 
 // New returns a Server.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -206,56 +205,5 @@ func TestWebhookFromEmulator(t *testing.T) {
 	}
 	if ev.Topic != "contact.lead.created" || ev.ConnectionID != b.connID {
 		t.Fatalf("stored event %s for connection %d", ev.Topic, ev.ConnectionID)
-	}
-}
-
-// TestWebhookConcurrentDeliveries: webhooks delivered at once are stored
-// together (one transaction for those arriving while another is stored),
-// each exactly once with its own job, redeliveries among them included,
-// and each sender gets its own answer (issue 15).
-func TestWebhookConcurrentDeliveries(t *testing.T) {
-	t.Parallel()
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Engine), func(t *testing.T) {
-			t.Parallel()
-			b := setupOn(t, e.URL(t))
-			b.connectIntercomToken(t, b.connID)
-			app := b.ic.AppID()
-			const n = 60
-			statuses := make(chan int, 2*n)
-			var wg sync.WaitGroup
-			for i := range 2 * n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					// Every notification is delivered twice.
-					statuses <- b.deliver(t, notification(app, fmt.Sprintf("notif_%d", i%n), 1+i/n), icClientSecret).status
-				}()
-			}
-			wg.Wait()
-			close(statuses)
-			for s := range statuses {
-				if s != http.StatusOK {
-					t.Errorf("a delivery was answered %d", s)
-				}
-			}
-			if got := b.jobCount(t); got != n {
-				t.Errorf("%d jobs for %d notifications delivered twice, want %d", got, n, n)
-			}
-			evs, err := b.store.ListPendingWebhookEvents(t.Context(), b.connID, 10*n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			seen := map[string]bool{}
-			for _, ev := range evs {
-				if seen[ev.NotificationID] {
-					t.Errorf("notification %s stored twice", ev.NotificationID)
-				}
-				seen[ev.NotificationID] = true
-			}
-			if len(seen) != n {
-				t.Errorf("%d notifications stored, want %d", len(seen), n)
-			}
-		})
 	}
 }
