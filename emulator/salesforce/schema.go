@@ -296,24 +296,12 @@ func newSchema() *schema {
 		}},
 		{Name: "PermissionSetAssignment", Label: "Permission Set Assignment", LabelPlural: "Permission Set Assignments", KeyPrefix: "0Pa", Fields: []*fieldDef{
 			fID(),
-			func() *fieldDef {
-				f := fRef("AssigneeId", "Assignee ID", "Assignee", "User")
-				f.Nillable = false
-				return f
-			}(),
-			func() *fieldDef {
-				f := fRef("PermissionSetId", "Permission Set ID", "PermissionSet", "PermissionSet")
-				f.Nillable = false
-				return f
-			}(),
+			fReq(fRef("AssigneeId", "Assignee ID", "Assignee", "User")),
+			fReq(fRef("PermissionSetId", "Permission Set ID", "PermissionSet", "PermissionSet")),
 		}},
 		{Name: "ObjectPermissions", Label: "Object Permissions", LabelPlural: "Object Permissions", KeyPrefix: "110", Fields: []*fieldDef{
 			fID(),
-			fCreateOnly(func() *fieldDef {
-				f := fRef("ParentId", "Parent ID", "Parent", "PermissionSet")
-				f.Nillable = false
-				return f
-			}()),
+			fCreateOnly(fReq(fRef("ParentId", "Parent ID", "Parent", "PermissionSet"))),
 			fCreateOnly(fReq(fStr("SobjectType", "Sobject Type Name", 40))),
 			fTyped(typeBoolean, "PermissionsRead", "Read"), fTyped(typeBoolean, "PermissionsCreate", "Create"),
 			fTyped(typeBoolean, "PermissionsEdit", "Edit"), fTyped(typeBoolean, "PermissionsDelete", "Delete"),
@@ -375,16 +363,8 @@ func newSchema() *schema {
 			fRO(fTyped(typeBoolean, "IsClosed", "Closed")), fRO(fTyped(typeBoolean, "IsWon", "Won")), fOwner(),
 		}},
 		{Name: "OpportunityContactRole", Label: "Opportunity Contact Role", LabelPlural: "Opportunity Contact Role", KeyPrefix: "00K", Fields: []*fieldDef{
-			fID(), fCreateOnly(func() *fieldDef {
-				f := fRef("OpportunityId", "Opportunity ID", "Opportunity", "Opportunity")
-				f.Nillable = false
-				return f
-			}()),
-			func() *fieldDef {
-				f := fRef("ContactId", "Contact ID", "Contact", "Contact")
-				f.Nillable = false
-				return f
-			}(),
+			fID(), fCreateOnly(fReq(fRef("OpportunityId", "Opportunity ID", "Opportunity", "Opportunity"))),
+			fReq(fRef("ContactId", "Contact ID", "Contact", "Contact")),
 			fPick("Role", "Role", false, "", "Business User", "Decision Maker", "Economic Buyer", "Economic Decision Maker", "Evaluator", "Executive Sponsor", "Influencer", "Technical Buyer", "Other"),
 			fTyped(typeBoolean, "IsPrimary", "Primary"),
 		}},
