@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 	verbose := fs.Bool("verbose", false, "log ferry's and the emulators' warnings to stderr")
 	apart := fs.Bool("ferry-process", false, "run ferry as a process of its own, so its memory (peak RSS) is measured without the emulators'")
 	serveFerry := fs.Bool("serve-ferry", false, "internal: be the ferry process of a --ferry-process run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file: of the ferry process with --ferry-process (the last scenario's), else of the whole run")
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, `Usage: ferry bench [flags]
 
@@ -97,6 +99,11 @@ Flags:
 		return usageError{err.Error()}
 	}
 	if *serveFerry {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 		return bench.ServeChild(ctx, env.Getenv, env.Stdout, os.Stdin)
 	}
 	if fs.NArg() > 0 {
@@ -139,6 +146,15 @@ Flags:
 			return fmt.Errorf("bench: find ferry's executable: %w", err)
 		}
 		command = []string{exe, "bench", "--serve-ferry"}
+		if *cpuProfile != "" {
+			command = append(command, "--cpuprofile", *cpuProfile)
+		}
+	} else {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	cfg := bench.Config{
 		Command:     command,
@@ -179,4 +195,24 @@ Flags:
 		}
 	}
 	return runErr
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called; an empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
