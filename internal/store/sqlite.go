@@ -35,6 +35,7 @@ type sqliteStore struct {
 	readDB  *sql.DB
 	// readStmts and writeStmts are the pools' prepared statements.
 	readStmts, writeStmts *stmtCache
+	binder                *sqliteBinder
 	riverQueue[*sql.Tx]
 	opts Options
 
@@ -78,8 +79,10 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 	readDB.SetMaxIdleConns(8)
 
 	readStmts := newStmtCache(readDB)
+	binder := newSQLiteBinder()
 	s := &sqliteStore{
-		reader:     reader{q: sqlQuerier{db: readDB, stmts: readStmts}, d: sqliteDialect, box: opts.Secret},
+		reader:     reader{q: sqlQuerier{db: readDB, stmts: readStmts, binder: binder}, d: sqliteDialect, box: opts.Secret},
+		binder:     binder,
 		readStmts:  readStmts,
 		writeStmts: newStmtCache(writeDB),
 		path:       path,
@@ -180,7 +183,7 @@ func (s *sqliteStore) inTx(ctx context.Context, fn func(tx *sqliteTx) error) (er
 			panic(p)
 		}
 	}()
-	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{db: sqlTx, stmts: s.writeStmts, tx: sqlTx}, d: sqliteDialect, box: s.opts.Secret}},
+	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{db: sqlTx, stmts: s.writeStmts, tx: sqlTx, binder: s.binder}, d: sqliteDialect, box: s.opts.Secret}},
 		riverTxQueue: riverTxQueue[*sql.Tx]{tx: sqlTx, client: s.client}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
@@ -221,6 +224,8 @@ type sqlQuerier struct {
 	// transaction they run in.
 	stmts *stmtCache
 	tx    *sql.Tx
+	// binder turns $N into ?, shared by the store's pools.
+	binder *sqliteBinder
 }
 
 // prepared returns query's prepared statement (bound to the transaction,
@@ -233,22 +238,31 @@ func (q sqlQuerier) prepared(ctx context.Context, query string) *sql.Stmt {
 	return q.tx.StmtContext(ctx, s)
 }
 
-func sqliteArgs(args []any) []any {
+// sqliteArgs returns query's SQLite text and its arguments, in the order
+// of its placeholders, with times as SQLite's stored text.
+func (q sqlQuerier) sqliteArgs(query string, args []any) (string, []any, error) {
+	query, args, err := q.binder.bind(query, args)
+	if err != nil {
+		return "", nil, err
+	}
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
 			args[i] = t.UTC().Format(sqliteTimeLayout)
 		}
 	}
-	return args
+	return query, args, nil
 }
 
 func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	query, args, err := q.sqliteArgs(query, args)
+	if err != nil {
+		return 0, err
+	}
 	var res sql.Result
-	var err error
 	if s := q.prepared(ctx, query); s != nil {
-		res, err = s.ExecContext(ctx, sqliteArgs(args)...)
+		res, err = s.ExecContext(ctx, args...)
 	} else {
-		res, err = q.db.ExecContext(ctx, query, sqliteArgs(args)...)
+		res, err = q.db.ExecContext(ctx, query, args...)
 	}
 	if err != nil {
 		return 0, err
@@ -257,12 +271,15 @@ func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64,
 }
 
 func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	query, args, err := q.sqliteArgs(query, args)
+	if err != nil {
+		return nil, err
+	}
 	var rs *sql.Rows
-	var err error
 	if s := q.prepared(ctx, query); s != nil {
-		rs, err = s.QueryContext(ctx, sqliteArgs(args)...)
+		rs, err = s.QueryContext(ctx, args...)
 	} else {
-		rs, err = q.db.QueryContext(ctx, query, sqliteArgs(args)...)
+		rs, err = q.db.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		return nil, err
@@ -271,11 +288,20 @@ func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows,
 }
 
 func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) row {
-	if s := q.prepared(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, sqliteArgs(args)...)
+	query, args, err := q.sqliteArgs(query, args)
+	if err != nil {
+		return errRow{err}
 	}
-	return q.db.QueryRowContext(ctx, query, sqliteArgs(args)...)
+	if s := q.prepared(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return q.db.QueryRowContext(ctx, query, args...)
 }
+
+// errRow is a row whose statement could not run.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type sqlRows struct{ *sql.Rows }
 
