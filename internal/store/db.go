@@ -40,6 +40,12 @@ type dialect struct {
 	jobConnectionIs string
 	// isUniqueViolation reports a unique-constraint error.
 	isUniqueViolation func(error) bool
+	// inList is the condition "col is one of the list bound as $n" (made
+	// by listArg): one parameter however long the list, so the
+	// statement's text is the same for every list and is prepared once.
+	inList func(col string, n int) string
+	// listArg turns a []string or []int64 into inList's argument.
+	listArg func(list any) any
 }
 
 // reader implements Reader over a querier.
@@ -140,7 +146,41 @@ func placeholders(from, n int) string {
 	return b.String()
 }
 
-// chunkSize bounds IN lists well below both engines' parameter limits.
+// rowBatches splits n rows into the sizes of multi-row statements: as
+// many of max as fit, then the rest in powers of two (max is one too). A
+// statement is prepared once per distinct text, so its sizes come from a
+// set of log2(max)+1 rather than one size per remainder.
+func rowBatches(n, max int) []int {
+	var out []int
+	for ; n >= max; n -= max {
+		out = append(out, max)
+	}
+	for size := max / 2; size > 0; size /= 2 {
+		if n >= size {
+			out = append(out, size)
+			n -= size
+		}
+	}
+	return out
+}
+
+// valueRows returns "($1, …, $perRow), ($perRow+1, …)" for n rows.
+func valueRows(n, perRow int) string {
+	var b strings.Builder
+	b.Grow(n * perRow * 6)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		b.WriteString(placeholders(i*perRow+1, perRow))
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// chunkSize bounds the ids a statement looks up, so that one statement's
+// work stays small.
 const chunkSize = 500
 
 // chunks splits ids for IN lists, dropping duplicates and empty strings.

@@ -76,28 +76,21 @@ func (w *writer) RenewWebhookEventClaims(ctx context.Context, ids []int64, owner
 // setClaims sets (until not nil) or clears owner's lease on the events ids
 // it holds, and returns how many it held.
 func (w *writer) setClaims(ctx context.Context, ids []int64, owner string, until *time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
 	set, op := `claimed_by = '', claimed_until = NULL`, "release"
-	var args0 []any
+	args := []any{owner, w.d.listArg(ids)}
 	if until != nil {
-		set, op = `claimed_until = $2`, "renew lease of"
-		args0 = []any{normTime(*until)}
+		set, op = `claimed_until = $3`, "renew lease of"
+		args = append(args, normTime(*until))
 	}
-	total := 0
-	for start := 0; start < len(ids); start += chunkSize {
-		chunk := ids[start:min(start+chunkSize, len(ids))]
-		args := append([]any{owner}, args0...)
-		first := len(args) + 1
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		n, err := w.q.exec(ctx, `UPDATE webhook_events SET `+set+`
-			WHERE claimed_by = $1 AND processed_at IS NULL AND id IN (`+placeholders(first, len(chunk))+`)`, args...)
-		if err != nil {
-			return total, fmt.Errorf("store: %s %d webhook events: %w", op, len(chunk), err)
-		}
-		total += int(n)
+	n, err := w.q.exec(ctx, `UPDATE webhook_events SET `+set+`
+		WHERE claimed_by = $1 AND processed_at IS NULL AND `+w.d.inList("id", 2), args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: %s %d webhook events: %w", op, len(ids), err)
 	}
-	return total, nil
+	return int(n), nil
 }
 
 // escapeLike escapes LIKE's wildcards so a prefix matches literally.

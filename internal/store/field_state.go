@@ -47,8 +47,8 @@ func (r *reader) GetFieldStates(ctx context.Context, connID int64, side Side, re
 	out := make(map[string][]FieldState, len(recordIDs))
 	for _, ids := range chunks(recordIDs) {
 		rs, err := r.q.query(ctx, `SELECT record_id, field, value, origin, changed_at, written_hash FROM field_states
-			WHERE connection_id = $1 AND side = $2 AND record_id IN (`+placeholders(3, len(ids))+`)
-			ORDER BY record_id, field`, anyArgs([]any{connID, string(side)}, ids)...)
+			WHERE connection_id = $1 AND side = $2 AND `+r.d.inList("record_id", 3)+`
+			ORDER BY record_id, field`, connID, string(side), r.d.listArg(ids))
 		states, err := collect(rs, err, func(rs rows) (FieldState, error) {
 			s := FieldState{ConnectionID: connID, Side: side}
 			err := rs.Scan(&s.RecordID, &s.Field, &s.Value, &s.Origin, timeCol{&s.ChangedAt}, &s.WrittenHash)
@@ -66,23 +66,20 @@ func (r *reader) GetFieldStates(ctx context.Context, connID int64, side Side, re
 
 // PutFieldStates inserts or replaces many field states.
 func (w *writer) PutFieldStates(ctx context.Context, states []FieldState) error {
-	// Rows of 8 arguments, 100 rows a statement: well inside both engines'
-	// parameter limits and far fewer round trips than one row at a time.
-	const perRow, batch = 8, 100
-	for start := 0; start < len(states); start += batch {
-		part := states[start:min(start+batch, len(states))]
-		args := make([]any, 0, perRow*len(part))
-		values := make([]byte, 0, 64*len(part))
-		for i, s := range part {
-			if s.RecordID == "" || s.Field == "" || (s.Side != SideIntercom && s.Side != SideSalesforce) {
-				return fmt.Errorf("store: put field states: record %q field %q side %q: %w", s.RecordID, s.Field, s.Side, ErrInvalid)
-			}
-			if i > 0 {
-				values = append(values, ", "...)
-			}
-			values = append(values, '(')
-			values = append(values, placeholders(i*perRow+1, perRow)...)
-			values = append(values, ')')
+	// Rows of 8 arguments, up to 128 rows a statement: well inside both
+	// engines' parameter limits and far fewer round trips than one row at
+	// a time.
+	const perRow, batch = 8, 128
+	for _, s := range states {
+		if s.RecordID == "" || s.Field == "" || (s.Side != SideIntercom && s.Side != SideSalesforce) {
+			return fmt.Errorf("store: put field states: record %q field %q side %q: %w", s.RecordID, s.Field, s.Side, ErrInvalid)
+		}
+	}
+	for _, n := range rowBatches(len(states), batch) {
+		part := states[:n]
+		states = states[n:]
+		args := make([]any, 0, perRow*n)
+		for _, s := range part {
 			changed := normTime(s.ChangedAt)
 			if changed.IsZero() {
 				changed = now()
@@ -90,11 +87,11 @@ func (w *writer) PutFieldStates(ctx context.Context, states []FieldState) error 
 			args = append(args, s.ConnectionID, string(s.Side), s.RecordID, s.Field, s.Value, string(s.Origin), changed, s.WrittenHash)
 		}
 		_, err := w.q.exec(ctx, `INSERT INTO field_states (connection_id, side, record_id, field, value, origin, changed_at, written_hash)
-			VALUES `+string(values)+`
+			VALUES `+valueRows(n, perRow)+`
 			ON CONFLICT (connection_id, side, record_id, field) DO UPDATE SET value = excluded.value,
 				origin = excluded.origin, changed_at = excluded.changed_at, written_hash = excluded.written_hash`, args...)
 		if err != nil {
-			return w.wrapWrite(err, "store: put %d field states", len(part))
+			return w.wrapWrite(err, "store: put %d field states", n)
 		}
 	}
 	return nil

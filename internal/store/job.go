@@ -31,9 +31,10 @@ func jobResult(row *rivertype.JobRow, err error) func(op string, id int64) (*riv
 // CountJobs counts jobs by state from River's table.
 func (r *reader) CountJobs(ctx context.Context, kinds ...string) (map[rivertype.JobState]int, error) {
 	q := `SELECT state, count(*) FROM river_job`
-	args := anyArgs(nil, kinds)
+	var args []any
 	if len(kinds) > 0 {
-		q += ` WHERE kind IN (` + placeholders(1, len(kinds)) + `)`
+		q += ` WHERE ` + r.d.inList("kind", 1)
+		args = append(args, r.d.listArg(kinds))
 	}
 	rs, err := r.q.query(ctx, q+` GROUP BY state`, args...)
 	type stateCount struct {

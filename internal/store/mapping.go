@@ -99,7 +99,7 @@ func (r *reader) ListMappingsByIntercomIDs(ctx context.Context, connID int64, in
 	out := make(map[string]Mapping, len(intercomIDs))
 	for _, ids := range chunks(intercomIDs) {
 		rs, err := r.q.query(ctx, `SELECT `+mappingColumns+` FROM mappings
-			WHERE connection_id = $1 AND intercom_id IN (`+placeholders(2, len(ids))+`)`, anyArgs([]any{connID}, ids)...)
+			WHERE connection_id = $1 AND `+r.d.inList("intercom_id", 2), connID, r.d.listArg(ids))
 		ms, err := collect(rs, err, func(rs rows) (Mapping, error) { return scanMapping(rs) })
 		if err != nil {
 			return nil, fmt.Errorf("store: list mappings by intercom ids: %w", err)
@@ -117,8 +117,7 @@ func (r *reader) ListMappingsBySalesforceIDs(ctx context.Context, connID int64, 
 	out := make(map[string]Mapping, len(sfIDs))
 	for _, ids := range chunks(sfIDs) {
 		rs, err := r.q.query(ctx, `SELECT `+mappingColumns+` FROM mappings
-			WHERE connection_id = $1 AND sf_object = $2 AND sf_id IN (`+placeholders(3, len(ids))+`)`,
-			anyArgs([]any{connID, string(sfObject)}, ids)...)
+			WHERE connection_id = $1 AND sf_object = $2 AND `+r.d.inList("sf_id", 3), connID, string(sfObject), r.d.listArg(ids))
 		ms, err := collect(rs, err, func(rs rows) (Mapping, error) { return scanMapping(rs) })
 		if err != nil {
 			return nil, fmt.Errorf("store: list mappings by salesforce ids: %w", err)

@@ -40,6 +40,9 @@ var pgDialect = &dialect{
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505"
 	},
+	// pgx sends a []string as text[] and a []int64 as bigint[].
+	inList:  func(col string, n int) string { return fmt.Sprintf(`%s = ANY($%d)`, col, n) },
+	listArg: func(list any) any { return list },
 }
 
 // schemaName is what Options-free callers can put in search_path for River

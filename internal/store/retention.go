@@ -38,15 +38,11 @@ func (w *writer) DeleteProcessedWebhookEventsBefore(ctx context.Context, connID 
 // a failure episode ("retrying"), so that a repeat round adds no row.
 func (r *reader) LatestHistoryOutcomes(ctx context.Context, connID int64, intercomIDs []string) (map[string]string, error) {
 	out := map[string]string{}
-	for start := 0; start < len(intercomIDs); start += 500 {
-		part := intercomIDs[start:min(start+500, len(intercomIDs))]
-		args := []any{connID}
-		for _, id := range part {
-			args = append(args, id)
-		}
+	for _, part := range chunks(intercomIDs) {
 		rs, err := r.q.query(ctx, `SELECT h.intercom_id, h.outcome FROM history h
-			WHERE h.connection_id = $1 AND h.intercom_id IN (`+placeholders(2, len(part))+`)
-			AND h.id = (SELECT MAX(id) FROM history m WHERE m.connection_id = h.connection_id AND m.intercom_id = h.intercom_id)`, args...)
+			WHERE h.connection_id = $1 AND `+r.d.inList("h.intercom_id", 2)+`
+			AND h.id = (SELECT MAX(id) FROM history m WHERE m.connection_id = h.connection_id AND m.intercom_id = h.intercom_id)`,
+			connID, r.d.listArg(part))
 		pairs, err := collect(rs, err, func(rs rows) ([2]string, error) {
 			var p [2]string
 			return p, rs.Scan(&p[0], &p[1])

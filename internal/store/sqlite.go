@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -53,6 +54,20 @@ var sqliteDialect = &dialect{
 			return false
 		}
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	},
+	// A JSON array: json_each yields its strings as text (quotes and
+	// any Unicode intact) and its numbers as integers. Go strings
+	// that are not valid UTF-8 cannot be sent this way; ids come from
+	// JSON APIs and are valid.
+	inList: func(col string, n int) string {
+		return fmt.Sprintf(`%s IN (SELECT value FROM json_each($%d))`, col, n)
+	},
+	listArg: func(list any) any {
+		b, err := json.Marshal(list)
+		if err != nil {
+			panic(fmt.Sprintf("store: sqlite: list argument %T: %v", list, err)) // []string and []int64 always marshal
+		}
+		return string(b)
 	},
 }
 

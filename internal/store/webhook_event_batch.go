@@ -30,18 +30,12 @@ func (r *reader) ListPendingWebhookEvents(ctx context.Context, connID int64, lim
 // MarkWebhookEventsProcessed marks many events processed; ids already
 // processed or unknown are ignored.
 func (w *writer) MarkWebhookEventsProcessed(ctx context.Context, ids []int64) error {
-	t := now()
-	for start := 0; start < len(ids); start += chunkSize {
-		chunk := ids[start:min(start+chunkSize, len(ids))]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, t)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		if _, err := w.q.exec(ctx, `UPDATE webhook_events SET processed_at = $1
-			WHERE processed_at IS NULL AND id IN (`+placeholders(2, len(chunk))+`)`, args...); err != nil {
-			return fmt.Errorf("store: mark %d webhook events processed: %w", len(chunk), err)
-		}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := w.q.exec(ctx, `UPDATE webhook_events SET processed_at = $1
+		WHERE processed_at IS NULL AND `+w.d.inList("id", 2), now(), w.d.listArg(ids)); err != nil {
+		return fmt.Errorf("store: mark %d webhook events processed: %w", len(ids), err)
 	}
 	return nil
 }
