@@ -51,6 +51,7 @@ func BenchmarkMappingLookup200k(b *testing.B) {
 			ctx := context.Background()
 			ids := make([]string, batch)
 			b.ResetTimer()
+			defer reportCPU(b)()
 			for b.Loop() {
 				for i := range ids {
 					ids[i] = fmt.Sprintf("ic%07d", rand.IntN(records))
@@ -72,6 +73,7 @@ func BenchmarkUpsertMappings200(b *testing.B) {
 			c := newConnection(b, s)
 			ctx := context.Background()
 			round := 0
+			defer reportCPU(b)()
 			for b.Loop() {
 				round++
 				err := s.InTx(ctx, func(tx store.Tx) error {
@@ -108,6 +110,7 @@ func BenchmarkFieldStates200x5(b *testing.B) {
 						Field: fmt.Sprintf("Field%d__c", f), Value: `"some value"`, Origin: store.OriginSalesforce, ChangedAt: time.Now()})
 				}
 			}
+			defer reportCPU(b)()
 			for b.Loop() {
 				if err := s.InTx(ctx, func(tx store.Tx) error { return tx.PutFieldStates(ctx, states) }); err != nil {
 					b.Fatal(err)
@@ -218,4 +221,68 @@ func (w *throughputWorker) Work(ctx context.Context, job *river.Job[throughputAr
 		_, err := tx.IncrementUsage(ctx, job.Args.ConnectionID, effectDay, "throughput", 1)
 		return err
 	})
+}
+
+// fieldStates returns the states of records×fields for benchmarks.
+func fieldStates(connID int64, records, fields int) ([]store.FieldState, []string) {
+	states := make([]store.FieldState, 0, records*fields)
+	ids := make([]string, records)
+	for r := range records {
+		ids[r] = fmt.Sprintf("003%012d", r)
+		for f := range fields {
+			states = append(states, store.FieldState{ConnectionID: connID, Side: store.SideSalesforce, RecordID: ids[r],
+				Field: fmt.Sprintf("Field%d__c", f), Value: `"some value"`, Origin: store.OriginSalesforce, ChangedAt: time.Now()})
+		}
+	}
+	return states, ids
+}
+
+// BenchmarkPutFieldStates writes 1,000 field states in one transaction, and
+// 1,037 for a batch that does not divide evenly.
+func BenchmarkPutFieldStates(b *testing.B) {
+	for _, e := range storetest.Engines() {
+		for _, n := range []int{1000, 1037} {
+			b.Run(fmt.Sprintf("%s/%d", e.Engine, n), func(b *testing.B) {
+				s := storetest.Open(b, e.URL(b), store.Options{})
+				c := newConnection(b, s)
+				ctx := context.Background()
+				states, _ := fieldStates(c.ID, n, 1)
+				defer reportCPU(b)()
+				for b.Loop() {
+					if err := s.InTx(ctx, func(tx store.Tx) error { return tx.PutFieldStates(ctx, states) }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkGetFieldStates1000 reads the states of 1,000 random records (5
+// fields each) among 10,000.
+func BenchmarkGetFieldStates1000(b *testing.B) {
+	for _, e := range storetest.Engines() {
+		b.Run(string(e.Engine), func(b *testing.B) {
+			url := e.URL(b)
+			s := storetest.Open(b, url, store.Options{})
+			c := newConnection(b, s)
+			ctx := context.Background()
+			states, all := fieldStates(c.ID, 10_000, 5)
+			if err := s.InTx(ctx, func(tx store.Tx) error { return tx.PutFieldStates(ctx, states) }); err != nil {
+				b.Fatal(err)
+			}
+			rawDB{b, e.Engine, url}.exec(`ANALYZE`)
+			ids := make([]string, 1000)
+			defer reportCPU(b)()
+			for b.Loop() {
+				for i := range ids {
+					ids[i] = all[rand.IntN(len(all))]
+				}
+				got, err := s.GetFieldStates(ctx, c.ID, store.SideSalesforce, ids)
+				if err != nil || len(got) == 0 {
+					b.Fatal(len(got), err)
+				}
+			}
+		})
+	}
 }
