@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
@@ -184,9 +185,13 @@ func (e *Engine) initialObject(ctx context.Context, base *batch, p store.Initial
 	company := p.Object == InitialCompanies
 	var chunk []icRecord
 	skip := p.Processed
+	var total atomic.Int64 // the listing's total_count, from the page fetches
 	step := func() error {
 		if len(chunk) == 0 {
 			return nil
+		}
+		if t := total.Load(); t > 0 {
+			p.Total = t
 		}
 		b := base.fresh()
 		n := len(chunk)
@@ -235,10 +240,12 @@ func (e *Engine) initialObject(ctx context.Context, base *batch, p store.Initial
 		return nil
 	}
 	// Intercom counts the whole listing on every page (total_count): the
-	// progress is then a share of records, saved with each step.
-	opts := intercom.ListOptions{PerPage: initialPage, Total: func(n int) {
+	// progress is then a share of records, saved with each step. The next
+	// page is fetched while a step matches and enriches this one; the
+	// total arrives from that fetch.
+	opts := intercom.ListOptions{PerPage: initialPage, Prefetch: true, Total: func(n int) {
 		if n > 0 {
-			p.Total = int64(n)
+			total.Store(int64(n))
 		}
 	}}
 	if company {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -324,6 +325,48 @@ func TestClient_ListContactsPaging(t *testing.T) {
 		}
 		if calls := b.calls.count("/contacts") - before; calls != 1 {
 			t.Fatalf("breaking after 3 items made %d calls, want 1", calls)
+		}
+	})
+}
+
+// TestClient_ListContactsPrefetch: with Prefetch the listing is the same,
+// in the same number of calls; a caller that stops early has made at most
+// one call ahead, and the fetch ahead is finished before the loop ends.
+func TestClient_ListContactsPrefetch(t *testing.T) {
+	t.Parallel()
+	b := setup(t, icemu.Options{}, intercom.Config{})
+	ids := bulkContacts(t, b.emu, 35, func(i int) string { return fmt.Sprintf("p%02d@ahead.test", i) })
+	var totals atomic.Int64
+	opts := intercom.ListOptions{PerPage: 10, Prefetch: true, Total: func(n int) { totals.Store(int64(n)) }}
+
+	got := collect(t, b.client.ListContacts(t.Context(), opts))
+	if len(got) != len(ids) {
+		t.Fatalf("listed %d contacts, want %d", len(got), len(ids))
+	}
+	for i, ct := range got {
+		if ct.ID != ids[i] {
+			t.Fatalf("contact %d is %s, want %s (order kept)", i, ct.ID, ids[i])
+		}
+	}
+	if n := b.calls.count("/contacts"); n != 4 {
+		t.Fatalf("listing 35 contacts 10 a page took %d calls, want 4", n)
+	}
+	if totals.Load() != 35 {
+		t.Fatalf("total %d, want 35", totals.Load())
+	}
+
+	t.Run("StopEarly", func(t *testing.T) {
+		before := b.calls.count("/contacts")
+		n := 0
+		for _, err := range b.client.ListContacts(t.Context(), opts) {
+			mustNoErr(t, err, "iterate")
+			n++
+			if n == 3 {
+				break
+			}
+		}
+		if calls := b.calls.count("/contacts") - before; calls > 2 {
+			t.Fatalf("breaking after 3 items made %d calls, want at most 2 (one ahead)", calls)
 		}
 	})
 }

@@ -119,7 +119,7 @@ func (c *Client) DeleteCompany(ctx context.Context, id string) (*Company, error)
 // leaves out companies without users; use ScrollCompanies to read
 // everything.
 func (c *Client) ListCompanies(ctx context.Context, opts ListOptions) iter.Seq2[Company, error] {
-	return paginatePages(ctx, func(ctx context.Context, page int) ([]Company, *Pages, error) {
+	return paginatePages(ctx, opts.Prefetch, func(ctx context.Context, page int) ([]Company, *Pages, error) {
 		q := perPageQuery(url.Values{"page": {strconv.Itoa(page)}}, opts.PerPage)
 		var out list[Company]
 		if err := c.call(ctx, request{method: http.MethodGet, route: "/companies", path: "/companies", query: q, auth: true}, &out); err != nil {
@@ -168,7 +168,7 @@ func (c *Client) ScrollCompanies(ctx context.Context) iter.Seq2[Company, error] 
 // ListCompanyContacts iterates over the contacts attached to a company
 // (Intercom id).
 func (c *Client) ListCompanyContacts(ctx context.Context, id string, opts ListOptions) iter.Seq2[Contact, error] {
-	return paginatePages(ctx, func(ctx context.Context, page int) ([]Contact, *Pages, error) {
+	return paginatePages(ctx, opts.Prefetch, func(ctx context.Context, page int) ([]Contact, *Pages, error) {
 		q := perPageQuery(url.Values{"page": {strconv.Itoa(page)}}, opts.PerPage)
 		var out list[Contact]
 		if err := c.call(ctx, request{method: http.MethodGet, route: "/companies/{id}/contacts",

@@ -159,7 +159,7 @@ func (c *Client) MergeContacts(ctx context.Context, fromLeadID, intoUserID strin
 
 // ListContacts iterates over all contacts, following starting_after cursors.
 func (c *Client) ListContacts(ctx context.Context, opts ListOptions) iter.Seq2[Contact, error] {
-	return paginate(ctx, func(ctx context.Context, cursor string) ([]Contact, string, error) {
+	return paginate(ctx, opts.Prefetch, func(ctx context.Context, cursor string) ([]Contact, string, error) {
 		q := perPageQuery(nil, opts.PerPage)
 		if cursor != "" {
 			q.Set("starting_after", cursor)

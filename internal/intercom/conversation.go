@@ -124,7 +124,7 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*Conversation,
 // ListConversations iterates over all conversations, following cursors.
 // Listed conversations carry no parts.
 func (c *Client) ListConversations(ctx context.Context, opts ListOptions) iter.Seq2[Conversation, error] {
-	return paginate(ctx, func(ctx context.Context, cursor string) ([]Conversation, string, error) {
+	return paginate(ctx, false, func(ctx context.Context, cursor string) ([]Conversation, string, error) {
 		q := perPageQuery(url.Values{}, opts.PerPage)
 		if cursor != "" {
 			q.Set("starting_after", cursor)

@@ -38,7 +38,7 @@ type EventFilter struct {
 
 // ListEvents iterates over a contact's events (the last 90 days).
 func (c *Client) ListEvents(ctx context.Context, f EventFilter) iter.Seq2[DataEvent, error] {
-	return paginate(ctx, func(ctx context.Context, cursor string) ([]DataEvent, string, error) {
+	return paginate(ctx, false, func(ctx context.Context, cursor string) ([]DataEvent, string, error) {
 		var q url.Values
 		if cursor != "" {
 			// The next page is a full URL; reuse its query verbatim.

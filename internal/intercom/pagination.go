@@ -62,8 +62,13 @@ type ListOptions struct {
 	PerPage int
 	// Total, if set, is called with the listing's total_count from each
 	// page's answer (lists that carry one: contacts, companies), so a
-	// caller can show progress as a share of records.
+	// caller can show progress as a share of records. With Prefetch it
+	// is called from the goroutine fetching the next page.
 	Total func(n int)
+	// Prefetch fetches each next page while the caller works through the
+	// current one: for callers that read a whole listing and do slow work
+	// per page. A caller that stops early has made one call for nothing.
+	Prefetch bool
 }
 
 // list is the envelope of Intercom's cursor-paged lists.
@@ -84,34 +89,57 @@ func (l *list[T]) next() string {
 
 // paginate turns a page fetcher into an iterator that follows cursors until
 // the last page. An error is yielded once, with the zero T, and ends the
-// iteration.
-func paginate[T any](ctx context.Context, fetch func(ctx context.Context, cursor string) ([]T, string, error)) iter.Seq2[T, error] {
+// iteration. With ahead, the next page is fetched while the caller works
+// through the current one (ListOptions.Prefetch).
+func paginate[T any](ctx context.Context, ahead bool, fetch func(ctx context.Context, cursor string) ([]T, string, error)) iter.Seq2[T, error] {
+	type page struct {
+		items []T
+		next  string
+		err   error
+	}
+	get := func(ctx context.Context, cursor string) page {
+		items, next, err := fetch(ctx, cursor)
+		return page{items, next, err}
+	}
 	return func(yield func(T, error) bool) {
-		cursor := ""
+		var zero T
 		seen := map[string]bool{}
+		cur := get(ctx, "")
 		for {
-			items, next, err := fetch(ctx, cursor)
-			if err != nil {
-				var zero T
-				yield(zero, err)
+			if cur.err != nil {
+				yield(zero, cur.err)
 				return
 			}
-			for _, it := range items {
+			more := cur.next != "" && len(cur.items) > 0
+			// A server that repeats a cursor would loop forever.
+			repeated := more && seen[cur.next]
+			var pending chan page
+			stop := func() {}
+			if more && !repeated && ahead {
+				pctx, cancel := context.WithCancel(ctx)
+				pending = make(chan page, 1)
+				go func(cursor string) { pending <- get(pctx, cursor) }(cur.next)
+				stop = func() { cancel(); <-pending }
+			}
+			for _, it := range cur.items {
 				if !yield(it, nil) {
+					stop()
 					return
 				}
 			}
-			if next == "" || len(items) == 0 {
+			if repeated {
+				yield(zero, fmt.Errorf("intercom: pagination: cursor %q repeated", cur.next))
 				return
 			}
-			if seen[next] {
-				// A server that repeats a cursor would loop forever.
-				var zero T
-				yield(zero, fmt.Errorf("intercom: pagination: cursor %q repeated", next))
+			if !more {
 				return
 			}
-			seen[next] = true
-			cursor = next
+			seen[cur.next] = true
+			if pending != nil {
+				cur = <-pending
+			} else {
+				cur = get(ctx, cur.next)
+			}
 		}
 	}
 }
@@ -119,8 +147,8 @@ func paginate[T any](ctx context.Context, fetch func(ctx context.Context, cursor
 // paginatePages is paginate for the older page-numbered lists (companies,
 // company contacts): the cursor is the next page's number, and it stops
 // after total_pages or an empty page.
-func paginatePages[T any](ctx context.Context, fetch func(ctx context.Context, page int) ([]T, *Pages, error)) iter.Seq2[T, error] {
-	return paginate(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
+func paginatePages[T any](ctx context.Context, ahead bool, fetch func(ctx context.Context, page int) ([]T, *Pages, error)) iter.Seq2[T, error] {
+	return paginate(ctx, ahead, func(ctx context.Context, cursor string) ([]T, string, error) {
 		page := 1
 		if cursor != "" {
 			page, _ = strconv.Atoi(cursor) // one we made

@@ -422,7 +422,7 @@ func search[T any](ctx context.Context, c *Client, path string, fields FieldSet,
 	if opts.PerPage > 150 {
 		opts.PerPage = 150
 	}
-	return paginate(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
+	return paginate(ctx, false, func(ctx context.Context, cursor string) ([]T, string, error) {
 		type pagination struct {
 			PerPage       int    `json:"per_page,omitempty"`
 			StartingAfter string `json:"starting_after,omitempty"`
