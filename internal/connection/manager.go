@@ -138,9 +138,15 @@ func (m *Manager) Salesforce(ctx context.Context, connID int64) (*salesforce.Cli
 		}
 		return nil, fmt.Errorf("connection %d: Salesforce credential: %w", connID, err)
 	}
+	// The client name comes from the connection row alone: it exists
+	// before either side connects, so the name never depends on Intercom.
+	conn, err := m.opts.Store.GetConnection(ctx, connID)
+	if err != nil {
+		return nil, fmt.Errorf("connection %d: %w", connID, err)
+	}
 	src := &salesforceSource{connID: connID, store: m.opts.Store, oauth: &m.opts.Salesforce, health: m.health}
 	client := salesforce.NewClient(src, salesforce.ClientOptions{
-		ClientName: SalesforceClientName(connID),
+		ClientName: SalesforceClientName(conn),
 		APIVersion: m.opts.SalesforceAPIVersion,
 		HTTPClient: m.opts.HTTPClient,
 		Logger:     m.opts.Logger,
@@ -153,13 +159,19 @@ func (m *Manager) Salesforce(ctx context.Context, connID int64) (*salesforce.Cli
 	return client, nil
 }
 
-// SalesforceClientName is the client name ferry's writes to a connection's
+// SalesforceClientName is the client name ferry's calls to a connection's
 // org carry (Sforce-Call-Options: client=…). Salesforce puts it in the
 // changeOrigin of the change events those writes cause, which is how ferry
 // recognises its own writes coming back without reading anything (F3.5).
-// It names the connection, so two connections sharing an org still see
-// each other's writes as changes.
-func SalesforceClientName(connID int64) string { return fmt.Sprintf("ferry_%d", connID) }
+// Every call and every changeOrigin comparison uses this one function.
+//
+// It names the connection and the random id made with it, so another
+// connection, or another ferry deployment whose connection has the same
+// id, writing to the same org still sees this one's writes as changes.
+// "ferry_" + id + "_" + 12 hex digits stays well under 40 characters.
+func SalesforceClientName(c store.Connection) string {
+	return fmt.Sprintf("ferry_%d_%s", c.ID, c.SalesforceClient)
+}
 
 // SalesforceTokens returns the token source of a connection's Salesforce
 // client: the change stream authenticates with the same tokens, refreshed

@@ -56,12 +56,16 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type bundle struct {
-	t      testing.TB
-	ctx    context.Context
-	clock  *clock
-	sf     *sfemu.Server
-	ic     *icemu.Server
-	sfURL  string
+	t     testing.TB
+	ctx   context.Context
+	clock *clock
+	sf    *sfemu.Server
+	ic    *icemu.Server
+	sfURL string
+	sfSrv *httptest.Server
+	// pubsub is the Salesforce emulator's Pub/Sub API address, when it
+	// serves one.
+	pubsub string
 	oauth  salesforce.Config
 	store  store.Store
 	mgr    *connection.Manager
@@ -92,6 +96,9 @@ type setupOpts struct {
 	// icFront, if set, wraps the Intercom emulator as sfFront does the
 	// Salesforce one.
 	icFront func(http.Handler) http.Handler
+	// org, if set, is another bundle whose Salesforce org (emulator) this
+	// one connects to: a second ferry deployment writing to the same org.
+	org *bundle
 }
 
 // setup starts both emulators, a store, a manager and an engine, connects
@@ -104,13 +111,18 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	clk := &clock{}
 	b := &bundle{t: t, ctx: ctx, clock: clk}
 
-	b.sf = sfemu.New(sfemu.Options{Seed: "empty", Now: clk.Now, AutoApprove: true})
-	var sfHandler http.Handler = b.sf
-	if o.sfFront != nil {
-		sfHandler = o.sfFront(b.sf)
+	if o.org != nil {
+		b.sf, b.sfSrv, b.pubsub = o.org.sf, o.org.sfSrv, o.org.pubsub
+	} else {
+		b.sf = sfemu.New(sfemu.Options{Seed: "empty", Now: clk.Now, AutoApprove: true})
+		var sfHandler http.Handler = b.sf
+		if o.sfFront != nil {
+			sfHandler = o.sfFront(b.sf)
+		}
+		b.sfSrv = httptest.NewServer(sfHandler)
+		t.Cleanup(b.sfSrv.Close)
 	}
-	sfSrv := httptest.NewServer(sfHandler)
-	t.Cleanup(sfSrv.Close)
+	sfSrv := b.sfSrv
 	b.sfURL = sfSrv.URL
 	b.ic = icemu.New(icemu.Options{Tokens: []string{icToken}, ClientSecret: icSecret, Now: clk.Now,
 		WebhookRetryDelay: 200 * time.Millisecond, RateLimit: 100000})
@@ -125,6 +137,9 @@ func setup(t testing.TB, o setupOpts) *bundle {
 		{Object: "Lead", Name: "Tier__c", Type: "picklist", PicklistValues: []string{"Gold", "Silver"}, RestrictedPicklist: true},
 		{Object: "Contact", Name: "Nickname__c", Type: "string", Length: 10},
 	} {
+		if o.org != nil {
+			break // the org has them already
+		}
 		if err := b.sf.AddField(spec); err != nil {
 			t.Fatal(err)
 		}

@@ -81,7 +81,7 @@ func (e *Engine) sortEvents(ctx context.Context, base *batch, evs []pubsub.Chang
 	se := &streamEvents{partial: map[string][]*sfRecord{}, fetch: map[string][]string{}, deleted: map[string][]string{},
 		reconcile: map[string]bool{}}
 	objects := PolledObjects(base.c.doc)
-	client := connection.SalesforceClientName(base.conn.ID)
+	client := connection.SalesforceClientName(base.conn)
 	_, personField := base.c.personKey()
 	byID := map[string]*sfRecord{}
 	fetching := map[string]bool{}

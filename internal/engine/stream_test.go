@@ -38,6 +38,14 @@ func setupStreamWith(t *testing.T, o setupOpts, useTLS bool) *bundle {
 	roots := x509.NewCertPool()
 	before := o.before
 	o.before = func(b *bundle) {
+		if b.pubsub != "" {
+			// Another bundle's org, streaming already.
+			addr = b.pubsub
+			if before != nil {
+				before(b)
+			}
+			return
+		}
 		var cert *tls.Certificate
 		if useTLS {
 			c, pemCert, err := sfemu.SelfSignedCertificate()
@@ -53,7 +61,7 @@ func setupStreamWith(t *testing.T, o setupOpts, useTLS bool) *bundle {
 		}
 		t.Cleanup(b.sf.StopPubSub)
 		b.sf.SetKeepAliveInterval(200 * time.Millisecond)
-		addr = a
+		addr, b.pubsub = a, a
 		if before != nil {
 			before(b)
 		}
@@ -502,4 +510,58 @@ func streamEvents(t *testing.T, reg *prometheus.Registry, kind string) float64 {
 		}
 	}
 	return n
+}
+
+// TestStreamTwoDeploymentsOnOneOrgSeeEachOthersChanges runs two ferry
+// deployments, each with its own store whose connection is connection 1,
+// against one Salesforce org: each recognises only its own writes as
+// echoes by changeOrigin (F3.5), and takes the other's writes as the real
+// changes they are (F3.3).
+func TestStreamTwoDeploymentsOnOneOrgSeeEachOthersChanges(t *testing.T) {
+	t.Parallel()
+	a := setupStream(t, setupOpts{})
+	d := setupStream(t, setupOpts{org: a})
+	if a.connID != 1 || d.connID != 1 {
+		t.Fatalf("connection ids %d and %d, want 1 in both deployments", a.connID, d.connID)
+	}
+	if ca, cd := a.conn().SalesforceClient, d.conn().SalesforceClient; ca == "" || ca == cd {
+		t.Fatalf("Salesforce client ids %q and %q, want two different ones", ca, cd)
+	}
+	sfID := a.newRecord("Contact", map[string]any{"Email": "shared@example.com"})
+	icA := a.newContact(map[string]any{"email": "shared@example.com", "role": "user"})
+	a.drain()
+	icD := d.newContact(map[string]any{"email": "shared@example.com", "role": "user"})
+	d.drain()
+	for _, b := range []*bundle{a, d} {
+		if m, ok := b.mapping(map[*bundle]string{a: icA, d: icD}[b]); !ok || m.SFID != sfID {
+			t.Fatalf("mapping = %+v, %v; want the shared Contact %s", m, ok, sfID)
+		}
+	}
+	a.runStreams(a.eng)
+	d.runStreams(d.eng)
+	a.waitStreaming()
+	d.waitStreaming()
+
+	a.updateContact(icA, map[string]any{"phone": "555-0301"})
+	a.drain()
+	d.eventually("the first deployment's write reaches the second's Intercom",
+		func() bool { return d.icContact(icD).Phone == "555-0301" })
+	// Intercom stamps changes to the second: a later one in another
+	// second, so it is not taken as older than the change just applied.
+	d.clock.Advance(2 * time.Second)
+	d.updateContact(icD, map[string]any{"phone": "555-0302"})
+	d.drain()
+	a.eventually("the second deployment's write reaches the first's Intercom",
+		func() bool { return a.icContact(icA).Phone == "555-0302" })
+	if got := a.sfField("Contact", sfID, "Phone"); got != "555-0302" {
+		t.Errorf("Salesforce Phone = %v, want 555-0302", got)
+	}
+	// Each applied exactly the other's one change: its own write came
+	// back as an echo and was written nowhere.
+	for name, b := range map[string]*bundle{"first": a, "second": d} {
+		b.eventually("the history is written", func() bool { return b.salesforceHistory(sfID) >= 1 })
+		if n := b.salesforceHistory(sfID); n != 1 {
+			t.Errorf("the %s deployment applied %d Salesforce changes, want 1 (the other's)", name, n)
+		}
+	}
 }

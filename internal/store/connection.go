@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -50,20 +52,24 @@ type Connection struct {
 	IntercomWorkspaceID   string
 	SalesforceOrgID       string
 	SalesforceInstanceURL string
-	State                 ConnectionState
-	Cause                 string
-	StateChangedAt        time.Time
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// SalesforceClient is a random id made once when the connection is
+	// created: it tells this deployment's connection apart from any other
+	// ferry writing to the same org (see connection.SalesforceClientName).
+	SalesforceClient string
+	State            ConnectionState
+	Cause            string
+	StateChangedAt   time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 const connectionColumns = `id, name, intercom_workspace_id, salesforce_org_id, salesforce_instance_url,
-	state, cause, state_changed_at, created_at, updated_at`
+	salesforce_client, state, cause, state_changed_at, created_at, updated_at`
 
 func scanConnection(r row) (Connection, error) {
 	var c Connection
 	err := r.Scan(&c.ID, &c.Name, &c.IntercomWorkspaceID, &c.SalesforceOrgID, &c.SalesforceInstanceURL,
-		&c.State, &c.Cause, timeCol{&c.StateChangedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		&c.SalesforceClient, &c.State, &c.Cause, timeCol{&c.StateChangedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
 	return c, err
 }
 
@@ -86,7 +92,8 @@ func (r *reader) ListConnections(ctx context.Context) ([]Connection, error) {
 	return out, nil
 }
 
-// CreateConnection inserts a connection; State defaults to pending.
+// CreateConnection inserts a connection; State defaults to pending, and
+// SalesforceClient is made here (any value given is replaced).
 func (w *writer) CreateConnection(ctx context.Context, c Connection) (Connection, error) {
 	if c.Name == "" {
 		return Connection{}, fmt.Errorf("store: create connection: name is empty: %w", ErrInvalid)
@@ -94,12 +101,13 @@ func (w *writer) CreateConnection(ctx context.Context, c Connection) (Connection
 	if c.State == "" {
 		c.State = StatePending
 	}
+	c.SalesforceClient = newSalesforceClient()
 	t := now()
 	c.StateChangedAt, c.CreatedAt, c.UpdatedAt = t, t, t
 	err := w.q.queryRow(ctx, `INSERT INTO connections (name, intercom_workspace_id, salesforce_org_id,
-		salesforce_instance_url, state, cause, state_changed_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id`,
-		c.Name, c.IntercomWorkspaceID, c.SalesforceOrgID, c.SalesforceInstanceURL, string(c.State), c.Cause, t).Scan(&c.ID)
+		salesforce_instance_url, salesforce_client, state, cause, state_changed_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING id`,
+		c.Name, c.IntercomWorkspaceID, c.SalesforceOrgID, c.SalesforceInstanceURL, c.SalesforceClient, string(c.State), c.Cause, t).Scan(&c.ID)
 	if err != nil {
 		return Connection{}, w.wrapWrite(err, "store: create connection")
 	}
@@ -163,4 +171,13 @@ func (w *writer) DeleteConnection(ctx context.Context, id int64) error {
 		return fmt.Errorf("store: delete connection %d: purge jobs: %w", id, err)
 	}
 	return nil
+}
+
+// newSalesforceClient is a connection's random client id: 12 hex digits
+// (48 bits), so two deployments' connections practically never share one,
+// and the name built from it stays short.
+func newSalesforceClient() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
 }
