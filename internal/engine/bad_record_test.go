@@ -29,15 +29,18 @@ func TestOneBadRecordNeverStopsTheDrain(t *testing.T) {
 		})
 	}
 
-	// A proxy in front of Salesforce with a lower URI limit (8 KB) refuses
-	// a query ferry sized for Salesforce's own: the refused IN list is
-	// split until the key that does not fit stands alone, and that key's
-	// record carries Salesforce's (here the proxy's) answer.
-	t.Run("RefusedByAShorterLimitOnTheWay", func(t *testing.T) {
+	// A proxy in front of Salesforce with a lower URI limit (8 KB) would
+	// refuse a query URL ferry sized for Salesforce's own. Lookups of
+	// people travel in a Composite call's body, so the proxy's limit never
+	// applies: the 10 KB key is looked up like any other, no record gets a
+	// sync error, and nothing is refused on the way.
+	t.Run("ShorterURILimitOnTheWay", func(t *testing.T) {
 		t.Parallel()
+		var refusedURIs atomic.Int64
 		b := setup(t, setupOpts{workers: true, sfFront: func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if len(r.RequestURI) > 8192 {
+					refusedURIs.Add(1)
 					w.Header().Set("Content-Type", "text/html;charset=iso-8859-1")
 					w.WriteHeader(http.StatusRequestURITooLong)
 					_, _ = w.Write([]byte("<h1>Bad Message 414</h1><pre>reason: URI Too Long</pre>"))
@@ -46,7 +49,40 @@ func TestOneBadRecordNeverStopsTheDrain(t *testing.T) {
 				next.ServeHTTP(w, r)
 			})
 		}})
-		testBadRecord(t, b, "HTTP_414", 10000)
+		const n = 20
+		leads, ids := make([]string, n), make([]string, n)
+		for i := range n {
+			email := fmt.Sprintf("person%02d@example.com", i)
+			leads[i] = b.newRecord("Lead", map[string]any{"Email": email})
+			ids[i] = b.newContact(map[string]any{"email": email})
+		}
+		eventually(t, "20 mappings", func() bool {
+			for _, id := range ids {
+				if _, ok := b.mapping(id); !ok {
+					return false
+				}
+			}
+			return true
+		})
+		b.newContact(map[string]any{"email": strings.Repeat("x", 10000-len("@example.com")) + "@example.com"})
+		for i, id := range ids {
+			b.updateContact(id, map[string]any{"phone": fmt.Sprintf("+1 555 01%02d", i)})
+		}
+		eventually(t, "the 20 changes to land and every event to be processed", func() bool {
+			for i, lead := range leads {
+				if b.sfField("Lead", lead, "Phone") != fmt.Sprintf("+1 555 01%02d", i) {
+					return false
+				}
+			}
+			pending, err := b.store.ListPendingWebhookEvents(b.ctx, b.connID, 100)
+			return err == nil && len(pending) == 0
+		})
+		if errs := b.openErrors(); len(errs) != 0 {
+			t.Errorf("sync errors = %+v; want none", errs)
+		}
+		if n := refusedURIs.Load(); n != 0 {
+			t.Errorf("the proxy refused %d request URIs; lookups must travel in the request body", n)
+		}
 	})
 }
 
@@ -75,17 +111,12 @@ func testKeyTooLong(t *testing.T, db *storetest.Engine) {
 	})
 }
 
-// testBadRecord maps 20 contacts, creates one whose email is emailBytes
-// long (20 KB unless given), changes the 20 and checks that all 20 changes
-// land and that the bad contact has one sync error with code. It returns
-// the bad contact's id.
-func testBadRecord(t *testing.T, b *bundle, code string, emailBytes ...int) string {
+// testBadRecord maps 20 contacts, creates one whose email is 20 KB long,
+// changes the 20 and checks that all 20 changes land and that the bad
+// contact has one sync error with code. It returns the bad contact's id.
+func testBadRecord(t *testing.T, b *bundle, code string) string {
 	t.Helper()
-	const n = 20
-	size := 20000
-	if len(emailBytes) > 0 {
-		size = emailBytes[0]
-	}
+	const n, size = 20, 20000
 	leads := make([]string, n)
 	ids := make([]string, n)
 	for i := range n {

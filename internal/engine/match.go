@@ -21,8 +21,9 @@ const (
 	icSearchValues = 100
 )
 
-// lookupPeople finds the Leads and Contacts whose key field is one of keys,
-// one query per object per IN list, and returns them by normalized key.
+// lookupPeople finds the Leads and Contacts whose key field is one of keys
+// and returns them by normalized key: one query per object per IN list, all
+// sent together in Composite calls (usually one call for both objects).
 // Converted Leads are left out: they never match (F2.1). Keys that could not
 // be looked up in every object come back in refused (see queryKeys).
 func (b *batch) lookupPeople(ctx context.Context, keys []string) (out map[string][]sfRecord, refused map[string]error, err error) {
@@ -31,30 +32,118 @@ func (b *batch) lookupPeople(ctx context.Context, keys []string) (out map[string
 		return out, refused, nil
 	}
 	k, field := b.c.personKey()
+	var lookups []keyLookup
 	for _, object := range []string{"Lead", "Contact"} {
 		obj, _ := sync.ObjectForSObject(object)
 		fields := selectFields(b.c, object, field, b.c.mappings[obj])
-		build := func(list string) string {
-			q := fmt.Sprintf("SELECT %s FROM %s WHERE %s IN %s", strings.Join(fields, ", "), object, field, list)
-			if object == "Lead" {
-				q += " AND IsConverted = false"
-			}
-			return q
-		}
-		failed, err := b.queryKeys(ctx, keys, field, build, func(r salesforce.Record) {
-			rec := newSFRecord(object, r, field, k == sync.KeyEmail)
-			out[rec.Key] = append(out[rec.Key], rec)
+		lookups = append(lookups, keyLookup{
+			build: func(list string) string {
+				q := fmt.Sprintf("SELECT %s FROM %s WHERE %s IN %s", strings.Join(fields, ", "), object, field, list)
+				if object == "Lead" {
+					q += " AND IsConverted = false"
+				}
+				return q
+			},
+			each: func(r salesforce.Record) {
+				rec := newSFRecord(object, r, field, k == sync.KeyEmail)
+				out[rec.Key] = append(out[rec.Key], rec)
+			},
 		})
-		if err != nil {
-			return nil, nil, err
+	}
+	failed, err := b.queryKeysTogether(ctx, keys, field, lookups)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, failed, nil
+}
+
+// keyLookup is one object's part of a lookup by key: its query for an IN
+// list, and what to do with each record found.
+type keyLookup struct {
+	build func(list string) string
+	each  func(salesforce.Record)
+}
+
+// queryKeysTogether runs several objects' lookups of the same keys, their
+// queries sent together in Composite calls of up to
+// salesforce.MaxQuerySubrequests. A query refused for its length is run
+// alone by queryKeys, which halves it until the bad key stands alone; a key
+// refused by any lookup comes back in refused.
+func (b *batch) queryKeysTogether(ctx context.Context, keys []string, field string, lookups []keyLookup) (map[string]error, error) {
+	refused := map[string]error{}
+	type query struct {
+		l     keyLookup
+		group []string
+		soql  string
+	}
+	var queries []query
+	for _, l := range lookups {
+		groups, tooLong := b.sf.FitInLists(keys, inListValues, l.build)
+		for _, key := range tooLong {
+			refused[key] = &keyTooLongError{field: field, bytes: len(key)}
 		}
+		for _, g := range groups {
+			list, err := salesforce.InList(g)
+			if err != nil {
+				return nil, err
+			}
+			queries = append(queries, query{l: l, group: g, soql: l.build(list)})
+		}
+	}
+	alone := func(q query) error {
+		failed, err := b.queryKeys(ctx, q.group, field, q.l.build, q.l.each)
 		for key, err := range failed {
 			if refused[key] == nil {
 				refused[key] = err
 			}
 		}
+		return err
 	}
-	return out, refused, nil
+	for start := 0; start < len(queries); start += salesforce.MaxQuerySubrequests {
+		part := queries[start:min(start+salesforce.MaxQuerySubrequests, len(queries))]
+		if len(part) == 1 {
+			// One query costs one call either way; a plain query keeps
+			// its URL-length handling.
+			if err := alone(part[0]); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		subs := make([]salesforce.Subrequest, len(part))
+		for i, q := range part {
+			subs[i] = b.sf.QuerySubrequest(fmt.Sprintf("lookup%d", i), q.soql)
+		}
+		if err := b.e.checkBudget(ctx, b.conn.ID, b.c, b.sf, b.lane, 1); err != nil {
+			return nil, err
+		}
+		answers, err := b.sf.Composite(ctx, false, subs)
+		if err != nil {
+			return nil, fmt.Errorf("engine: lookup: %w", err)
+		}
+		byRef := make(map[string]salesforce.SubResponse, len(answers))
+		for _, a := range answers {
+			byRef[a.ReferenceID] = a
+		}
+		for i, q := range part {
+			a, ok := byRef[subs[i].ReferenceID]
+			if !ok {
+				return nil, fmt.Errorf("engine: lookup: Salesforce did not answer the query %s", subs[i].ReferenceID)
+			}
+			if uriRefused(a.Err()) {
+				if err := alone(q); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			for r, err := range b.sf.QueryResult(ctx, a) {
+				if err != nil {
+					return nil, fmt.Errorf("engine: lookup: %w", err)
+				}
+				q.l.each(r)
+			}
+		}
+	}
+	return refused, nil
 }
 
 // lookupAccounts finds Accounts by the company key field.

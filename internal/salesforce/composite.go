@@ -19,6 +19,10 @@ const autoAssignHeader = "Sforce-Auto-Assign"
 // MaxSubrequests is the most subrequests one Composite call takes.
 const MaxSubrequests = 25
 
+// MaxQuerySubrequests is the most of a Composite call's subrequests that
+// may be queries or sObject Collections operations.
+const MaxQuerySubrequests = 5
+
 // Subrequest is one request inside a Composite call. Later subrequests can
 // refer to earlier results as @{ReferenceID.field}.
 type Subrequest struct {
