@@ -206,6 +206,7 @@ func (s *Server) routes() {
 	a.HandleFunc("PATCH "+p+"/composite/sobjects/{object}/{field}", s.handleCollectionUpsert)
 	a.HandleFunc("POST "+p+"/composite", s.handleComposite)
 	a.HandleFunc("POST "+p+"/composite/batch", s.handleCompositeBatch)
+	a.HandleFunc("POST "+p+"/composite/graph", s.handleCompositeGraph)
 	a.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound())
 	})
