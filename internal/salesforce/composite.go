@@ -65,19 +65,9 @@ func (c *Client) Composite(ctx context.Context, allOrNone bool, reqs []Subreques
 	}
 	sub := make([]Subrequest, len(reqs))
 	for i, r := range reqs {
-		if !validName(r.ReferenceID) {
-			return nil, fmt.Errorf("salesforce: composite: subrequest %d: invalid referenceId %q", i, r.ReferenceID)
-		}
-		if !strings.HasPrefix(r.URL, "/") {
-			r.URL = c.dataPath(r.URL)
-		}
-		if r.Method == http.MethodPatch && r.HTTPHeaders[autoAssignHeader] == "" {
-			h := maps.Clone(r.HTTPHeaders)
-			if h == nil {
-				h = map[string]string{}
-			}
-			h[autoAssignHeader] = "FALSE"
-			r.HTTPHeaders = h
+		r, err := c.subrequest(r)
+		if err != nil {
+			return nil, fmt.Errorf("salesforce: composite: subrequest %d: %w", i, err)
 		}
 		sub[i] = r
 	}
@@ -96,4 +86,110 @@ func (c *Client) Composite(ctx context.Context, allOrNone bool, reqs []Subreques
 		return nil, fmt.Errorf("salesforce: composite: %w", err)
 	}
 	return out.CompositeResponse, nil
+}
+
+// subrequest checks a Composite or Composite Graph subrequest and completes
+// it: a relative URL gets the client's API version, and an update says
+// Sforce-Auto-Assign: FALSE unless it says otherwise (see autoAssignHeader).
+// The outer request's own headers (Sforce-Call-Options among them) apply
+// to every subrequest.
+func (c *Client) subrequest(r Subrequest) (Subrequest, error) {
+	if !validName(r.ReferenceID) {
+		return r, fmt.Errorf("invalid referenceId %q", r.ReferenceID)
+	}
+	if !strings.HasPrefix(r.URL, "/") {
+		r.URL = c.dataPath(r.URL)
+	}
+	if r.Method == http.MethodPatch && r.HTTPHeaders[autoAssignHeader] == "" {
+		h := maps.Clone(r.HTTPHeaders)
+		if h == nil {
+			h = map[string]string{}
+		}
+		h[autoAssignHeader] = "FALSE"
+		r.HTTPHeaders = h
+	}
+	return r, nil
+}
+
+// Composite Graph limits (Salesforce's "Composite Graph Limits").
+const (
+	// MaxGraphs is the most graphs one Composite Graph call takes.
+	MaxGraphs = 75
+	// MaxGraphNodes is the most nodes (subrequests) one Composite Graph
+	// call takes, in one graph or in all its graphs together.
+	MaxGraphNodes = 500
+)
+
+// Graph is one graph of a Composite Graph call: its nodes are Composite
+// subrequests, run in order and all or nothing.
+type Graph struct {
+	// ID names the graph in the response: unique in the call, beginning
+	// with a letter or digit, under 40 characters, no period.
+	ID    string
+	Nodes []Subrequest
+}
+
+// GraphResult is the outcome of one graph.
+type GraphResult struct {
+	ID string
+	// Successful: every node succeeded and was committed. Otherwise
+	// nothing of the graph was written: the node that failed reports its
+	// own error and the others PROCESSING_HALTED.
+	Successful bool
+	Nodes      []SubResponse // in the graph's node order
+}
+
+// CompositeGraph sends graphs in one Composite Graph call (API 50.0+),
+// which counts as one API call: up to MaxGraphs graphs and MaxGraphNodes
+// nodes in all. Each graph is all or nothing; graphs are independent of
+// each other. The call succeeds (err == nil) whenever Salesforce processed
+// the request; check each graph's Successful and its nodes.
+func (c *Client) CompositeGraph(ctx context.Context, graphs []Graph) ([]GraphResult, error) {
+	if len(graphs) == 0 {
+		return nil, nil
+	}
+	if len(graphs) > MaxGraphs {
+		return nil, fmt.Errorf("salesforce: composite graph: %d graphs, at most %d allowed", len(graphs), MaxGraphs)
+	}
+	type graph struct {
+		GraphID          string       `json:"graphId"`
+		CompositeRequest []Subrequest `json:"compositeRequest"`
+	}
+	in := make([]graph, len(graphs))
+	nodes := 0
+	for i, g := range graphs {
+		nodes += len(g.Nodes)
+		if nodes > MaxGraphNodes {
+			return nil, fmt.Errorf("salesforce: composite graph: more than %d nodes", MaxGraphNodes)
+		}
+		in[i] = graph{GraphID: g.ID, CompositeRequest: make([]Subrequest, len(g.Nodes))}
+		for j, n := range g.Nodes {
+			n, err := c.subrequest(n)
+			if err != nil {
+				return nil, fmt.Errorf("salesforce: composite graph %s: node %d: %w", g.ID, j, err)
+			}
+			in[i].CompositeRequest[j] = n
+		}
+	}
+	resp, err := c.do(ctx, http.MethodPost, c.dataPath("composite/graph"), nil, map[string]any{"graphs": in})
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: composite graph: %w", err)
+	}
+	var out struct {
+		Graphs []struct {
+			GraphID       string `json:"graphId"`
+			GraphResponse struct {
+				CompositeResponse []SubResponse `json:"compositeResponse"`
+			} `json:"graphResponse"`
+			IsSuccessful bool `json:"isSuccessful"`
+		} `json:"graphs"`
+	}
+	if err := decode(resp, &out); err != nil {
+		return nil, fmt.Errorf("salesforce: composite graph: %w", err)
+	}
+	res := make([]GraphResult, len(out.Graphs))
+	for i, g := range out.Graphs {
+		res[i] = GraphResult{ID: g.GraphID, Successful: g.IsSuccessful, Nodes: g.GraphResponse.CompositeResponse}
+	}
+	return res, nil
 }
