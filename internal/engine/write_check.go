@@ -18,19 +18,13 @@ import (
 // Writes of fields that flow to Salesforce only need no check at all: the
 // common case costs one write and no read.
 func (b *batch) checkWrites(ctx context.Context, st states) error {
-	conditional := map[string]int{}
-	for _, p := range b.pairs {
-		if b.needsCheck(p) && b.bothWay(p) && p.ic != nil && !p.ic.UpdatedAt.IsZero() {
-			conditional[p.sfObject]++
-		}
-	}
 	read := map[string][]*pair{}
 	for _, p := range b.pairs {
 		p.check = ""
 		if !b.needsCheck(p) {
 			continue
 		}
-		p.check = sync.CheckWrite(b.bothWay(p), p.ic.UpdatedAt, conditional[p.sfObject])
+		p.check = sync.CheckWrite(b.bothWay(p), p.ic.UpdatedAt)
 		if p.check == sync.ReadFirst {
 			read[p.sfObject] = append(read[p.sfObject], p)
 		}

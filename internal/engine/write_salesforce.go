@@ -5,35 +5,30 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"time"
 
+	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/sync"
 )
 
 // writeSalesforce sends the planned Salesforce writes: first those made on
-// condition (sync.WriteIfUnmodified), one Composite call per 25 records;
-// the records Salesforce refused as modified are read, planned again and
-// written with the rest, one Collections call per 200 records of one
-// object.
+// condition (sync.WriteIfUnmodified), in Composite Graph calls of up to 500
+// records; the records Salesforce refused as modified are read, planned
+// again and written with the rest, one Collections call per 200 records of
+// one object.
 func (b *batch) writeSalesforce(ctx context.Context, st states) error {
-	cond, blind := map[string][]*pair{}, map[string][]*pair{}
+	var cond []*pair
+	blind := map[string][]*pair{}
 	for _, p := range b.pairs {
 		if p.gone || len(p.plan.ToSalesforce) == 0 {
 			continue
 		}
 		if p.check == sync.WriteIfUnmodified {
-			cond[p.sfObject] = append(cond[p.sfObject], p)
+			cond = append(cond, p)
 		} else {
 			blind[p.sfObject] = append(blind[p.sfObject], p)
 		}
 	}
-	refused := map[string][]*pair{}
-	for _, object := range slices.Sorted(maps.Keys(cond)) {
-		if r := b.writeConditional(ctx, object, cond[object]); len(r) > 0 {
-			refused[object] = r
-		}
-	}
-	if len(refused) > 0 {
+	if refused := b.writeConditional(ctx, cond); len(refused) > 0 {
 		if err := b.readForCheck(ctx, st, refused); err != nil {
 			return err
 		}
@@ -74,23 +69,35 @@ func (b *batch) spend(ctx context.Context, calls int, ps []*pair) bool {
 	return true
 }
 
-// writeConditional writes pairs of one object, each on the condition that
+// writeConditional writes pairs (of any object), each on the condition that
 // Salesforce has not modified the record since the second before the
-// Intercom change (sync.UnmodifiedSince), and returns the pairs refused.
-func (b *batch) writeConditional(ctx context.Context, object string, ps []*pair) (refused []*pair) {
-	for start := 0; start < len(ps); start += sync.MaxConditionalWrites {
-		chunk := ps[start:min(start+sync.MaxConditionalWrites, len(ps))]
+// Intercom change (sync.UnmodifiedSince), and returns the pairs refused, by
+// object. Each call carries graphs of sync.GraphSize records: a graph is
+// all or nothing, so when one record is refused or fails, the others of
+// its graph are sent again in the next call.
+func (b *batch) writeConditional(ctx context.Context, ps []*pair) (refused map[string][]*pair) {
+	refused = map[string][]*pair{}
+	settled, failed := 0, 0
+	for pending := ps; len(pending) > 0; {
+		size := sync.GraphSize(len(pending), settled, failed)
+		n := min(len(pending), sync.RecordsPerCall(size))
+		chunk := pending[:n]
+		pending = pending[n:]
 		if !b.spend(ctx, 1, chunk) {
 			continue
 		}
-		recs := make([]map[string]any, len(chunk))
-		since := make([]time.Time, len(chunk))
-		for i, p := range chunk {
-			rec := map[string]any{"Id": p.sfID}
-			maps.Copy(rec, p.plan.ToSalesforce)
-			p.sfReq, recs[i], since[i] = rec, rec, sync.UnmodifiedSince(p.ic.UpdatedAt)
+		graphs := make([][]salesforce.ConditionalUpdate, 0, (n+size-1)/size)
+		for start := 0; start < n; start += size {
+			g := make([]salesforce.ConditionalUpdate, 0, size)
+			for _, p := range chunk[start:min(start+size, n)] {
+				rec := map[string]any{"Id": p.sfID}
+				maps.Copy(rec, p.plan.ToSalesforce)
+				p.sfReq = rec
+				g = append(g, salesforce.ConditionalUpdate{Object: p.sfObject, Record: rec, Since: sync.UnmodifiedSince(p.ic.UpdatedAt)})
+			}
+			graphs = append(graphs, g)
 		}
-		results, err := b.sf.UpdateIfUnmodified(ctx, object, recs, since)
+		results, err := b.sf.UpdateIfUnmodified(ctx, graphs)
 		if err != nil {
 			for _, p := range chunk {
 				p.okSF = false
@@ -102,16 +109,36 @@ func (b *batch) writeConditional(ctx context.Context, object string, ps []*pair)
 			}
 			continue
 		}
-		for i, r := range results {
-			p := chunk[i]
-			switch {
-			case r.Modified:
-				p.sfReq = nil // nothing written
-				refused = append(refused, p)
-			case r.Err != nil:
-				b.sfRecordError(p, r.Err)
+		var again []*pair
+		for i, g := range results {
+			for j, r := range g {
+				p := chunk[i*size+j]
+				switch {
+				case r.RolledBack:
+					p.sfReq = nil // nothing written; sent again
+					again = append(again, p)
+					continue
+				case r.Modified:
+					p.sfReq = nil // nothing written
+					refused[p.sfObject] = append(refused[p.sfObject], p)
+					failed++
+				case r.Err != nil:
+					b.sfRecordError(p, r.Err)
+					failed++
+				}
+				settled++
 			}
 		}
+		if len(again) == n {
+			// Salesforce ran none of the call's graphs: retry the batch
+			// rather than loop.
+			b.fail(&batchError{kind: transient, err: errors.New("salesforce: composite graph call wrote nothing")})
+			for _, p := range again {
+				p.okSF = false
+			}
+			continue
+		}
+		pending = append(again, pending...)
 	}
 	return refused
 }
