@@ -25,7 +25,7 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) error {
 	dbURL := fs.String("database-url", "", "ferry's store: postgres://… for PostgreSQL (default a temporary SQLite file)")
 	people := fs.Int("people", 0, fmt.Sprintf("initial and backfill: people on each side (default %d)", bench.DefaultInitialPeople))
 	limited := fs.Int("limited-people", 0, fmt.Sprintf("initial: people in the run at Intercom's default rate limit, -1 to skip (default %d)", bench.DefaultLimitedPeople))
-	changes := fs.Int("changes", 0, fmt.Sprintf("burst and sf-burst: changes made at once (default %d each); conversations: how many (default %d)", bench.DefaultBurstChanges, bench.DefaultConversations))
+	changes := fs.Int("changes", 0, fmt.Sprintf("burst, burst-both and sf-burst: changes made at once (default %d each); conversations: how many (default %d)", bench.DefaultBurstChanges, bench.DefaultConversations))
 	rate := fs.Int("rate", 0, fmt.Sprintf("steady and sparse: changes per second (default %d and %d)", bench.DefaultSteadyRate, bench.DefaultSparseRate))
 	duration := fs.Duration("duration", 0, fmt.Sprintf("steady and sparse: how long changes are made (default %s and %s); conversations: over how long they close (default %s)", bench.DefaultSteadyDuration, bench.DefaultSparseDuration, bench.DefaultCloseSpan))
 	poll := fs.Duration("poll-interval", 0, fmt.Sprintf("how often ferry polls Salesforce (default %s for sparse and sparse-both, %s for the others)", bench.DefaultSparsePoll, bench.DefaultPollInterval))
@@ -51,10 +51,15 @@ Scenarios and their defaults:
   sparse-both
             the same with the mapping both ways (target: <= 1.1 calls
             per change, p99 < 1s)
-  steady    %d Intercom changes/s for %s (target: <= 0.02 calls per
-            change, p99 to Salesforce < 1s)
-  burst     %d Intercom changes at once to mapped people
-            (target: <= 0.02 Salesforce calls per change, no echo writes)
+  steady    %d Intercom changes/s for %s, mapped to Salesforce only
+            (target: <= 0.02 calls per change, p99 to Salesforce < 1s)
+  burst     %d Intercom changes at once to mapped people, mapped to
+            Salesforce only (target: <= 0.0075 Salesforce calls per
+            change, no echo writes)
+  burst-both
+            the same with the mapping both ways: every write is made on
+            condition that Salesforce has not changed the record since
+            (same targets)
   idle      %d polls that find nothing, and what else ferry calls
             meanwhile (target: <= 1 Salesforce call per poll, <= 300 calls
             in an idle day at 5-minute polls)
@@ -75,8 +80,8 @@ Scenarios and their defaults:
             and changes as the dry run planned, <= 300 MB)
   all       each of the above in turn
 
-With --baseline per-event, each of sparse, sparse-both, steady, burst, idle
-and sf-burst runs a second time with a per-event integration in ferry's
+With --baseline per-event, each of sparse, sparse-both, steady, burst,
+burst-both, idle and sf-burst runs a second time with a per-event integration in ferry's
 place (one lookup and one write per change, as Zapier- or n8n-style flows
 do) against the same emulators and the same changes, and a table compares
 the two.

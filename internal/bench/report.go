@@ -123,7 +123,7 @@ func WriteTable(w io.Writer, results []Result) error {
 // people (latency, echoes, duplicates).
 func changesScenario(name string) bool {
 	switch name {
-	case ScenarioBurst, ScenarioSteady, ScenarioSFBurst, ScenarioSparse, ScenarioSparseBoth, ScenarioStreamSteady, ScenarioStreamBurst:
+	case ScenarioBurst, ScenarioBurstBoth, ScenarioSteady, ScenarioSFBurst, ScenarioSparse, ScenarioSparseBoth, ScenarioStreamSteady, ScenarioStreamBurst:
 		return true
 	}
 	return false

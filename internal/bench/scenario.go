@@ -17,10 +17,12 @@ import (
 
 // Scenario names.
 const (
-	ScenarioBurst   = "burst"
-	ScenarioSteady  = "steady"
-	ScenarioSFBurst = "sf-burst"
-	ScenarioInitial = "initial"
+	ScenarioBurst = "burst"
+	// ScenarioBurstBoth: burst with the mapping both ways.
+	ScenarioBurstBoth = "burst-both"
+	ScenarioSteady    = "steady"
+	ScenarioSFBurst   = "sf-burst"
+	ScenarioInitial   = "initial"
 	// ScenarioSparse: changes trickling in, to-Salesforce mappings only.
 	ScenarioSparse = "sparse"
 	// ScenarioSparseBoth: the same with the mapping both ways.
@@ -32,8 +34,8 @@ const (
 
 // ScenarioNames lists the scenarios in the order `all` runs them.
 func ScenarioNames() []string {
-	return []string{ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioIdle, ScenarioSFBurst,
-		ScenarioInitial, ScenarioConversations, ScenarioBackfill, ScenarioStreamSteady, ScenarioStreamBurst}
+	return []string{ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioBurstBoth, ScenarioIdle,
+		ScenarioSFBurst, ScenarioInitial, ScenarioConversations, ScenarioBackfill, ScenarioStreamSteady, ScenarioStreamBurst}
 }
 
 // Defaults of each scenario: the sizes issue 5 asks about.
@@ -64,7 +66,7 @@ type Config struct {
 	// PostgreSQL each scenario runs in a schema of its own, dropped after;
 	// a SQLite URL is used as it is, so it must name a new file.
 	DatabaseURL string
-	// Changes is the number of changes of burst and sf-burst.
+	// Changes is the number of changes of burst, burst-both and sf-burst.
 	Changes int
 	// Rate (changes per second) and Duration shape steady.
 	Rate     int
@@ -250,7 +252,7 @@ func Run(ctx context.Context, scenario string, cfg Config) ([]Result, error) {
 // Tasks or backfills, which such flows do not do.
 func hasBaseline(scenario string) bool {
 	switch scenario {
-	case ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioIdle, ScenarioSFBurst:
+	case ScenarioSparse, ScenarioSparseBoth, ScenarioSteady, ScenarioBurst, ScenarioBurstBoth, ScenarioIdle, ScenarioSFBurst:
 		return true
 	}
 	return false
@@ -258,8 +260,8 @@ func hasBaseline(scenario string) bool {
 
 func runOne(ctx context.Context, name string, cfg Config) ([]Result, error) {
 	switch name {
-	case ScenarioBurst:
-		return runBurst(ctx, cfg)
+	case ScenarioBurst, ScenarioBurstBoth:
+		return runBurst(ctx, cfg, name == ScenarioBurstBoth)
 	case ScenarioSteady:
 		return runSteady(ctx, cfg)
 	case ScenarioSparse:

@@ -32,6 +32,7 @@ func TestScenarios(t *testing.T) {
 		cfg  Config
 	}{
 		{ScenarioBurst, Config{Changes: 300, Baseline: BaselinePerEvent}},
+		{ScenarioBurstBoth, Config{Changes: 300}},
 		{ScenarioSFBurst, Config{Changes: 300, Baseline: BaselinePerEvent}},
 		{ScenarioSteady, Config{Rate: 100, Duration: 2 * time.Second}},
 		{ScenarioSparse, Config{Rate: 10, Duration: 2 * time.Second, Baseline: BaselinePerEvent}},
