@@ -166,7 +166,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
-	cw := &captureWriter{ResponseWriter: w, keep: kind == writeCollection || kind == writeComposite}
+	cw := &captureWriter{ResponseWriter: w, keep: kind == writeCollection || kind == writeComposite || kind == writeGraph}
 	arrived := time.Now()
 	rec.next.ServeHTTP(cw, r)
 	at := time.Now()
@@ -216,6 +216,7 @@ const (
 	writeSObject
 	writeCollection
 	writeComposite
+	writeGraph
 	writeContact
 )
 
@@ -228,6 +229,9 @@ func (rec *Recorder) classify(r *http.Request) writeKind {
 		}
 		if r.Method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(p, "/"), "/composite") {
 			return writeComposite
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(p, "/"), "/composite/graph") {
+			return writeGraph
 		}
 		if r.Method != http.MethodPatch {
 			return writeNone
@@ -295,35 +299,38 @@ func parseWrites(kind writeKind, r *http.Request, reqBody, respBody []byte, at t
 		// Composite: the sObject Rows updates among the subrequests that
 		// succeeded (conditional writes refused with 412 wrote nothing).
 		var in struct {
-			CompositeRequest []struct {
-				Method string                     `json:"method"`
-				URL    string                     `json:"url"`
-				Body   map[string]json.RawMessage `json:"body"`
-			} `json:"compositeRequest"`
+			CompositeRequest []compositeSub `json:"compositeRequest"`
 		}
 		var res struct {
-			CompositeResponse []struct {
-				HTTPStatusCode int `json:"httpStatusCode"`
-			} `json:"compositeResponse"`
+			CompositeResponse []compositeStatus `json:"compositeResponse"`
 		}
 		if json.Unmarshal(reqBody, &in) != nil || json.Unmarshal(respBody, &res) != nil {
 			return nil
 		}
-		for i, sub := range in.CompositeRequest {
-			if i >= len(res.CompositeResponse) || res.CompositeResponse[i].HTTPStatusCode/100 != 2 ||
-				!strings.EqualFold(sub.Method, http.MethodPatch) {
-				continue
+		rowUpdates(in.CompositeRequest, res.CompositeResponse, add)
+	case writeGraph:
+		// Composite Graph: the same, in the graphs that succeeded (a
+		// failed graph was rolled back whole).
+		var in struct {
+			Graphs []struct {
+				CompositeRequest []compositeSub `json:"compositeRequest"`
+			} `json:"graphs"`
+		}
+		var res struct {
+			Graphs []struct {
+				GraphResponse struct {
+					CompositeResponse []compositeStatus `json:"compositeResponse"`
+				} `json:"graphResponse"`
+				IsSuccessful bool `json:"isSuccessful"`
+			} `json:"graphs"`
+		}
+		if json.Unmarshal(reqBody, &in) != nil || json.Unmarshal(respBody, &res) != nil {
+			return nil
+		}
+		for i, g := range in.Graphs {
+			if i < len(res.Graphs) && res.Graphs[i].IsSuccessful {
+				rowUpdates(g.CompositeRequest, res.Graphs[i].GraphResponse.CompositeResponse, add)
 			}
-			path, _, _ := strings.Cut(sub.URL, "?")
-			j := strings.Index(path, "sobjects/")
-			if j < 0 {
-				continue
-			}
-			parts := strings.Split(strings.Trim(path[j+len("sobjects/"):], "/"), "/")
-			if len(parts) != 2 {
-				continue
-			}
-			add(parts[1], sub.Body, sfSkip)
 		}
 	case writeContact:
 		var fields map[string]json.RawMessage
@@ -341,6 +348,39 @@ func parseWrites(kind writeKind, r *http.Request, reqBody, respBody []byte, at t
 		add(id, fields, func(string) bool { return false })
 	}
 	return out
+}
+
+// compositeSub and compositeStatus are what the recorder reads of a
+// Composite (or Composite Graph) subrequest and of its result.
+type compositeSub struct {
+	Method string                     `json:"method"`
+	URL    string                     `json:"url"`
+	Body   map[string]json.RawMessage `json:"body"`
+}
+
+type compositeStatus struct {
+	HTTPStatusCode int `json:"httpStatusCode"`
+}
+
+// rowUpdates adds the field writes of the sObject Rows updates among subs
+// that succeeded.
+func rowUpdates(subs []compositeSub, res []compositeStatus, add func(string, map[string]json.RawMessage, func(string) bool)) {
+	sfSkip := func(f string) bool { return f == "attributes" || f == "Id" || f == "id" }
+	for i, sub := range subs {
+		if i >= len(res) || res[i].HTTPStatusCode/100 != 2 || !strings.EqualFold(sub.Method, http.MethodPatch) {
+			continue
+		}
+		path, _, _ := strings.Cut(sub.URL, "?")
+		j := strings.Index(path, "sobjects/")
+		if j < 0 {
+			continue
+		}
+		parts := strings.Split(strings.Trim(path[j+len("sobjects/"):], "/"), "/")
+		if len(parts) != 2 {
+			continue
+		}
+		add(parts[1], sub.Body, sfSkip)
+	}
 }
 
 // recordKey is how records are keyed: Salesforce ids by their 15-character

@@ -87,6 +87,14 @@ func TestRecorderSalesforce(t *testing.T) {
 				`"httpHeaders":{"If-Unmodified-Since":"Mon, 01 Jan 2001 00:00:00 GMT"}},` +
 				`{"method":"GET","url":"/services/data/v62.0/sobjects/Lead/` + ids[1] + `","referenceId":"c"}]}`, 200,
 			[2][]string{{`"one"`, `"three"`}, {`"two"`}}},
+		{"composite graph records the updates of the graphs that succeeded", "POST", "/composite/graph",
+			`{"graphs":[{"graphId":"g1","compositeRequest":[` +
+				`{"method":"PATCH","url":"/services/data/v62.0/sobjects/Lead/` + ids[0] + `","referenceId":"a","body":{"Title":"four"}}]},` +
+				`{"graphId":"g2","compositeRequest":[` +
+				`{"method":"PATCH","url":"/services/data/v62.0/sobjects/Lead/` + ids[1] + `","referenceId":"a","body":{"Title":"rolled back"}},` +
+				`{"method":"PATCH","url":"/services/data/v62.0/sobjects/Lead/` + ids[0] + `","referenceId":"b","body":{"Title":"refused"},` +
+				`"httpHeaders":{"If-Unmodified-Since":"Mon, 01 Jan 2001 00:00:00 GMT"}}]}]}`, 200,
+			[2][]string{{`"one"`, `"three"`, `"four"`}, {`"two"`}}},
 	}
 	for _, tt := range tests { // sequential: each builds on the last
 		if got := call(t, tt.method, base+tt.path, tok.AccessToken, tt.body, nil); got != tt.wantStatus {
@@ -98,12 +106,12 @@ func TestRecorderSalesforce(t *testing.T) {
 			}
 		}
 	}
-	if got := rec.Values(ids[0][:15], "Title"); len(got) != 2 {
+	if got := rec.Values(ids[0][:15], "Title"); len(got) != 3 {
 		t.Errorf("15-character id: %d writes, want the same record as its 18-character form", len(got))
 	}
 	st := rec.Stats()
-	if st.Writes != 3 {
-		t.Errorf("Stats().Writes = %d, want 3", st.Writes)
+	if st.Writes != 4 {
+		t.Errorf("Stats().Writes = %d, want 4", st.Writes)
 	}
 	if routes := rec.Routes(); routes["PATCH composite/sobjects"] != 1 || routes["PATCH sobjects/Lead/{id}"] != 2 {
 		t.Errorf("Routes() = %v", routes)
