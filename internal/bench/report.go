@@ -66,6 +66,10 @@ func WriteTable(w io.Writer, results []Result) error {
 		if r.AfterPoll > 0 {
 			row("last landing after the poll that found the changes", r.AfterPoll.Round(time.Millisecond).String())
 		}
+		if r.IntercomFloor > 0 {
+			row(fmt.Sprintf("bound: %d Intercom updates alone, %d writers", r.Changes, floorWriters),
+				fmt.Sprintf("%s (ferry after the poll: %.2f× that)", r.IntercomFloor.Round(time.Millisecond), float64(r.AfterPoll)/float64(r.IntercomFloor)))
+		}
 		if changesScenario(r.Scenario) {
 			row("echo writes", fmt.Sprintf("%d (writes back to the changed records: %d)", r.EchoWrites, r.WritesBack))
 			row("duplicate writes", fmt.Sprint(r.Duplicates))

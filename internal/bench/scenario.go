@@ -148,6 +148,10 @@ type Result struct {
 	// AfterPoll is, for changes found by a poll (sf-burst), the span from
 	// the poll that found them to the last landing.
 	AfterPoll time.Duration `json:"after_poll_ns,omitempty"`
+	// IntercomFloor is, for sf-burst, the time the same number of contact
+	// updates take when sent straight to an Intercom emulator alone
+	// (intercomFloor): the bound of any Salesforce → Intercom sync.
+	IntercomFloor time.Duration `json:"intercom_floor_ns,omitempty"`
 	// PollCalls is the Salesforce calls one poll made, Polls how many polls
 	// were measured, BackgroundPerMin the other Salesforce calls a minute
 	// and IdleDay an idle day's calls at 5-minute polls (idle).

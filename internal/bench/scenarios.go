@@ -209,6 +209,14 @@ func runSFBurst(ctx context.Context, cfg Config) ([]Result, error) {
 		}
 		return failed(res, err)
 	}
+	// Intercom has no bulk update: the changes are as many contact
+	// updates, and how fast this machine's Intercom takes them bounds any
+	// sync. Measured after the run, so the two never share the machine.
+	if floor, err := intercomFloor(ctx, n); err != nil {
+		res.Notes = append(res.Notes, "the Intercom bound could not be measured: "+err.Error())
+	} else {
+		res.IntercomFloor = floor
+	}
 	limit := cfg.PollInterval + time.Second
 	res.Targets = []Target{
 		target("Salesforce→Intercom: last change in Intercom after the poll that found them", "≤ 6s",
