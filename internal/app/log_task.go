@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/engine"
@@ -96,24 +98,7 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 		}
 		return ""
 	}
-	part := req.PartID
-	if part == "" {
-		part = "all"
-		// The conversation Task ferry keeps for this person (F6.1) is
-		// the whole conversation already: a second one would only
-		// duplicate it.
-		kept, err := a.store.ListConversationTasks(ctx, connID, []string{conv.ID})
-		if err != nil {
-			return TaskResult{}, err
-		}
-		for _, t := range kept {
-			if t.WhoID == m.SFID && t.TaskID != "" {
-				return TaskResult{TaskID: t.TaskID, WhoID: m.SFID, Existed: true, Kept: true, URL: link(t.TaskID)}, nil
-			}
-		}
-	}
-	key := "task:" + conv.ID + ":" + part + ":" + m.SFID
-	id, existed, err := a.once(ctx, connID, key, func() (string, error) {
+	create := func() (string, error) {
 		sf, err := a.inboxSalesforce(ctx, connID)
 		if err != nil {
 			return "", err
@@ -121,14 +106,127 @@ func (a *App) LogToSalesforce(ctx context.Context, connID int64, req TaskRequest
 		return sf.Create(connection.WithPurpose(ctx, connection.PurposeInbox), "Task", map[string]any{
 			"WhoId": m.SFID, "Subject": subject, "Description": tr.Render(sync.TaskDescriptionLimit),
 			"Status": "Completed", "ActivityDate": a.now().UTC().Format("2006-01-02")})
-	}, nil)
+	}
+	var r TaskResult
+	if req.PartID == "" {
+		// The whole conversation is the conversation's Task (F6.1):
+		// one per conversation and person, whoever makes it first.
+		row := store.ConversationTask{ConnectionID: connID, ConversationID: conv.ID, WhoID: m.SFID, IntercomID: person}
+		if r, err = a.logConversation(ctx, row, tr.URL, create); err != nil {
+			return TaskResult{}, err
+		}
+		r.URL = link(r.TaskID)
+	} else {
+		key := "task:" + conv.ID + ":" + req.PartID + ":" + m.SFID
+		id, existed, err := a.once(ctx, connID, key, create, nil)
+		if err != nil {
+			return TaskResult{}, err
+		}
+		r = TaskResult{TaskID: id, WhoID: m.SFID, Existed: existed, URL: link(id)}
+	}
+	a.log.InfoContext(ctx, "conversation logged to Salesforce", "connection", connID, "conversation", conv.ID,
+		"part", req.PartID, "task", r.TaskID, "existed", r.Existed)
+	return r, nil
+}
+
+// logConversation makes the Task of a whole conversation for one person
+// (F6.2) unless the conversation has one: it claims the conversation's
+// Task row (store.ClaimConversationTasks), the same claim ferry's
+// conversation Tasks make (F6.1), so whichever comes first creates the one
+// Task and the other answers it, Kept. A claim still being created by the
+// other is waited for a while; one left by a crash is taken over, after
+// looking for the Task it may have created. A failed create drops the
+// claim, so a retry may try again.
+func (a *App) logConversation(ctx context.Context, row store.ConversationTask, url string, create func() (string, error)) (TaskResult, error) {
+	row.State = store.TaskLogging
+	deadline := a.now().Add(actionWait)
+	for {
+		var won []bool
+		if err := a.store.InTx(ctx, func(tx store.Tx) (err error) {
+			won, err = tx.ClaimConversationTasks(ctx, []store.ConversationTask{row})
+			return err
+		}); err != nil {
+			return TaskResult{}, err
+		}
+		if won[0] {
+			break
+		}
+		kept, err := a.store.ListConversationTasks(ctx, row.ConnectionID, []string{row.ConversationID})
+		if err != nil {
+			return TaskResult{}, err
+		}
+		i := slices.IndexFunc(kept, func(t store.ConversationTask) bool { return t.WhoID == row.WhoID })
+		switch {
+		case i < 0:
+			continue // dropped by a failed create meanwhile: claim afresh
+		case kept[i].TaskID != "":
+			return TaskResult{TaskID: kept[i].TaskID, WhoID: row.WhoID, Existed: true, Kept: true}, nil
+		case kept[i].State == store.TaskLogging && time.Since(kept[i].UpdatedAt) > store.LoggingTimeout:
+			stale := time.Now().Add(-store.LoggingTimeout)
+			var took bool
+			if err := a.store.InTx(ctx, func(tx store.Tx) (err error) {
+				took, err = tx.SetConversationTaskIf(ctx, row, store.TaskLogging, stale)
+				return err
+			}); err != nil {
+				return TaskResult{}, err
+			}
+			if !took {
+				continue
+			}
+			sf, err := a.inboxSalesforce(ctx, row.ConnectionID)
+			if err != nil {
+				return TaskResult{}, err
+			}
+			found, err := engine.FindConversationTask(connection.WithPurpose(ctx, connection.PurposeInbox), sf, row.WhoID, url, kept[i].CreatedAt)
+			if err != nil {
+				return TaskResult{}, err
+			}
+			if found != "" {
+				return a.finishLogged(ctx, row, found, true)
+			}
+			return a.createLogged(ctx, row, create)
+		case a.now().After(deadline):
+			return TaskResult{}, errorf(Conflict, "This conversation is being logged to Salesforce right now. Wait a moment and reload the app.")
+		}
+		select {
+		case <-ctx.Done():
+			return TaskResult{}, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return a.createLogged(ctx, row, create)
+}
+
+// createLogged creates the Task of a conversation whose row the caller
+// claimed, and records it; a failed create drops the claim.
+func (a *App) createLogged(ctx context.Context, row store.ConversationTask, create func() (string, error)) (TaskResult, error) {
+	id, err := create()
 	if err != nil {
+		if derr := a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			_, err := tx.DropConversationTaskIf(ctx, row, store.TaskLogging)
+			return err
+		}); derr != nil {
+			a.log.WarnContext(ctx, "drop the claim of a failed Log to Salesforce", "conversation", row.ConversationID, "error", derr)
+		}
 		return TaskResult{}, err
 	}
-	r := TaskResult{TaskID: id, WhoID: m.SFID, Existed: existed, URL: link(id)}
-	a.log.InfoContext(ctx, "conversation logged to Salesforce", "connection", connID, "conversation", conv.ID,
-		"part", req.PartID, "task", id, "existed", existed)
-	return r, nil
+	return a.finishLogged(ctx, row, id, false)
+}
+
+// finishLogged records the Task of a conversation logged from the inbox as
+// the conversation's Task: completed, as it was created.
+func (a *App) finishLogged(ctx context.Context, row store.ConversationTask, id string, existed bool) (TaskResult, error) {
+	done := row
+	done.TaskID, done.State = id, store.TaskCompleted
+	if err := a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		// Only while still claimed: had ferry taken the claim over, it
+		// finds this Task by its Description and keeps it.
+		_, err := tx.SetConversationTaskIf(ctx, done, store.TaskLogging, time.Time{})
+		return err
+	}); err != nil {
+		return TaskResult{}, err
+	}
+	return TaskResult{TaskID: id, WhoID: row.WhoID, Existed: existed}, nil
 }
 
 // LoggablePart is a message or note a teammate can log alone (F6.2).

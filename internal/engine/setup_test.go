@@ -19,6 +19,7 @@ import (
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/salesforce"
+	"github.com/ferrysync/ferry/internal/secret"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -66,6 +67,11 @@ type bundle struct {
 	// pubsub is the Salesforce emulator's Pub/Sub API address, when it
 	// serves one.
 	pubsub string
+	// icURL, dbURL and box are what a second instance on the same
+	// database needs.
+	icURL  string
+	dbURL  string
+	box    *secret.Box
 	oauth  salesforce.Config
 	store  store.Store
 	mgr    *connection.Manager
@@ -172,6 +178,7 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	if o.db != nil {
 		url = o.db.URL(t)
 	}
+	b.dbURL, b.box, b.icURL = url, opts.Secret, icSrv.URL
 	st, err := store.Open(ctx, url, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,9 @@ import (
 // conversation before anything is created again. Webhook redeliveries are
 // dropped by notification id, and a connection's events are drained by one
 // owner at a time, so two instances never work on one conversation at once.
+// A teammate's Log to Salesforce of the whole conversation (F6.2) claims the
+// same row (store.ClaimConversationTasks) before creating its Task: whichever
+// claims first makes the conversation's one Task, and the other leaves it be.
 
 // taskTopics are the webhook topics the Task drain takes.
 var taskTopics = []string{"conversation."}
@@ -357,6 +360,28 @@ type taskTarget struct {
 // Description names the conversation is the one created before the crash;
 // none means the create never happened and it is sent again.
 func (b *batch) recoverTasks(ctx context.Context, works map[string]*convWork, order []string) error {
+	// A teammate's claim left by a crash is taken over and resolved like
+	// the engine's own: the Task may have been created before it.
+	stale := time.Now().Add(-store.LoggingTimeout)
+	for _, id := range order {
+		for i, t := range works[id].tasks {
+			if t.State != store.TaskLogging || !t.UpdatedAt.Before(stale) {
+				continue
+			}
+			var took bool
+			if err := b.e.store.InTx(ctx, func(tx store.Tx) (err error) {
+				took, err = tx.SetConversationTaskIf(ctx, store.ConversationTask{ConnectionID: t.ConnectionID,
+					ConversationID: t.ConversationID, WhoID: t.WhoID, IntercomID: t.IntercomID, State: store.TaskCreating},
+					store.TaskLogging, stale)
+				return err
+			}); err != nil {
+				return err
+			}
+			if took {
+				works[id].tasks[i].State = store.TaskCreating
+			}
+		}
+	}
 	var whos []string
 	since := time.Time{}
 	for _, id := range order {
@@ -540,6 +565,8 @@ type taskWrite struct {
 	w   *convWork
 	row store.ConversationTask
 	rec map[string]any
+	// claim: a new Task, whose row is claimed before it is created.
+	claim bool
 }
 
 // writeTasks creates the new Tasks and updates the existing ones of the
@@ -581,7 +608,9 @@ func (b *batch) writeTasks(ctx context.Context, task map[string]sync.SFField, di
 		// New Tasks, and those whose create is to be sent again.
 		for _, t := range targets[id] {
 			row := store.ConversationTask{ConnectionID: b.conn.ID, ConversationID: id, WhoID: t.sfID, IntercomID: t.icID}
-			creates = append(creates, newRow(row))
+			c := newRow(row)
+			c.claim = true
+			creates = append(creates, c)
 		}
 		for _, t := range w.tasks {
 			if t.State == store.TaskCreating {
@@ -621,21 +650,82 @@ func (b *batch) writeTasks(ctx context.Context, task map[string]sync.SFField, di
 			}
 		}
 	}
-	if len(creates) > 0 {
-		// Committed before the create is sent: a crash after it leaves a
-		// row that finds the Task instead of creating a second one.
-		pending := make([]store.ConversationTask, len(creates))
-		for i, c := range creates {
-			pending[i] = c.row
-			pending[i].State = store.TaskCreating
-		}
-		if err := b.e.store.InTx(ctx, func(tx store.Tx) error { return tx.PutConversationTasks(ctx, pending) }); err != nil {
-			return err
-		}
+	creates, err := b.claimTasks(ctx, creates)
+	if err != nil {
+		return err
 	}
 	b.sendTasks(ctx, creates, true)
 	b.sendTasks(ctx, updates, false)
 	return nil
+}
+
+// claimTasks commits the rows of the Tasks about to be created, in state
+// "creating", before any create is sent: a crash after it leaves a row that
+// finds the Task instead of creating a second one. New Tasks are claimed
+// (store.ClaimConversationTasks): one a teammate's Log to Salesforce claimed
+// since the conversation's rows were read is left to it and not created.
+// It returns the creates to send.
+func (b *batch) claimTasks(ctx context.Context, creates []*taskWrite) ([]*taskWrite, error) {
+	if len(creates) == 0 {
+		return nil, nil
+	}
+	var fresh, again []store.ConversationTask
+	for _, c := range creates {
+		row := c.row
+		row.State = store.TaskCreating
+		if c.claim {
+			fresh = append(fresh, row)
+		} else {
+			again = append(again, row)
+		}
+	}
+	var won []bool
+	if err := b.e.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if won, err = tx.ClaimConversationTasks(ctx, fresh); err != nil {
+			return err
+		}
+		return tx.PutConversationTasks(ctx, again)
+	}); err != nil {
+		return nil, err
+	}
+	out := creates[:0]
+	i := 0
+	for _, c := range creates {
+		if c.claim {
+			ok := won[i]
+			i++
+			if !ok {
+				b.history(taskObject, c.row.IntercomID, "", store.OriginFerry, "one Task per conversation and person", "skipped",
+					"conversation "+c.row.ConversationID+": a teammate logged it to Salesforce first; that Task is the conversation's", nil)
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// FindConversationTask looks for the Task of a conversation on a Lead or
+// Contact created since a time: the one whose Description names the
+// conversation's link, as every transcript ferry writes begins. A claim
+// left by a crash is resolved with it before a Task is created again.
+// "" when there is none.
+func FindConversationTask(ctx context.Context, sf *salesforce.Client, whoID, conversationURL string, since time.Time) (string, error) {
+	// Clocks differ: look a while before the claim was written.
+	after := since.Add(-10 * time.Minute).UTC().Format("2006-01-02T15:04:05Z")
+	soql := fmt.Sprintf("SELECT Id, Description FROM Task WHERE WhoId = %s AND CreatedDate >= %s",
+		salesforce.QuoteSOQL(whoID), after)
+	head := transcriptHead(conversationURL)
+	for r, err := range sf.Query(ctx, soql) {
+		if err != nil {
+			return "", fmt.Errorf("engine: look for the Task of a conversation: %w", err)
+		}
+		if strings.HasPrefix(r.String("Description"), head) {
+			return r.String("Id"), nil
+		}
+	}
+	return "", nil
 }
 
 // FirstMessage is a conversation's first message (its subject when the

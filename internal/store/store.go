@@ -409,6 +409,15 @@ type Tx interface {
 
 	// PutConversationTasks inserts or updates conversations' Tasks.
 	PutConversationTasks(ctx context.Context, tasks []ConversationTask) error
+	// ClaimConversationTasks inserts the Tasks not stored yet and says
+	// which it inserted: where "this conversation already has a Task for
+	// this person" is decided. SetConversationTaskIf and
+	// DropConversationTaskIf change or drop a row only while it is still in
+	// a given state (a claim's holder finishing or releasing it, or taking
+	// over one left by a crash).
+	ClaimConversationTasks(ctx context.Context, tasks []ConversationTask) ([]bool, error)
+	SetConversationTaskIf(ctx context.Context, ct ConversationTask, from ConversationTaskState, writtenBefore time.Time) (bool, error)
+	DropConversationTaskIf(ctx context.Context, ct ConversationTask, from ConversationTaskState) (bool, error)
 
 	// ClaimInboxAction claims the creation of an inbox action's record;
 	// FinishInboxAction records the record, ReleaseInboxAction drops a

@@ -489,7 +489,7 @@ func TestInboxLogConversationUnmapped(t *testing.T) {
 	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"}), "What to log", "The whole conversation")
 	logged := in.click(t, conv, icemu.InboxClick{ComponentID: "submit_log", InputValues: map[string]any{"log_part": "all"}})
 	in.click(t, conv, icemu.InboxClick{ComponentID: "log_conversation"})
-	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "submit_log", InputValues: map[string]any{"log_part": "all"}}), "already logged")
+	says(t, in.click(t, conv, icemu.InboxClick{ComponentID: "submit_log", InputValues: map[string]any{"log_part": "all"}}), "already in Salesforce")
 	tasks := in.tasksOn(contact)
 	if n := len(tasks); n != 1 {
 		t.Fatalf("%d Tasks on the Contact, want 1", n)

@@ -79,7 +79,9 @@ func TestLogToSalesforce(t *testing.T) {
 	// The whole conversation, once.
 	body := logBody("submit_log", "all")
 	mustContain(t, in.canvas(t, "/canvas/submit", body), "Conversation logged to Salesforce", "Salesforce Contact")
-	mustContain(t, in.canvas(t, "/canvas/submit", body), "already logged")
+	// The logged Task is the conversation's Task now (F6.1): a second
+	// click links it.
+	mustContain(t, in.canvas(t, "/canvas/submit", body), "already in Salesforce: ferry keeps it as [a Task](", "Nothing new was created")
 	tasks := in.tasksOn(contact)
 	if len(tasks) != 1 {
 		t.Fatalf("%d Tasks after two clicks, want 1", len(tasks))
