@@ -34,9 +34,7 @@ type sqliteStore struct {
 	path    string
 	writeDB *sql.DB
 	readDB  *sql.DB
-	// readStmts and writeStmts are the pools' prepared statements.
-	readStmts, writeStmts *stmtCache
-	binder                *sqliteBinder
+	binder  *sqliteBinder
 	riverQueue[*sql.Tx]
 	opts Options
 
@@ -71,13 +69,23 @@ var sqliteDialect = &dialect{
 	},
 }
 
+// openSQLiteDB opens a pool whose connections keep their statements
+// prepared (sqliteConnector).
+func openSQLiteDB(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(sqliteConnector{c}), nil
+}
+
 func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, error) {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: sqlite: create directory: %w", err)
 		}
 	}
-	writeDB, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_txlock=immediate")
+	writeDB, err := openSQLiteDB(path + "?" + sqlitePragmas + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: sqlite: open writer: %w", err)
 	}
@@ -85,7 +93,7 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 	// pool is cheaper and fairer than SQLITE_BUSY retries (River's advice).
 	writeDB.SetMaxOpenConns(1)
 	writeDB.SetConnMaxIdleTime(0)
-	readDB, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=query_only(true)")
+	readDB, err := openSQLiteDB(path + "?" + sqlitePragmas + "&_pragma=query_only(true)")
 	if err != nil {
 		writeDB.Close()
 		return nil, fmt.Errorf("store: sqlite: open readers: %w", err)
@@ -93,17 +101,14 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 	readDB.SetMaxOpenConns(32)
 	readDB.SetMaxIdleConns(8)
 
-	readStmts := newStmtCache(readDB)
 	binder := newSQLiteBinder()
 	s := &sqliteStore{
-		reader:     reader{q: sqlQuerier{db: readDB, stmts: readStmts, binder: binder}, d: sqliteDialect, box: opts.Secret},
-		binder:     binder,
-		readStmts:  readStmts,
-		writeStmts: newStmtCache(writeDB),
-		path:       path,
-		writeDB:    writeDB,
-		readDB:     readDB,
-		opts:       opts,
+		reader:  reader{q: sqlQuerier{db: readDB, binder: binder}, d: sqliteDialect, box: opts.Secret},
+		binder:  binder,
+		path:    path,
+		writeDB: writeDB,
+		readDB:  readDB,
+		opts:    opts,
 	}
 	s.working = opts.Workers != nil
 	s.client, err = river.NewClient(riversqlite.New(writeDB), riverConfig(opts))
@@ -178,8 +183,6 @@ func (s *sqliteStore) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, _ = s.writeDB.ExecContext(ctx, `PRAGMA optimize`)
-	s.readStmts.close()
-	s.writeStmts.close()
 	return errors.Join(s.readDB.Close(), s.writeDB.Close())
 }
 
@@ -198,7 +201,7 @@ func (s *sqliteStore) inTx(ctx context.Context, fn func(tx *sqliteTx) error) (er
 			panic(p)
 		}
 	}()
-	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{db: sqlTx, stmts: s.writeStmts, tx: sqlTx, binder: s.binder}, d: sqliteDialect, box: s.opts.Secret}},
+	tx := &sqliteTx{writer: writer{reader{q: sqlQuerier{db: sqlTx, binder: s.binder}, d: sqliteDialect, box: s.opts.Secret}},
 		riverTxQueue: riverTxQueue[*sql.Tx]{tx: sqlTx, client: s.client}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
@@ -235,22 +238,8 @@ type sqlQuerier struct {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
-	// stmts are the pool's prepared statements; tx, if set, is the
-	// transaction they run in.
-	stmts *stmtCache
-	tx    *sql.Tx
 	// binder turns $N into ?, shared by the store's pools.
 	binder *sqliteBinder
-}
-
-// prepared returns query's prepared statement (bound to the transaction,
-// which closes it), or nil to run the text.
-func (q sqlQuerier) prepared(ctx context.Context, query string) *sql.Stmt {
-	s := q.stmts.get(query)
-	if s == nil || q.tx == nil {
-		return s
-	}
-	return q.tx.StmtContext(ctx, s)
 }
 
 // sqliteArgs returns query's SQLite text and its arguments, in the order
@@ -273,12 +262,7 @@ func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64,
 	if err != nil {
 		return 0, err
 	}
-	var res sql.Result
-	if s := q.prepared(ctx, query); s != nil {
-		res, err = s.ExecContext(ctx, args...)
-	} else {
-		res, err = q.db.ExecContext(ctx, query, args...)
-	}
+	res, err := q.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -290,12 +274,7 @@ func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows,
 	if err != nil {
 		return nil, err
 	}
-	var rs *sql.Rows
-	if s := q.prepared(ctx, query); s != nil {
-		rs, err = s.QueryContext(ctx, args...)
-	} else {
-		rs, err = q.db.QueryContext(ctx, query, args...)
-	}
+	rs, err := q.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -306,9 +285,6 @@ func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) row
 	query, args, err := q.sqliteArgs(query, args)
 	if err != nil {
 		return errRow{err}
-	}
-	if s := q.prepared(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
 	}
 	return q.db.QueryRowContext(ctx, query, args...)
 }
