@@ -128,9 +128,7 @@ func (s *Server) handleComposite(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx := &txn{s: s, write: true}
-	tx.autoAssign, _ = r.Context().Value(autoAssignKey{}).(string)
-	tx.call, _ = r.Context().Value(callInfoKey{}).(callInfo)
+	tx := s.newTxn(r.Context(), true)
 	ctx := context.WithValue(r.Context(), txnKey{}, tx)
 	results := make([]compositeResult, len(req.CompositeRequest))
 	bodies := map[string]any{}

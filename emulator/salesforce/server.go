@@ -554,6 +554,16 @@ func (t *txn) rollbackTo(mark int) {
 	t.undo = t.undo[:mark]
 }
 
+// newTxn starts a transaction for a request whose context is ctx, with its
+// Sforce-Auto-Assign header and its caller for change events; the caller
+// holds s.mu.
+func (s *Server) newTxn(ctx context.Context, write bool) *txn {
+	tx := &txn{s: s, write: write}
+	tx.autoAssign, _ = ctx.Value(autoAssignKey{}).(string)
+	tx.call, _ = ctx.Value(callInfoKey{}).(callInfo)
+	return tx
+}
+
 // withTxn runs fn inside the request's transaction if it has one (composite
 // subrequests), else under the lock. Writes are rolled back on error.
 func (s *Server) withTxn(ctx context.Context, write bool, fn func(tx *txn) error) error {
@@ -572,9 +582,7 @@ func (s *Server) withTxn(ctx context.Context, write bool, fn func(tx *txn) error
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 	}
-	tx := &txn{s: s, write: write}
-	tx.autoAssign, _ = ctx.Value(autoAssignKey{}).(string)
-	tx.call, _ = ctx.Value(callInfoKey{}).(callInfo)
+	tx := s.newTxn(ctx, write)
 	err := fn(tx)
 	if err != nil && write {
 		tx.rollbackTo(0)
