@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -118,6 +119,8 @@ const (
 	// MaxGraphNodes is the most nodes (subrequests) one Composite Graph
 	// call takes, in one graph or in all its graphs together.
 	MaxGraphNodes = 500
+	// minGraphVersion: the Composite Graph resource exists from API 50.0.
+	minGraphVersion = 50.0
 )
 
 // Graph is one graph of a Composite Graph call: its nodes are Composite
@@ -150,6 +153,9 @@ func (c *Client) CompositeGraph(ctx context.Context, graphs []Graph) ([]GraphRes
 	}
 	if len(graphs) > MaxGraphs {
 		return nil, fmt.Errorf("salesforce: composite graph: %d graphs, at most %d allowed", len(graphs), MaxGraphs)
+	}
+	if v, err := strconv.ParseFloat(c.version, 64); err == nil && v < minGraphVersion {
+		return nil, fmt.Errorf("salesforce: composite graph: needs REST API version %.1f or later, the client uses %s", minGraphVersion, c.version)
 	}
 	type graph struct {
 		GraphID          string       `json:"graphId"`

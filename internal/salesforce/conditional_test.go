@@ -3,6 +3,7 @@ package salesforce_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,5 +74,14 @@ func TestUpdateIfUnmodified(t *testing.T) {
 	}
 	if _, err := c.UpdateIfUnmodified(ctx, [][]salesforce.ConditionalUpdate{{upd("Unchanged", time.Time{})}}); err == nil {
 		t.Error("an update without a time: no error")
+	}
+	old := salesforce.NewClient(salesforce.NewRefreshingSource(b.cfg, b.tok, nil),
+		salesforce.ClientOptions{APIVersion: "49.0", HTTPClient: b.srv.Client(), OnCall: b.calls.add})
+	before = b.calls.len()
+	if _, err := old.UpdateIfUnmodified(ctx, [][]salesforce.ConditionalUpdate{{upd("Unchanged", later)}}); err == nil || !strings.Contains(err.Error(), "50.0") {
+		t.Errorf("API 49.0: err = %v, want one naming the version needed", err)
+	}
+	if calls := b.calls.len() - before; calls != 0 {
+		t.Errorf("API 49.0: %d calls, want none", calls)
 	}
 }
