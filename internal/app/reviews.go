@@ -98,6 +98,7 @@ func (a *App) ResolveReview(ctx context.Context, connID, id int64, d ReviewDecis
 	case d.SalesforceID != "" && !salesforceID.MatchString(d.SalesforceID):
 		return "", errorf(Invalid, "salesforce_id %q is not a 15- or 18-character Salesforce id", d.SalesforceID)
 	}
+	var mappedTo string // the record's mapping when the review went stale
 	err := a.store.InTx(ctx, func(tx store.Tx) error {
 		open, err := tx.ListMatchReviews(ctx, connID, false)
 		if err != nil {
@@ -105,9 +106,28 @@ func (a *App) ResolveReview(ctx context.Context, connID, id int64, d ReviewDecis
 		}
 		i := slices.IndexFunc(open, func(m store.MatchReview) bool { return m.ID == id })
 		if i < 0 {
+			all, err := tx.ListMatchReviews(ctx, connID, true)
+			if err != nil {
+				return err
+			}
+			if j := slices.IndexFunc(all, func(m store.MatchReview) bool { return m.ID == id }); j >= 0 &&
+				all[j].Resolution == store.ReviewSuperseded {
+				return errorf(Conflict, "This review is out of date: its record was paired another way meanwhile, so the review was closed and nothing was changed.")
+			}
 			return store.ErrNotFound
 		}
 		review := open[i]
+		if !d.Skip {
+			// Mapped another way since the review was opened: the pick
+			// would map the record a second time. The review is closed
+			// instead and the admin told why.
+			if mappedTo, err = reviewMapped(ctx, tx, connID, review); err != nil || mappedTo != "" {
+				if err == nil {
+					err = tx.ResolveMatchReview(ctx, id, store.ReviewSuperseded)
+				}
+				return err
+			}
+		}
 		icID, sfID := review.IntercomID, d.SalesforceID
 		switch {
 		case d.Skip:
@@ -134,8 +154,32 @@ func (a *App) ResolveReview(ctx context.Context, connID, id int64, d ReviewDecis
 	if err != nil {
 		return "", err
 	}
+	if mappedTo != "" {
+		return "", errorf(Conflict, "This review is out of date: the record was paired with %s meanwhile, so nothing was changed and the review is closed.", mappedTo)
+	}
 	a.log.InfoContext(ctx, "match review resolved", "review", id, "resolution", resolution)
 	return resolution, nil
+}
+
+// reviewMapped names the record a review's subject is mapped to now ("" when
+// it is not mapped): the other side's record, as "Intercom …" or
+// "Salesforce …".
+func reviewMapped(ctx context.Context, tx store.Tx, connID int64, review store.MatchReview) (string, error) {
+	if review.FromSalesforce() {
+		ms, err := tx.ListMappingsBySalesforceIDs(ctx, connID, store.SalesforceObject(review.SFObject), []string{review.SFID})
+		if m, ok := ms[review.SFID]; err == nil && ok {
+			return "Intercom " + m.IntercomID, nil
+		}
+		return "", err
+	}
+	m, err := tx.GetMappingByIntercomID(ctx, connID, review.IntercomID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return "Salesforce " + m.SFID, nil
 }
 
 // isCandidate reports whether id is one of the candidates a review lists

@@ -19,6 +19,7 @@ func (b *batch) commit(ctx context.Context) error {
 	err := b.e.store.InTx(ctx, func(tx store.Tx) error {
 		// Built afresh on each attempt: InTx may run this function again.
 		resolve := slices.Clone(ops.resolve)
+		var mappedIC, mappedSF []string
 		for _, id := range ops.deleteMappings {
 			if err := tx.DeleteMappingByIntercomID(ctx, b.conn.ID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
@@ -35,6 +36,15 @@ func (b *batch) commit(ctx context.Context) error {
 			// Mapped, from whichever side found the match first: a
 			// failed lookup of this record no longer needs fixing.
 			resolve = append(resolve, store.SyncError{ConnectionID: m.ConnectionID, RecordID: m.IntercomID, Operation: opMatchSalesforce})
+			mappedIC, mappedSF = append(mappedIC, m.IntercomID), append(mappedSF, m.SFID)
+		}
+		// A review of a record now mapped (by a key change, a rematch, a
+		// conversion) asks a question already answered: closed, so the
+		// admin is never offered a stale choice (F2.2).
+		if len(mappedIC) > 0 {
+			if _, err := tx.CloseMappedReviews(ctx, b.conn.ID, mappedIC, mappedSF); err != nil {
+				return err
+			}
 		}
 		for _, id := range uniq(ops.clearIC) {
 			if err := tx.DeleteFieldStates(ctx, b.conn.ID, store.SideIntercom, id); err != nil {

@@ -47,7 +47,9 @@ func TestConversationTaskClaims(t *testing.T) {
 		}
 		done := row
 		done.TaskID, done.State = "00T1", store.TaskCompleted
-		if !inTx(func(tx store.Tx) (bool, error) { return tx.SetConversationTaskIf(ctx, done, store.TaskLogging, time.Time{}) }) {
+		if !inTx(func(tx store.Tx) (bool, error) {
+			return tx.SetConversationTaskIf(ctx, done, store.TaskLogging, time.Time{})
+		}) {
 			t.Fatal("the holder could not finish its claim")
 		}
 		if inTx(func(tx store.Tx) (bool, error) { return tx.DropConversationTaskIf(ctx, row, store.TaskLogging) }) {

@@ -28,6 +28,12 @@ type MatchReview struct {
 	ResolvedAt *time.Time
 }
 
+// ReviewSuperseded is the resolution of a review closed because its record
+// was mapped another way meanwhile (a webhook's key change, a rematch, a
+// conversion, a lead created from the inbox): its question is answered and
+// its candidates are stale.
+const ReviewSuperseded = "superseded"
+
 // FromSalesforce reports whether the review is of one Salesforce record
 // with Intercom candidates.
 func (m MatchReview) FromSalesforce() bool { return m.SFID != "" }
@@ -84,4 +90,28 @@ func (w *writer) ResolveMatchReview(ctx context.Context, id int64, resolution st
 		return fmt.Errorf("store: resolve match review %d (missing or already resolved): %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// CloseMappedReviews resolves, as ReviewSuperseded, the open reviews whose
+// record was just mapped: reviews of the Intercom people intercomIDs and
+// reviews of the Salesforce records sfIDs. Call it in the transaction that
+// writes the mappings. It returns how many it closed.
+func (w *writer) CloseMappedReviews(ctx context.Context, connID int64, intercomIDs, sfIDs []string) (int64, error) {
+	var closed int64
+	t := now()
+	for _, c := range []struct {
+		column string
+		ids    []string
+	}{{"intercom_id", intercomIDs}, {"sf_id", sfIDs}} {
+		for _, ids := range chunks(c.ids) {
+			n, err := w.q.exec(ctx, `UPDATE match_reviews SET resolution = $1, resolved_at = $2
+				WHERE connection_id = $3 AND resolved_at IS NULL AND `+c.column+` IN (`+placeholders(4, len(ids))+`)`,
+				anyArgs([]any{ReviewSuperseded, t, connID}, ids)...)
+			if err != nil {
+				return closed, fmt.Errorf("store: close mapped reviews: %w", err)
+			}
+			closed += n
+		}
+	}
+	return closed, nil
 }

@@ -406,6 +406,9 @@ type Tx interface {
 	// ResolveMatchReview records the admin's decision (ErrNotFound if
 	// already resolved).
 	ResolveMatchReview(ctx context.Context, id int64, resolution string) error
+	// CloseMappedReviews resolves as ReviewSuperseded the open reviews of
+	// records just mapped (Intercom people or Salesforce records).
+	CloseMappedReviews(ctx context.Context, connID int64, intercomIDs, sfIDs []string) (int64, error)
 
 	// PutConversationTasks inserts or updates conversations' Tasks.
 	PutConversationTasks(ctx context.Context, tasks []ConversationTask) error

@@ -63,6 +63,38 @@ func TestReviewOfASalesforceRecord(t *testing.T) {
 		}
 	})
 
+	// The Lead was paired another way after the review was listed (here
+	// directly in the store, as any path that maps it): a pick is refused
+	// with a clear message, closes the review and maps nothing (F2.2).
+	t.Run("stale", func(t *testing.T) {
+		review := add("00Q000000000003AAA")
+		if err := b.store.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.UpsertMapping(ctx, store.Mapping{ConnectionID: b.connID, Kind: store.MappingPerson, IntercomID: "ic-zed",
+				IntercomRole: store.RoleLead, SFObject: store.ObjectLead, SFID: "00Q000000000003AAA", MatchKey: "email:zed@example.com"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := maps()
+		path := "/api/v1/reviews/" + itoa(review.ID) + "/resolve"
+		res := b.admin(t, http.MethodPost, path, `{"intercom_id":"ic-ann"}`)
+		if res.status != http.StatusConflict || !strings.Contains(string(res.body), "out of date") ||
+			!strings.Contains(string(res.body), "ic-zed") {
+			t.Fatalf("resolve a stale review: %d %s, want 409 naming the pairing", res.status, res.body)
+		}
+		if got := maps() - before; got != 0 {
+			t.Errorf("%d map jobs enqueued by a stale pick, want 0", got)
+		}
+		for _, r := range b.admin(t, http.MethodGet, "/api/v1/reviews", "").json(t)["reviews"].([]any) {
+			if r.(map[string]any)["id"] == float64(review.ID) {
+				t.Errorf("the stale review is still listed: %v", r)
+			}
+		}
+		if res := b.admin(t, http.MethodPost, path, `{"intercom_id":"ic-ann"}`); res.status != http.StatusConflict {
+			t.Errorf("picking again: %d %s, want 409", res.status, res.body)
+		}
+	})
+
 	t.Run("page", func(t *testing.T) {
 		review := add("00Q000000000002AAA")
 		cookie := b.signInForm(t)
