@@ -117,7 +117,7 @@ func (e *Engine) catchUp(ctx context.Context, conn store.Connection) {
 	for time.Since(start) < drainBudget && !e.stopping.Load() {
 		n, err := e.drainOnce(ctx, conn)
 		if err != nil {
-			e.log.InfoContext(ctx, "catching up stopped; the event jobs go on", "connection", conn.ID, "error", err)
+			e.log.InfoContext(ctx, "catching up stopped; the drain jobs go on", "connection", conn.ID, "error", err)
 			return
 		}
 		if n == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
@@ -96,7 +97,7 @@ func TestAPIPauseShowsStateAndResumes(t *testing.T) {
 
 			// An Intercom change meanwhile queues; its job looks again soon.
 			b.updateContact(id, map[string]any{"phone": "during-pause"})
-			shortSnooze(t, "the event job during the pause", b.eng.HandleIntercomEvent(b.ctx, b.conn(), b.newestPending()))
+			shortSnooze(t, "the event job during the pause", b.eng.DrainIntercom(b.ctx, b.conn(), jobs.DrainContacts))
 
 			// Probes back off: 5 s, then 10 s, … (the clock is the engine's).
 			reads := func() int64 { return limitReads.Load() }
@@ -164,8 +165,8 @@ func TestStaleLimitHeaderNeverWaitsForMidnight(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.updateContact(id, map[string]any{"phone": "stale-1"})
-	ev := b.newestPending()
-	shortSnooze(t, "the drain with few calls left", b.eng.HandleIntercomEvent(b.ctx, b.conn(), ev))
+	b.newestPending() // the change waits
+	shortSnooze(t, "the drain with few calls left", b.eng.DrainIntercom(b.ctx, b.conn(), jobs.DrainContacts))
 	if c := b.conn(); c.State != store.StateAPILimitReached {
 		t.Errorf("connection %s with the background lane out of calls, want %s", c.State, store.StateAPILimitReached)
 	}
@@ -173,7 +174,7 @@ func TestStaleLimitHeaderNeverWaitsForMidnight(t *testing.T) {
 	// The org's window rolls on: 14,000 calls are free again, but the last
 	// header (and the limits read a moment ago) still say ~100.
 	b.sf.SetAPIRemaining(14000)
-	shortSnooze(t, "the drain on a stale header", b.eng.HandleIntercomEvent(b.ctx, b.conn(), ev))
+	shortSnooze(t, "the drain on a stale header", b.eng.DrainIntercom(b.ctx, b.conn(), jobs.DrainContacts))
 
 	// The next probe reads the org's limits and resumes.
 	b.clock.Advance(5 * time.Second)

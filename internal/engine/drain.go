@@ -13,51 +13,83 @@ import (
 
 	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/settings"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/sync"
 )
 
-// drainBudget bounds how long one event job keeps draining.
+// drainBudget bounds how long one drain job keeps draining.
 const drainBudget = 30 * time.Second
 
-// The webhook topics the engine drains; the others (conversations) belong
-// to other workers and are left to them.
-var engineTopics = []string{"contact.", "company."}
+// The webhook topics the contact and company drain takes; conversations
+// are drained apart (taskTopics).
+var engineTopics = jobs.DrainContacts.Topics()
 
-func engineTopic(topic string) bool {
-	for _, p := range engineTopics {
-		if strings.HasPrefix(topic, p) && !strings.HasPrefix(topic, "company.contact.") {
-			return true
-		}
-	}
-	return false
-}
-
-// HandleIntercomEvent implements jobs.Syncer. Rather than applying one
-// event, it drains the connection's pending contact and company events in
-// leased batches (F3.3: changes that arrive together are written together),
-// so the jobs of events already drained by another run finish as cheap
-// no-ops. It returns once ev is processed; if another worker holds ev's
-// lease, the job is snoozed and checks again, so ev is never marked done
-// before it was applied.
-func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error {
-	drain, key, window, target := e.drainOnce, roundKey{conn: conn.ID}, e.opts.CoalesceWindow, e.opts.LatencyTarget
-	switch {
-	case engineTopic(ev.Topic):
-	case taskTopic(ev.Topic):
+// DrainIntercom implements jobs.Syncer: the drain job of a connection's
+// pending events of one kind, contacts and companies or conversations. It
+// drains them in leased batches (F3.3: changes that arrive together are
+// written together) until none of those pending when it started remains.
+//
+// The job first waits for the kind's next round (coalesce): webhooks
+// arriving meanwhile find the drain request still set and need no job of
+// their own — that is the coalescing. Then it clears the request in a
+// transaction of its own and reads the newest pending event: the job owes
+// the events up to it, and every event stored later has a job of its own,
+// because the intake stores an event and reads the request (setting it
+// and enqueueing a job if it is not set) in one transaction:
+//   - SQLite: write transactions are exclusive, so an intake commits
+//     either before the clear (its event is then visible to the read after
+//     it) or after it (it finds the request cleared and enqueues a job).
+//   - PostgreSQL: the intake's upsert locks the request's row until it
+//     commits (store.RequestDrain). Without the lock an intake could find
+//     the request set, this job clear it and read the pending events, and
+//     the intake commit only then: its event stranded with no job. With
+//     it, the clear waits for that intake to commit, so its event is
+//     visible to the read; an intake that reaches the row after the clear
+//     finds it cleared and enqueues a job.
+//
+// Under a steady stream a drain could go on for ever; the job's time is
+// bounded (River cancels it after JobTimeout), so after drainBudget it
+// requests a drain again (a new job, unless one is pending already) for
+// the rest. On shutdown (StopDraining) it is snoozed instead, so another
+// instance or the next start continues.
+func (e *Engine) DrainIntercom(ctx context.Context, conn store.Connection, kind jobs.DrainKind) error {
+	drain, key, window, target, topics := e.drainOnce, roundKey{conn: conn.ID}, e.opts.CoalesceWindow, e.opts.LatencyTarget, engineTopics
+	switch kind {
+	case jobs.DrainContacts:
+	case jobs.DrainConversations:
 		// Nobody waits on a Task by the second: no latency target.
-		drain, key.tasks, window, target = e.drainTasksOnce, true, e.opts.TaskCoalesceWindow, 0
+		drain, key.tasks, window, target, topics = e.drainTasksOnce, true, e.opts.TaskCoalesceWindow, 0, taskTopics
 	default:
-		return nil
+		return fmt.Errorf("engine: no drain of %q events", kind)
 	}
-	// Under a steady stream a drain could go on for ever; the job's time is
-	// bounded (River cancels it after JobTimeout), so it stops after a while
-	// and leaves the rest to the jobs of the newer events.
+	snooze := river.JobSnooze(min(e.opts.Lease, 10*time.Second))
+	if e.stopping.Load() {
+		return snooze
+	}
+	if err := e.coalesce(ctx, key, window, target); err != nil {
+		return err
+	}
+	if err := e.store.InTx(ctx, func(tx store.Tx) error { return tx.ClearDrainRequest(ctx, conn.ID, string(kind)) }); err != nil {
+		return err
+	}
+	upTo, err := e.store.LastPendingWebhookEvent(ctx, conn.ID, topics...)
+	if err != nil || upTo == 0 {
+		return err
+	}
 	start := time.Now()
-	for time.Since(start) < drainBudget && !e.stopping.Load() {
-		if done, err := e.coalesce(ctx, key, window, target, ev); err != nil || done {
-			return err
+	for round := 0; ; round++ {
+		if e.stopping.Load() {
+			return snooze
+		}
+		if round > 0 {
+			if time.Since(start) >= drainBudget {
+				return e.store.InTx(ctx, func(tx store.Tx) error { return jobs.RequestDrain(ctx, tx, conn.ID, kind) })
+			}
+			if err := e.coalesce(ctx, key, window, target); err != nil {
+				return err
+			}
 		}
 		began := time.Now()
 		n, err := drain(ctx, conn)
@@ -71,23 +103,28 @@ func (e *Engine) HandleIntercomEvent(ctx context.Context, conn store.Connection,
 		if err != nil {
 			return e.jobError(ctx, conn.ID, err)
 		}
+		if n < e.opts.DrainLimit {
+			// The claim took all it could: done unless some of the
+			// events owed are held by another round (of this kind or the
+			// other; a connection is drained by one round at a time),
+			// which may die with its process before it applies them.
+			first, err := e.store.FirstPendingWebhookEvent(ctx, conn.ID, topics...)
+			if err != nil || first == 0 || first > upTo {
+				return err
+			}
+		}
 		if n == 0 {
-			break
+			// Another round holds the connection's lease: look again
+			// shortly (its events are taken over once it lapses).
+			t := time.NewTimer(e.opts.Lease / 10)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
 		}
-		// Once its own event is in, the job is done; the jobs of the newer
-		// events drain what is left.
-		if got, err := e.store.GetWebhookEvent(ctx, ev.ID); err == nil && got.ProcessedAt != nil {
-			return nil
-		}
 	}
-	got, err := e.store.GetWebhookEvent(ctx, ev.ID)
-	if err != nil {
-		return err
-	}
-	if got.ProcessedAt == nil {
-		return river.JobSnooze(min(e.opts.Lease, 10*time.Second))
-	}
-	return nil
 }
 
 // roundKey names a connection's kind of drain round: contact and company
@@ -114,11 +151,10 @@ type laneLeft struct {
 // coalesce waits for this instance's next drain round of the connection
 // (sync.NextRound: at once when idle, spaced by the window under a stream
 // of changes, within the latency target, further apart when the day's
-// budget is tight) and claims the round's start. It reports done when ev
-// was drained meanwhile, by another round.
-func (e *Engine) coalesce(ctx context.Context, key roundKey, window, target time.Duration, ev store.WebhookEvent) (done bool, err error) {
+// budget is tight) and claims the round's start.
+func (e *Engine) coalesce(ctx context.Context, key roundKey, window, target time.Duration) error {
 	if window <= 0 {
-		return false, nil
+		return nil
 	}
 	for {
 		e.mu.Lock()
@@ -136,22 +172,15 @@ func (e *Engine) coalesce(ctx context.Context, key roundKey, window, target time
 			p.start = now
 			e.paces[key] = p
 			e.mu.Unlock()
-			return false, nil
+			return nil
 		}
 		e.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
-		}
-		got, err := e.store.GetWebhookEvent(ctx, ev.ID)
-		if err != nil {
-			return false, err
-		}
-		if got.ProcessedAt != nil {
-			return true, nil
 		}
 	}
 }
@@ -167,7 +196,7 @@ func (e *Engine) roundTook(key roundKey, d time.Duration) {
 
 // Drain processes every pending contact and company event of a connection
 // now, in batches, then its conversation events (Tasks, F6.1). The daemon
-// does not need it (the event jobs drain); tools and tests do.
+// does not need it (the drain jobs drain); tools and tests do.
 func (e *Engine) Drain(ctx context.Context, connID int64) error {
 	conn, err := e.store.GetConnection(ctx, connID)
 	if err != nil {

@@ -5,9 +5,10 @@
 //
 // Two flows run through one pipeline (batch.go):
 //
-//   - Intercom → Salesforce (F3.3, at once): HandleIntercomEvent drains the
-//     connection's pending webhook events in leased batches, so a burst of
-//     changes becomes a few sObject Collections calls, not one call each.
+//   - Intercom → Salesforce (F3.3, at once): DrainIntercom (the drain job,
+//     one per round however many webhooks arrive) drains the connection's
+//     pending webhook events in leased batches, so a burst of changes
+//     becomes a few sObject Collections calls, not one call each.
 //   - Salesforce → Intercom (F3.3, polling): Poll reads each object's changes
 //     since its SystemModstamp watermark, page by page, saving the watermark
 //     after each page so an interrupted poll resumes where it stopped.

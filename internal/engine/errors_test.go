@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ferrysync/ferry/internal/engine"
+	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
@@ -200,10 +201,10 @@ func TestBudget(t *testing.T) {
 				t.Fatalf("pending = %d, %v", len(pending), err)
 			}
 			ev := pending[len(pending)-1]
-			err = b.eng.HandleIntercomEvent(b.ctx, b.conn(), ev)
+			err = b.eng.DrainIntercom(b.ctx, b.conn(), jobs.DrainContacts)
 			var snooze *rivertype.JobSnoozeError
 			if !errors.As(err, &snooze) {
-				t.Fatalf("HandleIntercomEvent = %v, want a snooze until the budget resets", err)
+				t.Fatalf("DrainIntercom = %v, want a snooze until the budget resets", err)
 			}
 			if got := b.sfField("Contact", contact, "Phone"); got == "over-budget" {
 				t.Fatal("synced over budget")
@@ -212,7 +213,7 @@ func TestBudget(t *testing.T) {
 				t.Fatal("the paused change was marked processed")
 			}
 			tt.restore(b)
-			if err := b.eng.HandleIntercomEvent(b.ctx, b.conn(), ev); err != nil {
+			if err := b.eng.DrainIntercom(b.ctx, b.conn(), jobs.DrainContacts); err != nil {
 				t.Fatalf("after the day rolled over: %v", err)
 			}
 			if got := b.sfField("Contact", contact, "Phone"); got != "over-budget" {

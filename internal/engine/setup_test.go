@@ -77,6 +77,9 @@ type bundle struct {
 	mgr    *connection.Manager
 	eng    *engine.Engine
 	connID int64
+	// box encrypts the store's credentials (a second instance's store
+	// needs it too).
+	box *secret.Box
 }
 
 type setupOpts struct {
@@ -173,7 +176,8 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	}
 	// Opened by hand rather than with storetest.Open, which starts the
 	// workers before the engine (which needs the store) can be registered.
-	opts.Secret = storetest.NewBox(t)
+	b.box = storetest.NewBox(t)
+	opts.Secret = b.box
 	url := storetest.SQLiteURL(t)
 	if o.db != nil {
 		url = o.db.URL(t)
@@ -247,12 +251,8 @@ func setup(t testing.TB, o setupOpts) *bundle {
 				return nil
 			}
 			return b.store.InTx(ctx, func(tx store.Tx) error {
-				stored, inserted, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{ConnectionID: b.connID,
+				_, _, err := jobs.StoreWebhookEvent(ctx, tx, store.WebhookEvent{ConnectionID: b.connID,
 					NotificationID: ev.ID, Topic: ev.Topic, Payload: string(ev.Raw)})
-				if err != nil || !inserted {
-					return err
-				}
-				_, err = tx.Enqueue(ctx, jobs.IntercomEventArgs{ConnectionID: b.connID, EventID: stored.ID}, nil)
 				return err
 			})
 		})})))

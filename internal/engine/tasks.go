@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/internal/intercom"
+	"github.com/ferrysync/ferry/internal/jobs"
 	"github.com/ferrysync/ferry/internal/salesforce"
 	"github.com/ferrysync/ferry/internal/setupcheck"
 	"github.com/ferrysync/ferry/internal/store"
@@ -31,9 +32,7 @@ import (
 // claims first makes the conversation's one Task, and the other leaves it be.
 
 // taskTopics are the webhook topics the Task drain takes.
-var taskTopics = []string{"conversation."}
-
-func taskTopic(topic string) bool { return strings.HasPrefix(topic, "conversation.") }
+var taskTopics = jobs.DrainConversations.Topics()
 
 // Operations named in the sync errors of Tasks.
 const (

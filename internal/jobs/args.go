@@ -3,8 +3,9 @@
 package jobs
 
 // IntercomEventArgs asks a worker to process one stored Intercom webhook
-// event. The event row and this job are inserted in one transaction by the
-// webhook endpoint, so an acknowledged webhook is never lost.
+// event: the job the webhook intake enqueued per webhook before drain jobs
+// (IntercomDrainArgs). The intake no longer enqueues it; its worker stays
+// for the jobs a store holds from before.
 type IntercomEventArgs struct {
 	ConnectionID int64 `json:"connection_id"`
 	EventID      int64 `json:"event_id"`

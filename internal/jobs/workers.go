@@ -17,8 +17,9 @@ import (
 // Intercom event and with one poll of Salesforce. It must not keep its own
 // transaction open across API calls.
 type Syncer interface {
-	// HandleIntercomEvent applies one stored webhook event.
-	HandleIntercomEvent(ctx context.Context, conn store.Connection, ev store.WebhookEvent) error
+	// DrainIntercom applies the connection's pending webhook events of
+	// one kind (the drain job, IntercomDrainArgs).
+	DrainIntercom(ctx context.Context, conn store.Connection, kind DrainKind) error
 	// Poll reads Salesforce changes since the connection's watermarks. For
 	// a connection whose Salesforce API is paused (store.ConnectionState
 	// APIPaused) it checks, with backoff, whether calls are accepted again.
@@ -70,6 +71,7 @@ func RegisterDeferred(workers *river.Workers, o Options) (periodic []*river.Peri
 		opts.DisconnectedRetry = time.Minute
 	}
 	river.AddWorker(workers, &IntercomEventWorker{opts: opts})
+	river.AddWorker(workers, &IntercomDrainWorker{opts: opts})
 	river.AddWorker(workers, &PollWorker{opts: opts})
 	river.AddWorker(workers, &PollTickWorker{opts: opts})
 	river.AddWorker(workers, &RetryRecordWorker{opts: opts})
@@ -110,41 +112,6 @@ func connected(ctx context.Context, opts *Options, connID int64) (store.Connecti
 		return conn, river.JobSnooze(opts.DisconnectedRetry)
 	}
 	return conn, nil
-}
-
-// IntercomEventWorker processes stored Intercom webhook events.
-type IntercomEventWorker struct {
-	river.WorkerDefaults[IntercomEventArgs]
-	opts *Options
-}
-
-// Work applies the event, unless a drain round took it already, and marks
-// it processed. Applying is idempotent (the engine's field states turn a
-// repeat into no writes), so a crash between the two only makes the job run
-// again and find the event processed; the mark need not commit with the
-// job's completion.
-func (w *IntercomEventWorker) Work(ctx context.Context, job *river.Job[IntercomEventArgs]) error {
-	conn, err := connected(ctx, w.opts, job.Args.ConnectionID)
-	if err != nil {
-		return err
-	}
-	ev, err := w.opts.Store.GetWebhookEvent(ctx, job.Args.EventID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return river.JobCancel(fmt.Errorf("webhook event %d is gone", job.Args.EventID))
-		}
-		return err
-	}
-	if ev.ProcessedAt != nil {
-		return nil
-	}
-	if err := w.opts.Syncer.HandleIntercomEvent(ctx, conn, ev); err != nil {
-		return fmt.Errorf("intercom event %d (%s): %w", ev.ID, ev.Topic, err)
-	}
-	// The engine marks what it drains; topics it leaves alone are marked here.
-	return w.opts.Store.InTx(ctx, func(tx store.Tx) error {
-		return tx.MarkWebhookEventsProcessed(ctx, []int64{ev.ID})
-	})
 }
 
 // PollWorker polls one connection's Salesforce org.

@@ -108,8 +108,7 @@ type Options struct {
 	ID string
 	// CompletedJobRetention is how long finished jobs (completed or
 	// cancelled) stay in River's table before its cleaner deletes them;
-	// River's default of 24 hours when zero. Each webhook is a job, so a
-	// day's worth is as many rows as a day's webhooks.
+	// River's default of 24 hours when zero.
 	CompletedJobRetention time.Duration
 }
 
@@ -270,6 +269,14 @@ type Reader interface {
 	// SummarizePendingWebhookEvents counts a connection's unprocessed
 	// webhook events of the given topic prefixes and finds the oldest.
 	SummarizePendingWebhookEvents(ctx context.Context, connID int64, topicPrefixes ...string) (PendingSummary, error)
+	// FirstPendingWebhookEvent and LastPendingWebhookEvent return the
+	// lowest and highest id of a connection's unprocessed events of the
+	// given topic prefixes, 0 when there is none.
+	FirstPendingWebhookEvent(ctx context.Context, connID int64, topicPrefixes ...string) (int64, error)
+	LastPendingWebhookEvent(ctx context.Context, connID int64, topicPrefixes ...string) (int64, error)
+	// DrainRequested returns since when a connection's drain request of
+	// one kind is set, nil when it is not.
+	DrainRequested(ctx context.Context, connID int64, kind string) (*time.Time, error)
 }
 
 // Tx is one transaction: every read of Reader (seeing the transaction's own
@@ -393,6 +400,12 @@ type Tx interface {
 	// RenewWebhookEventClaims extends owner's lease on unprocessed events
 	// and returns how many it still held (a drain round's heartbeat).
 	RenewWebhookEventClaims(ctx context.Context, ids []int64, owner string, leaseUntil time.Time) (int, error)
+	// RequestDrain sets a connection's drain request of one kind unless it
+	// is set (and newer than staleBefore), locking it either way, and
+	// reports whether it set it: the caller enqueues the drain job then.
+	RequestDrain(ctx context.Context, connID int64, kind string, staleBefore time.Time) (bool, error)
+	// ClearDrainRequest clears it: the drain job, before it drains.
+	ClearDrainRequest(ctx context.Context, connID int64, kind string) error
 
 	// PutInitialSync saves the initial sync progress of one object kind.
 	PutInitialSync(ctx context.Context, s InitialSync) error

@@ -27,8 +27,8 @@ type outcomeKey struct{}
 
 // webhookHandler is POST and HEAD /webhooks/intercom (F1.2): the intake
 // handler verifies X-Hub-Signature with the app's client secret and bounds
-// the body; the sink stores the event and enqueues its job in one
-// transaction before Intercom gets its 200.
+// the body; the sink stores the event, and requests its drain (a job
+// unless one is pending), in one transaction before Intercom gets its 200.
 func (s *Server) webhookHandler() http.HandlerFunc {
 	h := intercom.NewWebhookHandler(intercom.WebhookConfig{
 		Secret:  s.cfg.Intercom.ClientSecret,
@@ -64,8 +64,9 @@ func (s *Server) webhookHandler() http.HandlerFunc {
 }
 
 // acceptWebhook is the intake sink: find the event's connection, store the
-// event (deduplicated on the notification id) and enqueue its job, all in
-// one transaction. A redelivery is acknowledged without a second job.
+// event (deduplicated on the notification id) and request its drain (see
+// jobs.StoreWebhookEvent), all in one transaction. A redelivery is
+// acknowledged and stored once.
 func (s *Server) acceptWebhook(ctx context.Context, ev *intercom.Event) error {
 	out, _ := ctx.Value(outcomeKey{}).(*webhookOutcome)
 	if out == nil {
@@ -97,7 +98,7 @@ func (s *Server) acceptWebhook(ctx context.Context, ev *intercom.Event) error {
 			out.result = "disconnected"
 			return nil
 		}
-		stored, inserted, err := tx.InsertWebhookEvent(ctx, store.WebhookEvent{
+		_, inserted, err := jobs.StoreWebhookEvent(ctx, tx, store.WebhookEvent{
 			ConnectionID: connID, NotificationID: notif, Topic: ev.Topic, Payload: string(ev.Raw),
 		})
 		if err != nil {
@@ -106,9 +107,6 @@ func (s *Server) acceptWebhook(ctx context.Context, ev *intercom.Event) error {
 		if !inserted {
 			out.result = "duplicate"
 			return nil
-		}
-		if _, err := tx.Enqueue(ctx, jobs.IntercomEventArgs{ConnectionID: connID, EventID: stored.ID}, nil); err != nil {
-			return fmt.Errorf("enqueue: %w", err)
 		}
 		out.result = "stored"
 		return nil

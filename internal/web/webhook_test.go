@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -34,9 +35,10 @@ func (b *bundle) deliver(t testing.TB, body []byte, secret string) response {
 	return b.do(t, http.MethodPost, "/webhooks/intercom", "", string(body), hdr...)
 }
 
+// jobCount counts the drain jobs, in any state.
 func (b *bundle) jobCount(t testing.TB) int {
 	t.Helper()
-	return b.jobsOfKind(t, jobs.IntercomEventArgs{}.Kind())
+	return b.jobsOfKind(t, jobs.IntercomDrainArgs{}.Kind())
 }
 
 // jobsOfKind counts the queued jobs of a kind, in any state.
@@ -69,21 +71,23 @@ func TestWebhook(t *testing.T) {
 			if n := b.jobCount(t); n != 1 {
 				t.Fatalf("%d jobs after one event, want 1", n)
 			}
-			// The job names the stored event, which holds the raw body.
+			// The job names the connection and the kind of events it
+			// drains; the stored event holds the raw body.
 			job, err := b.store.GetJob(t.Context(), 1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var args jobs.IntercomEventArgs
+			var args jobs.IntercomDrainArgs
 			if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
 				t.Fatal(err)
 			}
-			ev, err := b.store.GetWebhookEvent(t.Context(), args.EventID)
-			if err != nil {
-				t.Fatal(err)
+			pending := b.pending(t)
+			if len(pending) != 1 {
+				t.Fatalf("%d pending events after one, want 1", len(pending))
 			}
-			if args.ConnectionID != b.connID || ev.ConnectionID != b.connID || ev.NotificationID != "notif_1" ||
-				ev.Topic != "contact.user.created" || ev.Payload != string(body) {
+			ev := pending[0]
+			if args.ConnectionID != b.connID || args.Drain != jobs.DrainContacts || ev.ConnectionID != b.connID ||
+				ev.NotificationID != "notif_1" || ev.Topic != "contact.user.created" || ev.Payload != string(body) {
 				t.Fatalf("stored event %+v for job %+v", ev, args)
 			}
 
@@ -115,8 +119,8 @@ func TestWebhook(t *testing.T) {
 			if n := b.jobCount(t); n != 1 {
 				t.Fatalf("%d jobs after rejected deliveries and a ping, want 1", n)
 			}
-			if _, err := b.store.GetWebhookEvent(t.Context(), args.EventID+1); err == nil {
-				t.Fatal("a rejected delivery or a ping was stored")
+			if n := len(b.pending(t)); n != 1 {
+				t.Fatalf("%d events pending after rejected deliveries and a ping, want 1: one was stored", n)
 			}
 
 			if res := b.do(t, http.MethodHead, "/webhooks/intercom", "", ""); res.status != http.StatusOK {
@@ -134,6 +138,86 @@ func TestWebhook(t *testing.T) {
 				if !strings.Contains(metrics, want) {
 					t.Errorf("metrics lack %s", want)
 				}
+			}
+		})
+	}
+}
+
+// pending returns the default connection's unprocessed events.
+func (b *bundle) pending(t testing.TB) []store.WebhookEvent {
+	t.Helper()
+	evs, err := b.store.ListPendingWebhookEvents(t.Context(), b.connID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// topicNotification builds a notification of any topic about a contact.
+func topicNotification(appID, notifID, topic string) []byte {
+	return []byte(strings.Replace(string(notification(appID, notifID, 1)), `"topic":"contact.user.created"`, `"topic":"`+topic+`"`, 1))
+}
+
+// TestWebhookDrainJobs: webhooks arriving while a drain job of their kind
+// has not started draining make no job of their own; contacts and
+// conversations each have their drain; topics nothing drains are stored
+// processed, with no job. Once a drain job clears the request (it starts
+// draining), the next webhook makes a new job.
+func TestWebhookDrainJobs(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines() {
+		t.Run(string(e.Engine), func(t *testing.T) {
+			t.Parallel()
+			b := setupOn(t, e.URL(t))
+			b.connectIntercomToken(t, b.connID)
+			app := b.ic.AppID()
+			send := func(notif, topic string) {
+				t.Helper()
+				if res := b.deliver(t, topicNotification(app, notif, topic), icClientSecret); res.status != http.StatusOK {
+					t.Fatalf("%s: %d %s", topic, res.status, res.body)
+				}
+			}
+			// drainJobs counts the drain jobs by kind (job ids start at 1).
+			drainJobs := func() map[jobs.DrainKind]int {
+				t.Helper()
+				out := map[jobs.DrainKind]int{}
+				for id, found, n := int64(1), 0, b.jobCount(t); found < n; id++ {
+					job, err := b.store.GetJob(t.Context(), id)
+					if errors.Is(err, store.ErrNotFound) || err == nil && job.Kind != (jobs.IntercomDrainArgs{}).Kind() {
+						continue
+					} else if err != nil {
+						t.Fatal(err)
+					}
+					var args jobs.IntercomDrainArgs
+					if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
+						t.Fatal(err)
+					}
+					out[args.Drain]++
+					found++
+				}
+				return out
+			}
+			for i := range 40 {
+				send(fmt.Sprintf("c%d", i), []string{"contact.user.updated", "company.updated", "contact.lead.created"}[i%3])
+				send(fmt.Sprintf("v%d", i), "conversation.admin.closed")
+				send(fmt.Sprintf("t%d", i), "visitor.signed_up")
+			}
+			if got := drainJobs(); len(got) != 2 || got[jobs.DrainContacts] != 1 || got[jobs.DrainConversations] != 1 {
+				t.Fatalf("drain jobs after 120 webhooks = %v, want one of each kind", got)
+			}
+			if n := len(b.pending(t)); n != 80 {
+				t.Fatalf("%d pending events, want the 80 contact and conversation events (the others stored processed)", n)
+			}
+			// A drain job of contacts starts: it clears the request.
+			if err := b.store.InTx(t.Context(), func(tx store.Tx) error {
+				return tx.ClearDrainRequest(t.Context(), b.connID, string(jobs.DrainContacts))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			send("c-after", "contact.user.updated")
+			send("v-after", "conversation.admin.closed")
+			if got := drainJobs(); got[jobs.DrainContacts] != 2 || got[jobs.DrainConversations] != 1 {
+				t.Fatalf("drain jobs after a drain started = %v, want a second of contacts", got)
 			}
 		})
 	}
