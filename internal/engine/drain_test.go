@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/ferrysync/ferry/internal/connection"
 	"github.com/ferrysync/ferry/internal/engine"
 	"github.com/ferrysync/ferry/internal/intercom"
 	"github.com/ferrysync/ferry/internal/jobs"
@@ -140,19 +141,18 @@ func TestDrainJobsTakeChangesArrivingMeanwhile(t *testing.T) {
 // changes; every change reaches Salesforce, none is left pending.
 func TestDrainJobsOnTwoInstances(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresURL(t)
-	db := storetest.Engine{Engine: store.EnginePostgres, URL: func(testing.TB) string { return url }}
+	db := storetest.Engine{Engine: store.EnginePostgres, URL: storetest.PostgresURL}
 	b := setup(t, setupOpts{workers: true, db: &db})
 	const n = 120
 	ids, leads := b.seedPairs(n, n)
 	b.initialSync(t)
 	b.settled(t)
 
-	// The second instance: its own store (pool and River client) and
-	// engine on the same database.
+	// The second instance: its own store (pool and River client),
+	// connection manager and engine on the same database.
 	workers := river.NewWorkers()
 	_, bind := jobs.RegisterDeferred(workers, jobs.Options{PollInterval: time.Hour, DisconnectedRetry: 100 * time.Millisecond})
-	st2, err := store.Open(b.ctx, url, store.Options{Secret: b.box, Workers: workers, FetchPollInterval: 20 * time.Millisecond,
+	st2, err := store.Open(b.ctx, b.dbURL, store.Options{Secret: b.box, Workers: workers, FetchPollInterval: 20 * time.Millisecond,
 		FetchCooldown: 5 * time.Millisecond, RetryPolicy: fastRetry{}, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,8 @@ func TestDrainJobsOnTwoInstances(t *testing.T) {
 		_ = st2.Stop(ctx)
 		_ = st2.Close()
 	})
-	bind(st2, engine.New(engine.Options{Store: st2, Manager: b.mgr, Now: b.clock.Now, PollOverlap: 5 * time.Second,
+	mgr2 := connection.NewManager(connection.Options{Store: st2, Salesforce: b.oauth, IntercomURL: b.icURL, Now: b.clock.Now})
+	bind(st2, engine.New(engine.Options{Store: st2, Manager: mgr2, Now: b.clock.Now, PollOverlap: 5 * time.Second,
 		DisconnectedRetry: 100 * time.Millisecond, RetryAfter: 24 * time.Hour, SettingsPollInterval: true}))
 	if err := st2.Start(b.ctx); err != nil {
 		t.Fatal(err)

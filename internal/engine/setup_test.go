@@ -77,9 +77,6 @@ type bundle struct {
 	mgr    *connection.Manager
 	eng    *engine.Engine
 	connID int64
-	// box encrypts the store's credentials (a second instance's store
-	// needs it too).
-	box *secret.Box
 }
 
 type setupOpts struct {
@@ -176,8 +173,7 @@ func setup(t testing.TB, o setupOpts) *bundle {
 	}
 	// Opened by hand rather than with storetest.Open, which starts the
 	// workers before the engine (which needs the store) can be registered.
-	b.box = storetest.NewBox(t)
-	opts.Secret = b.box
+	opts.Secret = storetest.NewBox(t)
 	url := storetest.SQLiteURL(t)
 	if o.db != nil {
 		url = o.db.URL(t)
