@@ -118,7 +118,9 @@ const (
 //     clock cannot order the two;
 //   - the latest change wins: if the other side's current value is its own
 //     change, recorded later, this one is stale. On a tie Salesforce wins, so
-//     the outcome does not depend on which side's event arrives first.
+//     the outcome does not depend on which side's event arrives first;
+//   - otherwise a change older than the one ferry last wrote to this side
+//     is stale: it was reported before ferry's write landed.
 func Resolve(mine, theirs FieldState, side Side, value any, at time.Time, dir Direction) Verdict {
 	return resolveHash(mine, theirs, side, HashValue(value), at, dir)
 }
@@ -141,6 +143,16 @@ func resolveHash(mine, theirs FieldState, side Side, h string, at time.Time, dir
 		if at.Before(theirs.ChangedAt) || (at.Equal(theirs.ChangedAt) && side == Intercom) {
 			return Stale
 		}
+		return Apply
+	}
+	// No change of the other side's own to compare with (its value is
+	// ferry's too, or unknown): a report older than the change ferry last
+	// wrote to this side describes the record before that write. It is
+	// stale, not a change: a webhook drained late, after ferry wrote the
+	// other side's newer value here, must neither write its old value back
+	// nor make ferry write the newer one here again.
+	if mine.Origin == OriginFerry && !mine.ChangedAt.IsZero() && !at.IsZero() && at.Before(mine.ChangedAt) {
+		return Stale
 	}
 	return Apply
 }

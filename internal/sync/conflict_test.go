@@ -54,6 +54,13 @@ func TestResolve(t *testing.T) {
 		{"older than ferry's write there: the other side decides", icFerry, FieldState{Value: "B", Origin: OriginSalesforce, ChangedAt: at(-9)}, Intercom, "C", at(-5), DirBoth, Apply},
 		{"redelivered older change, even the side's earlier value", FieldState{Value: "new", Origin: OriginIntercom, ChangedAt: at(3)}, FieldState{Value: "new", Origin: OriginFerry, ChangedAt: at(3), WrittenHash: h("new")}, Intercom, "old", at(1), DirBoth, Stale},
 		{"the other side cannot send here: its time does not count", none, sfOwn, Intercom, "C", at(-5), DirToSalesforce, Apply},
+		// A webhook drained late: it reports Intercom before ferry wrote
+		// Salesforce's newer B there, while Salesforce's own change is not
+		// stored yet (its batch still running) and Salesforce holds what
+		// ferry wrote earlier.
+		{"older than ferry's write there, nothing of the other side's own: stale", icFerry, sfFerry, Intercom, "A", at(-1), DirBoth, Stale},
+		{"older than ferry's write there, the other side unknown: stale", icFerry, none, Intercom, "C", at(-1), DirBoth, Stale},
+		{"as late as ferry's write there, nothing of the other side's own: applies", icFerry, sfFerry, Intercom, "C", at(0), DirBoth, Apply},
 		{"unknown time applies", icFerry, sfOwn, Intercom, "C", time.Time{}, DirBoth, Apply},
 	}
 	for _, tt := range tests {
@@ -205,6 +212,36 @@ func TestPlan(t *testing.T) {
 					t.Errorf("step %d: %d failures, want %d: %+v", i, n, s.failed, p.Failures())
 				}
 				state = p.State()
+			}
+		})
+	}
+}
+
+// TestPlanWhileAnotherBatchWrites: a batch wrote Salesforce's newer B to
+// Intercom (marked before it is sent) and has not stored Salesforce's B
+// yet, whose previous value is ferry's write of Intercom's A. Another batch
+// meanwhile sees Intercom's webhook from before that write (A) and
+// Salesforce's B as read for its own write check: nothing is written again
+// either way (F3.5).
+func TestPlanWhileAnotherBatchWrites(t *testing.T) {
+	t.Parallel()
+	state := RecordState{
+		Intercom:   map[string]FieldState{"phone": {Value: "B", Origin: OriginFerry, ChangedAt: at(5), WrittenHash: HashValue("B")}},
+		Salesforce: map[string]FieldState{"Phone": {Value: "A", Origin: OriginFerry, ChangedAt: at(1), WrittenHash: HashValue("A")}},
+	}
+	for _, tt := range []struct {
+		name    string
+		changes []RecordChange
+	}{
+		{"the late webhook", []RecordChange{ic(3, "phone", "A")}},
+		{"Salesforce's value read again", []RecordChange{sf(5, "Phone", "B")}},
+		{"both", []RecordChange{ic(3, "phone", "A"), sf(5, "Phone", "B")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := Plan(planMappings(), state, tt.changes)
+			if len(p.ToIntercom) != 0 || len(p.ToSalesforce) != 0 {
+				t.Errorf("ToIntercom = %v, ToSalesforce = %v, want nothing written (decisions %+v)", p.ToIntercom, p.ToSalesforce, p.Decisions)
 			}
 		})
 	}

@@ -246,6 +246,15 @@ func (p *RecordPlan) apply(m Mapping, mi int, key string, ch RecordChange, value
 		}
 		p.state.rows(from)[fromName] = observed
 		oh := HashValue(out)
+		if theirs.Origin == OriginFerry && theirs.WrittenHash == oh && HashValue(theirs.Value) == oh {
+			// ferry wrote this very value there already, for this
+			// change: another batch still running (its write is marked
+			// before it is sent, its source's state stored only when it
+			// commits). Writing it again would only repeat that write.
+			p.writes.drop(from, mi)
+			decide(Unchanged, "")
+			return
+		}
 		p.state.rows(to)[toName] = FieldState{Value: out, Origin: OriginFerry, ChangedAt: ch.At, WrittenHash: oh}
 		// This side's value supersedes any write to it planned earlier in
 		// this plan.
