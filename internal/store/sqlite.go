@@ -24,6 +24,14 @@ import (
 // wait instead of failing while another connection holds a lock.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
 
+// sqliteWriterPragmas are the writer's own. Its page cache is 32 MB instead
+// of 2 MB: every write reads the pages it changes, and an initial sync of
+// 100,000 people touches indexes far larger than 2 MB, page by page, at
+// random. It checkpoints the WAL every 8,000 pages (32 MB) instead of
+// 1,000: a checkpoint copies each page changed since the last once, so
+// pages changed over and over (index pages) are copied less often.
+const sqliteWriterPragmas = "&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
+
 // sqliteStore is the SQLite engine: a single-connection writer pool, shared
 // with River, whose transactions begin IMMEDIATE (so a transaction never has
 // to upgrade a read lock and hit SQLITE_BUSY), and a pool of readers that see
@@ -85,7 +93,7 @@ func openSQLite(_ context.Context, path string, opts Options) (*sqliteStore, err
 			return nil, fmt.Errorf("store: sqlite: create directory: %w", err)
 		}
 	}
-	writeDB, err := openSQLiteDB(path + "?" + sqlitePragmas + "&_txlock=immediate")
+	writeDB, err := openSQLiteDB(path + "?" + sqlitePragmas + sqliteWriterPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("store: sqlite: open writer: %w", err)
 	}
