@@ -55,92 +55,100 @@ func (b *bundle) jobsOfKind(t testing.TB, kind string) int {
 	return n
 }
 
-func TestWebhook(t *testing.T) {
-	t.Parallel()
+// eachEngineWithWorkspace runs f on each store engine with the default
+// connection's Intercom workspace connected, by its app id.
+func eachEngineWithWorkspace(t *testing.T, f func(t *testing.T, b *bundle, app string)) {
+	t.Helper()
 	for _, e := range storetest.Engines() {
 		t.Run(string(e.Engine), func(t *testing.T) {
 			t.Parallel()
 			b := setupOn(t, e.URL(t))
 			b.connectIntercomToken(t, b.connID)
-			app := b.ic.AppID()
-
-			body := notification(app, "notif_1", 1)
-			if res := b.deliver(t, body, icClientSecret); res.status != http.StatusOK {
-				t.Fatalf("signed delivery: %d %s", res.status, res.body)
-			}
-			if n := b.jobCount(t); n != 1 {
-				t.Fatalf("%d jobs after one event, want 1", n)
-			}
-			// The job names the connection and the kind of events it
-			// drains; the stored event holds the raw body.
-			job, err := b.store.GetJob(t.Context(), 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var args jobs.IntercomDrainArgs
-			if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
-				t.Fatal(err)
-			}
-			pending := b.pending(t)
-			if len(pending) != 1 {
-				t.Fatalf("%d pending events after one, want 1", len(pending))
-			}
-			ev := pending[0]
-			if args.ConnectionID != b.connID || args.Drain != jobs.DrainContacts || ev.ConnectionID != b.connID ||
-				ev.NotificationID != "notif_1" || ev.Topic != "contact.user.created" || ev.Payload != string(body) {
-				t.Fatalf("stored event %+v for job %+v", ev, args)
-			}
-
-			// A redelivery (same notification id) is acknowledged once more
-			// but makes no second job.
-			if res := b.deliver(t, notification(app, "notif_1", 2), icClientSecret); res.status != http.StatusOK {
-				t.Fatalf("redelivery: %d %s", res.status, res.body)
-			}
-			if n := b.jobCount(t); n != 1 {
-				t.Fatalf("%d jobs after a redelivery, want 1", n)
-			}
-
-			for _, tc := range []struct {
-				name   string
-				body   []byte
-				secret string
-				status int
-			}{
-				{"wrong secret", notification(app, "notif_2", 1), "not-the-secret", http.StatusUnauthorized},
-				{"unsigned", notification(app, "notif_3", 1), "", http.StatusUnauthorized},
-				{"malformed", []byte(`{"topic":`), icClientSecret, http.StatusBadRequest},
-				{"ping", []byte(`{"type":"notification_event","app_id":"` + app + `","data":{"type":"notification_event_data","item":{"type":"ping","message":"hi"}},"id":null,"topic":"ping","delivery_attempts":1}`), icClientSecret, http.StatusOK},
-				{"too large", bytes.Repeat([]byte("x"), 1<<20+1), icClientSecret, http.StatusRequestEntityTooLarge},
-			} {
-				if res := b.deliver(t, tc.body, tc.secret); res.status != tc.status {
-					t.Errorf("%s: status %d, want %d", tc.name, res.status, tc.status)
-				}
-			}
-			if n := b.jobCount(t); n != 1 {
-				t.Fatalf("%d jobs after rejected deliveries and a ping, want 1", n)
-			}
-			if n := len(b.pending(t)); n != 1 {
-				t.Fatalf("%d events pending after rejected deliveries and a ping, want 1: one was stored", n)
-			}
-
-			if res := b.do(t, http.MethodHead, "/webhooks/intercom", "", ""); res.status != http.StatusOK {
-				t.Fatalf("HEAD: %d", res.status)
-			}
-			metrics := string(b.do(t, http.MethodGet, "/metrics", "", "").body)
-			for _, want := range []string{
-				`ferry_webhook_events_total{reason="stored",result="accepted"} 1`,
-				`ferry_webhook_events_total{reason="duplicate",result="accepted"} 1`,
-				`ferry_webhook_events_total{reason="bad_signature",result="rejected"} 2`,
-				`ferry_webhook_events_total{reason="ping",result="accepted"} 1`,
-				`ferry_webhook_events_total{reason="too_large",result="rejected"} 1`,
-				`ferry_webhook_events_total{reason="malformed",result="rejected"} 1`,
-			} {
-				if !strings.Contains(metrics, want) {
-					t.Errorf("metrics lack %s", want)
-				}
-			}
+			f(t, b, b.ic.AppID())
 		})
 	}
+}
+
+func TestWebhook(t *testing.T) {
+	t.Parallel()
+	eachEngineWithWorkspace(t, func(t *testing.T, b *bundle, app string) {
+
+		body := notification(app, "notif_1", 1)
+		if res := b.deliver(t, body, icClientSecret); res.status != http.StatusOK {
+			t.Fatalf("signed delivery: %d %s", res.status, res.body)
+		}
+		if n := b.jobCount(t); n != 1 {
+			t.Fatalf("%d jobs after one event, want 1", n)
+		}
+		// The job names the connection and the kind of events it
+		// drains; the stored event holds the raw body.
+		job, err := b.store.GetJob(t.Context(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var args jobs.IntercomDrainArgs
+		if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
+			t.Fatal(err)
+		}
+		pending := b.pending(t)
+		if len(pending) != 1 {
+			t.Fatalf("%d pending events after one, want 1", len(pending))
+		}
+		ev := pending[0]
+		if args.ConnectionID != b.connID || args.Drain != jobs.DrainContacts || ev.ConnectionID != b.connID ||
+			ev.NotificationID != "notif_1" || ev.Topic != "contact.user.created" || ev.Payload != string(body) {
+			t.Fatalf("stored event %+v for job %+v", ev, args)
+		}
+
+		// A redelivery (same notification id) is acknowledged once more
+		// but makes no second job.
+		if res := b.deliver(t, notification(app, "notif_1", 2), icClientSecret); res.status != http.StatusOK {
+			t.Fatalf("redelivery: %d %s", res.status, res.body)
+		}
+		if n := b.jobCount(t); n != 1 {
+			t.Fatalf("%d jobs after a redelivery, want 1", n)
+		}
+
+		for _, tc := range []struct {
+			name   string
+			body   []byte
+			secret string
+			status int
+		}{
+			{"wrong secret", notification(app, "notif_2", 1), "not-the-secret", http.StatusUnauthorized},
+			{"unsigned", notification(app, "notif_3", 1), "", http.StatusUnauthorized},
+			{"malformed", []byte(`{"topic":`), icClientSecret, http.StatusBadRequest},
+			{"ping", []byte(`{"type":"notification_event","app_id":"` + app + `","data":{"type":"notification_event_data","item":{"type":"ping","message":"hi"}},"id":null,"topic":"ping","delivery_attempts":1}`), icClientSecret, http.StatusOK},
+			{"too large", bytes.Repeat([]byte("x"), 1<<20+1), icClientSecret, http.StatusRequestEntityTooLarge},
+		} {
+			if res := b.deliver(t, tc.body, tc.secret); res.status != tc.status {
+				t.Errorf("%s: status %d, want %d", tc.name, res.status, tc.status)
+			}
+		}
+		if n := b.jobCount(t); n != 1 {
+			t.Fatalf("%d jobs after rejected deliveries and a ping, want 1", n)
+		}
+		if n := len(b.pending(t)); n != 1 {
+			t.Fatalf("%d events pending after rejected deliveries and a ping, want 1: one was stored", n)
+		}
+
+		if res := b.do(t, http.MethodHead, "/webhooks/intercom", "", ""); res.status != http.StatusOK {
+			t.Fatalf("HEAD: %d", res.status)
+		}
+		metrics := string(b.do(t, http.MethodGet, "/metrics", "", "").body)
+		for _, want := range []string{
+			`ferry_webhook_events_total{reason="stored",result="accepted"} 1`,
+			`ferry_webhook_events_total{reason="duplicate",result="accepted"} 1`,
+			`ferry_webhook_events_total{reason="bad_signature",result="rejected"} 2`,
+			`ferry_webhook_events_total{reason="ping",result="accepted"} 1`,
+			`ferry_webhook_events_total{reason="too_large",result="rejected"} 1`,
+			`ferry_webhook_events_total{reason="malformed",result="rejected"} 1`,
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+	})
 }
 
 // pending returns the default connection's unprocessed events.
@@ -165,62 +173,56 @@ func topicNotification(appID, notifID, topic string) []byte {
 // draining), the next webhook makes a new job.
 func TestWebhookDrainJobs(t *testing.T) {
 	t.Parallel()
-	for _, e := range storetest.Engines() {
-		t.Run(string(e.Engine), func(t *testing.T) {
-			t.Parallel()
-			b := setupOn(t, e.URL(t))
-			b.connectIntercomToken(t, b.connID)
-			app := b.ic.AppID()
-			send := func(notif, topic string) {
-				t.Helper()
-				if res := b.deliver(t, topicNotification(app, notif, topic), icClientSecret); res.status != http.StatusOK {
-					t.Fatalf("%s: %d %s", topic, res.status, res.body)
+	eachEngineWithWorkspace(t, func(t *testing.T, b *bundle, app string) {
+		send := func(notif, topic string) {
+			t.Helper()
+			if res := b.deliver(t, topicNotification(app, notif, topic), icClientSecret); res.status != http.StatusOK {
+				t.Fatalf("%s: %d %s", topic, res.status, res.body)
+			}
+		}
+		// drainJobs counts the drain jobs by kind (job ids start at 1).
+		drainJobs := func() map[jobs.DrainKind]int {
+			t.Helper()
+			out := map[jobs.DrainKind]int{}
+			for id, found, n := int64(1), 0, b.jobCount(t); found < n; id++ {
+				job, err := b.store.GetJob(t.Context(), id)
+				if errors.Is(err, store.ErrNotFound) || err == nil && job.Kind != (jobs.IntercomDrainArgs{}).Kind() {
+					continue
+				} else if err != nil {
+					t.Fatal(err)
 				}
-			}
-			// drainJobs counts the drain jobs by kind (job ids start at 1).
-			drainJobs := func() map[jobs.DrainKind]int {
-				t.Helper()
-				out := map[jobs.DrainKind]int{}
-				for id, found, n := int64(1), 0, b.jobCount(t); found < n; id++ {
-					job, err := b.store.GetJob(t.Context(), id)
-					if errors.Is(err, store.ErrNotFound) || err == nil && job.Kind != (jobs.IntercomDrainArgs{}).Kind() {
-						continue
-					} else if err != nil {
-						t.Fatal(err)
-					}
-					var args jobs.IntercomDrainArgs
-					if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
-						t.Fatal(err)
-					}
-					out[args.Drain]++
-					found++
+				var args jobs.IntercomDrainArgs
+				if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
+					t.Fatal(err)
 				}
-				return out
+				out[args.Drain]++
+				found++
 			}
-			for i := range 40 {
-				send(fmt.Sprintf("c%d", i), []string{"contact.user.updated", "company.updated", "contact.lead.created"}[i%3])
-				send(fmt.Sprintf("v%d", i), "conversation.admin.closed")
-				send(fmt.Sprintf("t%d", i), "visitor.signed_up")
-			}
-			if got := drainJobs(); len(got) != 2 || got[jobs.DrainContacts] != 1 || got[jobs.DrainConversations] != 1 {
-				t.Fatalf("drain jobs after 120 webhooks = %v, want one of each kind", got)
-			}
-			if n := len(b.pending(t)); n != 80 {
-				t.Fatalf("%d pending events, want the 80 contact and conversation events (the others stored processed)", n)
-			}
-			// A drain job of contacts starts: it clears the request.
-			if err := b.store.InTx(t.Context(), func(tx store.Tx) error {
-				return tx.ClearDrainRequest(t.Context(), b.connID, string(jobs.DrainContacts))
-			}); err != nil {
-				t.Fatal(err)
-			}
-			send("c-after", "contact.user.updated")
-			send("v-after", "conversation.admin.closed")
-			if got := drainJobs(); got[jobs.DrainContacts] != 2 || got[jobs.DrainConversations] != 1 {
-				t.Fatalf("drain jobs after a drain started = %v, want a second of contacts", got)
-			}
-		})
-	}
+			return out
+		}
+		for i := range 40 {
+			send(fmt.Sprintf("c%d", i), []string{"contact.user.updated", "company.updated", "contact.lead.created"}[i%3])
+			send(fmt.Sprintf("v%d", i), "conversation.admin.closed")
+			send(fmt.Sprintf("t%d", i), "visitor.signed_up")
+		}
+		if got := drainJobs(); len(got) != 2 || got[jobs.DrainContacts] != 1 || got[jobs.DrainConversations] != 1 {
+			t.Fatalf("drain jobs after 120 webhooks = %v, want one of each kind", got)
+		}
+		if n := len(b.pending(t)); n != 80 {
+			t.Fatalf("%d pending events, want the 80 contact and conversation events (the others stored processed)", n)
+		}
+		// A drain job of contacts starts: it clears the request.
+		if err := b.store.InTx(t.Context(), func(tx store.Tx) error {
+			return tx.ClearDrainRequest(t.Context(), b.connID, string(jobs.DrainContacts))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		send("c-after", "contact.user.updated")
+		send("v-after", "conversation.admin.closed")
+		if got := drainJobs(); got[jobs.DrainContacts] != 2 || got[jobs.DrainConversations] != 1 {
+			t.Fatalf("drain jobs after a drain started = %v, want a second of contacts", got)
+		}
+	})
 }
 
 func TestWebhookRouting(t *testing.T) {
