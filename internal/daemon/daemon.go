@@ -221,6 +221,11 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 		return fail(err)
 	}
 	if d.Engine != nil {
+		// Webhooks a previous process stored but did not apply get a drain
+		// job now (their job may have died with it).
+		if err := jobs.ResumeDrains(ctx, st); err != nil {
+			logger.WarnContext(ctx, "resuming the drain of stored webhooks failed; the next webhook or poll drains them", "error", err)
+		}
 		// Salesforce change streams (F3.3), one subscriber per connection
 		// across instances; Close ends them and hands their leases back.
 		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

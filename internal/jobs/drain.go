@@ -95,12 +95,51 @@ func StoreWebhookEvent(ctx context.Context, tx store.Tx, ev store.WebhookEvent) 
 // tx ends, which is what keeps the events of tx from being missed by a
 // drain that starts meanwhile (see engine.DrainIntercom).
 func RequestDrain(ctx context.Context, tx store.Tx, connID int64, kind DrainKind) error {
-	set, err := tx.RequestDrain(ctx, connID, string(kind), time.Now().Add(-DrainRequestStale))
+	return requestDrain(ctx, tx, connID, kind, time.Now().Add(-DrainRequestStale))
+}
+
+// requestDrain is RequestDrain taking a request set before staleBefore as
+// not set.
+func requestDrain(ctx context.Context, tx store.Tx, connID int64, kind DrainKind, staleBefore time.Time) error {
+	set, err := tx.RequestDrain(ctx, connID, string(kind), staleBefore)
 	if err != nil || !set {
 		return err
 	}
 	if _, err := tx.Enqueue(ctx, IntercomDrainArgs{ConnectionID: connID, Drain: kind}, nil); err != nil {
 		return fmt.Errorf("enqueue drain: %w", err)
+	}
+	return nil
+}
+
+// ResumeDrains gives every connection's kind of webhook events that has
+// pending events a new drain job, whether or not a drain is requested. A
+// process starting calls it: the job that owed those events may have died
+// with the previous process (killed while it ran; River rescues a running
+// job only after RescueStuckJobsAfter, an hour by default), and no webhook
+// may come to request another. When the owing job is alive (another
+// instance), the new one finds little to do.
+func ResumeDrains(ctx context.Context, st store.Store) error {
+	conns, err := st.ListConnections(ctx)
+	if err != nil {
+		return fmt.Errorf("resume drains: %w", err)
+	}
+	for _, c := range conns {
+		for _, kind := range []DrainKind{DrainContacts, DrainConversations} {
+			first, err := st.FirstPendingWebhookEvent(ctx, c.ID, kind.Topics()...)
+			if err != nil {
+				return fmt.Errorf("resume drains: %w", err)
+			}
+			if first == 0 {
+				continue
+			}
+			// A staleness bound in the future: any request set counts as
+			// stale, so it is set again with a job.
+			if err := st.InTx(ctx, func(tx store.Tx) error {
+				return requestDrain(ctx, tx, c.ID, kind, time.Now().Add(time.Hour))
+			}); err != nil {
+				return fmt.Errorf("resume drains of connection %d: %w", c.ID, err)
+			}
+		}
 	}
 	return nil
 }
