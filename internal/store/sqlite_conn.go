@@ -20,7 +20,7 @@ type sqliteConnector struct {
 }
 
 const (
-	stmtCacheSize = 128
+	stmtCacheSize = 256
 	// stmtSeenSize bounds the texts counted before being prepared.
 	stmtSeenSize = 4096
 )
