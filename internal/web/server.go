@@ -67,6 +67,8 @@ type Server struct {
 	app      *app.App
 	limiter  *signInLimiter
 	timeouts Timeouts
+	// intake stores webhooks arriving together in one transaction.
+	intake intakeGroup
 }
 
 // New returns a Server.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/intercom"
@@ -66,7 +68,10 @@ func (s *Server) webhookHandler() http.HandlerFunc {
 // acceptWebhook is the intake sink: find the event's connection, store the
 // event (deduplicated on the notification id) and request its drain (see
 // jobs.StoreWebhookEvent), all in one transaction. A redelivery is
-// acknowledged and stored once.
+// acknowledged and stored once. Webhooks arriving together share one
+// transaction (intakeGroup): under a stream of them, one transaction per
+// webhook would keep the store's single writer busy and hold back both the
+// intake and the drain it feeds.
 func (s *Server) acceptWebhook(ctx context.Context, ev *intercom.Event) error {
 	out, _ := ctx.Value(outcomeKey{}).(*webhookOutcome)
 	if out == nil {
@@ -83,60 +88,140 @@ func (s *Server) acceptWebhook(ctx context.Context, ev *intercom.Event) error {
 		sum := sha256.Sum256(ev.Raw)
 		notif = "sha256:" + hex.EncodeToString(sum[:])
 	}
-	var connID int64
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		connID, err = s.webhookConnection(ctx, tx, ev.AppID)
-		if err != nil {
-			return err
-		}
-		if c, err := tx.GetConnection(ctx, connID); err != nil {
-			return err
-		} else if c.State == store.StateDisconnected && c.Cause == store.CauseUserDisconnected {
-			// Uninstalled by an admin: its events are acknowledged and
-			// dropped; connecting again resumes from the watermarks.
-			out.result = "disconnected"
-			return nil
-		}
-		_, inserted, err := jobs.StoreWebhookEvent(ctx, tx, store.WebhookEvent{
-			ConnectionID: connID, NotificationID: notif, Topic: ev.Topic, Payload: string(ev.Raw),
-		})
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			out.result = "duplicate"
-			return nil
-		}
-		out.result = "stored"
-		return nil
-	})
-	if err != nil {
+	r := &intakeReq{ctx: ctx, ev: ev, notif: notif, done: make(chan struct{}), lead: make(chan struct{})}
+	s.intake.submit(r, s.storeWebhooks)
+	out.result = r.result
+	if err := r.err; err != nil {
 		if errors.Is(err, errUnknownWorkspace) {
-			out.result = "unknown_workspace"
 			s.log.WarnContext(ctx, "intercom webhook for an unknown workspace", "app_id", ev.AppID, "topic", ev.Topic, "id", ev.ID)
-		} else {
-			out.result = "store_failed"
 		}
 		return fmt.Errorf("web: webhook %s: %w", ev.ID, err)
 	}
-	s.log.DebugContext(ctx, "intercom webhook stored", "connection", connID, "topic", ev.Topic, "id", ev.ID, "result", out.result)
+	s.log.DebugContext(ctx, "intercom webhook stored", "connection", r.connID, "topic", ev.Topic, "id", ev.ID, "result", out.result)
 	return nil
 }
 
-// webhookConnection finds the connection of an Intercom workspace. Events
-// for a workspace no connection names go to the only connection there is,
-// or to the default connection while it has no workspace yet (a token from
-// the environment, before its first check).
-func (s *Server) webhookConnection(ctx context.Context, tx store.Tx, appID string) (int64, error) {
-	conns, err := tx.ListConnections(ctx)
-	if err != nil {
-		return 0, err
+// intakeReq is one webhook waiting to be stored, and what came of it.
+type intakeReq struct {
+	ctx   context.Context
+	ev    *intercom.Event
+	notif string
+	// done is closed once the request's outcome is set; lead when it is to
+	// store the next group itself.
+	done, lead chan struct{}
+
+	connID int64
+	result string
+	err    error
+}
+
+// intakeGroup stores webhooks in groups: the first to arrive stores
+// itself at once, and those arriving while a group is being stored form
+// the next group, stored together by one of them. Nothing waits for a
+// timer: when webhooks come one at a time, each has its own transaction.
+type intakeGroup struct {
+	mu      sync.Mutex
+	pending []*intakeReq
+	running bool
+}
+
+// submit stores r with whatever group it joins, using store, and returns
+// once r's outcome is set.
+func (g *intakeGroup) submit(r *intakeReq, store func([]*intakeReq)) {
+	g.mu.Lock()
+	g.pending = append(g.pending, r)
+	if g.running {
+		g.mu.Unlock()
+		select {
+		case <-r.done:
+			return
+		case <-r.lead:
+			// The previous leader stored its own group: this request
+			// leads the next one.
+		}
+		g.mu.Lock()
 	}
-	if c, ok := app.WorkspaceConnection(conns, appID, s.defConn); ok {
-		return c.ID, nil
+	g.running = true
+	group := g.pending
+	g.pending = nil
+	g.mu.Unlock()
+
+	store(group)
+	for _, q := range group {
+		close(q.done)
 	}
-	return 0, errUnknownWorkspace
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.pending) == 0 {
+		g.running = false
+		return
+	}
+	// Hand the next group over rather than store it too: this request's
+	// sender waits for its answer.
+	close(g.pending[0].lead)
+}
+
+// intakeTimeout bounds a group's transaction, which no single sender's
+// going away may cancel: the others wait on it.
+const intakeTimeout = 30 * time.Second
+
+// storeWebhooks stores a group of webhooks in one transaction, each with
+// its drain request (jobs.StoreWebhookEvent: the first of a connection's
+// kind may enqueue a drain job, the others find it requested), and sets
+// each one's outcome. An event of an unknown workspace fails alone; a
+// store error fails the group (Intercom delivers again; the notification
+// ids keep the redelivery from being stored twice).
+func (s *Server) storeWebhooks(group []*intakeReq) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), intakeTimeout)
+	defer cancel()
+	type outcome struct {
+		connID int64
+		result string
+		err    error
+	}
+	outs := make([]outcome, len(group))
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		clear(outs)
+		conns, err := tx.ListConnections(ctx)
+		if err != nil {
+			return err
+		}
+		for i, r := range group {
+			o := &outs[i]
+			c, ok := app.WorkspaceConnection(conns, r.ev.AppID, s.defConn)
+			if !ok {
+				o.result, o.err = "unknown_workspace", errUnknownWorkspace
+				continue
+			}
+			o.connID = c.ID
+			if c.State == store.StateDisconnected && c.Cause == store.CauseUserDisconnected {
+				// Uninstalled by an admin: its events are acknowledged and
+				// dropped; connecting again resumes from the watermarks.
+				o.result = "disconnected"
+				continue
+			}
+			_, inserted, err := jobs.StoreWebhookEvent(ctx, tx, store.WebhookEvent{
+				ConnectionID: c.ID, NotificationID: r.notif, Topic: r.ev.Topic, Payload: string(r.ev.Raw),
+			})
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				o.result = "duplicate"
+				continue
+			}
+			o.result = "stored"
+		}
+		return nil
+	})
+	for i, r := range group {
+		if err != nil {
+			r.result, r.err = "store_failed", err
+			continue
+		}
+		r.connID, r.result, r.err = outs[i].connID, outs[i].result, outs[i].err
+	}
 }
 
 // statusRecorder remembers the status a handler wrote.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,4 +293,43 @@ func TestWebhookFromEmulator(t *testing.T) {
 	if ev.Topic != "contact.lead.created" || ev.ConnectionID != b.connID {
 		t.Fatalf("stored event %s for connection %d", ev.Topic, ev.ConnectionID)
 	}
+}
+
+// TestWebhookConcurrentDeliveries: webhooks delivered at once are stored
+// together (one transaction for those arriving while another is stored),
+// each exactly once, redeliveries among them included, with one drain job
+// for all; each sender gets its own answer (issue 15).
+func TestWebhookConcurrentDeliveries(t *testing.T) {
+	t.Parallel()
+	eachEngineWithWorkspace(t, func(t *testing.T, b *bundle, app string) {
+		const n = 60
+		statuses := make(chan int, 2*n)
+		var wg sync.WaitGroup
+		for i := range 2 * n {
+			wg.Go(func() {
+				// Every notification is delivered twice.
+				statuses <- b.deliver(t, notification(app, fmt.Sprintf("notif_%d", i%n), 1+i/n), icClientSecret).status
+			})
+		}
+		wg.Wait()
+		close(statuses)
+		for s := range statuses {
+			if s != http.StatusOK {
+				t.Errorf("a delivery was answered %d", s)
+			}
+		}
+		if got := b.jobCount(t); got != 1 {
+			t.Errorf("%d drain jobs for %d notifications delivered twice, want 1", got, n)
+		}
+		seen := map[string]bool{}
+		for _, ev := range b.pending(t) {
+			if seen[ev.NotificationID] {
+				t.Errorf("notification %s stored twice", ev.NotificationID)
+			}
+			seen[ev.NotificationID] = true
+		}
+		if len(seen) != n {
+			t.Errorf("%d notifications stored, want %d", len(seen), n)
+		}
+	})
 }
