@@ -19,8 +19,9 @@ import (
 	"github.com/ferrysync/ferry/internal/store/storetest"
 )
 
-// writeGate holds Salesforce's record calls (but queries) while closed: a
-// drain round that makes one stays running, with its events leased.
+// writeGate holds Salesforce's data calls but reads by GET (record writes
+// by any route, Composite and Composite Graph) while closed: a drain round
+// that makes one stays running, with its events leased.
 type writeGate struct {
 	closed atomic.Bool
 	held   chan struct{}
@@ -33,7 +34,7 @@ func newWriteGate() *writeGate {
 
 func (g *writeGate) front(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if g.closed.Load() && r.Method != http.MethodGet && (strings.Contains(r.URL.Path, "/sobjects") || strings.HasSuffix(r.URL.Path, "/composite")) {
+		if g.closed.Load() && r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/services/data/") {
 			select {
 			case g.held <- struct{}{}:
 			default:
