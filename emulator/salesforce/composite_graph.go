@@ -30,6 +30,9 @@ var (
 	graphIDChars = regexp.MustCompile(`^[A-Za-z0-9][^.]*$`)
 )
 
+// graphHaltedMsg is the PROCESSING_HALTED message of a graph not run
+// because too many graphs failed before it; Salesforce documents the
+// status but not its wording.
 const graphHaltedMsg = "The number of graph failures exceeded the limit of 14; this graph was not processed."
 
 type graphRequest struct {
