@@ -49,21 +49,7 @@ func TestOneBadRecordNeverStopsTheDrain(t *testing.T) {
 				next.ServeHTTP(w, r)
 			})
 		}})
-		const n = 20
-		leads, ids := make([]string, n), make([]string, n)
-		for i := range n {
-			email := fmt.Sprintf("person%02d@example.com", i)
-			leads[i] = b.newRecord("Lead", map[string]any{"Email": email})
-			ids[i] = b.newContact(map[string]any{"email": email})
-		}
-		eventually(t, "20 mappings", func() bool {
-			for _, id := range ids {
-				if _, ok := b.mapping(id); !ok {
-					return false
-				}
-			}
-			return true
-		})
+		leads, ids := mapPairs(t, b, 20)
 		b.newContact(map[string]any{"email": strings.Repeat("x", 10000-len("@example.com")) + "@example.com"})
 		for i, id := range ids {
 			b.updateContact(id, map[string]any{"phone": fmt.Sprintf("+1 555 01%02d", i)})
@@ -111,20 +97,17 @@ func testKeyTooLong(t *testing.T, db *storetest.Engine) {
 	})
 }
 
-// testBadRecord maps 20 contacts, creates one whose email is 20 KB long,
-// changes the 20 and checks that all 20 changes land and that the bad
-// contact has one sync error with code. It returns the bad contact's id.
-func testBadRecord(t *testing.T, b *bundle, code string) string {
+// mapPairs makes n Leads and n Intercom contacts with the same emails and
+// waits until ferry has mapped them; it returns the Leads and contacts.
+func mapPairs(t *testing.T, b *bundle, n int) (leads, ids []string) {
 	t.Helper()
-	const n, size = 20, 20000
-	leads := make([]string, n)
-	ids := make([]string, n)
+	leads, ids = make([]string, n), make([]string, n)
 	for i := range n {
 		email := fmt.Sprintf("person%02d@example.com", i)
 		leads[i] = b.newRecord("Lead", map[string]any{"Email": email})
 		ids[i] = b.newContact(map[string]any{"email": email})
 	}
-	eventually(t, "20 mappings", func() bool {
+	eventually(t, fmt.Sprintf("%d mappings", n), func() bool {
 		for _, id := range ids {
 			if _, ok := b.mapping(id); !ok {
 				return false
@@ -132,6 +115,16 @@ func testBadRecord(t *testing.T, b *bundle, code string) string {
 		}
 		return true
 	})
+	return leads, ids
+}
+
+// testBadRecord maps 20 contacts, creates one whose email is 20 KB long,
+// changes the 20 and checks that all 20 changes land and that the bad
+// contact has one sync error with code. It returns the bad contact's id.
+func testBadRecord(t *testing.T, b *bundle, code string) string {
+	t.Helper()
+	const n, size = 20, 20000
+	leads, ids := mapPairs(t, b, n)
 
 	bad := b.newContact(map[string]any{"email": strings.Repeat("x", size-len("@example.com")) + "@example.com"})
 	start := time.Now()
