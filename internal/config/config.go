@@ -136,7 +136,7 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"FERRY_SALESFORCE_LOGIN_URL", DefaultSalesforceLoginURL, "Salesforce login host (https://test.salesforce.com for sandboxes, or a My Domain URL)"},
 	{"FERRY_SALESFORCE_CLIENT_ID", "", "connected app consumer key"},
 	{"FERRY_SALESFORCE_CLIENT_SECRET", "", "connected app consumer secret"},
-	{"FERRY_SALESFORCE_API_VERSION", DefaultSalesforceVersion, "Salesforce REST API version"},
+	{"FERRY_SALESFORCE_API_VERSION", DefaultSalesforceVersion, "Salesforce REST API version, 50.0 or later"},
 	{"FERRY_SALESFORCE_PUBSUB_URL", DefaultSalesforcePubSubURL, "Salesforce Pub/Sub API endpoint streaming Change Data Capture: host:port or https://host:port (TLS), http://host:port (plaintext)"},
 	{"FERRY_INTERCOM_URL", DefaultIntercomURL, "Intercom API base URL (https://api.eu.intercom.io, https://api.au.intercom.io)"},
 	{"FERRY_INTERCOM_OAUTH_URL", DefaultIntercomOAuthURL, "Intercom OAuth authorize page"},
@@ -244,6 +244,9 @@ func (c *Config) finish() error {
 	if _, _, err := PubSubTarget(c.Salesforce.PubSubURL); err != nil {
 		errs = append(errs, fmt.Errorf("FERRY_SALESFORCE_PUBSUB_URL: %w", err))
 	}
+	if err := checkAPIVersion(c.Salesforce.APIVersion); err != nil {
+		errs = append(errs, fmt.Errorf("FERRY_SALESFORCE_API_VERSION: %q %v", c.Salesforce.APIVersion, err))
+	}
 	c.Salesforce.LoginURL = strings.TrimRight(c.Salesforce.LoginURL, "/")
 	c.Intercom.URL = strings.TrimRight(c.Intercom.URL, "/")
 	switch c.LogLevel {
@@ -306,4 +309,23 @@ func parseDays(v string) (time.Duration, error) {
 		return time.Duration(days) * 24 * time.Hour, nil
 	}
 	return time.ParseDuration(v)
+}
+
+// MinSalesforceVersion is the oldest Salesforce REST API version ferry
+// works with: both-way writes go in Composite Graph calls, which arrived in
+// 50.0.
+const MinSalesforceVersion = 50
+
+// checkAPIVersion accepts a Salesforce REST API version such as 62.0, at
+// least MinSalesforceVersion.
+func checkAPIVersion(v string) error {
+	major, minor, ok := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	if !ok || err != nil || minor != "0" || major != strconv.Itoa(n) {
+		return errors.New("is not a Salesforce API version such as 62.0")
+	}
+	if n < MinSalesforceVersion {
+		return fmt.Errorf("is older than %d.0, the oldest version ferry works with", MinSalesforceVersion)
+	}
+	return nil
 }

@@ -100,6 +100,13 @@ func TestLoad(t *testing.T) {
 		{name: "PubSubWithoutPort", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "https://pubsub.example.com"}, wantErr: "FERRY_SALESFORCE_PUBSUB_URL"},
 		{name: "PubSubOtherScheme", env: map[string]string{"FERRY_SALESFORCE_PUBSUB_URL": "grpc://h:1"}, wantErr: "https:// or http://"},
 		{name: "BadLogLevel", env: map[string]string{"FERRY_LOG_LEVEL": "loud"}, wantErr: "FERRY_LOG_LEVEL"},
+		{name: "APIVersion", env: map[string]string{"FERRY_SALESFORCE_API_VERSION": "58.0"}, check: func(t *testing.T, c Config) {
+			if c.Salesforce.APIVersion != "58.0" {
+				t.Errorf("APIVersion = %q, want 58.0", c.Salesforce.APIVersion)
+			}
+		}},
+		{name: "APIVersionWithV", env: map[string]string{"FERRY_SALESFORCE_API_VERSION": "v62.0"}, wantErr: "such as 62.0"},
+		{name: "APIVersionTooOld", env: map[string]string{"FERRY_SALESFORCE_API_VERSION": "49.0"}, wantErr: "older than 50.0"},
 		{
 			name:    "AllProblemsTogether",
 			env:     map[string]string{"FERRY_LOG_LEVEL": "loud", "FERRY_INTERCOM_URL": "ftp://x"},
