@@ -113,22 +113,12 @@ func (b *batch) queryKeysTogether(ctx context.Context, keys []string, field stri
 		for i, q := range part {
 			subs[i] = b.sf.QuerySubrequest(fmt.Sprintf("lookup%d", i), q.soql)
 		}
-		if err := b.e.checkBudget(ctx, b.conn.ID, b.c, b.sf, b.lane, 1); err != nil {
+		answers, err := b.compositeReads(ctx, "lookup", subs)
+		if err != nil {
 			return nil, err
 		}
-		answers, err := b.sf.Composite(ctx, false, subs)
-		if err != nil {
-			return nil, fmt.Errorf("engine: lookup: %w", err)
-		}
-		byRef := make(map[string]salesforce.SubResponse, len(answers))
-		for _, a := range answers {
-			byRef[a.ReferenceID] = a
-		}
 		for i, q := range part {
-			a, ok := byRef[subs[i].ReferenceID]
-			if !ok {
-				return nil, fmt.Errorf("engine: lookup: Salesforce did not answer the query %s", subs[i].ReferenceID)
-			}
+			a := answers[subs[i].ReferenceID]
 			if uriRefused(a.Err()) {
 				if err := alone(q); err != nil {
 					return nil, err
@@ -245,6 +235,29 @@ func (b *batch) queryKeys(ctx context.Context, keys []string, field string, buil
 		}
 	}
 	return refused, nil
+}
+
+// compositeReads sends read subrequests in one Composite call within the
+// budget and returns every answer by reference; what names the reads in
+// errors. A read Salesforce refused is answered with its error.
+func (b *batch) compositeReads(ctx context.Context, what string, subs []salesforce.Subrequest) (map[string]salesforce.SubResponse, error) {
+	if err := b.e.checkBudget(ctx, b.conn.ID, b.c, b.sf, b.lane, 1); err != nil {
+		return nil, err
+	}
+	got, err := b.sf.Composite(ctx, false, subs)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", what, err)
+	}
+	out := make(map[string]salesforce.SubResponse, len(got))
+	for _, a := range got {
+		out[a.ReferenceID] = a
+	}
+	for _, s := range subs {
+		if _, ok := out[s.ReferenceID]; !ok {
+			return nil, fmt.Errorf("engine: %s: Salesforce did not answer the read %s", what, s.ReferenceID)
+		}
+	}
+	return out, nil
 }
 
 // keyTooLongError: a record's key cannot fit any Salesforce query, so the

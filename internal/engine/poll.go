@@ -287,23 +287,7 @@ func (e *Engine) pollReads(ctx context.Context, base *batch, reads []*objectRead
 	if len(subs) == 0 {
 		return nil, nil
 	}
-	if err := e.checkBudget(ctx, base.conn.ID, base.c, base.sf, base.lane, 1); err != nil {
-		return nil, err
-	}
-	got, err := base.sf.Composite(ctx, false, subs)
-	if err != nil {
-		return nil, fmt.Errorf("engine: poll: %w", err)
-	}
-	out := make(map[string]salesforce.SubResponse, len(got))
-	for _, a := range got {
-		out[a.ReferenceID] = a
-	}
-	for _, s := range subs {
-		if _, ok := out[s.ReferenceID]; !ok {
-			return nil, fmt.Errorf("engine: poll: Salesforce did not answer the read %s", s.ReferenceID)
-		}
-	}
-	return out, nil
+	return base.compositeReads(ctx, "poll", subs)
 }
 
 // streamedNow returns the objects a healthy change stream carries (none
